@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-3-Clause */
+/*
+ * Request decoding and validation for virtio-accel, written once.
+ *
+ * Compiled unchanged into the DPDK vhost-user backend, the vDPA parent
+ * (kernel) and the tests. Pure functions: no I/O, no allocation, no locks.
+ * The caller copies the fixed request header out of guest memory once and
+ * passes that private copy here, so every field is read exactly once.
+ */
+#ifndef VIRTIO_ACCEL_REQ_H
+#define VIRTIO_ACCEL_REQ_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <asm/byteorder.h>
+#else
+#include <stdint.h>
+#include <endian.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#ifndef le16_to_cpu
+#define le16_to_cpu(x) le16toh(x)
+#define le32_to_cpu(x) le32toh(x)
+#define le64_to_cpu(x) le64toh(x)
+#define cpu_to_le16(x) htole16(x)
+#define cpu_to_le32(x) htole32(x)
+#define cpu_to_le64(x) htole64(x)
+#endif
+#endif
+
+#include <linux/virtio_accel.h>
+
+/* Bit of virtio_accel_limits.implemented for an (op, algo) pair. */
+#define VIRTIO_ACCEL_IMPL_BIT(op, algo) (1ull << ((op) * 8 + (algo)))
+
+/* Limits the device advertises in its configuration and features. */
+struct virtio_accel_limits {
+	u64 implemented;	/* VIRTIO_ACCEL_IMPL_BIT() of each engine pair */
+	u32 max_data_len;
+	u32 max_aad_len;
+	u32 stateless;		/* VIRTIO_ACCEL_F_STATELESS negotiated */
+	u32 stream;		/* VIRTIO_ACCEL_F_STREAM negotiated */
+};
+
+/* Static properties of one (operation, algorithm) pair: spec table 7.3. */
+struct virtio_accel_alg_info {
+	u32 op;
+	u32 algo;
+	u16 min_key_len;	/* 0 and max 0: unkeyed */
+	u16 max_key_len;
+	u16 iv_len;
+	u16 out_len;		/* digest / tag; 0 if none */
+	u8 aad;			/* additional data allowed */
+	u8 stream;		/* may be used in a stream session */
+	const char *name;
+};
+
+const struct virtio_accel_alg_info *virtio_accel_alg_lookup(u32 op, u32 algo);
+const struct virtio_accel_alg_info *virtio_accel_alg_table(unsigned int *n);
+
+/* What the device knows about the session a request names. */
+struct virtio_accel_sess_view {
+	u32 op;
+	u32 algo;
+	u32 flags;		/* VIRTIO_ACCEL_SESS_F_* */
+	u32 stream_active;	/* a stream has started and not finished */
+};
+
+/* A validated data request in host byte order. */
+struct virtio_accel_op {
+	u32 opcode;
+	u32 algo;
+	u32 flags;
+	u64 session_id;
+	u64 request_id;
+	u32 key_len;
+	u32 iv_len;
+	u32 aad_len;
+	u32 src_len;
+	u32 dst_len;
+	/* offsets in the device-readable part */
+	u32 key_off;
+	u32 iv_off;
+	u32 aad_off;
+	u32 src_off;
+	const struct virtio_accel_alg_info *info;
+};
+
+/*
+ * Decode a data request. @rd_len and @wr_len are the totals of the chain's
+ * device-readable and device-writable parts (the caller guarantees
+ * wr_len >= sizeof(struct virtio_accel_op_resp), see spec 7.2). @sess is NULL
+ * for session 0, else the session the caller found for op->session_id
+ * (call virtio_accel_decode_op_hdr() first to learn the id).
+ * Returns a VIRTIO_ACCEL_* status; on VIRTIO_ACCEL_OK @op is filled in.
+ */
+void virtio_accel_decode_op_hdr(const struct virtio_accel_op_req *req,
+				struct virtio_accel_op *op);
+u8 virtio_accel_check_op(struct virtio_accel_op *op,
+			 const struct virtio_accel_op_req *req,
+			 u64 rd_len, u64 wr_len,
+			 const struct virtio_accel_limits *lim,
+			 const struct virtio_accel_sess_view *sess);
+
+/* A validated control request in host byte order. */
+struct virtio_accel_ctrl {
+	u32 opcode;
+	u32 algo;
+	u32 op;
+	u32 flags;
+	u64 session_id;
+	u32 key_len;
+	u32 data_len;		/* GET_CAPS: room for records before resp */
+	const struct virtio_accel_alg_info *info;
+};
+
+u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
+			   const struct virtio_accel_ctrl_req *req,
+			   u64 rd_len, u64 wr_len,
+			   const struct virtio_accel_limits *lim);
+
+/* Output length rule for non-streaming COMPRESS (spec 7.5). */
+static inline u64 virtio_accel_deflate_bound(u64 n)
+{
+	return VIRTIO_ACCEL_DEFLATE_BOUND(n);
+}
+
+const char *virtio_accel_status_name(u8 status);
+const char *virtio_accel_op_name(u32 op);
+
+#endif /* VIRTIO_ACCEL_REQ_H */
