@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Tests: unit tests (CUnit), the conformance suite, CLI round trips.
+
+CUNIT_LIBS := -lcunit
+
+UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
+
+$(O)/tests/unit_tests: $(UNIT_OBJ) $(UNIT_EXTRA_OBJ)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(UNIT_EXTRA_LIBS)
+
+all: $(O)/tests/unit_tests

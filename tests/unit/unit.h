@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TESTS_UNIT_H
+#define TESTS_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+/* Each test file registers its suites; main.c calls them all. */
+void register_spec_tests(void);
+
+#define ADD_SUITE(name, init, fini) \
+	CU_pSuite s = CU_add_suite(name, init, fini); \
+	if (!s) \
+		return
+
+#define ADD_TEST(fn) CU_add_test(s, #fn, fn)
+
+#endif
