@@ -32,12 +32,14 @@ SPEC_SRC := virtio-accel-spec/lib/virtio_accel_req.c
 all:
 
 include guest-driver/build.mk
+include guest-driver/cli/build.mk
 include vhost-user-backend/build.mk
 include tests/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) \
+		$(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -c $< -o $@
 
 setup:
 	scripts/setup.sh

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# vaccel, the CLI; linked against the shared libvirtaccel found beside it.
+
+VACCEL_OBJ := $(O)/guest-driver/cli/vaccel.o
+
+$(VACCEL_OBJ): EXTRA_CFLAGS := -Iguest-driver/lib/include
+
+$(O)/vaccel: $(VACCEL_OBJ) $(O)/libvirtaccel.so
+	$(CC) $(BASE_LDFLAGS) -o $@ $(VACCEL_OBJ) -L$(O) -lvirtaccel \
+		-Wl,-rpath,'$$ORIGIN'
+
+all: $(O)/vaccel
