@@ -10,3 +10,12 @@ $(O)/tests/unit_tests: $(UNIT_OBJ) $(UNIT_EXTRA_OBJ)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(UNIT_EXTRA_LIBS)
 
 all: $(O)/tests/unit_tests
+
+CONF_OBJ := $(O)/tests/conformance/conformance.o $(O)/tests/common/cases.o
+$(O)/tests/conformance/conformance.o: EXTRA_CFLAGS := -Iguest-driver/lib/include
+
+$(O)/tests/conformance: $(CONF_OBJ) $(O)/libvirtaccel.a
+	$(CC) $(BASE_LDFLAGS) -o $@ $(CONF_OBJ) $(O)/libvirtaccel.a \
+		$(CUNIT_LIBS) -lpthread
+
+all: $(O)/tests/conformance
