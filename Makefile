@@ -48,7 +48,8 @@ demo: setup
 	$(MAKE) all
 	scripts/demo.sh $(O)
 
-check: all
+check: setup
+	$(MAKE) all
 	$(MAKE) SAN=1 all
 	tests/run-all.sh
 

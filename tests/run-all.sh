@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The whole test suite (what `make check` runs after building build/ and the
+# ASan+UBSan build in build-san/). Each part prints its own results; the last
+# line is the total: "N passed, N failed".
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+. tests/lib.sh
+LOG=$(mktemp -d /tmp/vaccel-check.XXXXXX)
+TOTAL_P=0
+TOTAL_F=0
+
+# part NAME CMD...: run one part, add up its "N passed, N failed" line
+part() {
+	name=$1; shift
+	echo "=== $name"
+	start=$(date +%s)
+	"$@" >"$LOG/part.out" 2>&1
+	rc=$?
+	cat "$LOG/part.out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG/part.out" | tail -1)
+	if [ -z "$line" ]; then
+		echo "=== $name: no result line (exit $rc): counted as 1 failure"
+		TOTAL_F=$((TOTAL_F + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*, }; f=${f%% failed*}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "=== $name: exit $rc with no failed test: counted as 1 failure"
+		f=1
+	fi
+	TOTAL_P=$((TOTAL_P + p))
+	TOTAL_F=$((TOTAL_F + f))
+	echo "=== $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
+}
+
+# conformance BUILD: the conformance suite against a backend of that build
+conformance() {
+	B=$1
+	d=$(mktemp -d /tmp/vaccel-conf.XXXXXX)
+	start_backend "$d" || { echo "0 passed, 1 failed"; return 1; }
+	"$B/tests/conformance" "$DEV"
+	rc=$?
+	stop_backend
+	src=$?
+	if [ $src -ne 0 ]; then
+		echo "backend exit status $src after the conformance run"
+		rc=1
+	fi
+	if grep -qiE "AddressSanitizer|runtime error" "$BACKEND_LOG"; then
+		echo "sanitizer report in the backend log:"
+		grep -iE -A8 "AddressSanitizer|runtime error" "$BACKEND_LOG" | head -60
+		rc=1
+	fi
+	rm -rf "$d"
+	return $rc
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+part "unit tests" build/tests/unit_tests
+part "unit tests (ASan+UBSan)" build-san/tests/unit_tests
+part "conformance: vhost-user backend" conformance build
+part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
+part "CLI round trips" tests/cli/cli_test.sh build full
+part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
+
+rm -rf "$LOG"
+echo
+echo "$TOTAL_P passed, $TOTAL_F failed"
+[ "$TOTAL_F" -eq 0 ]
