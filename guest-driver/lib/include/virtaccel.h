@@ -68,11 +68,25 @@ int virtaccel_open(const char *devstr, const struct virtaccel_open_opts *opts,
 void virtaccel_close(struct virtaccel_dev *dev);
 int virtaccel_get_info(struct virtaccel_dev *dev, struct virtaccel_info *info);
 
-/* Map a VIRTIO_ACCEL_* status to 0 / -errno (see README for the table). */
+/*
+ * Completion status the library sets when the device gave no response it
+ * could trust (used length shorter than the writable part, spec
+ * [REQ-SHORT]); virtaccel_status_to_errno() maps it to -EPROTO.
+ */
+#define VIRTACCEL_STATUS_NO_RESP 0xff
+
+/*
+ * Map a VIRTIO_ACCEL_* status to 0 / -errno: OK 0, ERR -EIO, BADMSG -EINVAL,
+ * NOTSUPP -EOPNOTSUPP, INVSESS -ENOENT, NOSPC -ENOSPC, KEY_REJECTED
+ * -EKEYREJECTED, AUTH_FAILED -EBADMSG, anything else (NO_RESP) -EPROTO.
+ */
 int virtaccel_status_to_errno(uint8_t status);
 const char *virtaccel_status_str(uint8_t status);
 /* Name <-> number helpers for ops and algorithms ("sha256", "aes-256-gcm"). */
 const char *virtaccel_alg_name(uint32_t algo);
+const char *virtaccel_op_name(uint32_t op);
+/* 0 and *algo set, or -ENOENT ("sha256", "hmac-sha256", ...). */
+int virtaccel_alg_by_name(const char *name, uint32_t *algo);
 
 /* Sessions: keys stay in the device. Destroyed at virtaccel_close() too. */
 int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
