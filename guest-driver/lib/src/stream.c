@@ -226,15 +226,20 @@ static int run(struct virtaccel_stream *s, struct virtaccel_op *op,
 	}
 	ret = va_run_on(dev, s->queue, op);
 	if (stream) {
-		s->started = true;
-		if (ret || final)
+		if (ret) {
+			/* [STREAM-ERR]: the device aborted the stream */
 			s->started = false;
-		if (!ret && final && (op->resp_flags &
-				      VIRTIO_ACCEL_RESP_F_STREAM_END))
+		} else if (final &&
+			   ((s->op != VIRTIO_ACCEL_OP_COMPRESS &&
+			     s->op != VIRTIO_ACCEL_OP_DECOMPRESS) ||
+			    (op->resp_flags & VIRTIO_ACCEL_RESP_F_STREAM_END))) {
+			/* complete: the session may start another stream */
+			s->started = false;
 			s->dirty = false;
-		if (!ret && final && s->op != VIRTIO_ACCEL_OP_COMPRESS &&
-		    s->op != VIRTIO_ACCEL_OP_DECOMPRESS)
-			s->dirty = false;
+		} else {
+			/* de/compress FINAL without STREAM_END continues */
+			s->started = true;
+		}
 	}
 	return ret;
 }
