@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vhost-user-accel: internal interfaces of the DPDK vhost-user back-end.
+ */
+#ifndef VA_BACKEND_H
+#define VA_BACKEND_H
+
+#include <stdint.h>
+#include <signal.h>
+
+#include "virtio_accel_req.h"
+#include "vring.h"
+
+struct rte_vhost_memory;
+
+#define VA_NAME			"vhost-user-accel"
+#define VA_MAX_DATAQ		16
+#define VA_MAX_VQ		(1 + VA_MAX_DATAQ)
+#define VA_MAX_SEGMENTS		128	/* config max_segments */
+#define VA_MAX_KEY_LEN		64
+#define VA_MAX_AAD_LEN		4096
+#define VA_BUDGET		64	/* chains per queue per poll round */
+#define VA_MBUF_SEG_LEN		32768u	/* bytes per engine mbuf segment */
+#define VA_STAGE_LEN(n)		((uint64_t)(n) + 64)
+
+/* ---- options (main.c) ---- */
+struct va_opts {
+	const char *socket_path;
+	int fd;				/* --fd, -1 if none */
+	unsigned int queues;		/* data queues */
+	uint32_t max_data_len;
+	uint32_t max_sessions;
+	const char *crypto_pmd;
+	const char *compress_pmd;
+	int poll;
+	int verbose;
+};
+
+extern struct va_opts va_opts;
+extern volatile sig_atomic_t va_quit;
+
+void va_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define VA_ERR(...)	va_log(0, __VA_ARGS__)
+#define VA_INFO(...)	va_log(1, __VA_ARGS__)
+#define VA_DBG(...)	va_log(2, __VA_ARGS__)
+
+/* ---- sessions (ctrl.c) ---- */
+struct va_stream;
+
+struct va_session {
+	uint64_t id;			/* 0: slot free */
+	uint32_t op;
+	uint32_t algo;
+	uint32_t flags;			/* VIRTIO_ACCEL_SESS_F_* */
+	uint32_t key_len;
+	uint8_t key[VA_MAX_KEY_LEN];
+	void *cdev_sess;		/* cryptodev session, one-shot ops */
+	uint32_t cdev_aad_len;		/* AAD length cdev_sess was made for */
+	struct va_stream *stream;	/* software stream state */
+	uint32_t stream_active;
+};
+
+int va_sessions_init(uint32_t max);
+void va_sessions_fini(void);
+void va_sessions_reset(void);	/* destroy all, keys wiped */
+struct va_session *va_session_get(uint64_t id);
+
+/* ---- per-queue engine scratch ---- */
+struct va_crypto_q;
+struct va_comp_q;
+struct va_sw_q;
+
+struct va_qctx {
+	uint8_t *in;			/* staging, max_data_len + 64 */
+	uint8_t *out;			/* staging, max_data_len + 64 */
+	uint8_t key[VA_MAX_KEY_LEN];
+	uint8_t iv[16];
+	uint8_t aad[VA_MAX_AAD_LEN];
+	struct va_crypto_q *cq;
+	struct va_comp_q *zq;
+	struct va_sw_q *sq;
+};
+
+/* One data request being executed. */
+struct va_req {
+	struct virtio_accel_op op;
+	struct va_session *sess;	/* NULL for session 0 */
+	const uint8_t *key;		/* session key or inline key */
+	uint32_t key_len;
+	const uint8_t *iv;
+	const uint8_t *aad;
+	const uint8_t *src;		/* src_len bytes, contiguous */
+	uint8_t *dst;			/* dst_len bytes of room, staging */
+	uint32_t src_used;
+	uint32_t dst_used;
+	uint8_t rflags;			/* VIRTIO_ACCEL_RESP_F_* */
+	struct va_qctx *qc;
+};
+
+int va_qctx_init(struct va_qctx *qc, unsigned int idx);
+void va_qctx_fini(struct va_qctx *qc);
+
+/* ---- engines ---- */
+/* engine_crypto.c: rte_cryptodev (SHA-256, HMAC-SHA-256, AES-256-GCM) */
+int va_crypto_init(const char *pmd, uint32_t max_sessions, unsigned int nq);
+void va_crypto_fini(void);
+uint64_t va_crypto_implemented(void);
+const char *va_crypto_engine(void);
+int va_crypto_qinit(struct va_qctx *qc, unsigned int idx);
+void va_crypto_qfini(struct va_qctx *qc);
+uint8_t va_crypto_run(struct va_req *r);
+void va_crypto_sess_free(struct va_session *s);
+
+/* engine_comp.c: rte_compressdev (DEFLATE compress) + zlib inflate */
+int va_comp_init(const char *pmd, unsigned int nq);
+void va_comp_fini(void);
+uint64_t va_comp_implemented(void);
+const char *va_comp_engine(uint32_t op);
+int va_comp_qinit(struct va_qctx *qc, unsigned int idx);
+void va_comp_qfini(struct va_qctx *qc);
+uint8_t va_comp_run(struct va_req *r);
+
+/* engine_sw.c: OpenSSL/zlib/CRC32C software paths and streams */
+int va_sw_init(void);
+int va_sw_qinit(struct va_qctx *qc);
+void va_sw_qfini(struct va_qctx *qc);
+uint8_t va_sw_oneshot(struct va_req *r);
+uint8_t va_crc32c_run(struct va_req *r);
+uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len);
+int va_stream_alloc(struct va_session *s);
+void va_stream_free(struct va_session *s);
+void va_stream_abort(struct va_session *s);
+uint8_t va_stream_run(struct va_req *r);
+uint8_t va_sw_deflate(struct va_req *r);
+uint8_t va_sw_deflate_stored(struct va_req *r);
+uint8_t va_sw_inflate(struct va_req *r);
+
+/* ---- device (vhost.c / worker.c) ---- */
+struct va_vq {
+	unsigned int idx;
+	int enabled;			/* vring_state_changed */
+	int ready;			/* rings fetched */
+	int broken;			/* stopped after [RING-BROKEN] */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint32_t size;
+	int kickfd;
+	uint16_t last_avail;
+	uint16_t last_used;
+	uint16_t signalled;		/* used idx at the last call */
+	int call_pending;
+	struct va_iov *iov;
+	uint32_t iov_cap;
+	struct va_qctx qc;
+};
+
+struct va_dev {
+	int vid;			/* -1: no connection */
+	int running;			/* between new_device and destroy */
+	uint64_t features;
+	struct rte_vhost_memory *mem;
+	unsigned int nr_vq;		/* 1 + data queues */
+	struct va_vq vq[VA_MAX_VQ];
+	struct virtio_accel_limits lim;
+	struct virtio_accel_config cfg;
+	/* worker thread */
+	int worker_started;
+	uint64_t worker;		/* pthread_t */
+	int wake_fd;
+	uint64_t gen;			/* bumped by va_dev_refresh() */
+	int pause_req;			/* atomics */
+	int paused;
+	int stop;
+	int msg_paused;			/* paused by a vhost-user message */
+};
+
+extern struct va_dev va_dev;
+
+int va_vhost_start(void);
+void va_vhost_stop(void);
+uint64_t va_implemented(void);
+
+int va_worker_start(struct va_dev *d);
+void va_worker_stop(struct va_dev *d);
+void va_worker_pause(struct va_dev *d);
+void va_worker_resume(struct va_dev *d);
+void va_dev_refresh(struct va_dev *d);
+
+/* op.c / ctrl.c: one request, returns the used length */
+uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
+		       const struct va_chain *c);
+uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
+			 const struct va_chain *c);
+
+#endif /* VA_BACKEND_H */

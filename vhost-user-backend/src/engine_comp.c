@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * rte_compressdev engine for one-shot COMPRESS (raw DEFLATE: window 2^15,
+ * no checksum, so no zlib/gzip wrapper) on the PMD named by --compress-pmd.
+ *
+ * If the PMD runs out of room although dst_len >= VIRTIO_ACCEL_DEFLATE_BOUND
+ * (src_len), the request is redone with stored blocks, which always fit
+ * ([OP-DEFLATE] forbids NOSPC there).
+ *
+ * One-shot DECOMPRESS uses zlib in-process: the stateless compressdev API
+ * cannot tell whether the input reached the final block (both compress_zlib
+ * and compress_isal report success on truncated input), and the spec needs
+ * that distinction (BADMSG).
+ */
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_comp.h>
+#include <rte_compressdev.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "backend.h"
+
+struct va_comp_q {
+	struct rte_mbuf **m;
+	struct rte_mbuf_ext_shared_info *shinfo;
+	unsigned int nsegs;	/* per direction */
+};
+
+static int zdev = -1;
+static char zdev_name[64];
+static char z_engine[8] = "zlib";
+static void *zxform;
+static struct rte_mempool *zop_mp, *zmbuf_mp;
+
+uint64_t va_comp_implemented(void)
+{
+	return VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_COMPRESS,
+				     VIRTIO_ACCEL_ALG_DEFLATE) |
+	       VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_DECOMPRESS,
+				     VIRTIO_ACCEL_ALG_DEFLATE);
+}
+
+const char *va_comp_engine(uint32_t op)
+{
+	return op == VIRTIO_ACCEL_OP_COMPRESS ? z_engine : "zlib";
+}
+
+static void noop_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+static struct rte_mbuf *chain_build(struct va_comp_q *zq, unsigned int base,
+				    uint8_t *p, uint32_t len)
+{
+	unsigned int n = (len + VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN, i;
+	struct rte_mbuf **m = zq->m + base;
+
+	if (!n || n > zq->nsegs)
+		return NULL;
+	if (rte_pktmbuf_alloc_bulk(zmbuf_mp, m, n) < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint32_t k = len - i * VA_MBUF_SEG_LEN;
+
+		if (k > VA_MBUF_SEG_LEN)
+			k = VA_MBUF_SEG_LEN;
+		rte_mbuf_ext_refcnt_set(&zq->shinfo[base + i], 1);
+		rte_pktmbuf_attach_extbuf(m[i], p + i * VA_MBUF_SEG_LEN,
+					  (rte_iova_t)(uintptr_t)(p + i * VA_MBUF_SEG_LEN),
+					  (uint16_t)k, &zq->shinfo[base + i]);
+		m[i]->data_len = (uint16_t)k;
+		m[i]->next = i + 1 < n ? m[i + 1] : NULL;
+	}
+	m[0]->nb_segs = (uint16_t)n;
+	m[0]->pkt_len = len;
+	return m[0];
+}
+
+static uint8_t va_pmd_deflate(struct va_req *r)
+{
+	struct va_comp_q *zq = r->qc->zq;
+	struct rte_comp_op *op, *done = NULL;
+	struct rte_mbuf *src, *dst;
+	uint32_t slen = r->op.src_len, dlen = r->op.dst_len;
+	unsigned int spins = 0;
+	uint8_t st = VIRTIO_ACCEL_ERR;
+
+	op = rte_comp_op_alloc(zop_mp);
+	if (!op)
+		return VIRTIO_ACCEL_ERR;
+	src = chain_build(zq, 0, (uint8_t *)(uintptr_t)r->src, slen);
+	if (!src)
+		goto out_op;
+	dst = chain_build(zq, zq->nsegs, r->dst, dlen);
+	if (!dst)
+		goto out_src;
+	op->m_src = src;
+	op->m_dst = dst;
+	op->src.offset = 0;
+	op->src.length = slen;
+	op->dst.offset = 0;
+	op->flush_flag = RTE_COMP_FLUSH_FINAL;
+	op->op_type = RTE_COMP_OP_STATELESS;
+	op->private_xform = zxform;
+
+	if (rte_compressdev_enqueue_burst((uint8_t)zdev, 0, &op, 1) != 1)
+		goto out_dst;
+	while (rte_compressdev_dequeue_burst((uint8_t)zdev, 0, &done, 1) == 0)
+		if (++spins > 100000000u)
+			goto out_dst;
+
+	switch (op->status) {
+	case RTE_COMP_OP_STATUS_SUCCESS:
+		if (op->consumed == slen && op->produced <= dlen) {
+			r->src_used = slen;
+			r->dst_used = op->produced;
+			st = VIRTIO_ACCEL_OK;
+			break;
+		}
+		/* fall through */
+	default:
+		VA_ERR("compress PMD failed a request (status %d)",
+		       op->status);
+		break;
+	case RTE_COMP_OP_STATUS_OUT_OF_SPACE_TERMINATED:
+	case RTE_COMP_OP_STATUS_OUT_OF_SPACE_RECOVERABLE:
+		st = VIRTIO_ACCEL_NOSPC;
+		break;
+	}
+out_dst:
+	rte_pktmbuf_free(dst);
+out_src:
+	rte_pktmbuf_free(src);
+out_op:
+	rte_comp_op_free(op);
+	return st;
+}
+
+uint8_t va_comp_run(struct va_req *r)
+{
+	uint8_t st;
+
+	if (r->op.opcode == VIRTIO_ACCEL_OP_DECOMPRESS)
+		return va_sw_inflate(r);
+	if (zdev < 0 || !r->qc->zq || !r->op.src_len || !r->op.dst_len)
+		return va_sw_deflate(r);
+	st = va_pmd_deflate(r);
+	/* [OP-DEFLATE]: never NOSPC within the bound */
+	if (st == VIRTIO_ACCEL_NOSPC &&
+	    r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
+		st = va_sw_deflate_stored(r);
+	return st;
+}
+
+int va_comp_qinit(struct va_qctx *qc, unsigned int idx)
+{
+	struct va_comp_q *zq;
+	unsigned int i;
+
+	(void)idx;
+	if (zdev < 0)
+		return 0;
+	zq = rte_zmalloc("va_zq", sizeof(*zq), 0);
+	if (!zq)
+		return -1;
+	zq->nsegs = (unsigned int)((VA_STAGE_LEN(va_opts.max_data_len) +
+				    VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN);
+	zq->m = rte_zmalloc("va_zq_m", sizeof(*zq->m) * 2 * zq->nsegs, 0);
+	zq->shinfo = rte_zmalloc("va_zq_sh",
+				 sizeof(*zq->shinfo) * 2 * zq->nsegs, 0);
+	if (!zq->m || !zq->shinfo) {
+		rte_free(zq->m);
+		rte_free(zq->shinfo);
+		rte_free(zq);
+		return -1;
+	}
+	for (i = 0; i < 2 * zq->nsegs; i++)
+		zq->shinfo[i].free_cb = noop_free;
+	qc->zq = zq;
+	return 0;
+}
+
+void va_comp_qfini(struct va_qctx *qc)
+{
+	struct va_comp_q *zq = qc->zq;
+
+	if (!zq)
+		return;
+	rte_free(zq->m);
+	rte_free(zq->shinfo);
+	rte_free(zq);
+	qc->zq = NULL;
+}
+
+static int va_comp_setup(const char *name, unsigned int nq)
+{
+	const struct rte_compressdev_capabilities *cap;
+	struct rte_compressdev_config conf;
+	struct rte_comp_xform x;
+	int id, socket;
+	unsigned int nsegs;
+
+	id = rte_compressdev_get_dev_id(name);
+	if (id < 0) {
+		if (rte_vdev_init(name, NULL) < 0) {
+			VA_ERR("compress PMD %s not available (%s)", name,
+			       rte_strerror(rte_errno));
+			return -1;
+		}
+		id = rte_compressdev_get_dev_id(name);
+		if (id < 0)
+			return -1;
+	}
+	zdev = id;
+	snprintf(zdev_name, sizeof(zdev_name), "%s", name);
+	socket = rte_compressdev_socket_id((uint8_t)id);
+	if (socket < 0)
+		socket = 0;
+	cap = rte_compressdev_capability_get((uint8_t)id, RTE_COMP_ALGO_DEFLATE);
+	if (!cap || cap->window_size.max < 15) {
+		VA_ERR("compress PMD %s: no DEFLATE with a 32 KiB window",
+		       name);
+		goto out_fail;
+	}
+	memset(&conf, 0, sizeof(conf));
+	conf.socket_id = socket;
+	conf.nb_queue_pairs = 1;
+	conf.max_nb_priv_xforms = 4;
+	conf.max_nb_streams = 0;
+	if (rte_compressdev_configure((uint8_t)id, &conf) < 0 ||
+	    rte_compressdev_queue_pair_setup((uint8_t)id, 0, 16, socket) < 0 ||
+	    rte_compressdev_start((uint8_t)id) < 0)
+		goto out_fail;
+
+	memset(&x, 0, sizeof(x));
+	x.type = RTE_COMP_COMPRESS;
+	x.compress.algo = RTE_COMP_ALGO_DEFLATE;
+	x.compress.deflate.huffman = RTE_COMP_HUFFMAN_DEFAULT;
+	x.compress.level = RTE_COMP_LEVEL_PMD_DEFAULT;
+	x.compress.window_size = 15;
+	x.compress.chksum = RTE_COMP_CHECKSUM_NONE;
+	x.compress.hash_algo = RTE_COMP_HASH_ALGO_NONE;
+	if (rte_compressdev_private_xform_create((uint8_t)id, &x, &zxform) < 0)
+		goto out_fail;
+
+	nsegs = (unsigned int)((VA_STAGE_LEN(va_opts.max_data_len) +
+				VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN);
+	zop_mp = rte_comp_op_pool_create("va_zop", 4 * nq + 64, 0, 0, socket);
+	zmbuf_mp = rte_pktmbuf_pool_create("va_zmbuf", 2 * nq * nsegs + 64, 0,
+					   0, 0, socket);
+	if (!zop_mp || !zmbuf_mp)
+		goto out_fail;
+	snprintf(z_engine, sizeof(z_engine), "%s",
+		 strncmp(name, "compress_", 9) ? name : name + 9);
+	VA_INFO("compress engine: %s (decompression and streams: zlib)",
+		name);
+	return 0;
+
+out_fail:
+	VA_ERR("compress PMD %s: set-up failed", name);
+	va_comp_fini();
+	return -1;
+}
+
+int va_comp_init(const char *pmd, unsigned int nq)
+{
+	if (va_comp_setup(pmd, nq) == 0)
+		return 0;
+	if (strcmp(pmd, "compress_zlib")) {
+		VA_ERR("falling back to compress_zlib");
+		if (va_comp_setup("compress_zlib", nq) == 0)
+			return 0;
+	}
+	VA_ERR("no compress PMD: DEFLATE runs on zlib in-process");
+	strcpy(z_engine, "zlib-sw");
+	return 0;
+}
+
+void va_comp_fini(void)
+{
+	if (zdev >= 0) {
+		if (zxform)
+			rte_compressdev_private_xform_free((uint8_t)zdev,
+							   zxform);
+		rte_compressdev_stop((uint8_t)zdev);
+		rte_compressdev_close((uint8_t)zdev);
+		rte_vdev_uninit(zdev_name);
+	}
+	zxform = NULL;
+	zdev = -1;
+	rte_mempool_free(zop_mp);
+	rte_mempool_free(zmbuf_mp);
+	zop_mp = NULL;
+	zmbuf_mp = NULL;
+}

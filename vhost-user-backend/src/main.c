@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vhost-user-accel: command line, EAL set-up, signals and shutdown.
+ *
+ * Follows the QEMU vhost-user "Backend program conventions"
+ * (docs/interop/vhost-user.rst): --socket-path, --fd, --print-capabilities.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "backend.h"
+
+struct va_opts va_opts = {
+	.fd = -1,
+	.queues = 2,
+	.max_data_len = 1u << 20,
+	.max_sessions = 1024,
+	.crypto_pmd = "crypto_openssl",
+	.compress_pmd = "compress_zlib",
+};
+
+volatile sig_atomic_t va_quit;
+
+void va_log(int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (level > 1 && !va_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s%s\n", VA_NAME, level == 0 ? "error: " : "",
+		buf);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s --socket-path PATH [options]\n"
+"DPDK vhost-user back-end for the virtio-accel device.\n"
+"\n"
+"  --socket-path PATH     listen on this UNIX socket (mode 0600)\n"
+"  --fd FD                take over the listening UNIX socket FD is bound to\n"
+"  --print-capabilities   print the back-end capabilities as JSON and exit\n"
+"  --queues N             data queues (default 2, max %d)\n"
+"  --max-data-len BYTES   max src/dst length of one request (default 1048576)\n"
+"  --max-sessions N       session table size (default 1024)\n"
+"  --crypto-pmd NAME      cryptodev PMD (default crypto_openssl;\n"
+"                         crypto_ipsec_mb = crypto_aesni_mb)\n"
+"  --compress-pmd NAME    compressdev PMD (default compress_zlib,\n"
+"                         or compress_isal)\n"
+"  --poll                 busy-poll the queues (default: adaptive,\n"
+"                         spin briefly then sleep on kicks)\n"
+"  -v, --verbose          debug logs (also DPDK info logs)\n"
+"  -h, --help             this text\n",
+		VA_NAME, VA_MAX_DATAQ);
+}
+
+static int bad_arg(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", VA_NAME);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '%s --help'.\n", VA_NAME);
+	return 2;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || x < min || x > max)
+		return -ERANGE;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+enum {
+	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
+	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL,
+};
+
+static const struct option long_opts[] = {
+	{ "socket-path", required_argument, NULL, OPT_SOCKET },
+	{ "fd", required_argument, NULL, OPT_FD },
+	{ "print-capabilities", no_argument, NULL, OPT_CAPS },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "max-data-len", required_argument, NULL, OPT_MAXLEN },
+	{ "max-sessions", required_argument, NULL, OPT_MAXSESS },
+	{ "crypto-pmd", required_argument, NULL, OPT_CPMD },
+	{ "compress-pmd", required_argument, NULL, OPT_ZPMD },
+	{ "poll", no_argument, NULL, OPT_POLL },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv)
+{
+	int caps = 0, c;
+	uint32_t v;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET:
+			if (!*optarg ||
+			    strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+				return bad_arg("--socket-path: bad or too long path '%s'",
+					       optarg);
+			va_opts.socket_path = optarg;
+			break;
+		case OPT_FD:
+			if (parse_u32(optarg, 0, INT_MAX, &v))
+				return bad_arg("--fd: not a file descriptor: '%s'",
+					       optarg);
+			va_opts.fd = (int)v;
+			break;
+		case OPT_CAPS:
+			caps = 1;
+			break;
+		case OPT_QUEUES:
+			if (parse_u32(optarg, 1, VA_MAX_DATAQ, &v))
+				return bad_arg("--queues: '%s' is not in 1..16",
+					       optarg);
+			va_opts.queues = v;
+			break;
+		case OPT_MAXLEN:
+			if (parse_u32(optarg, 4096, 64u << 20, &v))
+				return bad_arg("--max-data-len: '%s' is not in 4096..67108864",
+					       optarg);
+			va_opts.max_data_len = v;
+			break;
+		case OPT_MAXSESS:
+			if (parse_u32(optarg, 1, 1u << 20, &v))
+				return bad_arg("--max-sessions: '%s' is not in 1..1048576",
+					       optarg);
+			va_opts.max_sessions = v;
+			break;
+		case OPT_CPMD:
+			if (!*optarg || strlen(optarg) > 48)
+				return bad_arg("--crypto-pmd: bad name '%s'",
+					       optarg);
+			va_opts.crypto_pmd = optarg;
+			break;
+		case OPT_ZPMD:
+			if (!*optarg || strlen(optarg) > 48)
+				return bad_arg("--compress-pmd: bad name '%s'",
+					       optarg);
+			va_opts.compress_pmd = optarg;
+			break;
+		case OPT_POLL:
+			va_opts.poll = 1;
+			break;
+		case 'v':
+			va_opts.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			return bad_arg("option '%s' needs an argument",
+				       argv[optind - 1]);
+		default:
+			return bad_arg("unknown option '%s'",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_arg("unexpected argument '%s'", argv[optind]);
+	if (caps) {
+		printf("{\n  \"type\": \"accel\",\n  \"features\": []\n}\n");
+		return 0;
+	}
+	if (!va_opts.socket_path && va_opts.fd < 0)
+		return bad_arg("%s", "one of --socket-path or --fd is required");
+	if (va_opts.socket_path && va_opts.fd >= 0)
+		return bad_arg("%s", "--socket-path and --fd are exclusive");
+	return -1;
+}
+
+static char fd_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/*
+ * librte_vhost 22.11 cannot adopt a listening socket, so --fd takes over the
+ * path the socket is bound to: the caller's path stays valid.
+ */
+static int adopt_fd(int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 ||
+	    sun.sun_family != AF_UNIX || !sun.sun_path[0]) {
+		fprintf(stderr, "%s: --fd %d: not a UNIX socket bound to a path\n",
+			VA_NAME, fd);
+		return 2;
+	}
+	memcpy(fd_path, sun.sun_path, sizeof(fd_path) - 1);
+	close(fd);
+	unlink(fd_path);
+	va_opts.socket_path = fd_path;
+	VA_INFO("--fd %d: serving its path %s", fd, fd_path);
+	return -1;
+}
+
+/* Remove a stale socket; refuse to run over a live one or over a file. */
+static int check_socket_path(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int s, ret;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		VA_ERR("%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0)
+		return -errno;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	ret = connect(s, (struct sockaddr *)&sun, sizeof(sun));
+	close(s);
+	if (ret == 0) {
+		VA_ERR("%s: another back-end is listening there", path);
+		return -EADDRINUSE;
+	}
+	VA_INFO("removing stale socket %s", path);
+	if (unlink(path) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	va_quit = 1;
+}
+
+static int eal_start(const char *prog)
+{
+	static char mem[32], prefix[64];
+	const char *argv[16];
+	uint64_t mb;
+	int argc = 0;
+
+	/* staging buffers (2 per queue) + pools + slack */
+	mb = 96 + (2 * VA_STAGE_LEN(va_opts.max_data_len) *
+		   (1 + va_opts.queues) >> 20) +
+	     va_opts.max_sessions / 512;
+	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vua%d", (int)getpid());
+	argv[argc++] = prog;
+	argv[argc++] = "--no-huge";
+	argv[argc++] = "--no-pci";
+	argv[argc++] = "--no-shconf";
+	argv[argc++] = prefix;
+	argv[argc++] = "--no-telemetry";
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = va_opts.verbose ? "--log-level=*:info" :
+					 "--log-level=*:warning";
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, (char **)argv) < 0) {
+		VA_ERR("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char rundir[PATH_MAX];
+	struct sigaction sa;
+	unsigned int i, nq;
+	int ret;
+
+	ret = parse_args(argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (va_opts.fd >= 0) {
+		ret = adopt_fd(va_opts.fd);
+		if (ret >= 0)
+			return ret;
+	}
+	if (check_socket_path(va_opts.socket_path) < 0)
+		return 1;
+
+	if (eal_start(argv[0]) < 0)
+		return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	nq = 1 + va_opts.queues;
+	ret = 1;
+	if (va_sw_init() < 0)
+		goto out_eal;
+	if (va_crypto_init(va_opts.crypto_pmd, va_opts.max_sessions, nq) < 0)
+		goto out_eal;
+	if (va_comp_init(va_opts.compress_pmd, nq) < 0)
+		goto out_crypto;
+	if (va_sessions_init(va_opts.max_sessions) < 0)
+		goto out_comp;
+	for (i = 0; i < nq; i++) {
+		if (va_qctx_init(&va_dev.vq[i].qc, i) < 0) {
+			VA_ERR("cannot allocate queue %u buffers", i);
+			goto out_qctx;
+		}
+	}
+	if (va_vhost_start() < 0)
+		goto out_qctx;
+
+	VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, %s mode",
+		va_opts.socket_path, va_opts.queues, va_opts.max_data_len,
+		va_opts.max_sessions, va_opts.poll ? "poll" : "adaptive");
+
+	while (!va_quit) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	VA_INFO("shutting down");
+	va_vhost_stop();
+	ret = 0;
+out_qctx:
+	for (i = 0; i < nq; i++)
+		va_qctx_fini(&va_dev.vq[i].qc);
+	va_sessions_fini();
+out_comp:
+	va_comp_fini();
+out_crypto:
+	va_crypto_fini();
+out_eal:
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(rundir);	/* empty with --no-shconf */
+	return ret;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * librte_vhost glue: driver registration, feature set, device callbacks,
+ * and the messages librte_vhost does not answer for a non-vDPA back-end
+ * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <rte_vhost.h>
+
+#include "backend.h"
+
+/* vhost-user message numbers and flags (docs/interop/vhost-user.rst) */
+#define VU_GET_FEATURES		1
+#define VU_GET_PROTOCOL_FEATURES 15
+#define VU_GET_QUEUE_NUM	17
+#define VU_GET_CONFIG		24
+#define VU_SET_CONFIG		25
+#define VU_GET_STATUS		40
+#define VU_NEED_REPLY		(1u << 3)
+#define VU_CONFIG_HDR		12u
+#define VU_MAX_CONFIG		256u
+
+/*
+ * The head of librte_vhost's struct vhu_msg_context (the message comes
+ * first, RTE_BUILD_BUG_ON'd there): header, then the payload union.
+ */
+struct vu_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+		struct {
+			uint32_t offset;
+			uint32_t size;
+			uint32_t flags;
+			uint8_t region[VU_MAX_CONFIG];
+		} cfg;
+	} payload;
+} __attribute__((packed));
+
+struct va_dev va_dev = { .vid = -1, .wake_fd = -1 };
+
+static uint64_t va_features(void)
+{
+	return (1ull << VIRTIO_F_VERSION_1) |
+	       (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+	       (1ull << VIRTIO_RING_F_EVENT_IDX) |
+	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES) |
+	       (1ull << VIRTIO_ACCEL_F_MQ) |
+	       (1ull << VIRTIO_ACCEL_F_STATELESS) |
+	       (1ull << VIRTIO_ACCEL_F_STREAM);
+}
+
+static uint64_t va_protocol_features(void)
+{
+	return (1ull << VHOST_USER_PROTOCOL_F_MQ) |
+	       (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
+	       (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+}
+
+uint64_t va_implemented(void)
+{
+	return VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE) |
+	       VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_HASH,
+				     VIRTIO_ACCEL_ALG_CRC32C) |
+	       va_crypto_implemented() | va_comp_implemented();
+}
+
+static void va_fill_config(struct va_dev *d)
+{
+	struct virtio_accel_config *c = &d->cfg;
+	uint64_t impl = va_implemented();
+	uint32_t svc = 0;
+
+	if (impl & VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_NULL, 0))
+		svc |= VIRTIO_ACCEL_SERVICE_NULL;
+	if (impl & (VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_HASH,
+					  VIRTIO_ACCEL_ALG_SHA256) |
+		    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_HASH,
+					  VIRTIO_ACCEL_ALG_CRC32C)))
+		svc |= VIRTIO_ACCEL_SERVICE_HASH;
+	if (impl & VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_MAC,
+					 VIRTIO_ACCEL_ALG_HMAC_SHA256))
+		svc |= VIRTIO_ACCEL_SERVICE_MAC;
+	if (impl & (VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+					  VIRTIO_ACCEL_ALG_AES256_GCM) |
+		    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+					  VIRTIO_ACCEL_ALG_AES256_GCM)))
+		svc |= VIRTIO_ACCEL_SERVICE_AEAD;
+	if (impl & (VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_COMPRESS,
+					  VIRTIO_ACCEL_ALG_DEFLATE) |
+		    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_DECOMPRESS,
+					  VIRTIO_ACCEL_ALG_DEFLATE)))
+		svc |= VIRTIO_ACCEL_SERVICE_COMPRESS;
+
+	memset(c, 0, sizeof(*c));
+	c->status = cpu_to_le32(VIRTIO_ACCEL_S_HW_READY);
+	c->max_dataqueues = cpu_to_le16((uint16_t)va_opts.queues);
+	c->max_segments = cpu_to_le16(VA_MAX_SEGMENTS);
+	c->services = cpu_to_le32(svc);
+	c->max_sessions = cpu_to_le32(va_opts.max_sessions);
+	c->max_data_len = cpu_to_le32(va_opts.max_data_len);
+	c->max_key_len = cpu_to_le32(VA_MAX_KEY_LEN);
+	c->max_aad_len = cpu_to_le32(VA_MAX_AAD_LEN);
+
+	d->lim.implemented = impl;
+	d->lim.max_data_len = va_opts.max_data_len;
+	d->lim.max_aad_len = VA_MAX_AAD_LEN;
+	d->lim.stateless = 0;
+	d->lim.stream = 0;
+}
+
+/* GET_CONFIG: answer with struct virtio_accel_config, honouring offset/size. */
+static enum rte_vhost_msg_result va_get_config(struct va_dev *d,
+					       struct vu_msg *m)
+{
+	uint32_t off, size;
+
+	if (m->size < VU_CONFIG_HDR)
+		goto refuse;
+	off = m->payload.cfg.offset;
+	size = m->payload.cfg.size;
+	if (!size || size > VU_MAX_CONFIG || off > sizeof(d->cfg) ||
+	    size > sizeof(d->cfg) - off)
+		goto refuse;
+	memcpy(m->payload.cfg.region, (const uint8_t *)&d->cfg + off, size);
+	m->size = VU_CONFIG_HDR + size;
+	VA_DBG("GET_CONFIG offset %u size %u", off, size);
+	return RTE_VHOST_MSG_RESULT_REPLY;
+refuse:
+	/* an empty reply: the front-end sees a size mismatch and fails */
+	VA_ERR("GET_CONFIG: refusing offset/size outside the %zu-byte config",
+	       sizeof(d->cfg));
+	m->size = 0;
+	return RTE_VHOST_MSG_RESULT_REPLY;
+}
+
+static int va_msg_readonly(uint32_t req)
+{
+	return req == VU_GET_FEATURES || req == VU_GET_PROTOCOL_FEATURES ||
+	       req == VU_GET_QUEUE_NUM || req == VU_GET_CONFIG ||
+	       req == VU_SET_CONFIG || req == VU_GET_STATUS;
+}
+
+static void va_msg_resume(struct va_dev *d)
+{
+	if (!d->msg_paused)
+		return;
+	va_dev_refresh(d);
+	d->msg_paused = 0;
+	va_worker_resume(d);
+}
+
+static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
+{
+	struct vu_msg *m = msg;
+	struct va_dev *d = &va_dev;
+
+	if (vid != d->vid)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	/* a previous message failed before its post handler ran */
+	va_msg_resume(d);
+
+	switch (m->request) {
+	case VU_GET_CONFIG:
+		return va_get_config(d, m);
+	case VU_SET_CONFIG:
+		/* [CFG-RO]: the configuration space is read-only */
+		VA_DBG("SET_CONFIG ignored (read-only configuration)");
+		return (m->flags & VU_NEED_REPLY) ? RTE_VHOST_MSG_RESULT_ERR :
+						    RTE_VHOST_MSG_RESULT_OK;
+	case VU_GET_QUEUE_NUM:
+		/* spec 5: 1 + max_dataqueues */
+		m->payload.u64 = d->nr_vq;
+		m->size = sizeof(m->payload.u64);
+		return RTE_VHOST_MSG_RESULT_REPLY;
+	default:
+		break;
+	}
+	/*
+	 * Anything else may change memory, rings or eventfds under the
+	 * worker: park it until the post handler has re-read the state.
+	 */
+	if (!va_msg_readonly(m->request) && d->worker_started) {
+		va_worker_pause(d);
+		d->msg_paused = 1;
+	}
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result va_post_msg(int vid, void *msg)
+{
+	struct va_dev *d = &va_dev;
+
+	(void)msg;
+	if (vid == d->vid)
+		va_msg_resume(d);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops va_extern_ops = {
+	.pre_msg_handle = va_pre_msg,
+	.post_msg_handle = va_post_msg,
+};
+
+static void va_dev_reset(struct va_dev *d)
+{
+	unsigned int i;
+
+	va_sessions_reset();
+	free(d->mem);
+	d->mem = NULL;
+	for (i = 0; i < VA_MAX_VQ; i++) {
+		struct va_vq *q = &d->vq[i];
+
+		q->ready = 0;
+		q->broken = 0;
+		q->call_pending = 0;
+	}
+}
+
+static int va_new_connection(int vid)
+{
+	struct va_dev *d = &va_dev;
+	unsigned int i;
+
+	if (d->vid >= 0) {
+		VA_ERR("rejecting a second front-end (vid %d): one connection at a time",
+		       vid);
+		return -1;
+	}
+	d->vid = vid;
+	d->nr_vq = 1 + va_opts.queues;
+	d->features = 0;
+	for (i = 0; i < VA_MAX_VQ; i++)
+		d->vq[i].enabled = 0;
+	va_fill_config(d);
+	if (rte_vhost_extern_callback_register(vid, &va_extern_ops, d) < 0) {
+		VA_ERR("cannot register message handlers for vid %d", vid);
+		d->vid = -1;
+		return -1;
+	}
+	VA_INFO("front-end connected (vid %d)", vid);
+	return 0;
+}
+
+static void va_destroy_connection(int vid)
+{
+	struct va_dev *d = &va_dev;
+
+	if (vid != d->vid)
+		return;
+	va_worker_stop(d);
+	d->msg_paused = 0;
+	d->running = 0;
+	va_dev_reset(d);
+	d->vid = -1;
+	VA_INFO("front-end disconnected (vid %d), sessions destroyed", vid);
+}
+
+static int va_new_device(int vid)
+{
+	struct va_dev *d = &va_dev;
+	uint64_t f = 0;
+	unsigned int i, n = 0;
+
+	if (vid != d->vid)
+		return -1;
+	rte_vhost_get_negotiated_features(vid, &f);
+	d->features = f;
+	d->lim.stateless = !!(f & (1ull << VIRTIO_ACCEL_F_STATELESS));
+	d->lim.stream = !!(f & (1ull << VIRTIO_ACCEL_F_STREAM));
+	VA_INFO("features negotiated: 0x%llx (version_1 %d, event_idx %d, indirect %d, mq %d, stateless %d, stream %d)",
+		(unsigned long long)f, !!(f & (1ull << VIRTIO_F_VERSION_1)),
+		!!(f & (1ull << VIRTIO_RING_F_EVENT_IDX)),
+		!!(f & (1ull << VIRTIO_RING_F_INDIRECT_DESC)),
+		!!(f & (1ull << VIRTIO_ACCEL_F_MQ)), d->lim.stateless,
+		d->lim.stream);
+	for (i = 0; i < VA_MAX_VQ; i++)
+		d->vq[i].broken = 0;
+	va_dev_refresh(d);
+	for (i = 0; i < d->nr_vq; i++)
+		n += d->vq[i].ready;
+	if (va_worker_start(d) < 0) {
+		VA_ERR("cannot start the worker thread");
+		return -1;
+	}
+	d->running = 1;
+	VA_INFO("device started (vid %d): %u of %u queues ready", vid, n,
+		d->nr_vq);
+	return 0;
+}
+
+static void va_destroy_device(int vid)
+{
+	struct va_dev *d = &va_dev;
+
+	if (vid != d->vid)
+		return;
+	va_worker_stop(d);
+	d->running = 0;
+	/* [SESS-RESET]: a stopped device loses its sessions */
+	va_dev_reset(d);
+	VA_INFO("device stopped (vid %d), sessions destroyed", vid);
+}
+
+static int va_vring_state_changed(int vid, uint16_t qid, int enable)
+{
+	struct va_dev *d = &va_dev;
+
+	if (vid != d->vid)
+		return 0;
+	if (qid >= d->nr_vq) {
+		VA_ERR("queue %u %s: beyond the %u queues offered, ignored",
+		       qid, enable ? "enabled" : "disabled", d->nr_vq);
+		return 0;
+	}
+	d->vq[qid].enabled = enable;
+	VA_INFO("queue %u %s", qid, enable ? "started" : "stopped");
+	if (d->worker_started && !d->msg_paused) {
+		va_worker_pause(d);
+		va_dev_refresh(d);
+		va_worker_resume(d);
+	}
+	return 0;
+}
+
+static int va_features_changed(int vid, uint64_t features)
+{
+	if (vid == va_dev.vid)
+		VA_DBG("features changed to 0x%llx",
+		       (unsigned long long)features);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops va_ops = {
+	.new_device = va_new_device,
+	.destroy_device = va_destroy_device,
+	.vring_state_changed = va_vring_state_changed,
+	.features_changed = va_features_changed,
+	.new_connection = va_new_connection,
+	.destroy_connection = va_destroy_connection,
+};
+
+int va_vhost_start(void)
+{
+	const char *path = va_opts.socket_path;
+	mode_t old;
+	int ret;
+
+	va_dev.nr_vq = 1 + va_opts.queues;
+	va_fill_config(&va_dev);
+	old = umask(0177);
+	ret = rte_vhost_driver_register(path, 0);
+	if (ret < 0) {
+		umask(old);
+		VA_ERR("cannot register vhost-user socket %s", path);
+		return -EIO;
+	}
+	if (rte_vhost_driver_set_features(path, va_features()) < 0 ||
+	    rte_vhost_driver_set_protocol_features(path,
+						   va_protocol_features()) < 0 ||
+	    rte_vhost_driver_callback_register(path, &va_ops) < 0) {
+		VA_ERR("cannot configure vhost-user socket %s", path);
+		goto out_unregister;
+	}
+	if (rte_vhost_driver_start(path) < 0) {
+		VA_ERR("cannot start vhost-user socket %s", path);
+		goto out_unregister;
+	}
+	umask(old);
+	if (chmod(path, 0600) < 0)
+		VA_ERR("chmod 0600 %s: %s", path, strerror(errno));
+	return 0;
+
+out_unregister:
+	umask(old);
+	rte_vhost_driver_unregister(path);
+	return -EIO;
+}
+
+void va_vhost_stop(void)
+{
+	const char *path = va_opts.socket_path;
+	int i;
+
+	/* unregister tears down a live connection (destroy callbacks run) */
+	for (i = 0; i < 50; i++) {
+		if (rte_vhost_driver_unregister(path) == 0)
+			break;
+		usleep(20000);
+	}
+	if (va_dev.vid >= 0)
+		va_destroy_connection(va_dev.vid);
+	unlink(path);
+}

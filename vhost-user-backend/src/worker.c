@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The per-device worker: one thread serves every queue of the device (each
+ * queue keeps its own state so queues can be spread over threads later).
+ * Split rings only. Modes: --poll busy-polls; the default spins for a short
+ * while and then sleeps in epoll on the kick eventfds.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <rte_atomic.h>
+#include <rte_pause.h>
+#include <rte_vhost.h>
+
+#include "backend.h"
+
+#define SPIN_ROUNDS	2000	/* idle rounds before sleeping (adaptive) */
+#define SLEEP_MS	200
+
+#define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+static void *va_xlate(void *opaque, uint64_t gpa, uint64_t *len)
+{
+	struct rte_vhost_memory *mem = opaque;
+
+	if (!mem) {
+		*len = 0;
+		return NULL;
+	}
+	return (void *)(uintptr_t)rte_vhost_va_from_guest_pa(mem, gpa, len);
+}
+
+/* Re-read memory table and rings; the worker is parked or not running. */
+void va_dev_refresh(struct va_dev *d)
+{
+	unsigned int i, nr, nactive;
+	uint64_t f = d->features;
+
+	free(d->mem);
+	d->mem = NULL;
+	if (d->vid < 0)
+		return;
+	if (rte_vhost_get_mem_table(d->vid, &d->mem) < 0)
+		d->mem = NULL;
+	nr = rte_vhost_get_vring_num(d->vid);
+	/* [FEAT-MQ]: without VIRTIO_ACCEL_F_MQ only data queue 0 exists */
+	nactive = (f & (1ull << VIRTIO_ACCEL_F_MQ)) ? d->nr_vq : 2;
+	if (nactive > d->nr_vq)
+		nactive = d->nr_vq;
+	for (i = 0; i < d->nr_vq; i++) {
+		struct va_vq *q = &d->vq[i];
+		struct rte_vhost_vring vr;
+		uint16_t la, lu;
+
+		q->idx = i;
+		q->ready = 0;
+		if (i >= nr || i >= nactive || !q->enabled || !d->mem)
+			continue;
+		if (rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0 ||
+		    !vr.desc || !vr.avail || !vr.used || !vr.size)
+			continue;
+		if (q->iov_cap < 2u * vr.size + 16) {
+			struct va_iov *n = realloc(q->iov, sizeof(*n) *
+						   (2u * vr.size + 16));
+
+			if (!n) {
+				VA_ERR("queue %u: out of memory", i);
+				continue;
+			}
+			q->iov = n;
+			q->iov_cap = 2u * vr.size + 16;
+		}
+		if (rte_vhost_get_vring_base(d->vid, i, &la, &lu) < 0)
+			continue;
+		q->desc = vr.desc;
+		q->avail = vr.avail;
+		q->used = vr.used;
+		q->size = vr.size;
+		q->kickfd = vr.kickfd;
+		q->last_avail = la;
+		q->last_used = lu;
+		q->signalled = lu;
+		q->ready = 1;
+	}
+	__atomic_add_fetch(&d->gen, 1, __ATOMIC_RELEASE);
+}
+
+static void va_stop_queue(struct va_dev *d, struct va_vq *q, const char *why,
+			  int err)
+{
+	q->broken = 1;
+	VA_ERR("queue %u stopped: %s (%s) at avail %u; reset the device",
+	       q->idx, why, strerror(-err), q->last_avail);
+}
+
+static void va_notify(struct va_dev *d, struct va_vq *q)
+{
+	int ret;
+
+	/* EVENT_IDX and NO_INTERRUPT handled by librte_vhost */
+	ret = rte_vhost_vring_call_nonblock(d->vid, (uint16_t)q->idx);
+	q->call_pending = (ret == -EAGAIN);
+}
+
+/* Process up to VA_BUDGET chains of one queue; returns chains completed. */
+static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
+{
+	struct va_ring_cfg rc = {
+		.desc = q->desc,
+		.size = q->size,
+		.indirect_ok = !!(d->features &
+				  (1ull << VIRTIO_RING_F_INDIRECT_DESC)),
+		.xlate = va_xlate,
+		.opaque = d->mem,
+	};
+	struct va_chain c = { .iov = q->iov, .cap = q->iov_cap };
+	uint16_t avail_idx, n, i;
+	unsigned int done = 0;
+	int ret;
+
+	avail_idx = LOAD(&q->avail->idx);
+	n = (uint16_t)(avail_idx - q->last_avail);
+	if (!n)
+		return 0;
+	if (n > q->size) {
+		va_stop_queue(d, q, "available index jumped past the queue size",
+			      -ERANGE);
+		return 0;
+	}
+	if (n > VA_BUDGET)
+		n = VA_BUDGET;
+	for (i = 0; i < n; i++) {
+		uint16_t slot = q->last_avail % q->size;
+		uint16_t head = __atomic_load_n(&q->avail->ring[slot],
+						__ATOMIC_RELAXED);
+		struct vring_used_elem *ue;
+		uint32_t len;
+
+		ret = va_chain_walk(&rc, head, &c);
+		if (ret < 0) {
+			va_stop_queue(d, q, "malformed descriptor chain", ret);
+			break;
+		}
+		if (q->idx == VIRTIO_ACCEL_CTRLQ)
+			len = va_ctrl_process(d, q, &c);
+		else
+			len = va_op_process(d, q, &c);
+		ue = &q->used->ring[q->last_used % q->size];
+		ue->id = htole32(head);
+		ue->len = htole32(len);
+		q->last_avail++;
+		q->last_used++;
+		done++;
+	}
+	if (done) {
+		STORE(&q->used->idx, q->last_used);
+		rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx,
+					 q->last_avail, q->last_used);
+		va_notify(d, q);
+	}
+	return done;
+}
+
+/* Ask the driver for kicks (enable) or tell it not to bother (disable). */
+static void va_kicks(struct va_dev *d, struct va_vq *q, int enable)
+{
+	if (d->features & (1ull << VIRTIO_RING_F_EVENT_IDX)) {
+		uint16_t *ev = (uint16_t *)&q->used->ring[q->size];
+
+		/* a stale avail_event (behind last_avail) suppresses kicks */
+		STORE(ev, enable ? q->last_avail :
+				   (uint16_t)(q->last_avail - 1));
+	} else {
+		uint16_t fl = LOAD(&q->used->flags);
+
+		fl = enable ? (fl & ~VRING_USED_F_NO_NOTIFY) :
+			      (fl | VRING_USED_F_NO_NOTIFY);
+		STORE(&q->used->flags, fl);
+	}
+}
+
+static int va_vq_live(const struct va_vq *q)
+{
+	return q->ready && q->enabled && !q->broken;
+}
+
+static int va_rebuild_epoll(struct va_dev *d, int epfd)
+{
+	struct epoll_event ev;
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vq; i++) {
+		struct va_vq *q = &d->vq[i];
+
+		if (!va_vq_live(q) || q->kickfd < 0)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, q->kickfd, &ev) < 0 &&
+		    errno != EEXIST)
+			VA_ERR("queue %u: epoll add kickfd: %s", i,
+			       strerror(errno));
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = UINT32_MAX;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, d->wake_fd, &ev);
+}
+
+/* Sleep until a kick, a wake-up or the timeout. */
+static void va_sleep(struct va_dev *d, int *epfd, uint64_t *gen)
+{
+	struct epoll_event evs[VA_MAX_VQ + 1];
+	unsigned int i;
+	int n, k;
+	uint64_t cur = __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
+
+	if (*epfd < 0 || *gen != cur) {
+		if (*epfd >= 0)
+			close(*epfd);
+		*epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (*epfd < 0)
+			return;
+		va_rebuild_epoll(d, *epfd);
+		*gen = cur;
+	}
+	for (i = 0; i < d->nr_vq; i++)
+		if (va_vq_live(&d->vq[i]))
+			va_kicks(d, &d->vq[i], 1);
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < d->nr_vq; i++) {
+		struct va_vq *q = &d->vq[i];
+
+		if (va_vq_live(q) && LOAD(&q->avail->idx) != q->last_avail)
+			goto out;
+	}
+	if (LOAD(&d->pause_req) || LOAD(&d->stop))
+		goto out;
+	n = epoll_wait(*epfd, evs, VA_MAX_VQ + 1, SLEEP_MS);
+	for (k = 0; k < n; k++) {
+		uint64_t v;
+		int fd = evs[k].data.u32 == UINT32_MAX ? d->wake_fd :
+			 d->vq[evs[k].data.u32].kickfd;
+
+		if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			VA_DBG("read eventfd: %s", strerror(errno));
+	}
+out:
+	for (i = 0; i < d->nr_vq; i++)
+		if (va_vq_live(&d->vq[i]))
+			va_kicks(d, &d->vq[i], 0);
+}
+
+static void *va_worker_main(void *arg)
+{
+	struct va_dev *d = arg;
+	unsigned int idle = 0, i, work;
+	uint64_t gen = 0;
+	int epfd = -1;
+
+	while (!LOAD(&d->stop)) {
+		if (LOAD(&d->pause_req)) {
+			STORE(&d->paused, 1);
+			while (LOAD(&d->pause_req) && !LOAD(&d->stop))
+				usleep(20);
+			STORE(&d->paused, 0);
+			idle = 0;
+			continue;
+		}
+		work = 0;
+		for (i = 0; i < d->nr_vq; i++) {
+			struct va_vq *q = &d->vq[i];
+
+			if (!va_vq_live(q))
+				continue;
+			if (q->call_pending)
+				va_notify(d, q);
+			work += va_process_vq(d, q);
+		}
+		if (work) {
+			idle = 0;
+			continue;
+		}
+		if (va_opts.poll || ++idle < SPIN_ROUNDS) {
+			rte_pause();
+			continue;
+		}
+		va_sleep(d, &epfd, &gen);
+		idle = 0;
+	}
+	if (epfd >= 0)
+		close(epfd);
+	STORE(&d->paused, 1);
+	return NULL;
+}
+
+int va_worker_start(struct va_dev *d)
+{
+	pthread_t t;
+	unsigned int i;
+	int ret;
+
+	if (d->worker_started)
+		return 0;
+	if (d->wake_fd < 0) {
+		d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (d->wake_fd < 0)
+			return -errno;
+	}
+	d->stop = 0;
+	d->pause_req = 0;
+	d->paused = 0;
+	/* polling from the start: the driver need not kick */
+	for (i = 0; i < d->nr_vq; i++)
+		if (va_vq_live(&d->vq[i]))
+			va_kicks(d, &d->vq[i], 0);
+	ret = pthread_create(&t, NULL, va_worker_main, d);
+	if (ret)
+		return -ret;
+	pthread_setname_np(t, "va-worker");
+	d->worker = (uint64_t)t;
+	d->worker_started = 1;
+	return 0;
+}
+
+static void va_wake(struct va_dev *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		VA_DBG("wake: %s", strerror(errno));
+}
+
+void va_worker_stop(struct va_dev *d)
+{
+	unsigned int i;
+
+	if (!d->worker_started)
+		return;
+	STORE(&d->stop, 1);
+	va_wake(d);
+	pthread_join((pthread_t)d->worker, NULL);
+	d->worker_started = 0;
+	d->pause_req = 0;
+	/* leave the indexes where GET_VRING_BASE will report them */
+	for (i = 0; i < d->nr_vq; i++) {
+		struct va_vq *q = &d->vq[i];
+
+		if (q->ready)
+			rte_vhost_set_vring_base(d->vid, (uint16_t)i,
+						 q->last_avail, q->last_used);
+	}
+}
+
+void va_worker_pause(struct va_dev *d)
+{
+	if (!d->worker_started)
+		return;
+	STORE(&d->pause_req, 1);
+	va_wake(d);
+	while (!LOAD(&d->paused))
+		usleep(10);
+}
+
+void va_worker_resume(struct va_dev *d)
+{
+	if (!d->worker_started)
+		return;
+	STORE(&d->pause_req, 0);
+	while (LOAD(&d->paused))
+		usleep(10);
+}
