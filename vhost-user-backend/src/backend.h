@@ -20,7 +20,7 @@ struct rte_vhost_memory;
 #define VA_MAX_KEY_LEN		64
 #define VA_MAX_AAD_LEN		4096
 #define VA_BUDGET		64	/* chains per queue per poll round */
-#define VA_MBUF_SEG_LEN		32768u	/* bytes per engine mbuf segment */
+#define VA_MBUF_SEG_LEN		61440u	/* bytes per engine mbuf segment */
 #define VA_STAGE_LEN(n)		((uint64_t)(n) + 64)
 
 /* ---- options (main.c) ---- */

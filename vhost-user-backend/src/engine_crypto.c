@@ -12,6 +12,8 @@
  */
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include <rte_bus_vdev.h>
 #include <rte_crypto.h>
 #include <rte_cryptodev.h>
@@ -37,6 +39,8 @@ static char cdev_name[64];
 static struct rte_mempool *sess_mp, *op_mp, *mbuf_mp;
 static const struct rte_cryptodev_symmetric_capability *cap_sha, *cap_hmac,
 	*cap_gcm;
+/* segmented (multi-mbuf) requests pass the start-up known-answer test */
+static int aead_sgl_ok, auth_sgl_ok;
 
 uint64_t va_crypto_implemented(void)
 {
@@ -177,26 +181,77 @@ static int run_op(struct rte_crypto_op *op)
 	return done == op ? 0 : -1;
 }
 
+/*
+ * Run one operation on the PMD. Hash/MAC: digest of buf[0..len) into @out.
+ * AEAD: buf[0..len) is transformed in place, @out is the tag (written for
+ * encryption, checked for decryption). Returns the rte_crypto_op status, or
+ * -1 if the PMD did not take or return the op.
+ */
+static int pmd_exec(struct va_crypto_q *cq, uint32_t op, void *sess,
+		    uint8_t *buf, uint32_t len, uint8_t *out, const uint8_t *iv,
+		    const uint8_t *aad, unsigned int *nsegs)
+{
+	struct rte_crypto_op *cop;
+	struct rte_mbuf *m;
+	int ret = -1;
+
+	cop = rte_crypto_op_alloc(op_mp, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
+	if (!cop)
+		return -1;
+	rte_crypto_op_attach_sym_session(cop, sess);
+	m = chain_build(cq, buf, len);
+	if (!m)
+		goto out_op;
+	*nsegs = m->nb_segs;
+	cop->sym->m_src = m;
+	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
+		cop->sym->auth.data.offset = 0;
+		cop->sym->auth.data.length = len;
+		cop->sym->auth.digest.data = out;
+		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
+	} else {
+		cop->sym->aead.data.offset = 0;
+		cop->sym->aead.data.length = len;
+		cop->sym->aead.digest.data = out;
+		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
+		cop->sym->aead.aad.data = (uint8_t *)(uintptr_t)aad;
+		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)aad;
+		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
+		       iv, VIRTIO_ACCEL_GCM_IV_LEN);
+	}
+	if (run_op(cop) == 0)
+		ret = cop->status;
+	rte_pktmbuf_free(m);
+out_op:
+	rte_crypto_op_free(cop);
+	return ret;
+}
+
 uint8_t va_crypto_run(struct va_req *r)
 {
 	struct va_crypto_q *cq = r->qc->cq;
 	uint32_t op = r->op.opcode, len = r->op.src_len;
-	struct rte_crypto_op *cop;
-	struct rte_mbuf *m;
-	void *sess = NULL;
-	int tmp_sess = 0, dec = op == VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	int tmp_sess = 0, aead = 0, ret;
+	int dec = op == VIRTIO_ACCEL_OP_AEAD_DECRYPT;
 	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN], st = VIRTIO_ACCEL_ERR;
+	unsigned int nsegs = 0;
+	void *sess = NULL;
+	uint8_t *buf, *out;
 
+	if (op == VIRTIO_ACCEL_OP_AEAD_ENCRYPT || dec) {
+		aead = 1;
+		if (dec)
+			len -= VIRTIO_ACCEL_GCM_TAG_LEN;
+	}
 	if (cdev < 0 || !cq || len == 0 ||
-	    (dec && len == VIRTIO_ACCEL_GCM_TAG_LEN))
+	    (len > VA_MBUF_SEG_LEN && !(aead ? aead_sgl_ok : auth_sgl_ok)))
 		return va_sw_oneshot(r);
 	if (op == VIRTIO_ACCEL_OP_HASH) {
 		sess = cq->sha_sess;
 	} else if (r->sess) {
 		struct va_session *s = r->sess;
 
-		if (s->cdev_sess && op != VIRTIO_ACCEL_OP_MAC &&
-		    s->cdev_aad_len != r->op.aad_len)
+		if (s->cdev_sess && aead && s->cdev_aad_len != r->op.aad_len)
 			va_crypto_sess_free(s);
 		if (!s->cdev_sess) {
 			s->cdev_sess = sess_create(s->key, s->key_len, op,
@@ -211,65 +266,117 @@ uint8_t va_crypto_run(struct va_req *r)
 	if (!sess)
 		return va_sw_oneshot(r);
 
-	cop = rte_crypto_op_alloc(op_mp, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
-	if (!cop)
-		goto out_sess;
-	rte_crypto_op_attach_sym_session(cop, sess);
-
-	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
-		m = chain_build(cq, (uint8_t *)(uintptr_t)r->src, len);
-		if (!m)
-			goto out_op;
-		cop->sym->m_src = m;
-		cop->sym->auth.data.offset = 0;
-		cop->sym->auth.data.length = len;
-		cop->sym->auth.digest.data = r->dst;
-		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)r->dst;
-	} else {
-		if (dec) {
-			len -= VIRTIO_ACCEL_GCM_TAG_LEN;
-			memcpy(tag, r->src + len, sizeof(tag));
-		}
-		/* in place in the staging buffer: nothing leaks on failure */
+	if (aead) {
+		/* in place on a staging copy: nothing leaks on failure */
 		memcpy(r->dst, r->src, len);
-		m = chain_build(cq, r->dst, len);
-		if (!m)
-			goto out_op;
-		cop->sym->m_src = m;
-		cop->sym->aead.data.offset = 0;
-		cop->sym->aead.data.length = len;
-		cop->sym->aead.digest.data = dec ? tag : r->dst + len;
-		cop->sym->aead.digest.phys_addr =
-			(rte_iova_t)(uintptr_t)cop->sym->aead.digest.data;
-		cop->sym->aead.aad.data = (uint8_t *)(uintptr_t)r->aad;
-		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)r->aad;
-		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
-		       r->iv, VIRTIO_ACCEL_GCM_IV_LEN);
+		buf = r->dst;
+		if (dec) {
+			memcpy(tag, r->src + len, sizeof(tag));
+			out = tag;
+		} else {
+			out = r->dst + len;
+		}
+	} else {
+		buf = (uint8_t *)(uintptr_t)r->src;
+		out = r->dst;
 	}
-
-	if (run_op(cop) < 0) {
-		VA_ERR("crypto PMD did not complete a %s request",
-		       virtio_accel_op_name(op));
-	} else if (cop->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
+	ret = pmd_exec(cq, op, sess, buf, len, out, r->iv, r->aad, &nsegs);
+	switch (ret) {
+	case RTE_CRYPTO_OP_STATUS_SUCCESS:
 		st = VIRTIO_ACCEL_OK;
 		r->src_used = r->op.src_len;
-		if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC)
+		if (!aead)
 			r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
 		else
 			r->dst_used = dec ? len : len + VIRTIO_ACCEL_GCM_TAG_LEN;
-	} else if (cop->status == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) {
+		break;
+	case RTE_CRYPTO_OP_STATUS_AUTH_FAILED:
 		st = VIRTIO_ACCEL_AUTH_FAILED;
-	} else {
-		VA_ERR("crypto PMD failed a %s request (status %d)",
-		       virtio_accel_op_name(op), cop->status);
+		break;
+	default:
+		VA_ERR("crypto PMD failed a %u-byte %s request (status %d)",
+		       len, virtio_accel_op_name(op), ret);
+		break;
 	}
-	rte_pktmbuf_free(m);
-out_op:
-	rte_crypto_op_free(cop);
-out_sess:
 	if (tmp_sess)
 		rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
 	return st;
+}
+
+/*
+ * Known-answer tests against OpenSSL at start-up: a PMD (or a PMD's
+ * scatter-gather path) that computes something else is not used.
+ * crypto_openssl refuses segmented AEAD; crypto_aesni_mb of DPDK 22.11
+ * hashes segmented buffers wrongly.
+ */
+static void va_crypto_selftest(void)
+{
+	static const uint8_t key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	static const uint8_t iv[12] = { 9, 8, 7 }, aad[5] = { 4, 4, 4 };
+	uint32_t lens[2] = { 1000, VA_MBUF_SEG_LEN + 1000 }, len;
+	uint8_t want[VIRTIO_ACCEL_GCM_TAG_LEN + 32], got[32];
+	struct va_qctx qc;
+	uint8_t *buf, *ref;
+	unsigned int i, j, ns;
+	int ok[3][2], outl, ret;
+	void *sess;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+
+	memset(&qc, 0, sizeof(qc));
+	buf = rte_malloc("va_kat", lens[1], 64);
+	ref = rte_malloc("va_kat", lens[1], 64);
+	if (!buf || !ref || !c || va_crypto_qinit(&qc, 0) < 0)
+		goto out_free;
+	for (j = 0; j < 2; j++) {
+		len = lens[j];
+		for (i = 0; i < len; i++)
+			ref[i] = (uint8_t)(i * 7 + (i >> 8));
+		/* SHA-256 */
+		memcpy(buf, ref, len);
+		EVP_Digest(ref, len, want, NULL, EVP_sha256(), NULL);
+		ret = cap_sha ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_HASH,
+					 qc.cq->sha_sess, buf, len, got, NULL,
+					 NULL, &ns) : -1;
+		ok[0][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&
+			   !memcmp(got, want, 32);
+		/* HMAC-SHA-256 */
+		EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 20, ref, len,
+			  want, sizeof(want), NULL);
+		sess = sess_create(key, 20, VIRTIO_ACCEL_OP_MAC, 0);
+		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_MAC, sess, buf, len,
+				      got, NULL, NULL, &ns) : -1;
+		if (sess)
+			rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
+		ok[1][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&
+			   !memcmp(got, want, 32);
+		/* AES-256-GCM encryption, in place */
+		EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv);
+		EVP_EncryptUpdate(c, NULL, &outl, aad, sizeof(aad));
+		EVP_EncryptUpdate(c, ref, &outl, ref, (int)len);
+		EVP_EncryptFinal_ex(c, want, &outl);
+		EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, want);
+		sess = sess_create(key, 32, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+				   sizeof(aad));
+		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_AEAD_ENCRYPT, sess,
+				      buf, len, got, iv, aad, &ns) : -1;
+		if (sess)
+			rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
+		ok[2][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&
+			   !memcmp(got, want, 16) && !memcmp(buf, ref, len);
+	}
+	if (!ok[0][0])
+		cap_sha = NULL;
+	if (!ok[1][0])
+		cap_hmac = NULL;
+	if (!ok[2][0])
+		cap_gcm = NULL;
+	auth_sgl_ok = ok[0][1] && ok[1][1];
+	aead_sgl_ok = ok[2][1];
+out_free:
+	va_crypto_qfini(&qc);
+	EVP_CIPHER_CTX_free(c);
+	rte_free(buf);
+	rte_free(ref);
 }
 
 void va_crypto_sess_free(struct va_session *s)
@@ -381,17 +488,15 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	cap_hmac = cap_get(RTE_CRYPTO_SYM_XFORM_AUTH,
 			   RTE_CRYPTO_AUTH_SHA256_HMAC);
 	cap_gcm = cap_get(RTE_CRYPTO_SYM_XFORM_AEAD, RTE_CRYPTO_AEAD_AES_GCM);
-	if (!(info.feature_flags & RTE_CRYPTODEV_FF_IN_PLACE_SGL) &&
-	    va_opts.max_data_len > VA_MBUF_SEG_LEN) {
-		VA_ERR("crypto PMD %s lacks in-place SGL: using OpenSSL EVP",
-		       name);
-		goto out_fail;
-	}
+	va_crypto_selftest();
+	if (!(info.feature_flags & RTE_CRYPTODEV_FF_IN_PLACE_SGL))
+		aead_sgl_ok = auth_sgl_ok = 0;
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
-	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; EVP for the rest and for streams)",
+	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: evp)",
 		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
-		cap_gcm ? "pmd" : "evp");
+		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
+		auth_sgl_ok ? "pmd" : "evp", aead_sgl_ok ? "pmd" : "evp");
 	return 0;
 
 out_fail:
