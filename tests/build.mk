@@ -14,8 +14,8 @@ all: $(O)/tests/unit_tests
 CONF_OBJ := $(O)/tests/conformance/conformance.o $(O)/tests/common/cases.o
 $(O)/tests/conformance/conformance.o: EXTRA_CFLAGS := -Iguest-driver/lib/include
 
-$(O)/tests/conformance: $(CONF_OBJ) $(O)/libvirtaccel.a
+$(O)/tests/conformance_suite: $(CONF_OBJ) $(O)/libvirtaccel.a
 	$(CC) $(BASE_LDFLAGS) -o $@ $(CONF_OBJ) $(O)/libvirtaccel.a \
 		$(CUNIT_LIBS) -lpthread
 
-all: $(O)/tests/conformance
+all: $(O)/tests/conformance_suite

@@ -42,7 +42,7 @@ conformance() {
 	B=$1
 	d=$(mktemp -d /tmp/vaccel-conf.XXXXXX)
 	start_backend "$d" || { echo "0 passed, 1 failed"; return 1; }
-	"$B/tests/conformance" "$DEV"
+	"$B/tests/conformance_suite" "$DEV"
 	rc=$?
 	stop_backend
 	src=$?

@@ -348,8 +348,8 @@ static int run_op(uint32_t opcode, uint32_t algo, uint64_t sid,
 /* [FEAT-V1], [FEAT-MQ] */
 static void t_feat(void)
 {
-	CU_ASSERT(info.driver_features & (1ull << 32));
-	CU_ASSERT(info.device_features & (1ull << 32));
+	CU_ASSERT(!!(info.driver_features & (1ull << 32)));
+	CU_ASSERT(!!(info.device_features & (1ull << 32)));
 	/* nothing negotiated that the device did not offer */
 	CU_ASSERT_EQUAL(info.driver_features & ~info.device_features, 0);
 	CU_ASSERT_EQUAL(info.device_id, VIRTIO_ID_ACCEL);
