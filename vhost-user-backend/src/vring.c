@@ -200,3 +200,25 @@ uint8_t *va_iov_contig(const struct va_iov *iov, uint32_t n, uint64_t off,
 		return NULL;
 	return iov[i].base + off;
 }
+
+const char *va_chain_strerror(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "head or next beyond the queue or indirect table";
+	case -ELOOP:
+		return "descriptor loop (chain longer than its table)";
+	case -EINVAL:
+		return "bad indirect descriptor (nested, with NEXT, or length)";
+	case -EPROTO:
+		return "readable descriptor after a writable one";
+	case -EFAULT:
+		return "address outside driver memory";
+	case -EOVERFLOW:
+		return "total length above 2^32 - 1";
+	case -ENOBUFS:
+		return "chain splits into too many pieces";
+	default:
+		return "malformed chain";
+	}
+}

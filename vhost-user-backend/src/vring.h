@@ -61,6 +61,9 @@ struct va_chain {
 int va_chain_walk(const struct va_ring_cfg *r, uint16_t head,
 		  struct va_chain *c);
 
+/* One-line description of a va_chain_walk() error. */
+const char *va_chain_strerror(int err);
+
 /* Scatter/gather over iov[0 .. n), starting @off bytes into it. */
 uint64_t va_iov_read(const struct va_iov *iov, uint32_t n, uint64_t off,
 		     void *dst, uint64_t len);

@@ -92,12 +92,12 @@ void va_dev_refresh(struct va_dev *d)
 	__atomic_add_fetch(&d->gen, 1, __ATOMIC_RELEASE);
 }
 
-static void va_stop_queue(struct va_dev *d, struct va_vq *q, const char *why,
-			  int err)
+/* [RING-BROKEN]: stop serving the queue until the device is reset. */
+static void va_stop_queue(struct va_vq *q, const char *why)
 {
 	q->broken = 1;
-	VA_ERR("queue %u stopped: %s (%s) at avail %u; reset the device",
-	       q->idx, why, strerror(-err), q->last_avail);
+	VA_ERR("queue %u stopped at avail index %u: %s; the driver must reset the device",
+	       q->idx, q->last_avail, why);
 }
 
 static void va_notify(struct va_dev *d, struct va_vq *q)
@@ -130,8 +130,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	if (!n)
 		return 0;
 	if (n > q->size) {
-		va_stop_queue(d, q, "available index jumped past the queue size",
-			      -ERANGE);
+		va_stop_queue(q, "available index more than the queue size ahead");
 		return 0;
 	}
 	if (n > VA_BUDGET)
@@ -145,7 +144,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 
 		ret = va_chain_walk(&rc, head, &c);
 		if (ret < 0) {
-			va_stop_queue(d, q, "malformed descriptor chain", ret);
+			va_stop_queue(q, va_chain_strerror(ret));
 			break;
 		}
 		if (q->idx == VIRTIO_ACCEL_CTRLQ)
