@@ -25,12 +25,9 @@ static const struct va_transport *const transports[] = {
 
 /* Feature bits this library implements, whatever the transport. */
 static const uint64_t known_features =
-	(1ull << VIRTIO_F_VERSION_1) |
-	(1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-	(1ull << VIRTIO_RING_F_EVENT_IDX) |
-	(1ull << VIRTIO_ACCEL_F_MQ) |
-	(1ull << VIRTIO_ACCEL_F_STATELESS) |
-	(1ull << VIRTIO_ACCEL_F_STREAM);
+	(1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+	(1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_ACCEL_F_MQ) |
+	(1ull << VIRTIO_ACCEL_F_STATELESS) | (1ull << VIRTIO_ACCEL_F_STREAM);
 
 static size_t page_up(size_t v)
 {
@@ -135,7 +132,7 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 			     const struct virtaccel_open_opts *opts,
 			     struct virtaccel_dev **devp)
 {
-	struct virtaccel_open_opts o = { 0 };
+	struct virtaccel_open_opts o = {0};
 	const struct va_transport *t = NULL;
 	struct virtaccel_dev *dev;
 	unsigned int i, avail_q;
@@ -199,8 +196,8 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 		ret = -EPROTO;
 		goto err;
 	}
-	dev->driver_features = dev->device_features &
-			       (known_features | t->extra_features);
+	dev->driver_features =
+		dev->device_features & (known_features | t->extra_features);
 	ret = t->set_features(dev, dev->driver_features);
 	if (ret)
 		goto err;
@@ -329,8 +326,9 @@ VA_EXPORT int virtaccel_get_info(struct virtaccel_dev *dev,
 	if (!dev->have_caps)
 		ret = fetch_caps(dev);
 	if (!ret) {
-		info->n_caps = dev->n_caps < VIRTACCEL_MAX_CAPS ?
-			       dev->n_caps : VIRTACCEL_MAX_CAPS;
+		info->n_caps = dev->n_caps < VIRTACCEL_MAX_CAPS
+				       ? dev->n_caps
+				       : VIRTACCEL_MAX_CAPS;
 		memcpy(info->caps, dev->caps,
 		       info->n_caps * sizeof(info->caps[0]));
 	}
@@ -365,8 +363,7 @@ VA_EXPORT int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
 	uint64_t id;
 	int ret;
 
-	if (!dev || !session_id || (key_len && !key) ||
-	    key_len > (64u << 10))
+	if (!dev || !session_id || (key_len && !key) || key_len > (64u << 10))
 		return -EINVAL;
 	memset(&req, 0, sizeof(req));
 	req.opcode = htole32(VIRTIO_ACCEL_CTRL_CREATE_SESSION);
@@ -376,7 +373,8 @@ VA_EXPORT int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
 	req.key_len = htole32(key_len);
 	pthread_mutex_lock(&dev->ctrl_lock);
 	if (dev->n_sessions == dev->cap_sessions) {
-		unsigned int cap = dev->cap_sessions ? dev->cap_sessions * 2 : 16;
+		unsigned int cap =
+			dev->cap_sessions ? dev->cap_sessions * 2 : 16;
 
 		ns = realloc(dev->sessions, cap * sizeof(*ns));
 		if (!ns) {

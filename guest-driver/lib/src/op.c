@@ -14,11 +14,11 @@
 
 #include "internal.h"
 
-#define OP_HDR		((uint32_t)sizeof(struct virtio_accel_op_req))
-#define OP_RESP		((uint32_t)sizeof(struct virtio_accel_op_resp))
-#define CTRL_HDR	((uint32_t)sizeof(struct virtio_accel_ctrl_req))
-#define CTRL_RESP	((uint32_t)sizeof(struct virtio_accel_ctrl_resp))
-#define MAX_SEGS	8
+#define OP_HDR ((uint32_t)sizeof(struct virtio_accel_op_req))
+#define OP_RESP ((uint32_t)sizeof(struct virtio_accel_op_resp))
+#define CTRL_HDR ((uint32_t)sizeof(struct virtio_accel_ctrl_req))
+#define CTRL_RESP ((uint32_t)sizeof(struct virtio_accel_ctrl_resp))
+#define MAX_SEGS 8
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
@@ -83,8 +83,8 @@ static void seg_add(struct seglist *l, uint64_t addr, uint32_t len, bool wr)
  * NULL with *err set when the heap is exhausted (-EAGAIN) or too small
  * (-ENOMEM).
  */
-static uint8_t *room(struct virtaccel_dev *dev, struct va_req *r,
-		     uint8_t *slot, size_t *inl, size_t len, int *err)
+static uint8_t *room(struct virtaccel_dev *dev, struct va_req *r, uint8_t *slot,
+		     size_t *inl, size_t len, int *err)
 {
 	uint8_t *p;
 	unsigned int i;
@@ -125,10 +125,10 @@ static int add_op(struct virtaccel_dev *dev, struct va_queue *q,
 {
 	const struct shm *m = &dev->shm;
 	struct virtio_accel_op_req *h;
-	const void *pp[4] = { op->key, op->iv, op->aad, op->src };
-	uint32_t pl[4] = { op->key_len, op->iv_len, op->aad_len, op->src_len };
-	bool zc[4] = { false, false, false, false };
-	struct seglist l = { .n = 0 };
+	const void *pp[4] = {op->key, op->iv, op->aad, op->src};
+	uint32_t pl[4] = {op->key_len, op->iv_len, op->aad_len, op->src_len};
+	bool zc[4] = {false, false, false, false};
+	struct seglist l = {.n = 0};
 	uint64_t rd_bounce = 0;
 	uint8_t *slot, *rdb = NULL, *wrb;
 	size_t inl = OP_HDR, off = 0;
@@ -555,8 +555,7 @@ VA_EXPORT int virtaccel_poll(struct virtaccel_dev *dev, unsigned int queue,
 	return n ? (int)n : ret;
 }
 
-VA_EXPORT int virtaccel_queue_fd(struct virtaccel_dev *dev,
-				 unsigned int queue)
+VA_EXPORT int virtaccel_queue_fd(struct virtaccel_dev *dev, unsigned int queue)
 {
 	struct va_queue *q = data_queue(dev, queue);
 
@@ -584,8 +583,8 @@ int va_run_on(struct virtaccel_dev *dev, unsigned int queue,
 			goto out;
 		}
 		head = vq_next_head(&q->vq);
-		ret = head < 0 ? (head == -ENOSPC ? -EAGAIN : head) :
-				 add_op(dev, q, op, true);
+		ret = head < 0 ? (head == -ENOSPC ? -EAGAIN : head)
+			       : add_op(dev, q, op, true);
 		if (ret != -EAGAIN || !q->vq.inflight)
 			break;
 		/* ring or memory full: let something complete */
@@ -631,7 +630,7 @@ int va_ctrl(struct virtaccel_dev *dev, const struct virtio_accel_ctrl_req *req,
 {
 	struct va_queue *q = &dev->q[0];
 	const struct shm *m = &dev->shm;
-	struct seglist l = { .n = 0 };
+	struct seglist l = {.n = 0};
 	uint8_t *slot, *rdb, *wrb;
 	size_t inl = 0;
 	struct va_req *r;
@@ -749,7 +748,8 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 	if (rdb)
 		wrb = room(dev, r, slot, &inl, wrn ? wrn : 1, &ret);
 	ind = (struct vring_desc *)(slot + VA_SLOT_IND_OFF);
-	if (wrb && n > VA_SLOT_IND && va_has(dev, VIRTIO_RING_F_INDIRECT_DESC)) {
+	if (wrb && n > VA_SLOT_IND &&
+	    va_has(dev, VIRTIO_RING_F_INDIRECT_DESC)) {
 		size_t dummy = VA_SLOT_DATA;
 
 		ind = (struct vring_desc *)room(dev, r, slot, &dummy,
@@ -765,8 +765,8 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 		iov = k < nrd ? &rd[k] : &wr[k - nrd];
 		if (k == nrd)
 			off = 0;
-		if (iov->iov_base && shm_contains(m, iov->iov_base,
-						  iov->iov_len)) {
+		if (iov->iov_base &&
+		    shm_contains(m, iov->iov_base, iov->iov_len)) {
 			sg[k].addr = shm_iova(m, iov->iov_base);
 		} else {
 			p = (k < nrd ? rdb : wrb) + off;
@@ -799,8 +799,8 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 	for (k = 0; k < nwr && left; k++) {
 		uint64_t c = wr[k].iov_len < left ? wr[k].iov_len : left;
 
-		if (!(wr[k].iov_base && shm_contains(m, wr[k].iov_base,
-						     wr[k].iov_len))) {
+		if (!(wr[k].iov_base &&
+		      shm_contains(m, wr[k].iov_base, wr[k].iov_len))) {
 			memcpy(wr[k].iov_base, wrb + off, c);
 			off += wr[k].iov_len;
 		}

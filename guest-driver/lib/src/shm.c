@@ -10,10 +10,10 @@
 
 #include "shm.h"
 
-#define NIL		UINT32_MAX
-#define SHM_FREE	0x80
-#define SHM_USED	0x40
-#define ORDER_MASK	0x3f
+#define NIL UINT32_MAX
+#define SHM_FREE 0x80
+#define SHM_USED 0x40
+#define ORDER_MASK 0x3f
 
 int shm_create(struct shm *s, size_t size)
 {
@@ -34,8 +34,8 @@ int shm_create(struct shm *s, size_t size)
 		ret = -errno;
 		goto err_close;
 	}
-	s->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
-		       0);
+	s->base =
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->base == MAP_FAILED) {
 		ret = -errno;
 		s->base = NULL;
@@ -102,7 +102,8 @@ int shm_heap_init(struct shm *s, size_t off)
 	uint32_t pos = 0;
 	unsigned int k;
 
-	off = (off + (1u << SHM_MIN_SHIFT) - 1) & ~((size_t)(1u << SHM_MIN_SHIFT) - 1);
+	off = (off + (1u << SHM_MIN_SHIFT) - 1) &
+	      ~((size_t)(1u << SHM_MIN_SHIFT) - 1);
 	if (off >= s->size)
 		return -ENOMEM;
 	s->heap = s->base + off;
@@ -119,7 +120,8 @@ int shm_heap_init(struct shm *s, size_t off)
 		s->fhead[k] = NIL;
 	while (pos < s->nblk) {
 		k = 0;
-		while (k + 1 < SHM_MAX_ORDER && !(pos & ((1u << (k + 1)) - 1)) &&
+		while (k + 1 < SHM_MAX_ORDER &&
+		       !(pos & ((1u << (k + 1)) - 1)) &&
 		       (uint64_t)pos + (2ull << k) <= s->nblk)
 			k++;
 		list_push(s, pos, k);
@@ -146,8 +148,7 @@ void *shm_alloc(struct shm *s, size_t len)
 		return NULL;
 	if (!len)
 		len = 1;
-	while (k < SHM_MAX_ORDER &&
-	       ((size_t)1 << (k + SHM_MIN_SHIFT)) < len)
+	while (k < SHM_MAX_ORDER && ((size_t)1 << (k + SHM_MIN_SHIFT)) < len)
 		k++;
 	if (k >= SHM_MAX_ORDER)
 		return NULL;

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_MIN_SHIFT	10	/* smallest heap block: 1 KiB */
-#define SHM_MAX_ORDER	40
+#define SHM_MIN_SHIFT 10 /* smallest heap block: 1 KiB */
+#define SHM_MAX_ORDER 40
 
 struct shm {
 	int fd;
@@ -24,7 +24,7 @@ struct shm {
 	uint8_t *heap;
 	size_t heap_size;
 	uint32_t nblk;
-	uint8_t *state;		/* per block: order | SHM_FREE / SHM_USED */
+	uint8_t *state; /* per block: order | SHM_FREE / SHM_USED */
 	uint32_t *fnext;
 	uint32_t *fprev;
 	uint32_t fhead[SHM_MAX_ORDER];
@@ -40,8 +40,7 @@ void shm_free(struct shm *s, void *p);
 /* Largest single allocation the heap could ever satisfy. */
 size_t shm_max_alloc(const struct shm *s);
 
-static inline bool shm_contains(const struct shm *s, const void *p,
-				size_t len)
+static inline bool shm_contains(const struct shm *s, const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p, b = (uintptr_t)s->base;
 

@@ -15,8 +15,8 @@
 #include "internal.h"
 #include "virtio_accel_req.h"
 
-#define TAG_LEN		VIRTIO_ACCEL_GCM_TAG_LEN
-#define CHUNK_MAX	(4u << 20)
+#define TAG_LEN VIRTIO_ACCEL_GCM_TAG_LEN
+#define CHUNK_MAX (4u << 20)
 
 struct virtaccel_stream {
 	struct virtaccel_dev *dev;
@@ -30,20 +30,20 @@ struct virtaccel_stream {
 	uint32_t iv_len;
 	uint8_t *aad;
 	uint32_t aad_len;
-	uint32_t max_len;	/* device's max_data_len */
-	uint32_t chunk;		/* capacity of in and out */
-	uint8_t *in;		/* shm */
+	uint32_t max_len; /* device's max_data_len */
+	uint32_t chunk;	  /* capacity of in and out */
+	uint8_t *in;	  /* shm */
 	size_t in_len;
-	uint8_t *out;		/* shm */
+	uint8_t *out; /* shm */
 	size_t out_off;
 	size_t out_len;
-	uint64_t stream_sess;	/* SESS_F_STREAM session, 0 if none yet */
-	uint64_t oneshot_sess;	/* keyed one-shot without F_STATELESS */
-	bool streaming;		/* the stream session is in use */
-	bool started;		/* first stream request sent (IV, AAD) */
-	bool ended;		/* decompress: STREAM_END seen */
-	bool dirty;		/* stream left unfinished on the device */
-	bool finished;		/* every request done; output may be pending */
+	uint64_t stream_sess;  /* SESS_F_STREAM session, 0 if none yet */
+	uint64_t oneshot_sess; /* keyed one-shot without F_STATELESS */
+	bool streaming;	       /* the stream session is in use */
+	bool started;	       /* first stream request sent (IV, AAD) */
+	bool ended;	       /* decompress: STREAM_END seen */
+	bool dirty;	       /* stream left unfinished on the device */
+	bool finished;	       /* all requests done, output may remain */
 	bool done;
 	int err;
 };
@@ -158,8 +158,8 @@ static int fail(struct virtaccel_stream *s, int err)
 }
 
 /* Run one request; *op's src/dst are set by the caller. */
-static int run(struct virtaccel_stream *s, struct virtaccel_op *op,
-	       bool stream, bool final)
+static int run(struct virtaccel_stream *s, struct virtaccel_op *op, bool stream,
+	       bool final)
 {
 	struct virtaccel_dev *dev = s->dev;
 	int ret;
@@ -179,10 +179,9 @@ static int run(struct virtaccel_stream *s, struct virtaccel_op *op,
 			if (!va_has(dev, VIRTIO_ACCEL_F_STREAM) ||
 			    !s->info->stream)
 				return -EFBIG;
-			ret = virtaccel_session_create(dev, s->op, s->algo,
-						       VIRTIO_ACCEL_SESS_F_STREAM,
-						       s->key, s->key_len,
-						       &s->stream_sess);
+			ret = virtaccel_session_create(
+				dev, s->op, s->algo, VIRTIO_ACCEL_SESS_F_STREAM,
+				s->key, s->key_len, &s->stream_sess);
 			if (ret)
 				return ret;
 		} else if (s->dirty && !s->started) {
@@ -209,11 +208,9 @@ static int run(struct virtaccel_stream *s, struct virtaccel_op *op,
 			op->key_len = s->key_len;
 		} else if (keyed(s)) {
 			if (!s->oneshot_sess) {
-				ret = virtaccel_session_create(dev, s->op,
-							       s->algo, 0,
-							       s->key,
-							       s->key_len,
-							       &s->oneshot_sess);
+				ret = virtaccel_session_create(
+					dev, s->op, s->algo, 0, s->key,
+					s->key_len, &s->oneshot_sess);
 				if (ret)
 					return ret;
 			}
@@ -229,10 +226,10 @@ static int run(struct virtaccel_stream *s, struct virtaccel_op *op,
 		if (ret) {
 			/* [STREAM-ERR]: the device aborted the stream */
 			s->started = false;
-		} else if (final &&
-			   ((s->op != VIRTIO_ACCEL_OP_COMPRESS &&
-			     s->op != VIRTIO_ACCEL_OP_DECOMPRESS) ||
-			    (op->resp_flags & VIRTIO_ACCEL_RESP_F_STREAM_END))) {
+		} else if (final && ((s->op != VIRTIO_ACCEL_OP_COMPRESS &&
+				      s->op != VIRTIO_ACCEL_OP_DECOMPRESS) ||
+				     (op->resp_flags &
+				      VIRTIO_ACCEL_RESP_F_STREAM_END))) {
 			/* complete: the session may start another stream */
 			s->started = false;
 			s->dirty = false;
@@ -265,7 +262,7 @@ static void produced(struct virtaccel_stream *s, const struct virtaccel_op *op)
 /* A non-final request because the input buffer is full. */
 static int send_partial(struct virtaccel_stream *s, size_t n)
 {
-	struct virtaccel_op op = { 0 };
+	struct virtaccel_op op = {0};
 	int ret;
 
 	op.src = s->in;
@@ -289,11 +286,11 @@ static int send_partial(struct virtaccel_stream *s, size_t n)
 		break;
 	default:
 		if (s->ended)
-			return -EINVAL;	/* data after the end of the stream */
+			return -EINVAL; /* data after the end of the stream */
 		op.dst_len = s->chunk;
 		ret = run(s, &op, true, false);
 		if (!ret && !op.src_used && !op.dst_used)
-			ret = -EPROTO;	/* no progress */
+			ret = -EPROTO; /* no progress */
 		if (!ret && (op.resp_flags & VIRTIO_ACCEL_RESP_F_STREAM_END))
 			s->ended = true;
 		if (!ret) {
@@ -324,14 +321,14 @@ static size_t oneshot_out(const struct virtaccel_stream *s, size_t n)
 	case VIRTIO_ACCEL_OP_COMPRESS:
 		return VIRTIO_ACCEL_DEFLATE_BOUND(n);
 	default:
-		return SIZE_MAX;	/* unknown */
+		return SIZE_MAX; /* unknown */
 	}
 }
 
 /* All input is buffered: make the next step towards the end. */
 static int send_final(struct virtaccel_stream *s)
 {
-	struct virtaccel_op op = { 0 };
+	struct virtaccel_op op = {0};
 	size_t n = s->in_len, want;
 	int ret;
 
@@ -343,7 +340,8 @@ static int send_final(struct virtaccel_stream *s)
 		want = oneshot_out(s, n);
 		if (s->op == VIRTIO_ACCEL_OP_DECOMPRESS ||
 		    (s->op == VIRTIO_ACCEL_OP_COMPRESS &&
-		     (want > s->chunk || !va_has(s->dev, VIRTIO_ACCEL_F_STREAM))))
+		     (want > s->chunk ||
+		      !va_has(s->dev, VIRTIO_ACCEL_F_STREAM))))
 			want = s->chunk;
 		if (want <= s->chunk) {
 			op.dst_len = (uint32_t)want;
@@ -352,7 +350,7 @@ static int send_final(struct virtaccel_stream *s)
 			    (s->op == VIRTIO_ACCEL_OP_COMPRESS ||
 			     s->op == VIRTIO_ACCEL_OP_DECOMPRESS) &&
 			    va_has(s->dev, VIRTIO_ACCEL_F_STREAM))
-				goto stream;	/* retry as a stream */
+				goto stream; /* retry as a stream */
 			if (ret)
 				return ret;
 			consume(s, n);
@@ -418,7 +416,7 @@ stream:
 static int direct(struct virtaccel_stream *s, const void *in, size_t in_len,
 		  void *out, size_t out_cap, size_t *out_used)
 {
-	struct virtaccel_op op = { 0 };
+	struct virtaccel_op op = {0};
 	int ret;
 
 	op.src = in;
@@ -484,7 +482,7 @@ VA_EXPORT int virtaccel_stream_update(struct virtaccel_stream *s,
 			s->out_off += n;
 		}
 		if (s->out_off < s->out_len)
-			break;		/* caller's output is full */
+			break; /* caller's output is full */
 		s->out_off = 0;
 		s->out_len = 0;
 		if (s->finished) {
@@ -502,10 +500,10 @@ VA_EXPORT int virtaccel_stream_update(struct virtaccel_stream *s,
 		}
 		if (!final || iu < in_len) {
 			if (s->in_len < s->chunk)
-				break;	/* wait for more input */
+				break; /* wait for more input */
 			n = s->in_len;
 			if (s->op == VIRTIO_ACCEL_OP_AEAD_DECRYPT)
-				n -= TAG_LEN;	/* the tag might be here */
+				n -= TAG_LEN; /* the tag might be here */
 			ret = send_partial(s, n);
 		} else {
 			ret = send_final(s);
@@ -542,11 +540,10 @@ VA_EXPORT int virtaccel_hash(struct virtaccel_dev *dev, uint32_t algo,
 	if (ret)
 		return ret;
 	while (!done) {
-		ret = virtaccel_stream_update(s, data ? (const uint8_t *)data +
-					      in_off : NULL, len - in_off, 1,
-					      (uint8_t *)digest + out_off,
-					      digest_len - out_off, &iu, &ou,
-					      &done);
+		ret = virtaccel_stream_update(
+			s, data ? (const uint8_t *)data + in_off : NULL,
+			len - in_off, 1, (uint8_t *)digest + out_off,
+			digest_len - out_off, &iu, &ou, &done);
 		if (ret)
 			break;
 		in_off += iu;

@@ -19,11 +19,11 @@
 
 #include "internal.h"
 
-#define VHOST_USER_F_PROTOCOL_FEATURES		30
+#define VHOST_USER_F_PROTOCOL_FEATURES 30
 
-#define VHOST_USER_PROTOCOL_F_MQ		0
-#define VHOST_USER_PROTOCOL_F_REPLY_ACK		3
-#define VHOST_USER_PROTOCOL_F_CONFIG		9
+#define VHOST_USER_PROTOCOL_F_MQ 0
+#define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
+#define VHOST_USER_PROTOCOL_F_CONFIG 9
 
 enum vhost_user_request {
 	VHOST_USER_GET_FEATURES = 1,
@@ -43,18 +43,18 @@ enum vhost_user_request {
 	VHOST_USER_GET_CONFIG = 24,
 };
 
-#define VHOST_USER_VERSION		0x1
-#define VHOST_USER_VERSION_MASK		0x3
-#define VHOST_USER_REPLY_MASK		(1u << 2)
-#define VHOST_USER_NEED_REPLY_MASK	(1u << 3)
-#define VHOST_USER_HDR_SIZE		12
-#define VHOST_USER_MAX_RAM_SLOTS	8
-#define VHOST_USER_CONFIG_HDR_SIZE	12
-#define VHOST_USER_MAX_CONFIG_SIZE	256
-#define VHOST_USER_VRING_NOFD_MASK	(1ull << 8)
-#define VHOST_USER_MAX_FDS		8
+#define VHOST_USER_VERSION 0x1
+#define VHOST_USER_VERSION_MASK 0x3
+#define VHOST_USER_REPLY_MASK (1u << 2)
+#define VHOST_USER_NEED_REPLY_MASK (1u << 3)
+#define VHOST_USER_HDR_SIZE 12
+#define VHOST_USER_MAX_RAM_SLOTS 8
+#define VHOST_USER_CONFIG_HDR_SIZE 12
+#define VHOST_USER_MAX_CONFIG_SIZE 256
+#define VHOST_USER_VRING_NOFD_MASK (1ull << 8)
+#define VHOST_USER_MAX_FDS 8
 
-#define VHU_TIMEOUT_MS			5000
+#define VHU_TIMEOUT_MS 5000
 
 struct vhu_state {
 	uint32_t index;
@@ -167,8 +167,7 @@ static int vhu_send(struct vhu *v, struct vhu_msg *m, const int *fds,
 }
 
 /* Read exactly @len bytes before @deadline; close any fds that come along. */
-static int vhu_read_full(struct vhu *v, void *buf, size_t len,
-			 int64_t deadline)
+static int vhu_read_full(struct vhu *v, void *buf, size_t len, int64_t deadline)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_FDS)];
@@ -220,7 +219,8 @@ static int vhu_read_full(struct vhu *v, void *buf, size_t len,
 				int fd;
 
 				for (k = 0; k < nf; k++) {
-					memcpy(&fd, CMSG_DATA(c) + k * sizeof(int),
+					memcpy(&fd,
+					       CMSG_DATA(c) + k * sizeof(int),
 					       sizeof(int));
 					close(fd);
 				}
@@ -298,8 +298,7 @@ static int vhu_get_u64(struct vhu *v, uint32_t request, uint64_t *val)
 	return 0;
 }
 
-static int vhu_set_u64(struct vhu *v, uint32_t request, uint64_t val,
-		       bool ack)
+static int vhu_set_u64(struct vhu *v, uint32_t request, uint64_t val, bool ack)
 {
 	struct vhu_msg m;
 

@@ -163,8 +163,8 @@ bool vq_flush(struct virtqueue *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vq->kicked_idx = new;
 	if (vq->event_idx) {
-		uint16_t ev = le16toh(__atomic_load_n(&vring_avail_event(&vq->vr),
-						      __ATOMIC_RELAXED));
+		uint16_t ev = le16toh(__atomic_load_n(
+			&vring_avail_event(&vq->vr), __ATOMIC_RELAXED));
 
 		need = vring_need_event(ev, new, old);
 	} else {
@@ -203,8 +203,8 @@ int vq_get_used(struct virtqueue *vq, void **token, uint32_t *len)
 
 	if (vq->broken)
 		return -EIO;
-	used_idx = le16toh(__atomic_load_n(&vq->vr.used->idx,
-					   __ATOMIC_ACQUIRE));
+	used_idx =
+		le16toh(__atomic_load_n(&vq->vr.used->idx, __ATOMIC_ACQUIRE));
 	if (used_idx == vq->last_used)
 		return 0;
 	/* the device cannot have completed more than is in flight */

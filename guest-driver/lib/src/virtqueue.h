@@ -26,26 +26,26 @@ struct vq_seg {
 
 struct vq_head {
 	void *token;
-	uint32_t wr_len;	/* sum of the device-writable lengths posted */
-	uint16_t ndesc;		/* ring descriptors used by the chain */
+	uint32_t wr_len; /* sum of the device-writable lengths posted */
+	uint16_t ndesc;	 /* ring descriptors used by the chain */
 	uint8_t inflight;
 	uint8_t pad;
 };
 
 struct virtqueue {
 	unsigned int num;
-	struct vring vr;	/* shared with the device */
+	struct vring vr; /* shared with the device */
 	bool event_idx;
 	bool indirect;
 	bool broken;
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t avail_idx;	/* private shadow of avail->idx */
-	uint16_t kicked_idx;	/* avail idx at the last notification */
+	uint16_t avail_idx;  /* private shadow of avail->idx */
+	uint16_t kicked_idx; /* avail idx at the last notification */
 	uint16_t last_used;
 	unsigned int inflight;
-	uint16_t *next;		/* private descriptor links */
-	struct vq_head *heads;	/* private, indexed by head descriptor */
+	uint16_t *next;	       /* private descriptor links */
+	struct vq_head *heads; /* private, indexed by head descriptor */
 };
 
 /* Bytes of shared memory the rings of a queue of @num entries need. */
