@@ -106,10 +106,12 @@ static uint8_t *parse_hex(const char *opt, const char *s, size_t *len)
 	for (i = 0; i < n / 2; i++) {
 		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || lo < 0) {
+			free(b);
 			die_usage("--%s: '%c' at position %zu is not a hex digit",
 				  opt, hi < 0 ? s[2 * i] : s[2 * i + 1],
 				  hi < 0 ? 2 * i + 1 : 2 * i + 2);
+		}
 		b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
