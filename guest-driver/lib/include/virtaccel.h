@@ -142,6 +142,22 @@ int virtaccel_poll(struct virtaccel_dev *dev, unsigned int queue,
 /* An fd that becomes readable when @queue has completions (event mode). */
 int virtaccel_queue_fd(struct virtaccel_dev *dev, unsigned int queue);
 
+/*
+ * Per-queue counters for benchmarks (kicks/op, interrupts/op). @queue is a
+ * virtqueue index: 0 = control queue, 1 + i = data queue i.
+ */
+struct virtaccel_queue_stats {
+	uint64_t requests;	/* chains made available to the device */
+	uint64_t completions;	/* used elements taken */
+	uint64_t kicks;		/* notifications sent to the device */
+	uint64_t kicks_avoided;	/* publishes the device asked us not to kick */
+	uint64_t interrupts;	/* device notifications consumed while waiting */
+	uint64_t sleeps;	/* waits that blocked in poll() */
+};
+
+int virtaccel_get_stats(struct virtaccel_dev *dev, unsigned int vq,
+			struct virtaccel_queue_stats *st);
+
 /* Blocking: submit one op on data queue 0 and wait; returns status as errno. */
 int virtaccel_run(struct virtaccel_dev *dev, struct virtaccel_op *op);
 

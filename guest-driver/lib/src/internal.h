@@ -54,6 +54,8 @@ struct va_queue {
 	struct virtaccel_op **backlog; /* completions seen by blocking waits */
 	unsigned int n_backlog;
 	bool initialised;
+	struct virtaccel_queue_stats stats;
+	uint64_t self_signals; /* rearm()'s own writes to call_fd */
 };
 
 struct virtaccel_dev;

@@ -296,6 +296,7 @@ static int reap(struct virtaccel_dev *dev, struct va_queue *q,
 			return n ? (int)n : ret;
 		if (!ret)
 			break;
+		q->stats.completions++;
 		r = tok;
 		/* an abandoned waiter's op may be gone: do not touch it */
 		if (r->op && !r->abandoned)
@@ -318,19 +319,28 @@ static int reap(struct virtaccel_dev *dev, struct va_queue *q,
 
 static int notify(struct virtaccel_dev *dev, struct va_queue *q)
 {
-	if (vq_flush(&q->vq))
+	uint16_t before = q->vq.kicked_idx;
+
+	q->stats.requests += (uint16_t)(q->vq.avail_idx - before);
+	if (vq_flush(&q->vq)) {
+		q->stats.kicks++;
 		return dev->t->kick(dev, q);
+	}
+	if (before != q->vq.kicked_idx)
+		q->stats.kicks_avoided++;
 	return 0;
 }
 
-static void drain_fd(int fd)
+/* Consume the call eventfd; returns the notifications it counted. */
+static uint64_t drain_fd(int fd)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	ssize_t n;
 
 	do {
 		n = read(fd, &v, sizeof(v));
 	} while (n < 0 && errno == EINTR);
+	return n == sizeof(v) ? v : 0;
 }
 
 /* Check the transport without waiting. */
@@ -399,6 +409,7 @@ static int wait_used(struct virtaccel_dev *dev, struct va_queue *q,
 			return -ETIMEDOUT;
 		if (left > INT_MAX)
 			left = INT_MAX;
+		q->stats.sleeps++;
 		r = poll(p, n, (int)left);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -413,8 +424,14 @@ static int wait_used(struct virtaccel_dev *dev, struct va_queue *q,
 			/* completions that made it still count */
 			return vq_has_used(&q->vq) ? 0 : -ECONNRESET;
 		}
-		if (p[0].revents & POLLIN)
-			drain_fd(q->call_fd);
+		if (p[0].revents & POLLIN) {
+			uint64_t v = drain_fd(q->call_fd);
+
+			/* minus the wake-ups rearm() wrote itself */
+			v -= v < q->self_signals ? v : q->self_signals;
+			q->self_signals = 0;
+			q->stats.interrupts += v;
+		}
 		return 0;
 	}
 }
@@ -431,7 +448,8 @@ static void rearm(struct virtaccel_dev *dev, struct va_queue *q)
 	}
 	if (vq_enable_cb(&q->vq) || q->n_backlog) {
 		n = write(q->call_fd, &one, sizeof(one));
-		(void)n;
+		if (n == sizeof(one))
+			q->self_signals++;
 	}
 }
 
@@ -553,6 +571,20 @@ VA_EXPORT int virtaccel_poll(struct virtaccel_dev *dev, unsigned int queue,
 	rearm(dev, q);
 	pthread_mutex_unlock(&q->lock);
 	return n ? (int)n : ret;
+}
+
+VA_EXPORT int virtaccel_get_stats(struct virtaccel_dev *dev, unsigned int vq,
+				  struct virtaccel_queue_stats *st)
+{
+	struct va_queue *q;
+
+	if (!dev || !st || vq >= dev->nvqs)
+		return -EINVAL;
+	q = &dev->q[vq];
+	pthread_mutex_lock(&q->lock);
+	*st = q->stats;
+	pthread_mutex_unlock(&q->lock);
+	return 0;
 }
 
 VA_EXPORT int virtaccel_queue_fd(struct virtaccel_dev *dev, unsigned int queue)
