@@ -17,6 +17,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	register_spec_tests();
+	register_ring_tests();
 	if (CU_get_error() != CUE_SUCCESS) {
 		fprintf(stderr, "unit: registry error: %s\n", CU_get_error_msg());
 		return 2;
