@@ -802,9 +802,9 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 			sg[k].addr = shm_iova(m, iov->iov_base);
 		} else {
 			p = (k < nrd ? rdb : wrb) + off;
-			if (k < nrd)
+			if (k < nrd && iov->iov_len)
 				memcpy(p, iov->iov_base, iov->iov_len);
-			else
+			else if (iov->iov_len)
 				memset(p, 0, iov->iov_len);
 			sg[k].addr = shm_iova(m, p);
 			off += iov->iov_len;
@@ -833,7 +833,8 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 
 		if (!(wr[k].iov_base &&
 		      shm_contains(m, wr[k].iov_base, wr[k].iov_len))) {
-			memcpy(wr[k].iov_base, wrb + off, c);
+			if (c)
+				memcpy(wr[k].iov_base, wrb + off, c);
 			off += wr[k].iov_len;
 		}
 		left -= c;
