@@ -143,7 +143,7 @@ int virtaccel_poll(struct virtaccel_dev *dev, unsigned int queue,
 int virtaccel_queue_fd(struct virtaccel_dev *dev, unsigned int queue);
 
 /*
- * Per-queue counters for benchmarks (kicks/op, interrupts/op). @queue is a
+ * Per-queue counters for benchmarks (kicks/op, interrupts/op). @vq is a
  * virtqueue index: 0 = control queue, 1 + i = data queue i.
  */
 struct virtaccel_queue_stats {
