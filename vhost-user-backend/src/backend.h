@@ -20,7 +20,7 @@ struct rte_vhost_memory;
 #define VA_MAX_KEY_LEN		64
 #define VA_MAX_AAD_LEN		4096
 #define VA_BUDGET		64	/* chains per queue per poll round */
-#define VA_MBUF_SEG_LEN		61440u	/* bytes per engine mbuf segment */
+#define VA_MBUF_SEG_LEN		61440u	/* bytes per engine mbuf */
 #define VA_STAGE_LEN(n)		((uint64_t)(n) + 64)
 
 /* ---- options (main.c) ---- */
@@ -56,7 +56,7 @@ struct va_session {
 	uint32_t key_len;
 	uint8_t key[VA_MAX_KEY_LEN];
 	void *cdev_sess;		/* cryptodev session, one-shot ops */
-	uint32_t cdev_aad_len;		/* AAD length cdev_sess was made for */
+	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
 	uint32_t stream_active;
 };
@@ -91,7 +91,7 @@ struct va_req {
 	const uint8_t *iv;
 	const uint8_t *aad;
 	const uint8_t *src;		/* src_len bytes, contiguous */
-	uint8_t *dst;			/* dst_len bytes of room, staging */
+	uint8_t *dst;			/* dst_len bytes, staging */
 	uint32_t src_used;
 	uint32_t dst_used;
 	uint8_t rflags;			/* VIRTIO_ACCEL_RESP_F_* */
@@ -173,7 +173,7 @@ struct va_dev {
 	int pause_req;			/* atomics */
 	int paused;
 	int stop;
-	int msg_paused;			/* paused by a vhost-user message */
+	int msg_paused;			/* parked for a vhost message */
 };
 
 extern struct va_dev va_dev;

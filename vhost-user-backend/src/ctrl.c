@@ -105,8 +105,9 @@ static uint8_t va_session_create(const struct va_chain *c,
 	s->flags = cc->flags;
 	s->key_len = cc->key_len;
 	if (cc->key_len)
-		va_iov_read(c->iov, c->n_rd, sizeof(struct virtio_accel_ctrl_req),
-			    s->key, cc->key_len);
+		va_iov_read(c->iov, c->n_rd,
+			    sizeof(struct virtio_accel_ctrl_req), s->key,
+			    cc->key_len);
 	if ((s->flags & VIRTIO_ACCEL_SESS_F_STREAM) && va_stream_alloc(s) < 0) {
 		explicit_bzero(s, sizeof(*s));
 		free_slots[nfree++] = slot;
@@ -171,8 +172,8 @@ static uint32_t va_caps(const struct va_dev *d, uint8_t *out)
 			cap.max_key_len = cpu_to_le16(a->max_key_len);
 			cap.iv_len = cpu_to_le16(a->iv_len);
 			cap.out_len = cpu_to_le16(a->out_len);
-			cap.max_aad_len = cpu_to_le32(a->aad ? d->lim.max_aad_len :
-							       0);
+			cap.max_aad_len =
+				cpu_to_le32(a->aad ? d->lim.max_aad_len : 0);
 			eng = va_engine_name(op, algo);
 			strncpy((char *)cap.engine, eng, sizeof(cap.engine));
 			if (out)

@@ -71,7 +71,8 @@ static struct rte_mbuf *chain_build(struct va_comp_q *zq, unsigned int base,
 			k = VA_MBUF_SEG_LEN;
 		rte_mbuf_ext_refcnt_set(&zq->shinfo[base + i], 1);
 		rte_pktmbuf_attach_extbuf(m[i], p + i * VA_MBUF_SEG_LEN,
-					  (rte_iova_t)(uintptr_t)(p + i * VA_MBUF_SEG_LEN),
+					  (rte_iova_t)(uintptr_t)p +
+						  i * VA_MBUF_SEG_LEN,
 					  (uint16_t)k, &zq->shinfo[base + i]);
 		m[i]->data_len = (uint16_t)k;
 		m[i]->next = i + 1 < n ? m[i + 1] : NULL;
@@ -221,7 +222,8 @@ static int va_comp_setup(const char *name, unsigned int nq)
 	socket = rte_compressdev_socket_id((uint8_t)id);
 	if (socket < 0)
 		socket = 0;
-	cap = rte_compressdev_capability_get((uint8_t)id, RTE_COMP_ALGO_DEFLATE);
+	cap = rte_compressdev_capability_get((uint8_t)id,
+					     RTE_COMP_ALGO_DEFLATE);
 	if (!cap || cap->window_size.max < 15) {
 		VA_ERR("compress PMD %s: no DEFLATE with a 32 KiB window",
 		       name);

@@ -23,7 +23,8 @@
 
 #include "backend.h"
 
-#define IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+#define IV_OFFSET \
+	(sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 #define QP_DESC 128
 
 struct va_crypto_q {
@@ -157,7 +158,8 @@ static struct rte_mbuf *chain_build(struct va_crypto_q *cq, uint8_t *p,
 			k = VA_MBUF_SEG_LEN;
 		rte_mbuf_ext_refcnt_set(&cq->shinfo[i], 1);
 		rte_pktmbuf_attach_extbuf(cq->m[i], p + i * VA_MBUF_SEG_LEN,
-					  (rte_iova_t)(uintptr_t)(p + i * VA_MBUF_SEG_LEN),
+					  (rte_iova_t)(uintptr_t)p +
+						  i * VA_MBUF_SEG_LEN,
 					  (uint16_t)k, &cq->shinfo[i]);
 		cq->m[i]->data_len = (uint16_t)k;
 		cq->m[i]->next = i + 1 < n ? cq->m[i + 1] : NULL;
@@ -288,7 +290,8 @@ uint8_t va_crypto_run(struct va_req *r)
 		if (!aead)
 			r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
 		else
-			r->dst_used = dec ? len : len + VIRTIO_ACCEL_GCM_TAG_LEN;
+			r->dst_used = dec ? len :
+					    len + VIRTIO_ACCEL_GCM_TAG_LEN;
 		break;
 	case RTE_CRYPTO_OP_STATUS_AUTH_FAILED:
 		st = VIRTIO_ACCEL_AUTH_FAILED;
@@ -343,8 +346,8 @@ static void va_crypto_selftest(void)
 		EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 20, ref, len,
 			  want, sizeof(want), NULL);
 		sess = sess_create(key, 20, VIRTIO_ACCEL_OP_MAC, 0);
-		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_MAC, sess, buf, len,
-				      got, NULL, NULL, &ns) : -1;
+		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_MAC, sess, buf,
+				      len, got, NULL, NULL, &ns) : -1;
 		if (sess)
 			rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
 		ok[1][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&

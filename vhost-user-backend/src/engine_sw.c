@@ -526,7 +526,8 @@ uint8_t va_stream_run(struct va_req *r)
 		if (ret != VIRTIO_ACCEL_OK)
 			return ret;
 		/* the stream ends when the device reports STREAM_END */
-		s->stream_active = !(r->rflags & VIRTIO_ACCEL_RESP_F_STREAM_END);
+		s->stream_active =
+			!(r->rflags & VIRTIO_ACCEL_RESP_F_STREAM_END);
 		return ret;
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;

@@ -115,6 +115,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static char fd_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv)
 {
@@ -125,8 +127,7 @@ static int parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKET:
-			if (!*optarg ||
-			    strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			if (!*optarg || strlen(optarg) >= sizeof(fd_path))
 				return bad_arg("--socket-path: bad or too long path '%s'",
 					       optarg);
 			va_opts.socket_path = optarg;
@@ -199,8 +200,6 @@ static int parse_args(int argc, char **argv)
 		return bad_arg("%s", "--socket-path and --fd are exclusive");
 	return -1;
 }
-
-static char fd_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 /*
  * librte_vhost 22.11 cannot adopt a listening socket, so --fd takes over the
@@ -288,7 +287,8 @@ static int eal_start(const char *prog)
 					 "--log-level=*:warning";
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, (char **)argv) < 0) {
-		VA_ERR("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		VA_ERR("EAL initialisation failed: %s",
+		       rte_strerror(rte_errno));
 		return -1;
 	}
 	return 0;

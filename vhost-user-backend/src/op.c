@@ -130,7 +130,7 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 complete:
 	if (st != VIRTIO_ACCEL_OK || r.dst_used > room) {
 		if (st == VIRTIO_ACCEL_OK)
-			st = VIRTIO_ACCEL_ERR;	/* engine overran: never */
+			st = VIRTIO_ACCEL_ERR; /* engine overran: never */
 		r.dst_used = 0;
 		r.src_used = 0;
 		r.rflags = 0;

@@ -67,7 +67,8 @@ static uint64_t va_protocol_features(void)
 
 uint64_t va_implemented(void)
 {
-	return VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE) |
+	return VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_NULL,
+				     VIRTIO_ACCEL_ALG_NONE) |
 	       VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_HASH,
 				     VIRTIO_ACCEL_ALG_CRC32C) |
 	       va_crypto_implemented() | va_comp_implemented();
@@ -365,8 +366,8 @@ int va_vhost_start(void)
 		return -EIO;
 	}
 	if (rte_vhost_driver_set_features(path, va_features()) < 0 ||
-	    rte_vhost_driver_set_protocol_features(path,
-						   va_protocol_features()) < 0 ||
+	    rte_vhost_driver_set_protocol_features(
+		    path, va_protocol_features()) < 0 ||
 	    rte_vhost_driver_callback_register(path, &va_ops) < 0) {
 		VA_ERR("cannot configure vhost-user socket %s", path);
 		goto out_unregister;

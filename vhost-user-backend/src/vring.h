@@ -27,9 +27,9 @@ struct va_iov {
 typedef void *(*va_xlate_fn)(void *opaque, uint64_t gpa, uint64_t *len);
 
 struct va_ring_cfg {
-	const struct vring_desc *desc;	/* host mapping of the descriptor table */
+	const struct vring_desc *desc;	/* host view of the table */
 	uint32_t size;			/* queue size (entries of desc) */
-	int indirect_ok;		/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	int indirect_ok;		/* F_INDIRECT_DESC negotiated */
 	va_xlate_fn xlate;
 	void *opaque;
 };
@@ -39,7 +39,7 @@ struct va_chain {
 	struct va_iov *iov;
 	uint32_t cap;		/* entries of iov[] */
 	uint32_t n_rd;		/* iov[0 .. n_rd) is device-readable */
-	uint32_t n_wr;		/* iov[n_rd .. n_rd + n_wr) is device-writable */
+	uint32_t n_wr;		/* then n_wr device-writable */
 	uint32_t n_desc;	/* data descriptors, indirect ones included */
 	uint64_t rd_len;
 	uint64_t wr_len;

@@ -20,7 +20,8 @@
 
 #include "backend.h"
 
-#define SPIN_ROUNDS	2000	/* idle rounds before sleeping (adaptive) */
+/* adaptive mode: idle rounds before sleeping */
+#define SPIN_ROUNDS	2000
 #define SLEEP_MS	200
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -130,7 +131,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	if (!n)
 		return 0;
 	if (n > q->size) {
-		va_stop_queue(q, "available index more than the queue size ahead");
+		va_stop_queue(q, "avail index more than the queue size ahead");
 		return 0;
 	}
 	if (n > VA_BUDGET)
