@@ -54,7 +54,7 @@ static int parse_config(struct virtaccel_dev *dev)
 	dev->max_key_len = le32toh(c->max_key_len);
 	dev->max_aad_len = le32toh(c->max_aad_len);
 	if (dev->max_dataqueues < 1 || dev->max_segments < 4 ||
-	    dev->max_data_len < 4096 || c->reserved)
+	    dev->max_data_len < 4096)
 		return -EPROTO;
 	return 0;
 }
