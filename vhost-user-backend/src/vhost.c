@@ -401,4 +401,12 @@ void va_vhost_stop(void)
 	if (va_dev.vid >= 0)
 		va_destroy_connection(va_dev.vid);
 	unlink(path);
+	for (i = 0; i < VA_MAX_VQ; i++) {
+		free(va_dev.vq[i].iov);
+		va_dev.vq[i].iov = NULL;
+		va_dev.vq[i].iov_cap = 0;
+	}
+	if (va_dev.wake_fd >= 0)
+		close(va_dev.wake_fd);
+	va_dev.wake_fd = -1;
 }

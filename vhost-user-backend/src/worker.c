@@ -67,6 +67,13 @@ void va_dev_refresh(struct va_dev *d)
 		if (rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0 ||
 		    !vr.desc || !vr.avail || !vr.used || !vr.size)
 			continue;
+		/* virtio 1.x 2.7: alignment of the split-ring parts */
+		if (((uintptr_t)vr.desc & 15) || ((uintptr_t)vr.avail & 1) ||
+		    ((uintptr_t)vr.used & 3)) {
+			VA_ERR("queue %u: misaligned ring addresses, not started",
+			       i);
+			continue;
+		}
 		if (q->iov_cap < 2u * vr.size + 16) {
 			struct va_iov *n = realloc(q->iov, sizeof(*n) *
 						   (2u * vr.size + 16));
