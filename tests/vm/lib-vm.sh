@@ -6,7 +6,9 @@
 #   VM_CACHE    ${VACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-accel}
 #   VM_KREL     the guest kernel release, e.g. 6.12.117+deb12-amd64
 #   VM_KROOT    $VM_CACHE/kernel-$VM_KREL/root  (dpkg-deb -x of the packages)
-#   VM_VMLINUZ  the kernel image to boot
+#   VM_VMLINUZ  the kernel image (bzImage)
+#   VM_PVH      the same kernel uncompressed, booted through its PVH entry
+#               (faster under TCG); empty if setup-vm.sh could not extract it
 #   VM_MODDIR   its modules (with modules.dep)
 #   VM_KDIR     its headers: make -C "$VM_KDIR" M=... modules
 
@@ -36,6 +38,8 @@ vm_kernel_env() {
 	VM_KROOT=$VM_CACHE/kernel-$VM_KREL/root
 	[ -e "$VM_CACHE/kernel-$VM_KREL/.complete" ] || return 1
 	VM_VMLINUZ=$VM_KROOT/boot/vmlinuz-$VM_KREL
+	VM_PVH=$VM_CACHE/kernel-$VM_KREL/vmlinux-pvh
+	[ -r "$VM_PVH" ] || VM_PVH=""
 	VM_MODDIR=$VM_KROOT/lib/modules/$VM_KREL
 	[ -d "$VM_MODDIR" ] || VM_MODDIR=$VM_KROOT/usr/lib/modules/$VM_KREL
 	VM_KDIR=$VM_KROOT/usr/src/linux-headers-$VM_KREL

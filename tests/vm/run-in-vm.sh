@@ -23,7 +23,9 @@
 #
 # Environment: VM_QEMU (default qemu-system-x86_64), VM_QEMU_ARGS (extra
 # QEMU arguments), VM_KVM_BOOT_TIMEOUT (seconds KVM gets to reach /init,
-# default 20), VM_MEM (default 1G), VM_SMP (default 2).
+# default 20), VM_MEM (default 1G), VM_SMP (default 2), VM_BOOT (auto: the
+# uncompressed PVH vmlinux under TCG, ~1.2 s faster, and the bzImage under
+# KVM; pvh or bzimage force one).
 set -eu
 
 VM_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -110,11 +112,16 @@ attempt() {
 	: >"$work/console.log"
 	: >"$work/kmsg.log"
 	: >"$work/qemu.err"
+	kernel=$VM_VMLINUZ
+	case ${VM_BOOT:-auto} in
+	pvh) kernel=${VM_PVH:?no PVH vmlinux: run tests/vm/setup-vm.sh} ;;
+	auto) [ "$a" = kvm ] || kernel=${VM_PVH:-$VM_VMLINUZ} ;;
+	esac
 	# shellcheck disable=SC2086
 	"$QEMU" -machine q35 -accel "$a" -m "${VM_MEM:-1G}" -smp "${VM_SMP:-2}" \
 		-nic none -no-reboot -display none -monitor none \
 		-serial stdio -serial "file:$work/kmsg.log" \
-		-kernel "$VM_VMLINUZ" -initrd "$work/initramfs.cpio.gz" \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 		-append "console=ttyS0 quiet panic=-1 $append" \
 		${VM_QEMU_ARGS:-} \
 		</dev/null >"$work/console.log" 2>"$work/qemu.err" &
@@ -208,7 +215,7 @@ if [ $used = tcg ]; then
 fi
 
 if [ -n "$boot_ms" ]; then
-	log "$used: guest reached /init in $(secs "$boot_ms") s, whole run $(secs "$total_ms") s"
+	log "$used (${kernel##*/}): guest reached /init in $(secs "$boot_ms") s, whole run $(secs "$total_ms") s"
 fi
 if [ "$result" = timeout ]; then
 	log "timeout after $timeout s under $used"

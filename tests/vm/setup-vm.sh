@@ -156,6 +156,37 @@ else
 	rm -rf "$kdir/debs"
 	touch "$kdir/.complete"
 fi
+# The uncompressed kernel, booted through its PVH entry point, skips the
+# bzImage decompressor: about 1.2 s less per TCG boot here. Optional: the
+# harness boots the bzImage when this file is absent.
+pvh=$kdir/vmlinux-pvh
+if [ ! -e "$pvh" ] && [ ! -e "$pvh.none" ]; then
+	vmlinuz=$kroot/boot/vmlinuz-$krel
+	# the payload is the first zstd (or xz, gzip) stream in the bzImage
+	python3 - "$vmlinuz" "$pvh.tmp" <<'PY' || true
+import lzma, subprocess, sys, zlib
+data = open(sys.argv[1], "rb").read()
+for magic, cmd in ((b"\x28\xb5\x2f\xfd", ["zstd", "-qdc"]),
+		   (b"\xfd7zXZ\x00", ["xz", "-qdc"]),
+		   (b"\x1f\x8b\x08", ["gzip", "-qdc"])):
+	off = data.find(magic)
+	if off < 0:
+		continue
+	p = subprocess.run(cmd, input=data[off:], capture_output=True)
+	if p.stdout[:4] == b"\x7fELF":
+		open(sys.argv[2], "wb").write(p.stdout)
+		sys.exit(0)
+sys.exit(1)
+PY
+	if [ -s "$pvh.tmp" ] && readelf -n "$pvh.tmp" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+		mv "$pvh.tmp" "$pvh"
+		say "extracted $pvh (PVH entry point present)"
+	else
+		rm -f "$pvh.tmp"
+		touch "$pvh.none"
+		say "no PVH-bootable vmlinux in the bzImage; the harness boots the bzImage"
+	fi
+fi
 echo "$krel" >"$VM_CACHE/kernel-release.tmp"
 mv "$VM_CACHE/kernel-release.tmp" "$VM_CACHE/kernel-release"
 vm_need_kernel
