@@ -42,6 +42,7 @@ vm_kernel_env() {
 	[ -r "$VM_PVH" ] || VM_PVH=""
 	VM_MODDIR=$VM_KROOT/lib/modules/$VM_KREL
 	[ -d "$VM_MODDIR" ] || VM_MODDIR=$VM_KROOT/usr/lib/modules/$VM_KREL
+	# shellcheck disable=SC2034 # used by the scripts that source this
 	VM_KDIR=$VM_KROOT/usr/src/linux-headers-$VM_KREL
 	return 0
 }

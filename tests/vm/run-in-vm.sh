@@ -159,7 +159,7 @@ attempt() {
 	if kill -0 $qpid 2>/dev/null; then
 		kill $qpid 2>/dev/null || true
 	else
-		[ "$result" != died ] || result=done
+		[ "$result" != died ] || result=finished
 	fi
 	wait $qpid 2>/dev/null && qrc=0 || qrc=$?
 	wait $tpid 2>/dev/null || true
@@ -167,10 +167,10 @@ attempt() {
 	tpid=""
 	total_ms=$(($(now_ms) - start))
 	# QEMU that could not start KVM at all exits before the guest ran
-	if [ "$a" = kvm ] && [ "$result" = done ] && [ -z "$boot_ms" ]; then
+	if [ "$a" = kvm ] && [ "$result" = finished ] && [ -z "$boot_ms" ]; then
 		result=kvmfail
 	fi
-	[ "$result" = done ] && [ $qrc -ne 0 ] && log "QEMU exit status $qrc"
+	[ "$result" = finished ] && [ $qrc -ne 0 ] && log "QEMU exit status $qrc"
 	return 0
 }
 

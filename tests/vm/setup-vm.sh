@@ -5,8 +5,9 @@
 #
 #  - packages: qemu-system-x86 (from bookworm-backports when it is there:
 #    QEMU 10.0.2; bookworm's 7.2 otherwise), busybox-static, cpio, kmod,
-#    iproute2 (/usr/sbin/vdpa), libmnl0, libcap2, xz-utils, and the module
-#    toolchain the guest kernel was built with (gcc-12, make, dwarves).
+#    iproute2 (/usr/sbin/vdpa), libmnl0, libcap2, xz-utils, zstd, python3,
+#    and the module toolchain the guest kernel was built with (gcc-12,
+#    binutils, make, dwarves for pahole/BTF).
 #  - the guest kernel: the image, headers, common headers and kbuild packages
 #    of the newest 6.12 ABI (tests/vm/kernel-version) are fetched with
 #    `apt-get download` and unpacked with `dpkg-deb -x` into
@@ -24,8 +25,8 @@ VM_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VM_DIR/../.." && pwd)
 . "$VM_DIR/lib-vm.sh"
 
-PKGS="busybox-static cpio kmod iproute2 libmnl0 libcap2 xz-utils gzip
-make gcc-12 dwarves"
+PKGS="busybox-static cpio kmod iproute2 libmnl0 libcap2 xz-utils zstd gzip python3
+make gcc-12 binutils dwarves"
 
 say() { echo "setup-vm: $*"; }
 
