@@ -221,7 +221,7 @@ if [ "$result" = timeout ]; then
 	log "timeout after $timeout s under $used"
 	status=124
 else
-	st=$(tr -d '\r' <"$work/console.log" | sed -n 's/^VACCEL_VM_EXIT=\([0-9]*\)$/\1/p' | tail -1)
+	st=$(tr -d '\r' <"$work/console.log" | sed -n 's/.*VACCEL_VM_EXIT=\([0-9]*\)$/\1/p' | tail -1)
 	if [ -z "$st" ]; then
 		log "no exit sentinel from the guest under $used (crash, panic or QEMU error)"
 		[ ! -s "$work/qemu.err" ] || sed 's/^/run-in-vm: qemu: /' "$work/qemu.err" | head -20 >&2
