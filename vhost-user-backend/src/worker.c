@@ -270,10 +270,17 @@ static void *va_worker_main(void *arg)
 {
 	struct va_dev *d = arg;
 	unsigned int idle = 0, i, work;
-	uint64_t gen = 0;
+	uint64_t gen = 0, seen = 0;
 	int epfd = -1;
 
 	while (!LOAD(&d->stop)) {
+		if (seen != LOAD(&d->gen)) {
+			/* new or changed queues: polling, no kicks needed */
+			seen = LOAD(&d->gen);
+			for (i = 0; i < d->nr_vq; i++)
+				if (va_vq_live(&d->vq[i]))
+					va_kicks(d, &d->vq[i], 0);
+		}
 		if (LOAD(&d->pause_req)) {
 			STORE(&d->paused, 1);
 			while (LOAD(&d->pause_req) && !LOAD(&d->stop))
@@ -312,7 +319,6 @@ static void *va_worker_main(void *arg)
 int va_worker_start(struct va_dev *d)
 {
 	pthread_t t;
-	unsigned int i;
 	int ret;
 
 	if (d->worker_started)
@@ -325,10 +331,6 @@ int va_worker_start(struct va_dev *d)
 	d->stop = 0;
 	d->pause_req = 0;
 	d->paused = 0;
-	/* polling from the start: the driver need not kick */
-	for (i = 0; i < d->nr_vq; i++)
-		if (va_vq_live(&d->vq[i]))
-			va_kicks(d, &d->vq[i], 0);
 	ret = pthread_create(&t, NULL, va_worker_main, d);
 	if (ret)
 		return -ret;
