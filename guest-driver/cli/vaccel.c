@@ -780,6 +780,16 @@ static int cmd_bench(const struct common *c, int argc)
 	if (depth < 1 || depth > 4096)
 		die_usage("bench: --depth must be 1..4096");
 	dev = open_dev(c);
+	{
+		struct virtaccel_info in;
+
+		if (!virtaccel_get_info(dev, &in) &&
+		    (size > in.max_data_len || dst_len > in.max_data_len)) {
+			virtaccel_close(dev);
+			die_usage("bench: --size %" PRIu64 ": one %s request carries at most %u bytes of input or output on this device",
+				  size, c->op, in.max_data_len);
+		}
+	}
 	bo = calloc(depth, sizeof(*bo));
 	vec = calloc(depth, sizeof(*vec));
 	done = calloc(depth, sizeof(*done));

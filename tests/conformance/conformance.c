@@ -190,6 +190,15 @@ static int run_row(const struct accel_case *c)
 		bad = 1;
 		goto out;
 	}
+	/* [REQ-HUGE]: beyond one valid request's size: nothing written */
+	if (wr > (uint64_t)lims.max_data_len + 16) {
+		if (used != 0) {
+			fprintf(stderr, "  [%s] %s: used len %d for a huge writable part, spec says 0\n",
+				c->label, c->name, used);
+			bad = 1;
+		}
+		goto out;
+	}
 	/* [VQ-USED-LEN] */
 	if ((uint64_t)used != wr) {
 		fprintf(stderr, "  [%s] %s: used len %d, expected %llu\n",
@@ -294,6 +303,7 @@ static void run_label(const char *label)
 #define LABEL_TEST(fn, label) \
 	static void fn(void) { run_label(label); }
 
+LABEL_TEST(t_req_hdr, "REQ-HDR")
 LABEL_TEST(t_req_rsvd, "REQ-RSVD")
 LABEL_TEST(t_req_op, "REQ-OP")
 LABEL_TEST(t_req_flags, "REQ-FLAGS")
@@ -404,6 +414,28 @@ static void t_req_short(void)
 	/* no writable part at all */
 	used = raw(rdbuf, rd, NULL, 0);
 	CU_ASSERT_EQUAL(used, 0);
+	CU_ASSERT(still_serving());
+}
+
+/* [REQ-HUGE]: a writable part beyond one valid request: nothing written */
+static void t_req_huge(void)
+{
+	struct accel_case c = { "REQ-HUGE", "huge", VIRTIO_ACCEL_OP_NULL,
+				VIRTIO_ACCEL_ALG_NONE, 0, CS_NONE, 0, 0, 0, 8,
+				8, 0, 0, 0, 0, 0 };
+	uint64_t rd = case_build_rd(&c, &lims, 0, rdbuf);
+	uint64_t wr = (uint64_t)lims.max_data_len + 17, i;
+	int used, untouched = 1;
+
+	if (wr > CASE_CAP + 4096)
+		return;
+	memset(wrbuf, FILL, wr);
+	used = raw(rdbuf, rd, wrbuf, wr);
+	CU_ASSERT_EQUAL(used, 0);
+	for (i = 0; i < wr; i++)
+		if (wrbuf[i] != FILL)
+			untouched = 0;
+	CU_ASSERT(untouched);
 	CU_ASSERT(still_serving());
 }
 
@@ -711,6 +743,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "CFG-LIMITS", t_cfg_limits);
 	CU_add_test(s, "CTRL-CAPS-ORDER", t_caps_order);
 	CU_add_test(s, "REQ-SHORT", t_req_short);
+	CU_add_test(s, "REQ-HDR", t_req_hdr);
 	CU_add_test(s, "REQ-RSVD", t_req_rsvd);
 	CU_add_test(s, "REQ-OP", t_req_op);
 	CU_add_test(s, "REQ-FLAGS", t_req_flags);
@@ -721,6 +754,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "REQ-FINAL", t_req_final);
 	CU_add_test(s, "REQ-KEY", t_req_key);
 	CU_add_test(s, "REQ-IV", t_req_iv);
+	CU_add_test(s, "REQ-HUGE", t_req_huge);
 	CU_add_test(s, "REQ-SEGS", t_req_segs);
 	CU_add_test(s, "OP-DST", t_op_dst);
 	CU_add_test(s, "OP-NULL", t_op_null);

@@ -131,6 +131,7 @@ LABEL_TEST(t_op_hash, "OP-HASH")
 LABEL_TEST(t_op_mac, "OP-MAC")
 LABEL_TEST(t_op_aead, "OP-AEAD")
 LABEL_TEST(t_op_deflate, "OP-DEFLATE")
+LABEL_TEST(t_req_hdr, "REQ-HDR")
 LABEL_TEST(t_req_rsvd, "REQ-RSVD")
 LABEL_TEST(t_req_op, "REQ-OP")
 LABEL_TEST(t_req_flags, "REQ-FLAGS")
@@ -155,7 +156,7 @@ static void t_table_labels(void)
 {
 	static const char *const known[] = {
 		"OP-NULL", "OP-HASH", "OP-MAC", "OP-AEAD", "OP-DEFLATE",
-		"REQ-RSVD", "REQ-OP", "REQ-FLAGS", "REQ-LEN-RD", "REQ-LEN-WR",
+		"REQ-HDR", "REQ-RSVD", "REQ-OP", "REQ-FLAGS", "REQ-LEN-RD", "REQ-LEN-WR",
 		"REQ-LIMITS", "REQ-SESS", "REQ-STATELESS", "REQ-FINAL",
 		"REQ-KEY", "REQ-IV", "OP-DST", "STREAM-START", "CTRL-CAPS",
 		"CTRL-RSVD", "CTRL-OP", "CTRL-CREATE", "CTRL-DESTROY",
@@ -311,6 +312,7 @@ void register_spec_tests(void)
 		ADD_TEST(t_op_mac);
 		ADD_TEST(t_op_aead);
 		ADD_TEST(t_op_deflate);
+		ADD_TEST(t_req_hdr);
 		ADD_TEST(t_req_rsvd);
 		ADD_TEST(t_req_op);
 		ADD_TEST(t_req_flags);

@@ -196,8 +196,9 @@ uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 	uint64_t room, id = 0;
 	uint8_t st;
 
-	/* [REQ-SHORT] with the 16-byte control response */
-	if (c->wr_len < CRESP_LEN)
+	/* [REQ-SHORT], [REQ-HUGE] with the 16-byte control response */
+	if (c->wr_len < CRESP_LEN ||
+	    c->wr_len > VIRTIO_ACCEL_CTRL_MAX_WR_LEN)
 		return 0;
 	room = c->wr_len - CRESP_LEN;
 	memset(&resp, 0, sizeof(resp));

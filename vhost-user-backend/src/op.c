@@ -91,8 +91,9 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	uint64_t room;
 	uint8_t st;
 
-	/* [REQ-SHORT]: no room for a response: touch nothing */
-	if (c->wr_len < RESP_LEN)
+	/* [REQ-SHORT], [REQ-HUGE]: no response, touch nothing */
+	if (c->wr_len < RESP_LEN ||
+	    c->wr_len > virtio_accel_max_wr_len(d->lim.max_data_len))
 		return 0;
 	room = c->wr_len - RESP_LEN;
 

@@ -115,6 +115,9 @@ u8 virtio_accel_check_op(struct virtio_accel_op *op,
 	int stream = 0, final, start;
 	u64 want_key_min, want_key_max, want_iv;
 
+	/* [REQ-HDR] */
+	if (rd_len < HDR_LEN)
+		return VIRTIO_ACCEL_BADMSG;
 	/* [REQ-RSVD] */
 	if (!all_zero(req->reserved, sizeof(req->reserved)))
 		return VIRTIO_ACCEL_BADMSG;
@@ -200,6 +203,9 @@ u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
 	c->data_len = 0;
 	c->info = NULL;
 
+	/* [REQ-HDR] */
+	if (rd_len < CHDR_LEN)
+		return VIRTIO_ACCEL_BADMSG;
 	/* [CTRL-RSVD] */
 	if (req->reserved)
 		return VIRTIO_ACCEL_BADMSG;

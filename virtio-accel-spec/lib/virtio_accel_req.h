@@ -90,8 +90,9 @@ struct virtio_accel_op {
 
 /*
  * Decode a data request. @rd_len and @wr_len are the totals of the chain's
- * device-readable and device-writable parts (the caller guarantees
- * wr_len >= sizeof(struct virtio_accel_op_resp), see spec 7.2). @sess is NULL
+ * device-readable and device-writable parts (the caller has applied
+ * [REQ-SHORT], [REQ-HUGE] and [REQ-SEGS], and zero-padded a header shorter
+ * than 64 bytes). @sess is NULL
  * for session 0, else the session the caller found for op->session_id
  * (call virtio_accel_decode_op_hdr() first to learn the id).
  * Returns a VIRTIO_ACCEL_* status; on VIRTIO_ACCEL_OK @op is filled in.
@@ -120,6 +121,15 @@ u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
 			   const struct virtio_accel_ctrl_req *req,
 			   u64 rd_len, u64 wr_len,
 			   const struct virtio_accel_limits *lim);
+
+/* [REQ-HUGE]: longest writable part the device answers (data, control). */
+static inline u64 virtio_accel_max_wr_len(u32 max_data_len)
+{
+	return (u64)max_data_len + sizeof(struct virtio_accel_op_resp);
+}
+
+#define VIRTIO_ACCEL_CTRL_MAX_WR_LEN \
+	(65536 + sizeof(struct virtio_accel_ctrl_resp))
 
 /* Output length rule for non-streaming COMPRESS (spec 7.5). */
 static inline u64 virtio_accel_deflate_bound(u64 n)
