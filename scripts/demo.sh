@@ -13,7 +13,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then B1=$(printf "\033[1m"); B0=$(printf "\033[0m"); else B1= B0=; fi
+step() { printf "\n%s== %s%s\n" "$B1" "$*" "$B0"; }
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 
 step "starting the back-end: vhost-user-accel --socket-path $T/accel.sock"
@@ -68,4 +69,4 @@ kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
 echo "back-end exited with status $rc; its log:"
 sed 's/^/  | /' "$T/backend.log" | tail -20
 [ $rc -eq 0 ] || fail "back-end exit status $rc"
-printf '\n\033[1mdemo finished: all steps succeeded\033[0m\n'
+printf '\n%sdemo finished: all steps succeeded%s\n' "$B1" "$B0"
