@@ -6,7 +6,8 @@ CUNIT_LIBS := -lcunit
 # The unit tests link the very objects the programs are built from: the
 # back-end's descriptor walker and the library's virtqueue driver.
 UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
-	vhost-user-backend/src/vring.c guest-driver/lib/src/virtqueue.c
+	vhost-user-backend/src/vring.c vhost-user-backend/src/op.c \
+	vhost-user-backend/src/ctrl.c guest-driver/lib/src/virtqueue.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
 
 $(O)/tests/unit_tests: $(UNIT_OBJ) $(UNIT_EXTRA_OBJ)

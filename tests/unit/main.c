@@ -18,6 +18,7 @@ int main(void)
 		return 2;
 	register_spec_tests();
 	register_ring_tests();
+	register_backend_tests();
 	if (CU_get_error() != CUE_SUCCESS) {
 		fprintf(stderr, "unit: registry error: %s\n", CU_get_error_msg());
 		return 2;

@@ -7,6 +7,7 @@
 /* Each test file registers its suites; main.c calls them all. */
 void register_spec_tests(void);
 void register_ring_tests(void);
+void register_backend_tests(void);
 
 #define ADD_SUITE(name, init, fini) \
 	CU_pSuite s = CU_add_suite(name, init, fini); \

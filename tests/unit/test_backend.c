@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Unit tests of the back-end's request and session logic
+ * (vhost-user-backend/src/op.c, ctrl.c) with mock engines: engine failures
+ * and overruns, the response and zero-fill rules, [REQ-SHORT]/[REQ-HUGE],
+ * the session table (exhaustion, unique ids, key wiping, reset) and stream
+ * abort. The engines, DPDK's allocator and the logger are replaced here.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "../../vhost-user-backend/src/backend.h"
+
+/* ---- mocks ---------------------------------------------------------------- */
+
+struct va_opts va_opts = { .max_data_len = 65536, .max_sessions = 4 };
+volatile sig_atomic_t va_quit;
+
+static uint8_t mock_status;		/* what the engine returns */
+static uint32_t mock_dst_used;		/* what it claims to have written */
+static uint8_t mock_fill = 0x5a;	/* byte it writes */
+static unsigned int crypto_calls, comp_calls, stream_calls, aborts;
+static unsigned int sess_frees, stream_frees;
+static int stream_alloc_fails;
+static char logbuf[8192];
+
+void va_log(int level, const char *fmt, ...)
+{
+	size_t n = strlen(logbuf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n < sizeof(logbuf) - 1)
+		vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+	va_end(ap);
+}
+
+void *rte_malloc(const char *type, size_t size, unsigned int align);
+void rte_free(void *p);
+void *rte_malloc(const char *type, size_t size, unsigned int align)
+{
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+void rte_free(void *p)
+{
+	free(p);
+}
+
+static uint8_t engine(struct va_req *r)
+{
+	if (mock_status == VIRTIO_ACCEL_OK) {
+		memset(r->dst, mock_fill, mock_dst_used);
+		r->dst_used = mock_dst_used;
+		r->src_used = r->op.src_len;
+	}
+	return mock_status;
+}
+
+uint8_t va_crypto_run(struct va_req *r) { crypto_calls++; return engine(r); }
+uint8_t va_comp_run(struct va_req *r) { comp_calls++; return engine(r); }
+uint8_t va_crc32c_run(struct va_req *r) { return engine(r); }
+uint8_t va_stream_run(struct va_req *r) { stream_calls++; return engine(r); }
+void va_stream_abort(struct va_session *s) { aborts++; }
+int va_stream_alloc(struct va_session *s) { return stream_alloc_fails ? -1 : 0; }
+void va_stream_free(struct va_session *s) { stream_frees++; }
+void va_crypto_sess_free(struct va_session *s) { sess_frees++; }
+const char *va_crypto_engine(void) { return "mock"; }
+const char *va_comp_engine(uint32_t op) { return "mock"; }
+int va_crypto_qinit(struct va_qctx *qc, unsigned int idx) { return 0; }
+void va_crypto_qfini(struct va_qctx *qc) { }
+int va_comp_qinit(struct va_qctx *qc, unsigned int idx) { return 0; }
+void va_comp_qfini(struct va_qctx *qc) { }
+int va_sw_qinit(struct va_qctx *qc) { return 0; }
+void va_sw_qfini(struct va_qctx *qc) { }
+
+/* ---- a device, a queue and requests over plain buffers ------------------- */
+
+static struct va_dev dev;
+static struct va_vq vq;
+static uint8_t rd[4096], wr[70000];
+static struct va_iov iov[4];
+static struct va_chain ch;
+
+static int be_init(void)
+{
+	memset(&dev, 0, sizeof(dev));
+	dev.lim.implemented = ~0ull;
+	dev.lim.max_data_len = va_opts.max_data_len;
+	dev.lim.max_aad_len = 4096;
+	dev.lim.stateless = 1;
+	dev.lim.stream = 1;
+	if (va_qctx_init(&vq.qc, 1))
+		return -1;
+	return va_sessions_init(va_opts.max_sessions);
+}
+
+static int be_fini(void)
+{
+	va_sessions_fini();
+	va_qctx_fini(&vq.qc);
+	return 0;
+}
+
+/* Chain: readable = rd[0 .. rd_len), writable = wr[0 .. wr_len). */
+static void chain(uint32_t rd_len, uint32_t wr_len)
+{
+	memset(&ch, 0, sizeof(ch));
+	iov[0].base = rd;
+	iov[0].len = rd_len;
+	iov[1].base = wr;
+	iov[1].len = wr_len;
+	ch.iov = iov;
+	ch.cap = 4;
+	ch.n_rd = 1;
+	ch.n_wr = wr_len ? 1 : 0;
+	ch.n_desc = 2;
+	ch.rd_len = rd_len;
+	ch.wr_len = wr_len;
+}
+
+static uint32_t op_req(uint32_t opcode, uint32_t algo, uint64_t sid,
+		       uint32_t key_len, uint32_t src_len, uint32_t dst_len)
+{
+	struct virtio_accel_op_req h = { 0 };
+
+	h.opcode = htole32(opcode);
+	h.algo = htole32(algo);
+	h.session_id = htole64(sid);
+	h.key_len = htole32(key_len);
+	h.src_len = htole32(src_len);
+	h.dst_len = htole32(dst_len);
+	memcpy(rd, &h, sizeof(h));
+	memset(rd + sizeof(h), 0x11, key_len + src_len);
+	chain(sizeof(h) + key_len + src_len, dst_len + 16);
+	memset(wr, 0xee, sizeof(wr));
+	return va_op_process(&dev, &vq, &ch);
+}
+
+static struct virtio_accel_op_resp *resp_at(uint32_t dst_len)
+{
+	return (struct virtio_accel_op_resp *)(wr + dst_len);
+}
+
+static int all(const uint8_t *p, size_t n, uint8_t v)
+{
+	while (n--)
+		if (*p++ != v)
+			return 0;
+	return 1;
+}
+
+/* ---- data requests ------------------------------------------------------- */
+
+static void t_engine_ok(void)
+{
+	uint32_t used;
+
+	mock_status = VIRTIO_ACCEL_OK;
+	mock_dst_used = 20;
+	used = op_req(VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0, 0,
+		      100, 64);
+	CU_ASSERT_EQUAL(used, 64 + 16);
+	CU_ASSERT_EQUAL(resp_at(64)->status, VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(le32toh(resp_at(64)->dst_used), 20);
+	CU_ASSERT_EQUAL(le32toh(resp_at(64)->src_used), 100);
+	CU_ASSERT(all(wr, 20, mock_fill));
+	/* [VQ-USED-LEN]: zeros between the output and the response */
+	CU_ASSERT(all(wr + 20, 44, 0));
+	CU_ASSERT(all(resp_at(64)->reserved, 6, 0));
+	/* nothing beyond the writable part */
+	CU_ASSERT(all(wr + 80, 100, 0xee));
+}
+
+/* [ST-DEFINED], [ST-NOLEAK]: an engine failure is ERR with dst zeroed */
+static void t_engine_fail(void)
+{
+	unsigned int before = crypto_calls;
+
+	mock_status = VIRTIO_ACCEL_ERR;
+	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0,
+			       0, 100, 32), 48);
+	CU_ASSERT_EQUAL(crypto_calls, before + 1);
+	CU_ASSERT_EQUAL(resp_at(32)->status, VIRTIO_ACCEL_ERR);
+	CU_ASSERT(all(wr, 32, 0));
+	CU_ASSERT_EQUAL(resp_at(32)->dst_used, 0);
+	/* whatever the engine wrote before failing is not released */
+	mock_status = VIRTIO_ACCEL_AUTH_FAILED;
+	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_COMPRESS,
+			       VIRTIO_ACCEL_ALG_DEFLATE, 0, 0, 10, 64), 80);
+	CU_ASSERT_EQUAL(resp_at(64)->status, VIRTIO_ACCEL_AUTH_FAILED);
+	CU_ASSERT(all(wr, 64, 0));
+}
+
+/* An engine that claims more output than dst holds must not overrun. */
+static void t_engine_overrun(void)
+{
+	mock_status = VIRTIO_ACCEL_OK;
+	mock_dst_used = 65;
+	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_COMPRESS,
+			       VIRTIO_ACCEL_ALG_DEFLATE, 0, 0, 100, 64), 80);
+	CU_ASSERT_EQUAL(resp_at(64)->status, VIRTIO_ACCEL_ERR);
+	CU_ASSERT(all(wr, 64, 0));
+	CU_ASSERT(all(wr + 80, 100, 0xee));
+}
+
+/* Invalid requests never reach an engine. */
+static void t_invalid_not_run(void)
+{
+	unsigned int c0 = crypto_calls, z0 = comp_calls;
+
+	mock_status = VIRTIO_ACCEL_OK;
+	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0, 0, 100, 31);
+	CU_ASSERT_EQUAL(resp_at(31)->status, VIRTIO_ACCEL_BADMSG);
+	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0x777, 0, 100, 32);
+	CU_ASSERT_EQUAL(resp_at(32)->status, VIRTIO_ACCEL_INVSESS);
+	op_req(99, 0, 0, 0, 0, 0);
+	CU_ASSERT_EQUAL(resp_at(0)->status, VIRTIO_ACCEL_NOTSUPP);
+	CU_ASSERT_EQUAL(crypto_calls, c0);
+	CU_ASSERT_EQUAL(comp_calls, z0);
+}
+
+/* [REQ-SHORT], [REQ-HUGE]: nothing written, used len 0 */
+static void t_short_huge(void)
+{
+	struct virtio_accel_op_req h = { 0 };
+
+	memcpy(rd, &h, sizeof(h));
+	chain(64, 15);
+	memset(wr, 0xee, sizeof(wr));
+	CU_ASSERT_EQUAL(va_op_process(&dev, &vq, &ch), 0);
+	CU_ASSERT(all(wr, 15, 0xee));
+	chain(64, 0);
+	CU_ASSERT_EQUAL(va_op_process(&dev, &vq, &ch), 0);
+	chain(64, va_opts.max_data_len + 17);
+	CU_ASSERT_EQUAL(va_op_process(&dev, &vq, &ch), 0);
+	CU_ASSERT(all(wr, va_opts.max_data_len + 17, 0xee));
+	/* [REQ-SEGS] */
+	chain(64, 16);
+	ch.n_desc = 129;
+	CU_ASSERT_EQUAL(va_op_process(&dev, &vq, &ch), 16);
+	CU_ASSERT_EQUAL(resp_at(0)->status, VIRTIO_ACCEL_BADMSG);
+}
+
+/* ---- control queue and sessions ------------------------------------------ */
+
+static uint8_t ctrl(uint32_t opcode, uint32_t op, uint32_t algo,
+		    uint32_t flags, uint64_t sid, const uint8_t *key,
+		    uint32_t key_len, uint64_t *out_id)
+{
+	struct virtio_accel_ctrl_req h = { 0 };
+	struct virtio_accel_ctrl_resp r;
+
+	h.opcode = htole32(opcode);
+	h.op = htole32(op);
+	h.algo = htole32(algo);
+	h.flags = htole32(flags);
+	h.session_id = htole64(sid);
+	h.key_len = htole32(key_len);
+	memcpy(rd, &h, sizeof(h));
+	if (key_len)
+		memcpy(rd + sizeof(h), key, key_len);
+	chain(sizeof(h) + key_len, 16);
+	CU_ASSERT_EQUAL(va_ctrl_process(&dev, &vq, &ch), 16);
+	memcpy(&r, wr, sizeof(r));
+	if (out_id)
+		*out_id = le64toh(r.session_id);
+	return r.status;
+}
+
+static void t_sessions(void)
+{
+	static const uint8_t key[32] = "0123456789abcdef0123456789abcde";
+	uint64_t ids[5] = { 0 }, again;
+	struct va_session *s;
+	unsigned int i, f0 = sess_frees;
+
+	logbuf[0] = 0;
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+				     VIRTIO_ACCEL_OP_MAC,
+				     VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0, key,
+				     32, &ids[i]), VIRTIO_ACCEL_OK);
+	/* [CTRL-CREATE]: table full */
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+			     VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+			     0, 0, key, 32, &ids[4]), VIRTIO_ACCEL_NOSPC);
+	for (i = 0; i < 4; i++) {
+		CU_ASSERT(ids[i] != 0);
+		if (i)
+			CU_ASSERT(ids[i] != ids[i - 1]);
+	}
+	/* [SESS-KEY]: the key is kept, and wiped on destroy */
+	s = va_session_get(ids[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(memcmp(s->key, key, 32), 0);
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
+			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_OK);
+	CU_ASSERT(all(s->key, sizeof(s->key), 0));
+	CU_ASSERT_EQUAL(sess_frees, f0 + 1);
+	CU_ASSERT_PTR_NULL(va_session_get(ids[0]));
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
+			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_INVSESS);
+	/* the slot is reused with a new id: the old id stays dead */
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+			     VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+			     0, 0, key, 32, &again), VIRTIO_ACCEL_OK);
+	CU_ASSERT(again != ids[0]);
+	CU_ASSERT_PTR_NULL(va_session_get(ids[0]));
+	/* stream allocation failure: ERR, and the slot is not lost */
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
+			     again, NULL, 0, NULL), VIRTIO_ACCEL_OK);
+	stream_alloc_fails = 1;
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+			     VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
+			     VIRTIO_ACCEL_SESS_F_STREAM, 0, NULL, 0, NULL),
+			VIRTIO_ACCEL_ERR);
+	stream_alloc_fails = 0;
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+			     VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
+			     VIRTIO_ACCEL_SESS_F_STREAM, 0, NULL, 0, &ids[0]),
+			VIRTIO_ACCEL_OK);
+	/* no key bytes in anything logged */
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "0123456789abcdef"));
+	/* [SESS-RESET]: reset destroys every session */
+	va_sessions_reset();
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_PTR_NULL(va_session_get(ids[i]));
+	/* bogus ids, including slot bits beyond the table */
+	CU_ASSERT_PTR_NULL(va_session_get(0));
+	CU_ASSERT_PTR_NULL(va_session_get(~0ull));
+	CU_ASSERT_PTR_NULL(va_session_get(3));
+}
+
+/* [STREAM-ERR]: a failed stream request aborts the stream */
+static void t_stream_abort(void)
+{
+	unsigned int a0 = aborts, s0 = stream_calls;
+	uint64_t sid;
+
+	CU_ASSERT_EQUAL_FATAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+				   VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
+				   VIRTIO_ACCEL_SESS_F_STREAM, 0, NULL, 0,
+				   &sid), VIRTIO_ACCEL_OK);
+	mock_status = VIRTIO_ACCEL_ERR;
+	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid, 0, 10, 0);
+	CU_ASSERT_EQUAL(resp_at(0)->status, VIRTIO_ACCEL_ERR);
+	CU_ASSERT_EQUAL(stream_calls, s0 + 1);
+	CU_ASSERT_EQUAL(aborts, a0 + 1);
+	/* an invalid request on a stream session aborts it too */
+	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid, 0, 10, 7);
+	CU_ASSERT_EQUAL(resp_at(7)->status, VIRTIO_ACCEL_BADMSG);
+	CU_ASSERT_EQUAL(aborts, a0 + 2);
+	CU_ASSERT_EQUAL(stream_calls, s0 + 1);
+	va_sessions_reset();
+}
+
+void register_backend_tests(void)
+{
+	ADD_SUITE("backend-logic", be_init, be_fini);
+	ADD_TEST(t_engine_ok);
+	ADD_TEST(t_engine_fail);
+	ADD_TEST(t_engine_overrun);
+	ADD_TEST(t_invalid_not_run);
+	ADD_TEST(t_short_huge);
+	ADD_TEST(t_sessions);
+	ADD_TEST(t_stream_abort);
+}
