@@ -140,9 +140,13 @@ static uint32_t op_req(uint32_t opcode, uint32_t algo, uint64_t sid,
 	return va_op_process(&dev, &vq, &ch);
 }
 
+/* The response after @dst_len bytes of dst (copied: it may be unaligned). */
 static struct virtio_accel_op_resp *resp_at(uint32_t dst_len)
 {
-	return (struct virtio_accel_op_resp *)(wr + dst_len);
+	static struct virtio_accel_op_resp r;
+
+	memcpy(&r, wr + dst_len, sizeof(r));
+	return &r;
 }
 
 static int all(const uint8_t *p, size_t n, uint8_t v)
