@@ -135,6 +135,10 @@ static uint32_t iov_seek(const struct va_iov *iov, uint32_t n, uint64_t *off)
 	return i;
 }
 
+/*
+ * Guest buffers may overlap each other (a driver can name the same memory as
+ * src and dst), so copies between them use memmove().
+ */
 uint64_t va_iov_read(const struct va_iov *iov, uint32_t n, uint64_t off,
 		     void *dst, uint64_t len)
 {
@@ -146,7 +150,7 @@ uint64_t va_iov_read(const struct va_iov *iov, uint32_t n, uint64_t off,
 
 		if (k > len - done)
 			k = len - done;
-		memcpy((uint8_t *)dst + done, iov[i].base + off, k);
+		memmove((uint8_t *)dst + done, iov[i].base + off, k);
 		done += k;
 	}
 	return done;
@@ -163,7 +167,7 @@ uint64_t va_iov_write(const struct va_iov *iov, uint32_t n, uint64_t off,
 
 		if (k > len - done)
 			k = len - done;
-		memcpy(iov[i].base + off, (const uint8_t *)src + done, k);
+		memmove(iov[i].base + off, (const uint8_t *)src + done, k);
 		done += k;
 	}
 	return done;
