@@ -52,3 +52,6 @@ if [ -n "$missing" ] || [ "${need_update:-0}" = 1 ]; then
 else
 	echo "setup: all packages present"
 fi
+
+# The VM harness (kernel tests): QEMU, busybox, the guest kernel in a cache.
+"$(dirname "$0")/../tests/vm/setup-vm.sh"
