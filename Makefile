@@ -53,8 +53,26 @@ check: setup
 	$(MAKE) SAN=1 all
 	tests/run-all.sh
 
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/linux
+	install -m 755 $(O)/vaccel $(O)/vhost-user-accel $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(O)/libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so.1
+	ln -sf libvirtaccel.so.1 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so
+	install -m 644 $(O)/libvirtaccel.a $(DESTDIR)$(PREFIX)/lib/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(O)/libvirtaccel.pc \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvirtaccel.pc
+	install -m 644 guest-driver/lib/include/virtaccel.h \
+		$(DESTDIR)$(PREFIX)/include/
+	install -m 644 virtio-accel-spec/include/linux/virtio_accel.h \
+		guest-driver/include/uapi/linux/virtio_accel_ioctl.h \
+		$(DESTDIR)$(PREFIX)/include/linux/
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check clean
+.PHONY: all setup demo check clean install
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

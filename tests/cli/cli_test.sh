@@ -169,6 +169,37 @@ expect_err "error: unknown command" 2 "unknown command" "$V" frobnicate "$DEV"
 expect_err "error: missing device" 2 "missing DEVICE" "$V" info
 check "error runs left no output file" [ ! -e "$T/x" ]
 
+# --- the installed library: versioned symbols, pkg-config, a program ---------
+if [ "$MODE" = full ]; then
+	make -s -C "$HERE/.." O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
+	check "make install" [ $? -eq 0 ]
+	n=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | grep -c ' VIRTACCEL_1.0 ')
+	nodef=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | awk '$2 == "g" && $0 !~ /VIRTACCEL_1.0/' | wc -l)
+	check "exported symbols are versioned VIRTACCEL_1.0 ($n)" [ "$n" -gt 10 -a "$nodef" -eq 0 ]
+	cat >"$T/pc.c" <<'EOC'
+#include <stdio.h>
+#include <string.h>
+#include <virtaccel.h>
+int main(int argc, char **argv)
+{
+	struct virtaccel_dev *d;
+	unsigned char dg[32];
+	int r = virtaccel_open(argv[1], NULL, &d);
+
+	if (r)
+		return 1;
+	r = virtaccel_hash(d, VIRTIO_ACCEL_ALG_SHA256, "abc", 3, dg, 32);
+	virtaccel_close(d);
+	return r || dg[0] != 0xba || dg[31] != 0xad;
+}
+EOC
+	pc="env PKG_CONFIG_SYSROOT_DIR=$T/inst PKG_CONFIG_PATH=$T/inst/usr/lib/pkgconfig pkg-config"
+	gcc -Wall -Werror "$T/pc.c" $($pc --cflags --libs libvirtaccel) -o "$T/pcprog" 2>"$T/err"
+	check "a program builds against the installed library via pkg-config" [ $? -eq 0 ]
+	LD_LIBRARY_PATH="$T/inst/usr/lib" "$T/pcprog" "$DEV"
+	check "that program hashes 'abc' through the device" [ $? -eq 0 ]
+fi
+
 # --- the backend survived all of it and stops cleanly -----------------------
 "$V" hash "$DEV" --alg sha256 "$T/nine" >/dev/null 2>&1
 check "backend still serving after the error cases" [ $? -eq 0 ]
