@@ -207,35 +207,13 @@ uint8_t va_sw_oneshot(struct va_req *r)
 	return VIRTIO_ACCEL_OK;
 }
 
-/* Raw DEFLATE of src with stored blocks only: always fits the spec bound. */
-uint8_t va_sw_deflate_stored(struct va_req *r)
+/* Compress all of src into dst with @z in one call; Z_STREAM_END if it fit. */
+static int deflate_all(z_stream *z, struct va_req *r)
 {
-	z_stream *z = &r->qc->sq->stored;
 	int ret;
 
 	if (deflateReset(z) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = (Bytef *)(uintptr_t)(r->op.src_len ? r->src : zero_byte);
-	z->avail_in = r->op.src_len;
-	z->next_out = r->dst;
-	z->avail_out = r->op.dst_len;
-	ret = deflate(z, Z_FINISH);
-	if (ret != Z_STREAM_END)
-		return ret == Z_STREAM_ERROR ? VIRTIO_ACCEL_ERR :
-					       VIRTIO_ACCEL_NOSPC;
-	r->dst_used = r->op.dst_len - z->avail_out;
-	r->src_used = r->op.src_len;
-	return VIRTIO_ACCEL_OK;
-}
-
-/* Software one-shot COMPRESS (no PMD): zlib default level, then stored. */
-uint8_t va_sw_deflate(struct va_req *r)
-{
-	z_stream *z = &r->qc->sq->def;
-	int ret;
-
-	if (deflateReset(z) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
+		return Z_STREAM_ERROR;
 	z->next_in = (Bytef *)(uintptr_t)(r->op.src_len ? r->src : zero_byte);
 	z->avail_in = r->op.src_len;
 	z->next_out = r->dst;
@@ -244,8 +222,27 @@ uint8_t va_sw_deflate(struct va_req *r)
 	if (ret == Z_STREAM_END) {
 		r->dst_used = r->op.dst_len - z->avail_out;
 		r->src_used = r->op.src_len;
-		return VIRTIO_ACCEL_OK;
 	}
+	return ret;
+}
+
+/* Raw DEFLATE of src with stored blocks only: always fits the spec bound. */
+uint8_t va_sw_deflate_stored(struct va_req *r)
+{
+	int ret = deflate_all(&r->qc->sq->stored, r);
+
+	if (ret == Z_STREAM_END)
+		return VIRTIO_ACCEL_OK;
+	return ret == Z_STREAM_ERROR ? VIRTIO_ACCEL_ERR : VIRTIO_ACCEL_NOSPC;
+}
+
+/* Software one-shot COMPRESS (no PMD): zlib default level, then stored. */
+uint8_t va_sw_deflate(struct va_req *r)
+{
+	int ret = deflate_all(&r->qc->sq->def, r);
+
+	if (ret == Z_STREAM_END)
+		return VIRTIO_ACCEL_OK;
 	if (ret == Z_STREAM_ERROR)
 		return VIRTIO_ACCEL_ERR;
 	if (r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
