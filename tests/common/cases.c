@@ -246,3 +246,30 @@ void ctrl_case_hdr(const struct accel_ctrl_case *c,
 	req->key_len = htole32(c->key_len);
 	req->reserved = htole32(c->reserved);
 }
+
+unsigned int case_run_label(const char *label, uint32_t skip,
+			    int (*row)(const struct accel_case *),
+			    int (*ctrl)(const struct accel_ctrl_case *),
+			    unsigned int *n)
+{
+	unsigned int i, bad = 0;
+
+	*n = 0;
+	for (i = 0; i < accel_n_cases; i++) {
+		const struct accel_case *c = &accel_cases[i];
+
+		if (strcmp(c->label, label) || (c->cflags & skip))
+			continue;
+		(*n)++;
+		bad += row(c) != 0;
+	}
+	for (i = 0; i < accel_n_ctrl_cases; i++) {
+		const struct accel_ctrl_case *c = &accel_ctrl_cases[i];
+
+		if (strcmp(c->label, label) || (c->cflags & skip))
+			continue;
+		(*n)++;
+		bad += ctrl(c) != 0;
+	}
+	return bad;
+}

@@ -91,4 +91,14 @@ uint64_t ctrl_case_wr_len(const struct accel_ctrl_case *c);
 void ctrl_case_hdr(const struct accel_ctrl_case *c,
 		   struct virtio_accel_ctrl_req *req);
 
+/*
+ * Run every row labelled @label (data rows through @row, control rows through
+ * @ctrl), leaving out rows with any of @skip in their cflags. Returns the
+ * number of failed rows; *n is set to the number of rows run.
+ */
+unsigned int case_run_label(const char *label, uint32_t skip,
+			    int (*row)(const struct accel_case *),
+			    int (*ctrl)(const struct accel_ctrl_case *),
+			    unsigned int *n);
+
 #endif /* TESTS_CASES_H */

@@ -278,24 +278,9 @@ static int run_ctrl_row(const struct accel_ctrl_case *c)
 
 static void run_label(const char *label)
 {
-	unsigned int i, n = 0, bad = 0;
+	unsigned int n, bad = case_run_label(label, CF_UNIT_ONLY, run_row,
+					     run_ctrl_row, &n);
 
-	for (i = 0; i < accel_n_cases; i++) {
-		const struct accel_case *c = &accel_cases[i];
-
-		if (strcmp(c->label, label) || (c->cflags & CF_UNIT_ONLY))
-			continue;
-		n++;
-		bad += run_row(c);
-	}
-	for (i = 0; i < accel_n_ctrl_cases; i++) {
-		const struct accel_ctrl_case *c = &accel_ctrl_cases[i];
-
-		if (strcmp(c->label, label) || (c->cflags & CF_UNIT_ONLY))
-			continue;
-		n++;
-		bad += run_ctrl_row(c);
-	}
 	CU_ASSERT(n > 0);
 	CU_ASSERT_EQUAL(bad, 0);
 }

@@ -105,20 +105,8 @@ static int run_ctrl_row(const struct accel_ctrl_case *c)
 
 static void run_label(const char *label)
 {
-	unsigned int i, n = 0, bad = 0;
+	unsigned int n, bad = case_run_label(label, 0, run_row, run_ctrl_row, &n);
 
-	for (i = 0; i < accel_n_cases; i++) {
-		if (strcmp(accel_cases[i].label, label))
-			continue;
-		n++;
-		bad += run_row(&accel_cases[i]);
-	}
-	for (i = 0; i < accel_n_ctrl_cases; i++) {
-		if (strcmp(accel_ctrl_cases[i].label, label))
-			continue;
-		n++;
-		bad += run_ctrl_row(&accel_ctrl_cases[i]);
-	}
 	CU_ASSERT(n > 0);
 	CU_ASSERT_EQUAL(bad, 0);
 }
