@@ -11,6 +11,7 @@ VIRTACCEL_MAP := guest-driver/lib/libvirtaccel.map
 PREFIX ?= /usr/local
 
 EXTRA_CFLAGS_guest-driver_lib_src_ += -Iguest-driver/lib/include \
+	-Iguest-driver/include/uapi \
 	-fvisibility=hidden -pthread
 
 $(O)/libvirtaccel.a: $(VIRTACCEL_OBJS)

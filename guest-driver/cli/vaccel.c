@@ -59,7 +59,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: vaccel COMMAND DEVICE [OPTIONS] [ARGS]\n"
 "\n"
-"DEVICE is a device string: vhost-user:/path/to.sock (more transports to come)\n"
+"DEVICE is a device string: vhost-user:/path/to.sock, vhost-vdpa:/dev/vhost-vdpa-N,\n"
+"       or the kernel driver's character device /dev/vaccelN (chardev:PATH)\n"
 "\n"
 "Commands:\n"
 "  info DEV [--json]                         device, features and capabilities\n"
@@ -275,7 +276,8 @@ static struct virtaccel_dev *open_dev(const struct common *c)
 	ret = virtaccel_open(c->dev, &o, &dev);
 	if (ret) {
 		if (ret == -EINVAL && !strchr(c->dev, ':') && c->dev[0] != '/')
-			err_msg("%s: not a device string (try vhost-user:PATH)",
+			err_msg("%s: not a device string (try vhost-user:PATH, "
+				"vhost-vdpa:PATH or /dev/vaccelN)",
 				c->dev);
 		else
 			err_msg("%s: cannot open device: %s", c->dev,

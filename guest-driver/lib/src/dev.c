@@ -21,7 +21,36 @@
 static const struct va_transport *const transports[] = {
 	&va_vhost_user_transport,
 	&va_vhost_vdpa_transport,
+	&va_chardev_transport,
 };
+
+/*
+ * Device string -> transport: "vhost-user:PATH", "vhost-vdpa:PATH",
+ * "chardev:PATH", or a bare path (it has a '/') of the kernel driver's
+ * character device. Anything else (a bare word, an unknown "name:" prefix)
+ * is not a device string.
+ */
+static const struct va_transport *pick_transport(const char *devstr,
+						 const char **path)
+{
+	const char *colon, *slash;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
+		size_t pl = strlen(transports[i]->prefix);
+
+		if (!strncmp(devstr, transports[i]->prefix, pl)) {
+			*path = devstr + pl;
+			return transports[i];
+		}
+	}
+	colon = strchr(devstr, ':');
+	slash = strchr(devstr, '/');
+	if (!slash || (colon && colon < slash))
+		return NULL;
+	*path = devstr;
+	return &va_chardev_transport;
+}
 
 /* Feature bits this library implements, whatever the transport. */
 static const uint64_t known_features =
@@ -114,6 +143,8 @@ static void dev_free(struct virtaccel_dev *dev)
 {
 	unsigned int i;
 
+	if (dev->ops)
+		dev->ops->close(dev);
 	if (dev->t && dev->t->disconnect)
 		dev->t->disconnect(dev);
 	if (dev->q) {
@@ -156,17 +187,9 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	if (!o.num_queues)
 		o.num_queues = 1;
 
-	for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
-		size_t pl = strlen(transports[i]->prefix);
-
-		if (!strncmp(devstr, transports[i]->prefix, pl)) {
-			t = transports[i];
-			path = devstr + pl;
-			break;
-		}
-	}
-	if (!t)
-		return strncmp(devstr, "/dev/", 5) ? -EINVAL : -EOPNOTSUPP;
+	t = pick_transport(devstr, &path);
+	if (!t || !*path)
+		return -EINVAL;
 	if (strlen(path) >= sizeof(dev->path))
 		return -ENAMETOOLONG;
 
@@ -182,6 +205,17 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	strcpy(dev->path, path);
 	dev->flags = o.flags;
 	dev->queue_size = o.queue_size;
+
+	if (t->ops) {
+		/* the transport carries whole operations: no rings here */
+		dev->t = t;
+		ret = t->ops->open(dev, path, &o);
+		dev->ops = t->ops;
+		if (ret)
+			goto err;
+		*devp = dev;
+		return 0;
+	}
 
 	ret = t->connect(dev, path);
 	dev->t = t;
@@ -216,7 +250,7 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = shm_create(&dev->shm, o.mem_size);
+	ret = shm_create(&dev->shm, o.mem_size, t->flags & VA_T_SHM_FD);
 	if (ret)
 		goto err;
 	ret = shm_heap_init(&dev->shm, fixed);
@@ -324,7 +358,7 @@ VA_EXPORT int virtaccel_get_info(struct virtaccel_dev *dev,
 	memset(info, 0, sizeof(*info));
 	pthread_mutex_lock(&dev->ctrl_lock);
 	if (!dev->have_caps)
-		ret = fetch_caps(dev);
+		ret = dev->ops ? dev->ops->get_caps(dev) : fetch_caps(dev);
 	if (!ret) {
 		info->n_caps = dev->n_caps < VIRTACCEL_MAX_CAPS
 				       ? dev->n_caps
@@ -365,6 +399,9 @@ VA_EXPORT int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
 
 	if (!dev || !session_id || (key_len && !key) || key_len > (64u << 10))
 		return -EINVAL;
+	if (dev->ops)
+		return dev->ops->session_create(dev, op, algo, flags, key,
+						key_len, session_id);
 	memset(&req, 0, sizeof(req));
 	req.opcode = htole32(VIRTIO_ACCEL_CTRL_CREATE_SESSION);
 	req.algo = htole32(algo);
@@ -412,6 +449,8 @@ VA_EXPORT int virtaccel_session_destroy(struct virtaccel_dev *dev,
 
 	if (!dev)
 		return -EINVAL;
+	if (dev->ops)
+		return dev->ops->session_destroy(dev, session_id);
 	memset(&req, 0, sizeof(req));
 	req.opcode = htole32(VIRTIO_ACCEL_CTRL_DESTROY_SESSION);
 	req.session_id = htole64(session_id);
@@ -437,12 +476,18 @@ VA_EXPORT void *virtaccel_buf_alloc(struct virtaccel_dev *dev, size_t len)
 {
 	if (!dev)
 		return NULL;
+	if (dev->ops)
+		return dev->ops->buf_alloc(dev, len);
 	return shm_alloc(&dev->shm, len);
 }
 
 VA_EXPORT void virtaccel_buf_free(struct virtaccel_dev *dev, void *buf)
 {
-	if (dev && buf)
+	if (!dev || !buf)
+		return;
+	if (dev->ops)
+		dev->ops->buf_free(dev, buf);
+	else
 		shm_free(&dev->shm, buf);
 }
 

@@ -60,11 +60,54 @@ struct va_queue {
 
 struct virtaccel_dev;
 
+/*
+ * Operation-level hooks, for a transport that has no virtqueues of its own
+ * (the kernel driver's character device). Virtqueue transports leave
+ * va_transport.ops NULL and the library drives the rings itself; the public
+ * calls test dev->ops once and branch, so the ring path pays nothing else.
+ */
+struct va_ops {
+	int (*open)(struct virtaccel_dev *dev, const char *path,
+		    const struct virtaccel_open_opts *o);
+	void (*close)(struct virtaccel_dev *dev);
+	/* fill dev->caps / dev->n_caps (called with ctrl_lock held) */
+	int (*get_caps)(struct virtaccel_dev *dev);
+	int (*session_create)(struct virtaccel_dev *dev, uint32_t op,
+			      uint32_t algo, uint32_t flags, const void *key,
+			      uint32_t key_len, uint64_t *session_id);
+	int (*session_destroy)(struct virtaccel_dev *dev, uint64_t session_id);
+	void *(*buf_alloc)(struct virtaccel_dev *dev, size_t len);
+	void (*buf_free)(struct virtaccel_dev *dev, void *buf);
+	int (*submit)(struct virtaccel_dev *dev, unsigned int queue,
+		      struct virtaccel_op **ops, unsigned int n);
+	int (*poll)(struct virtaccel_dev *dev, unsigned int queue,
+		    struct virtaccel_op **done, unsigned int max,
+		    int timeout_ms);
+	int (*queue_fd)(struct virtaccel_dev *dev, unsigned int queue);
+	int (*run_on)(struct virtaccel_dev *dev, unsigned int queue,
+		      struct virtaccel_op *op);
+	int (*raw)(struct virtaccel_dev *dev, unsigned int vq,
+		   const struct iovec *rd, unsigned int nrd,
+		   const struct iovec *wr, unsigned int nwr);
+	int (*stats)(struct virtaccel_dev *dev, unsigned int vq,
+		     struct virtaccel_queue_stats *st);
+};
+
+/* va_transport.flags */
+#define VA_T_SHM_FD (1u << 0) /* the back-end maps the memory by fd */
+
+/*
+ * A transport: either the control plane of a virtqueue transport
+ * (connect ... disconnect; vhost-user and vhost-vdpa share everything else)
+ * or, with @ops set, a transport that carries whole operations.
+ */
 struct va_transport {
 	const char *name;
 	const char *prefix;
+	unsigned int flags; /* VA_T_* */
 	/* transport bits (beyond VERSION_1 & co) the library may accept */
 	uint64_t extra_features;
+	const struct va_ops *ops;
 	int (*connect)(struct virtaccel_dev *dev, const char *path);
 	int (*set_features)(struct virtaccel_dev *dev, uint64_t features);
 	int (*set_mem)(struct virtaccel_dev *dev);
@@ -78,9 +121,11 @@ struct va_transport {
 
 extern const struct va_transport va_vhost_user_transport;
 extern const struct va_transport va_vhost_vdpa_transport;
+extern const struct va_transport va_chardev_transport;
 
 struct virtaccel_dev {
 	const struct va_transport *t;
+	const struct va_ops *ops; /* t->ops: NULL for virtqueue transports */
 	void *tpriv;
 	char path[256];
 	unsigned int flags; /* VIRTACCEL_OPEN_* */
@@ -127,5 +172,7 @@ int va_run_on(struct virtaccel_dev *dev, unsigned int queue,
 	      struct virtaccel_op *op);
 
 void va_req_release(struct virtaccel_dev *dev, struct va_req *r);
+/* Notify the device through the queue's kick eventfd (vhost-user, -vdpa). */
+int va_kick_eventfd(struct virtaccel_dev *dev, struct va_queue *q);
 
 #endif /* VIRTACCEL_INTERNAL_H */

@@ -317,6 +317,20 @@ static int reap(struct virtaccel_dev *dev, struct va_queue *q,
 	return (int)n;
 }
 
+int va_kick_eventfd(struct virtaccel_dev *dev, struct va_queue *q)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	do {
+		n = write(q->kick_fd, &one, sizeof(one));
+	} while (n < 0 && errno == EINTR);
+	/* EAGAIN: the counter is saturated, the device has a kick pending */
+	if (n < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
 static int notify(struct virtaccel_dev *dev, struct va_queue *q)
 {
 	uint16_t before = q->vq.kicked_idx;
@@ -485,7 +499,7 @@ give_up:
 static struct va_queue *data_queue(struct virtaccel_dev *dev,
 				   unsigned int queue)
 {
-	if (!dev || queue >= dev->num_queues)
+	if (!dev || !dev->q || queue >= dev->num_queues)
 		return NULL;
 	return &dev->q[1 + queue];
 }
@@ -497,6 +511,8 @@ VA_EXPORT int virtaccel_submit(struct virtaccel_dev *dev, unsigned int queue,
 	unsigned int i;
 	int ret = 0, kret;
 
+	if (dev && dev->ops)
+		return dev->ops->submit(dev, queue, ops, n);
 	if (!q || (n && !ops))
 		return -EINVAL;
 	if (!n)
@@ -536,6 +552,8 @@ VA_EXPORT int virtaccel_poll(struct virtaccel_dev *dev, unsigned int queue,
 	unsigned int n = 0;
 	int ret = 0;
 
+	if (dev && dev->ops)
+		return dev->ops->poll(dev, queue, done, max, timeout_ms);
 	if (!q || (max && !done))
 		return -EINVAL;
 	if (!max)
@@ -580,6 +598,8 @@ VA_EXPORT int virtaccel_get_stats(struct virtaccel_dev *dev, unsigned int vq,
 
 	if (!dev || !st || vq >= dev->nvqs)
 		return -EINVAL;
+	if (dev->ops)
+		return dev->ops->stats(dev, vq, st);
 	q = &dev->q[vq];
 	pthread_mutex_lock(&q->lock);
 	*st = q->stats;
@@ -591,6 +611,8 @@ VA_EXPORT int virtaccel_queue_fd(struct virtaccel_dev *dev, unsigned int queue)
 {
 	struct va_queue *q = data_queue(dev, queue);
 
+	if (dev && dev->ops)
+		return dev->ops->queue_fd(dev, queue);
 	if (!q)
 		return -EINVAL;
 	if (dev->flags & VIRTACCEL_OPEN_POLL)
@@ -606,6 +628,8 @@ int va_run_on(struct virtaccel_dev *dev, unsigned int queue,
 	struct va_req *r;
 	int head, ret;
 
+	if (dev && dev->ops)
+		return dev->ops->run_on(dev, queue, op);
 	if (!q || !op)
 		return -EINVAL;
 	pthread_mutex_lock(&q->lock);
@@ -743,6 +767,8 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 	if (!dev || vq >= dev->nvqs || !n || n < nrd || n > 65536 ||
 	    (nrd && !rd) || (nwr && !wr))
 		return -EINVAL;
+	if (dev->ops)
+		return dev->ops->raw(dev, vq, rd, nrd, wr, nwr);
 	q = &dev->q[vq];
 	m = &dev->shm;
 	for (k = 0; k < n; k++) {

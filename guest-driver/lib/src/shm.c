@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Shared memory: memfd + buddy allocator with private metadata.
+ * Shared memory: memfd or anonymous mapping + buddy allocator with private
+ * metadata.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #define SHM_USED 0x40
 #define ORDER_MASK 0x3f
 
-int shm_create(struct shm *s, size_t size)
+int shm_create(struct shm *s, size_t size, bool with_fd)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	int ret;
@@ -27,6 +28,17 @@ int shm_create(struct shm *s, size_t size)
 	size = (size + (size_t)pg - 1) & ~((size_t)pg - 1);
 	if (!size)
 		return -EINVAL;
+	if (!with_fd) {
+		s->base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->base == MAP_FAILED) {
+			s->base = NULL;
+			return -errno;
+		}
+		/* pinned for DMA: a child must not share it copy-on-write */
+		madvise(s->base, size, MADV_DONTFORK);
+		goto mapped;
+	}
 	s->fd = memfd_create("virtaccel", MFD_CLOEXEC);
 	if (s->fd < 0)
 		return -errno;
@@ -41,7 +53,9 @@ int shm_create(struct shm *s, size_t size)
 		s->base = NULL;
 		goto err_close;
 	}
+mapped:
 	s->size = size;
+	s->iova = (uint64_t)(uintptr_t)s->base;
 	ret = pthread_mutex_init(&s->lock, NULL);
 	if (ret) {
 		ret = -ret;
@@ -53,7 +67,8 @@ err_unmap:
 	munmap(s->base, size);
 	s->base = NULL;
 err_close:
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 	s->fd = -1;
 	return ret;
 }

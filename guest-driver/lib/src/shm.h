@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Memory shared with the device: one memfd mapping, a region reserved for
- * rings and per-request slots, and a buddy heap for buffers. Allocator
- * metadata is private; the device can write the whole region.
+ * Memory shared with the device: one mapping (a memfd when the back-end
+ * maps it by fd, anonymous memory otherwise), a region reserved for rings
+ * and per-request slots, and a buddy heap for buffers. Allocator metadata
+ * is private; the device can write the whole region.
  */
 #ifndef VIRTACCEL_SHM_H
 #define VIRTACCEL_SHM_H
@@ -16,9 +17,10 @@
 #define SHM_MAX_ORDER 40
 
 struct shm {
-	int fd;
+	int fd; /* -1 for anonymous memory */
 	uint8_t *base;
 	size_t size;
+	uint64_t iova; /* device address of base (default: base itself) */
 	/* heap */
 	pthread_mutex_t lock;
 	uint8_t *heap;
@@ -31,7 +33,8 @@ struct shm {
 	size_t in_use;
 };
 
-int shm_create(struct shm *s, size_t size);
+/* @with_fd: a memfd the back-end can map; else anonymous memory. */
+int shm_create(struct shm *s, size_t size, bool with_fd);
 void shm_destroy(struct shm *s);
 /* Turn [off, size) of the mapping into the heap. */
 int shm_heap_init(struct shm *s, size_t off);
@@ -47,11 +50,13 @@ static inline bool shm_contains(const struct shm *s, const void *p, size_t len)
 	return a >= b && a - b <= s->size && len <= s->size - (a - b);
 }
 
-/* Device address of shared memory: the mapping address (DPDK style). */
+/*
+ * Device address of shared memory: by default the mapping address (DPDK
+ * style); a transport may move the window (vhost-vdpa IOVA range).
+ */
 static inline uint64_t shm_iova(const struct shm *s, const void *p)
 {
-	(void)s;
-	return (uint64_t)(uintptr_t)p;
+	return s->iova + (uint64_t)((const uint8_t *)p - s->base);
 }
 
 #endif /* VIRTACCEL_SHM_H */

@@ -471,20 +471,6 @@ static int vhu_start(struct virtaccel_dev *dev)
 	return 0;
 }
 
-static int vhu_kick(struct virtaccel_dev *dev, struct va_queue *q)
-{
-	uint64_t one = 1;
-	ssize_t n;
-
-	do {
-		n = write(q->kick_fd, &one, sizeof(one));
-	} while (n < 0 && errno == EINTR);
-	/* EAGAIN: the counter is saturated, the device has a kick pending */
-	if (n < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
-}
-
 static int vhu_hup_fd(struct virtaccel_dev *dev)
 {
 	struct vhu *v = vhu_of(dev);
@@ -507,13 +493,14 @@ static void vhu_disconnect(struct virtaccel_dev *dev)
 const struct va_transport va_vhost_user_transport = {
 	.name = "vhost-user",
 	.prefix = "vhost-user:",
+	.flags = VA_T_SHM_FD,
 	.extra_features = 1ull << VHOST_USER_F_PROTOCOL_FEATURES,
 	.connect = vhu_connect,
 	.set_features = vhu_set_features,
 	.set_mem = vhu_set_mem,
 	.setup_vq = vhu_setup_vq,
 	.start = vhu_start,
-	.kick = vhu_kick,
+	.kick = va_kick_eventfd,
 	.hup_fd = vhu_hup_fd,
 	.disconnect = vhu_disconnect,
 };
