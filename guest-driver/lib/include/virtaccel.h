@@ -4,8 +4,9 @@
  *
  * One API over every transport; only the device string changes:
  *   "vhost-user:/run/accel.sock"   the library is a vhost-user front-end
- *   "vhost-vdpa:/dev/vhost-vdpa-0" (planned) the library drives vhost-vdpa
- *   "/dev/vaccel0"                 (planned) the guest kernel driver
+ *   "vhost-vdpa:/dev/vhost-vdpa-0" the library drives vhost-vdpa itself
+ *   "/dev/vaccel0"                 the kernel driver's character device
+ *                                  (any path with a '/', or "chardev:PATH")
  *
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure. The library never prints and never exits.
@@ -45,7 +46,7 @@ struct virtaccel_open_opts {
 #define VIRTACCEL_MAX_CAPS 32
 
 struct virtaccel_info {
-	char transport[16];        /* "vhost-user", ... */
+	char transport[16];        /* "vhost-user", "vhost-vdpa", "chardev" */
 	char path[256];
 	uint32_t device_id;        /* VIRTIO_ID_ACCEL */
 	uint64_t device_features;  /* offered by the device */
