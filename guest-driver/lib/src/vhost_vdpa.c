@@ -258,6 +258,12 @@ static int vdpa_set_mem(struct virtaccel_dev *dev)
 			return -ERANGE;
 	}
 	ret = vdpa_iotlb_one(v, VHOST_IOTLB_UPDATE, iova, m->size, va);
+	/*
+	 * vhost turns every IOTLB failure into EFAULT; with the range
+	 * checked above, the cause is pinning: RLIMIT_MEMLOCK.
+	 */
+	if (ret == -EFAULT)
+		return -ENOMEM;
 	if (ret)
 		return ret;
 	m->iova = iova;
