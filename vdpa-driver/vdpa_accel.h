@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vdpa_accel: vDPA parent driver for the virtio-accel device.
+ *
+ * Internal interfaces shared by the files of the module.
+ */
+#ifndef _VDPA_ACCEL_H
+#define _VDPA_ACCEL_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/vdpa.h>
+#include <linux/vhost_iotlb.h>
+#include <linux/workqueue.h>
+#include <linux/zlib.h>
+
+#include "virtio_accel_req.h"
+
+#define VDPA_ACCEL_NAME		"vdpa_accel"
+#define VDPA_ACCEL_MAX_DATAQ	16
+#define VDPA_ACCEL_QUEUE_MAX	256	/* get_vq_num_max */
+#define VDPA_ACCEL_MAX_SEGMENTS	128	/* config max_segments */
+#define VDPA_ACCEL_MAX_KEY_LEN	64
+#define VDPA_ACCEL_MAX_AAD_LEN	4096
+#define VDPA_ACCEL_BUDGET	64	/* requests per work run and queue */
+#define VDPA_ACCEL_SLOT_BITS	20
+#define VDPA_ACCEL_MAX_ZSTREAMS	64	/* live DEFLATE stream sessions */
+
+/* One descriptor of a chain, as the driver wrote it (IOVA, length). */
+struct vdpa_accel_seg {
+	u64 addr;
+	u32 len;
+};
+
+/* A walked descriptor chain: readable segments, then writable ones. */
+struct vdpa_accel_chain {
+	u16 head;
+	u32 n_rd;		/* readable segments stored */
+	u32 n_wr;		/* writable segments stored */
+	u32 n_desc;		/* descriptors counted */
+	u64 rd_len;
+	u64 wr_len;
+	struct vdpa_accel_seg seg[VDPA_ACCEL_QUEUE_MAX];
+};
+
+struct vdpa_accel_session;
+struct vdpa_accel;
+
+/* Per data queue engine scratch: nothing is allocated per request. */
+struct vdpa_accel_qctx {
+	u8 *in;			/* aad || src, max_aad_len + max_data_len */
+	u8 *out;		/* dst, max_data_len + 64 */
+	size_t in_size;
+	size_t out_size;
+	struct scatterlist *sg;	/* for in, in_size / PAGE_SIZE + 2 entries */
+	unsigned int sg_n;
+	struct shash_desc *sha256;
+	struct shash_desc *crc32c;
+	struct shash_desc *hmac;
+	struct crypto_aead *gcm;
+	struct aead_request *gcm_req;
+	struct z_stream_s *z_def;	/* default level */
+	struct z_stream_s *z_stored;	/* level 0: always within the bound */
+	struct z_stream_s *z_inf;
+	u8 key[VDPA_ACCEL_MAX_KEY_LEN];
+	u8 iv[16];
+};
+
+/* One data request being executed. */
+struct vdpa_accel_req {
+	struct virtio_accel_op op;
+	struct vdpa_accel_session *sess;
+	const u8 *key;
+	u32 key_len;
+	const u8 *iv;
+	u8 *aad;		/* in buffer: aad then src, contiguous */
+	u8 *src;
+	u8 *dst;		/* output to push, dst_used bytes */
+	u32 src_used;
+	u32 dst_used;
+	u8 rflags;
+	struct vdpa_accel_qctx *qc;
+};
+
+struct vdpa_accel_vq {
+	struct vdpa_accel *va;
+	u16 idx;
+	struct mutex lock;		/* serialises processing and setup */
+	struct work_struct work;
+	bool ready;
+	bool broken;			/* [RING-BROKEN]: stopped until reset */
+	u64 desc_addr;
+	u64 driver_addr;
+	u64 device_addr;
+	u32 num;
+	u16 last_avail_idx;
+	u16 last_used_idx;
+	u16 signalled_used;
+	bool signalled_used_valid;
+	struct vdpa_callback cb;
+	struct vdpa_accel_chain *chain;
+	struct vdpa_accel_qctx qc;
+};
+
+struct vdpa_accel {
+	struct vdpa_device vdpa;
+	struct mutex lock;		/* status, features, vq setup */
+	spinlock_t iommu_lock;		/* iommu */
+	struct vhost_iotlb iommu;
+	bool iommu_pt;			/* identity map for virtio_vdpa */
+	bool running;			/* DRIVER_OK and not suspended */
+	bool pending_kick;
+	bool needs_reset;		/* a queue broke: DEVICE_NEEDS_RESET */
+	spinlock_t cb_lock;		/* config_cb */
+	u8 status;
+	u32 generation;
+	u64 dev_features;		/* offered */
+	u64 features;			/* negotiated */
+	unsigned int ndataq;
+	unsigned int nvqs;
+	struct vdpa_accel_vq *vqs;
+	struct vdpa_callback config_cb;
+	struct virtio_accel_config config;
+	struct virtio_accel_limits lim;
+	u64 implemented;		/* engines that allocated */
+	u32 stream_ok;			/* IMPL_BIT of pairs that can stream */
+	char engine[VIRTIO_ACCEL_OP_MAX][VIRTIO_ACCEL_ALG_MAX][8];
+	/* shared unkeyed transforms for stream sessions */
+	struct crypto_shash *sha256_tfm;
+	struct crypto_shash *crc32c_tfm;
+	/* sessions */
+	spinlock_t sess_lock;		/* sess_tbl, sess_free, counters */
+	struct vdpa_accel_session **sess_tbl;
+	u32 *sess_free;
+	u32 sess_nfree;
+	u32 max_sessions;
+	u64 sess_gen;
+	atomic_t zstreams;
+	atomic64_t requests;
+	atomic64_t errors;
+};
+
+static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
+{
+	return container_of(vdpa, struct vdpa_accel, vdpa);
+}
+
+extern struct workqueue_struct *vdpa_accel_wq;
+
+/* vdpa_accel_main.c */
+void vdpa_accel_vq_break(struct vdpa_accel_vq *vq, int err);
+
+/* vdpa_accel_ring.c */
+int vdpa_accel_iotlb_read(struct vdpa_accel *va, u64 iova, void *buf,
+			  size_t len);
+int vdpa_accel_iotlb_write(struct vdpa_accel *va, u64 iova, const void *buf,
+			   size_t len);
+int vdpa_accel_vq_get(struct vdpa_accel_vq *vq, struct vdpa_accel_chain *c);
+int vdpa_accel_vq_put(struct vdpa_accel_vq *vq, u16 head, u32 len);
+bool vdpa_accel_vq_more(struct vdpa_accel_vq *vq);
+void vdpa_accel_vq_notify(struct vdpa_accel_vq *vq);
+int vdpa_accel_chain_read(struct vdpa_accel *va,
+			  const struct vdpa_accel_chain *c, u64 off, void *buf,
+			  u64 len);
+int vdpa_accel_chain_write(struct vdpa_accel *va,
+			   const struct vdpa_accel_chain *c, u64 off,
+			   const void *buf, u64 len);
+
+/* vdpa_accel_ops.c */
+void vdpa_accel_work(struct work_struct *work);
+int vdpa_accel_sessions_init(struct vdpa_accel *va, u32 max);
+void vdpa_accel_sessions_reset(struct vdpa_accel *va);
+void vdpa_accel_sessions_fini(struct vdpa_accel *va);
+u32 vdpa_accel_sessions_live(struct vdpa_accel *va);
+
+/* vdpa_accel_engine.c */
+struct vdpa_accel_stream;
+
+struct vdpa_accel_session {
+	struct kref ref;
+	struct vdpa_accel *va;
+	u64 id;
+	u32 op;
+	u32 algo;
+	u32 flags;		/* VIRTIO_ACCEL_SESS_F_* */
+	u32 key_len;
+	u8 key[VDPA_ACCEL_MAX_KEY_LEN];
+	struct mutex lock;	/* stream state */
+	bool stream_active;
+	struct vdpa_accel_stream *stream;
+};
+
+int vdpa_accel_engines_init(struct vdpa_accel *va);
+void vdpa_accel_engines_fini(struct vdpa_accel *va);
+int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc);
+void vdpa_accel_qctx_fini(struct vdpa_accel_qctx *qc);
+u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r);
+int vdpa_accel_stream_alloc(struct vdpa_accel *va,
+			    struct vdpa_accel_session *s);
+void vdpa_accel_stream_free(struct vdpa_accel *va,
+			    struct vdpa_accel_session *s);
+void vdpa_accel_stream_abort(struct vdpa_accel_session *s);
+u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r);
+
+#endif /* _VDPA_ACCEL_H */
