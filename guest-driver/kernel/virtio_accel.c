@@ -1791,12 +1791,12 @@ static int vaccel_probe(struct virtio_device *vdev)
 
 	/* [CFG-READY]: a device may set HW_READY only after DRIVER_OK */
 	for (tries = 0; !vaccel_hw_ready(vd); tries++) {
-		if (tries == 100) {
+		if (tries == 50) {
 			dev_err(&vdev->dev, "device not ready\n");
 			err = -EIO;
 			goto shutdown;
 		}
-		msleep(10);
+		msleep(20);
 	}
 	err = vaccel_get_caps(vd);
 	if (err) {
