@@ -63,7 +63,8 @@ echo "$B" >"$T/bindir"
 rc=0
 "$TOP/tests/vm/run-in-vm.sh" --timeout "${LIB_VM_TIMEOUT:-900}" \
 	--ko "$VDPA_KO" --ko "$GUEST_KO" \
-	--module gcm --module crc32c_generic --module deflate \
+	--module gcm --module ghash-generic --module crc32c_generic \
+	--module deflate \
 	--bin "$B/vaccel:$B/vaccel" \
 	--bin "$B/tests/conformance_suite:$B/tests/conformance_suite" \
 	"$TOP/tests/vm/t-lib-transports.sh" "$T"/* || rc=$?

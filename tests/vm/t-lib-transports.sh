@@ -34,6 +34,13 @@ t() { # t NAME CMD...: one check, output shown on failure
 	fi
 }
 
+# cmp_err A B: cmp, and on a difference the CLI's stderr ($W/err) too
+cmp_err() {
+	cmp "$1" "$2" && return 0
+	cat $W/err
+	return 1
+}
+
 finish() {
 	echo "$((n - failed)) passed, $failed failed"
 	[ $failed -eq 0 ]
@@ -63,6 +70,7 @@ wait_for() {
 	[ -e "$1" ]
 }
 
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited 2>/dev/null || ulimit -l 262144
 mkdir -p $W
 
@@ -117,10 +125,10 @@ suite() {
 	for s in $SIZES; do
 		"$V" encrypt "$D" --alg aes-256-gcm --key $KEY --iv $IV --aad $AAD \
 			in.$s $W/ct 2>$W/err
-		t "$L: gcm encrypt $s B equals cryptography's AESGCM" cmp $W/ct ct.$s
+		t "$L: gcm encrypt $s B equals cryptography's AESGCM" cmp_err $W/ct ct.$s
 		"$V" decrypt "$D" --alg aes-256-gcm --key $KEY --iv $IV --aad $AAD \
 			ct.$s $W/pt 2>$W/err
-		t "$L: gcm decrypt $s B of host ciphertext" cmp $W/pt in.$s
+		t "$L: gcm decrypt $s B of host ciphertext" cmp_err $W/pt in.$s
 		rm -f $W/ct $W/pt
 	done
 	cp ct.4096 $W/bad.ct
@@ -130,9 +138,9 @@ suite() {
 	for s in $SIZES; do
 		"$V" compress "$D" in.$s $W/z 2>$W/err
 		"$V" decompress "$D" $W/z $W/u 2>>$W/err
-		t "$L: deflate $s B round trip on the device" cmp $W/u in.$s
+		t "$L: deflate $s B round trip on the device" cmp_err $W/u in.$s
 		"$V" decompress "$D" z.$s $W/u2 2>$W/err
-		t "$L: zlib's raw DEFLATE of $s B inflates on the device" cmp $W/u2 in.$s
+		t "$L: zlib's raw DEFLATE of $s B inflates on the device" cmp_err $W/u2 in.$s
 		rm -f $W/z $W/u $W/u2
 	done
 	t "$L: bench sha256 4K depth 8 (submit/poll, event mode)" \
@@ -143,7 +151,7 @@ suite() {
 	rc=$?
 	grep -E "passed|failed|FAIL|not ok" $W/conf | tail -5 | sed 's/^/#   /'
 	t "$L: conformance suite (exit $rc)" [ $rc -eq 0 ]
-	[ $rc -eq 0 ] || tail -30 $W/conf | sed 's/^/#   /'
+	[ $rc -eq 0 ] || grep -E "FAILED|^ +[0-9]+\. |spec says|stopped serving|: " $W/conf | head -60 | sed 's/^/#   /'
 }
 
 [ -n "$VH" ] && [ -e "$VH" ] && suite "vhost-vdpa:$VH" vhost-vdpa

@@ -290,7 +290,11 @@ static void to_uapi(struct vaccel_op *v, const struct virtaccel_op *op,
 	v->dst_len = op->dst_len;
 }
 
-/* Completion fields, never trusting lengths beyond what was posted. */
+/*
+ * Completion fields, never trusting lengths beyond what was posted. The
+ * kernel copies dst back only on OK; a failed authentication leaves it
+ * zeroed, as the device leaves its own dst ([OP-AEAD]).
+ */
 static void set_result(struct virtaccel_op *op, uint8_t status,
 		       uint8_t resp_flags, uint32_t src_used,
 		       uint32_t dst_used)
@@ -299,6 +303,8 @@ static void set_result(struct virtaccel_op *op, uint8_t status,
 	op->resp_flags = resp_flags;
 	op->src_used = src_used < op->src_len ? src_used : op->src_len;
 	op->dst_used = dst_used < op->dst_len ? dst_used : op->dst_len;
+	if (status == VIRTIO_ACCEL_AUTH_FAILED && op->dst && op->dst_len)
+		memset(op->dst, 0, op->dst_len);
 }
 
 static int cd_submit(struct virtaccel_dev *dev, unsigned int queue,
