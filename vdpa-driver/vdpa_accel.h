@@ -125,7 +125,7 @@ struct vdpa_accel {
 	struct virtio_accel_config config;
 	struct virtio_accel_limits lim;
 	u64 implemented;		/* engines that allocated */
-	u32 stream_ok;			/* IMPL_BIT of pairs that can stream */
+	u64 stream_ok;			/* IMPL_BIT of pairs that can stream */
 	char engine[VIRTIO_ACCEL_OP_MAX][VIRTIO_ACCEL_ALG_MAX][8];
 	/* shared unkeyed transforms for stream sessions */
 	struct crypto_shash *sha256_tfm;

@@ -306,12 +306,11 @@ static int vdpa_accel_set_driver_features(struct vdpa_device *vdpa,
 			features & ~va->dev_features);
 		return -EINVAL;
 	}
-	if ((features & VDPA_ACCEL_REQUIRED) != VDPA_ACCEL_REQUIRED) {
-		dev_err(&vdpa->dev,
-			"features 0x%llx lack VERSION_1 or ACCESS_PLATFORM\n",
-			features);
-		return -EINVAL;
-	}
+	/*
+	 * Features without VERSION_1 or ACCESS_PLATFORM are refused at
+	 * FEATURES_OK (vdpa_get_config() itself writes 0 before the driver
+	 * negotiates, so 0 must be taken here).
+	 */
 	mutex_lock(&va->lock);
 	va->features = features;
 	va->lim.stateless = !!(features & BIT_ULL(VIRTIO_ACCEL_F_STATELESS));
@@ -373,6 +372,16 @@ static void vdpa_accel_set_status(struct vdpa_device *vdpa, u8 status)
 		vdpa_accel_do_reset(va, 0);
 		mutex_unlock(&va->lock);
 		return;
+	}
+	/* [FEAT-V1], [FEAT-PLATFORM]: the driver sees FEATURES_OK clear */
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(va->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    (va->features & VDPA_ACCEL_REQUIRED) != VDPA_ACCEL_REQUIRED) {
+		dev_err(&vdpa->dev,
+			"FEATURES_OK refused: features 0x%llx lack VERSION_1 or ACCESS_PLATFORM\n",
+			va->features);
+		status &= ~(VIRTIO_CONFIG_S_FEATURES_OK |
+			    VIRTIO_CONFIG_S_DRIVER_OK);
 	}
 	start = (status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 		!(va->status & VIRTIO_CONFIG_S_DRIVER_OK);

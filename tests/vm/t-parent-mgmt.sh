@@ -64,8 +64,10 @@ t "vdpa dev add accel1" vdpa dev add name accel1 mgmtdev vdpa_accel
 t "duplicate name refused" sh -c '! vdpa dev add name accel0 mgmtdev vdpa_accel'
 t "vdpa dev show lists both" \
 	sh -c 'vdpa dev show | tee /dev/stderr | grep -c "mgmtdev vdpa_accel" | grep -qx 2'
-t "device id 63, 3 queues" \
-	sh -c 'vdpa -j dev show accel0 | tee /dev/stderr | grep -q "\"device_id\":63.*\"max_vqs\":3"'
+# iproute2 6.1 prints no device id ("type <unknown type>"); the id is
+# checked on the virtio bus below
+t "accel0: 3 queues (control + 2 data), vq size 256" \
+	sh -c 'vdpa -j dev show accel0 | tee /dev/stderr | grep -q "\"max_vqs\":3,\"max_vq_size\":256"'
 t "max_vqp is refused by the 6.12 core for a non-net mgmtdev" \
 	sh -c '! vdpa dev add name accelq mgmtdev vdpa_accel max_vqp 4'
 t "session counter reads 0" \
@@ -79,12 +81,18 @@ t "unbind accel1 from virtio_vdpa" unbind accel1
 t "one virtio device left" test "$(accel_virtio)" = 1
 t "accel1 binds to vhost_vdpa" bind accel1 vhost_vdpa
 t "/dev/vhost-vdpa-* appears" sh -c 'ls /dev/vhost-vdpa-* | tee /dev/stderr | grep -q .'
-t "device_features provisioning (no MQ, no STREAM)" \
-	sh -c 'vdpa dev add name accel2 mgmtdev vdpa_accel device_features 0x300000002 &&
-	       vdpa -j dev show accel2 | tee /dev/stderr | grep -q "\"max_vqs\":2"'
-t "unknown device_features refused" \
-	sh -c '! vdpa dev add name accel3 mgmtdev vdpa_accel device_features 0x300000010'
-t "vdpa dev del accel2" vdpa dev del accel2
+# device_features provisioning (VDPA_ATTR_DEV_FEATURES) is accepted by the
+# module but Debian 12's iproute2 6.1 has no "device_features" option
+if vdpa dev help 2>&1 | grep -q device_features; then
+	t "device_features provisioning (no MQ, no STREAM)" \
+		sh -c 'vdpa dev add name accel2 mgmtdev vdpa_accel device_features 0x300000002 &&
+		       vdpa -j dev show accel2 | tee /dev/stderr | grep -q "\"max_vqs\":2" &&
+		       vdpa dev del accel2'
+	t "unknown device_features refused" \
+		sh -c '! vdpa dev add name accel3 mgmtdev vdpa_accel device_features 0x300000010'
+else
+	echo "# skip: this vdpa tool has no device_features option"
+fi
 t "vdpa dev del accel0 (bound to virtio_vdpa)" vdpa dev del accel0
 t "vdpa dev del accel1 (bound to vhost_vdpa)" vdpa dev del accel1
 t "no virtio-accel devices left" test "$(accel_virtio)" = 0
