@@ -132,6 +132,7 @@ struct vaccel_dev {
 	atomic_long_t sess_destroyed;
 	atomic_t inflight;
 	atomic_long_t ops_done;
+	atomic_long_t ring_waits;	/* sleeps for room in a full ring */
 };
 
 struct vaccel_sess {
@@ -622,9 +623,10 @@ static int vaccel_req_map(struct vaccel_req *req, bool raw)
 
 /*
  * Hand @req to its virtqueue. The virtqueue takes its own reference. Waits
- * (killable) while the ring is full.
+ * (killable) while the ring is full. Without @kick the caller notifies the
+ * device later (vaccel_vq_kick), once for a batch.
  */
-static int vaccel_req_queue(struct vaccel_req *req)
+static int vaccel_req_queue(struct vaccel_req *req, bool kick)
 {
 	struct vaccel_vq *q = req->q;
 	unsigned long flags, gen;
@@ -643,7 +645,7 @@ static int vaccel_req_queue(struct vaccel_req *req)
 			list_add_tail(&req->qnode, &q->inflight);
 			atomic_inc(&req->vd->inflight);
 			/* notify under the lock: remove() may delete the vq */
-			if (virtqueue_kick_prepare(q->vq))
+			if (kick && virtqueue_kick_prepare(q->vq))
 				virtqueue_notify(q->vq);
 			goto unlock;
 		}
@@ -654,8 +656,12 @@ static int vaccel_req_queue(struct vaccel_req *req)
 			err = -ENOMEM;
 			goto unlock;
 		}
+		/* the device must see what a batch queued before we sleep */
+		if (virtqueue_kick_prepare(q->vq))
+			virtqueue_notify(q->vq);
 		gen = q->gen;
 		spin_unlock_irqrestore(&q->lock, flags);
+		atomic_long_inc(&req->vd->ring_waits);
 		if (wait_event_killable(q->wq, READ_ONCE(q->gen) != gen ||
 					READ_ONCE(q->dead)))
 			return -EINTR;
@@ -663,6 +669,16 @@ static int vaccel_req_queue(struct vaccel_req *req)
 unlock:
 	spin_unlock_irqrestore(&q->lock, flags);
 	return err;
+}
+
+static void vaccel_vq_kick(struct vaccel_vq *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (!q->dead && virtqueue_kick_prepare(q->vq))
+		virtqueue_notify(q->vq);
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 /* ---- control queue -------------------------------------------------- */
@@ -735,7 +751,7 @@ static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid, bool killable)
 	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, 0);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	err = vaccel_req_queue(req);
+	err = vaccel_req_queue(req, true);
 	if (!err) {
 		if (killable)
 			err = wait_for_completion_killable(&req->done) ?
@@ -762,7 +778,7 @@ static void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid)
 	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, 0);
 	if (IS_ERR(req))
 		return;
-	vaccel_req_queue(req);
+	vaccel_req_queue(req, true);
 	vaccel_req_put(req);
 }
 
@@ -781,7 +797,7 @@ static int vaccel_get_caps(struct vaccel_dev *vd)
 		req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, room);
 		if (IS_ERR(req))
 			return PTR_ERR(req);
-		err = vaccel_req_queue(req);
+		err = vaccel_req_queue(req, true);
 		if (!err)
 			err = vaccel_wait_bounded(req);
 		if (!err)
@@ -991,7 +1007,7 @@ static long vaccel_ioc_op(struct vaccel_file *vf, void __user *argp)
 	req = vaccel_op_prepare(vf, &op);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	err = vaccel_req_queue(req);
+	err = vaccel_req_queue(req, true);
 	if (err)
 		goto put;
 	/*
@@ -1017,9 +1033,11 @@ put:
 
 static long vaccel_ioc_submit(struct vaccel_file *vf, void __user *argp)
 {
+	struct vaccel_submit __user *usub = argp;
+	unsigned int max = READ_ONCE(max_inflight_per_file);
+	struct vaccel_vq *pending = NULL;
 	struct vaccel_submit sub;
 	struct vaccel_op __user *uops;
-	unsigned int max = READ_ONCE(max_inflight_per_file);
 	int err = 0;
 	u32 i;
 
@@ -1029,6 +1047,7 @@ static long vaccel_ioc_submit(struct vaccel_file *vf, void __user *argp)
 	for (i = 0; i < sub.nr; i++) {
 		struct vaccel_req *req;
 		struct vaccel_op op;
+		struct vaccel_vq *q;
 
 		if (copy_from_user(&op, &uops[i], sizeof(op))) {
 			err = -EFAULT;
@@ -1049,20 +1068,29 @@ static long vaccel_ioc_submit(struct vaccel_file *vf, void __user *argp)
 		req->async = true;
 		req->mm = current->mm;
 		mmgrab(req->mm);
-		err = vaccel_req_queue(req);
+		q = req->q;
+		if (pending && pending != q) {
+			vaccel_vq_kick(pending);
+			pending = NULL;
+		}
+		/* one notification per batch and queue */
+		err = vaccel_req_queue(req, false);
 		vaccel_req_put(req);
 		if (err)
 			break;
+		pending = q;
 		if (fatal_signal_pending(current)) {
 			i++;
 			break;
 		}
 	}
+	if (pending)
+		vaccel_vq_kick(pending);
 	/* like io_submit(2): an error only if nothing was accepted */
-	if (i && put_user(i, &((struct vaccel_submit __user *)argp)->submitted))
-		return -EFAULT;
-	if (!i)
+	if (i == 0 && err)
 		return err;
+	if (put_user(i, &usub->submitted))
+		return -EFAULT;
 	return 0;
 }
 
@@ -1138,7 +1166,7 @@ static long vaccel_ioc_raw(struct vaccel_file *vf, void __user *argp)
 	if (!err)
 		err = vaccel_req_map(req, true);
 	if (!err)
-		err = vaccel_req_queue(req);
+		err = vaccel_req_queue(req, true);
 	if (err)
 		goto put;
 	if (wait_for_completion_killable(&req->done)) {
@@ -1209,7 +1237,7 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 		goto unreserve;
 	}
 	req->ctrl_create = true;
-	err = vaccel_req_queue(req);
+	err = vaccel_req_queue(req, true);
 	if (err)
 		goto put;
 	/* killed: the free path destroys the session if the device made it */
@@ -1574,6 +1602,14 @@ static ssize_t completed_show(struct device *dev, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(completed);
 
+static ssize_t ring_full_waits_show(struct device *dev,
+				    struct device_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vaccel(dev)->ring_waits));
+}
+static DEVICE_ATTR_RO(ring_full_waits);
+
 static ssize_t num_queues_show(struct device *dev, struct device_attribute *a,
 			       char *buf)
 {
@@ -1587,6 +1623,7 @@ static struct attribute *vaccel_attrs[] = {
 	&dev_attr_sessions_destroyed.attr,
 	&dev_attr_inflight.attr,
 	&dev_attr_completed.attr,
+	&dev_attr_ring_full_waits.attr,
 	&dev_attr_num_queues.attr,
 	NULL,
 };

@@ -183,6 +183,25 @@ wait $lps 2>/dev/null
 t "killed waiters: inflight back to 0" wait_val $S0/inflight 0
 t "device usable after the kills" $V $D0 sha256-str abc
 
+# --- files closed with async ops in flight; a full ring --------------------------
+# 3 x 256 async ops > 2 queues x 256 entries: some submitters sleep for room
+aps=""
+for i in 1 2 3; do
+	$V $D0 aloop 4096 256 >/tmp/aloop$i.out 2>&1 &
+	aps="$aps $!"
+done
+for i in 1 2 3; do
+	t "async loop $i running" wait_line /tmp/aloop$i.out running
+done
+sleep 2
+# shellcheck disable=SC2086 # a list of pids
+kill -9 $aps
+# shellcheck disable=SC2086
+wait $aps 2>/dev/null
+t "closed with async ops in flight: inflight back to 0" wait_val $S0/inflight 0
+echo "# ring_full_waits $(cat $S0/ring_full_waits), completed $(cat $S0/completed)"
+t "async still works after the kills" $V $D0 async 64 4096
+
 # --- device deletion with ops in flight ---------------------------------------------
 $V $D1 loop 1048576 >/tmp/dl1.out 2>&1 &
 d1=$!

@@ -14,7 +14,7 @@
  *   vaccel-t DEV badargs              validation before the device
  *   vaccel-t DEV raw                  a NULL op through VACCEL_IOC_RAW
  *   vaccel-t DEV loop SIZE            blocking SHA-256 ops until an error
- *   vaccel-t DEV aloop SIZE           64 async ops in flight until an error
+ *   vaccel-t DEV aloop SIZE [DEPTH]   DEPTH (64) async ops in flight until an error
  *
  * Exit status: 0 pass, 1 fail, 2 usage; loop/aloop exit 42 on ENODEV.
  */
@@ -564,23 +564,26 @@ static int cmd_loop(unsigned int size)
 	return 1;
 }
 
-/* Keep 64 async ops in flight until something fails; 42 on ENODEV. */
-static int cmd_aloop(unsigned int size)
+/* Keep DEPTH async ops in flight until something fails; 42 on ENODEV. */
+static int cmd_aloop(unsigned int size, int depth)
 {
 	int fd = open_dev(0), inflight = 0;
-	static struct vaccel_op ops[64];
-	struct vaccel_completion c[64];
+	static struct vaccel_op ops[256];
+	struct vaccel_completion c[256];
 	unsigned long done = 0;
-	char *src = calloc(1, size + 1), *dst = calloc(64, size + 1);
+	char *src = calloc(1, size + 1), *dst;
 	int i;
 
-	for (i = 0; i < 64; i++)
+	if (depth < 1 || depth > 256)
+		return 2;
+	dst = calloc(depth, size + 1);
+	for (i = 0; i < depth; i++)
 		op_init(&ops[i], VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE,
 			src, size, dst + i * (size + 1), size);
 	for (;;) {
 		struct vaccel_submit sub = {
 			.ops_ptr = (uintptr_t)ops,
-			.nr = 64 - inflight,
+			.nr = depth - inflight,
 		};
 		ssize_t r;
 
@@ -644,8 +647,8 @@ int main(int argc, char **argv)
 		return cmd_raw();
 	if (!strcmp(cmd, "loop") && argc == 4)
 		return cmd_loop(atoi(argv[3]));
-	if (!strcmp(cmd, "aloop") && argc == 4)
-		return cmd_aloop(atoi(argv[3]));
+	if (!strcmp(cmd, "aloop") && argc >= 4)
+		return cmd_aloop(atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 64);
 	fprintf(stderr, "vaccel-t: unknown command %s\n", cmd);
 	return 2;
 }
