@@ -27,8 +27,12 @@
 #include <linux/virtio_accel.h>
 
 #define QNUM		16
-#define MEM_LEN		(8u << 20)
-#define DATA_OFF	(1u << 20)
+#define MEM_LEN		0x800000u
+#define DATA_OFF	0x100000u
+
+/* AES-256-GCM, zero key and IV, 16 zero bytes: McGrew-Viega test case 14 */
+#define GCM_TC14	"cea7403d4d606b6e074ec5d3baf39d18" \
+			"d0d1c8a799996bf0265b98b5d48ab919"
 
 struct vq {
 	struct vring_desc *desc;
@@ -200,8 +204,9 @@ int main(int argc, char **argv)
 	if (ioctl(fd, VHOST_VDPA_GET_CONFIG, vc))
 		die("VHOST_VDPA_GET_CONFIG");
 	memcpy(&cfg, vc->buf, sizeof(cfg));
-	printf("# config: status %u dataqueues %u segments %u services 0x%x sessions %u data_len %u key %u aad %u\n",
-	       cfg.status, cfg.max_dataqueues, cfg.max_segments, cfg.services,
+	printf("# config: status %u dataqueues %u segments %u services 0x%x\n",
+	       cfg.status, cfg.max_dataqueues, cfg.max_segments, cfg.services);
+	printf("# config: sessions %u data_len %u key %u aad %u\n",
 	       cfg.max_sessions, cfg.max_data_len, cfg.max_key_len,
 	       cfg.max_aad_len);
 	check(cfg.status == VIRTIO_ACCEL_S_HW_READY && cfg.max_dataqueues >= 1 &&
@@ -302,7 +307,7 @@ int main(int argc, char **argv)
 	len = op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT, VIRTIO_ACCEL_ALG_AES256_GCM, 0,
 		 0, zero, 32, zero, 12, zero, 16, 32, &dst, &resp);
 	check(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
-	      hexeq(dst, "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"),
+	      hexeq(dst, GCM_TC14),
 	      "AES-256-GCM encrypt (test case 14)");
 	memcpy(data(0x200000), dst, 32);
 	data(0x200000)[3] ^= 1;
@@ -415,8 +420,33 @@ int main(int argc, char **argv)
 		   &dst, &resp);
 		memcpy(out + 5, dst, 27);
 		check(st == VIRTIO_ACCEL_OK && resp->status == VIRTIO_ACCEL_OK &&
-		      hexeq(out, "cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"),
+		      hexeq(out, GCM_TC14),
 		      "AES-256-GCM stream 5 + 11 bytes equals one-shot");
+	}
+	/* [RING-BROKEN]: a descriptor loop on data queue 0 */
+	{
+		struct vq *q = &vqs[1];
+		struct timespec ts = { 0, 20000000 };
+
+		q->desc[0].addr = (uintptr_t)data(0);
+		q->desc[0].len = 64;
+		q->desc[0].flags = VRING_DESC_F_NEXT;
+		q->desc[0].next = 0;
+		q->avail->ring[q->avail_idx % QNUM] = 0;
+		__atomic_store_n(&q->avail->idx, ++q->avail_idx,
+				 __ATOMIC_RELEASE);
+		eventfd_write(q->kick, 1);
+		for (i = 0; i < 250; i++) {
+			if (!ioctl(fd, VHOST_VDPA_GET_STATUS, &st) &&
+			    (st & VIRTIO_CONFIG_S_NEEDS_RESET))
+				break;
+			nanosleep(&ts, NULL);
+		}
+		check(st & VIRTIO_CONFIG_S_NEEDS_RESET,
+		      "descriptor loop: DEVICE_NEEDS_RESET");
+		len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
+		check(len == 528 && cr->status == VIRTIO_ACCEL_OK,
+		      "control queue still served after the data queue broke");
 	}
 	printf("vaccel-vhost-test: %d passed, %d failed\n", n_test - n_fail,
 	       n_fail);
