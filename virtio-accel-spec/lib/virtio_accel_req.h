@@ -88,17 +88,17 @@ struct virtio_accel_op {
 	const struct virtio_accel_alg_info *info;
 };
 
-/*
- * Decode a data request. @rd_len and @wr_len are the totals of the chain's
- * device-readable and device-writable parts (the caller has applied
- * [REQ-SHORT], [REQ-HUGE] and [REQ-SEGS], and zero-padded a header shorter
- * than 64 bytes). @sess is NULL
- * for session 0, else the session the caller found for op->session_id
- * (call virtio_accel_decode_op_hdr() first to learn the id).
- * Returns a VIRTIO_ACCEL_* status; on VIRTIO_ACCEL_OK @op is filled in.
- */
+/* Copy the header fields into @op in host order (no checks). */
 void virtio_accel_decode_op_hdr(const struct virtio_accel_op_req *req,
 				struct virtio_accel_op *op);
+/*
+ * Validate a decoded data request. @rd_len and @wr_len are the totals of the
+ * chain's device-readable and device-writable parts (the caller has applied
+ * [REQ-SHORT], [REQ-HUGE] and [REQ-SEGS], and zero-padded a header shorter
+ * than 64 bytes). @sess is NULL for session 0, else the session the caller
+ * found for op->session_id.
+ * Returns a VIRTIO_ACCEL_* status; on VIRTIO_ACCEL_OK @op is complete.
+ */
 u8 virtio_accel_check_op(struct virtio_accel_op *op,
 			 const struct virtio_accel_op_req *req,
 			 u64 rd_len, u64 wr_len,
