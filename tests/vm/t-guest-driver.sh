@@ -148,7 +148,10 @@ t "quota: all freed on close" wait_val $S0/sessions 0
 t "another file or process: ENOENT" $V $D0 owner
 echo 3 >/sys/module/virtio_accel/parameters/max_sessions_per_file
 t "max_sessions_per_file=3 honoured" sh -c "$V $D0 quota | grep -q 'quota: 3 '"
+echo 100000 >/sys/module/virtio_accel/parameters/max_sessions_per_file
+t "device table full: ENOSPC (per-file quota raised)" $V $D0 tablefull
 echo 64 >/sys/module/virtio_accel/parameters/max_sessions_per_file
+t "table freed on close" wait_val $P0 0
 
 # --- a second device ------------------------------------------------------------
 t "vdpa dev add accel1" add accel1

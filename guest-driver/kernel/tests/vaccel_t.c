@@ -9,6 +9,7 @@
  *   vaccel-t DEV async N SIZE         N async NULL ops, reaped with poll+read
  *   vaccel-t DEV sessions N [hold]    create N HMAC sessions (hold: pause)
  *   vaccel-t DEV quota                EDQUOT at max_sessions_per_file + 1
+ *   vaccel-t DEV tablefull            ENOSPC when the device's table is full
  *   vaccel-t DEV owner                another process/file gets ENOENT
  *   vaccel-t DEV exdev                completion read by another mm: EXDEV
  *   vaccel-t DEV badargs              validation before the device
@@ -347,6 +348,29 @@ static int cmd_quota(void)
 	return failures != 0;
 }
 
+/* Needs max_sessions_per_file > max_sessions and no other live session. */
+static int cmd_tablefull(void)
+{
+	struct vaccel_info info;
+	int fd = open_dev(0), err;
+	unsigned int i;
+	uint64_t id;
+
+	get_info(fd, &info);
+	for (i = 0; i < info.max_sessions; i++) {
+		err = create_sess(fd, &id);
+		if (err) {
+			fprintf(stderr, "create %u: %s\n", i, strerror(-err));
+			return 1;
+		}
+	}
+	err = create_sess(fd, &id);
+	CHECK(err == -ENOSPC, "create %u: %s (want ENOSPC)", i,
+	      strerror(-err));
+	printf("tablefull: %u sessions, then ENOSPC\n", info.max_sessions);
+	return failures != 0;
+}
+
 static int cmd_owner(void)
 {
 	int fd = open_dev(0), fd2, err, status;
@@ -637,6 +661,8 @@ int main(int argc, char **argv)
 		return cmd_sessions(atoi(argv[3]), argc > 4);
 	if (!strcmp(cmd, "quota"))
 		return cmd_quota();
+	if (!strcmp(cmd, "tablefull"))
+		return cmd_tablefull();
 	if (!strcmp(cmd, "owner"))
 		return cmd_owner();
 	if (!strcmp(cmd, "exdev"))
