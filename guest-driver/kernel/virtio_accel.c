@@ -92,6 +92,7 @@ struct vaccel_vq {
 	struct list_head inflight;	/* requests the device owns */
 	wait_queue_head_t wq;		/* room in the ring */
 	unsigned long gen;		/* bumped on every used-ring pass */
+	unsigned int size;		/* ring entries, kept past del_vqs */
 	bool dead;
 	char name[16];
 };
@@ -154,7 +155,6 @@ struct vaccel_file {
 	atomic_t inflight;		/* async ops not yet reaped */
 	struct rb_root sessions;
 	unsigned int nr_sessions;	/* including creations under way */
-	struct list_head leaked;	/* sessions we could not destroy */
 };
 
 struct vaccel_req {
@@ -577,7 +577,8 @@ static void vaccel_vq_done(struct virtqueue *vq)
 			break;
 	} while (!virtqueue_enable_cb(vq));
 	q->gen++;
-	wake_up_all(&q->wq);
+	if (wq_has_sleeper(&q->wq))
+		wake_up_all(&q->wq);
 unlock:
 	spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -593,7 +594,8 @@ static int vaccel_req_map(struct vaccel_req *req, bool raw)
 		return -EINVAL;
 	if (!raw && n > vd->max_segments)
 		return -ENOMEM;
-	if (!vd->indirect && n > virtqueue_get_vring_size(req->q->vq))
+	/* q->vq may be gone already (remove); q->size is not */
+	if (!vd->indirect && n > req->q->size)
 		return -EINVAL;
 	if (n <= VACCEL_INLINE_SG) {
 		sg = req->sg_inline;
@@ -1366,10 +1368,7 @@ static long vaccel_ioc_info(struct vaccel_file *vf, void __user *argp)
 static void vaccel_file_free(struct kref *ref)
 {
 	struct vaccel_file *vf = container_of(ref, struct vaccel_file, ref);
-	struct vaccel_sess *s, *tmp;
 
-	list_for_each_entry_safe(s, tmp, &vf->leaked, lnode)
-		kfree(s);
 	put_device(&vf->vd->dev);
 	kfree(vf);
 }
@@ -1388,7 +1387,6 @@ static int vaccel_open(struct inode *inode, struct file *file)
 	kref_init(&vf->ref);
 	spin_lock_init(&vf->lock);
 	INIT_LIST_HEAD(&vf->done);
-	INIT_LIST_HEAD(&vf->leaked);
 	init_waitqueue_head(&vf->wq);
 	atomic_set(&vf->inflight, 0);
 	vf->sessions = RB_ROOT;
@@ -1722,8 +1720,10 @@ static int vaccel_init_vqs(struct vaccel_dev *vd)
 	err = virtio_find_vqs(vd->vdev, nvqs, vqs, info, NULL);
 	if (err)
 		goto free;
-	for (i = 0; i < nvqs; i++)
+	for (i = 0; i < nvqs; i++) {
 		vd->qs[i].vq = vqs[i];
+		vd->qs[i].size = virtqueue_get_vring_size(vqs[i]);
+	}
 	vd->queue_size = virtqueue_get_vring_size(vqs[VIRTIO_ACCEL_DATAQ(0)]);
 free:
 	kfree(vqs);
