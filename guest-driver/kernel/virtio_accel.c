@@ -719,6 +719,18 @@ put:
 	return ERR_PTR(err);
 }
 
+/*
+ * [VQ-USED-LEN]: a device that wrote a response reports the whole writable
+ * part. Anything else leaves the status byte unwritten (zero, "OK"), so it
+ * is not read.
+ */
+static int vaccel_bad_len(struct vaccel_req *req)
+{
+	dev_warn_ratelimited(&req->vd->dev, "used len %u, writable part %zu\n",
+			     req->used_len, req->wr.len);
+	return -EIO;
+}
+
 /* Status of a completed control request; 0 or -errno. */
 static int vaccel_ctrl_result(struct vaccel_req *req,
 			      struct virtio_accel_ctrl_resp *resp)
@@ -727,6 +739,8 @@ static int vaccel_ctrl_result(struct vaccel_req *req,
 		return req->error;
 	if (req->used_len < sizeof(*resp))
 		return -EINVAL;		/* [REQ-SHORT]: BADMSG */
+	if (req->used_len != req->wr.len)
+		return vaccel_bad_len(req);
 	vaccel_buf_xfer(&req->wr, req->wr.len - sizeof(*resp), resp, NULL,
 			sizeof(*resp), VACCEL_TO_KERN);
 	return vaccel_status_errno(resp->status);
@@ -975,6 +989,10 @@ static int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r)
 	if (req->used_len < sizeof(resp)) {
 		r->status = VIRTIO_ACCEL_BADMSG;	/* [REQ-SHORT] */
 		return -EINVAL;
+	}
+	if (req->used_len != req->wr.len) {
+		r->status = VACCEL_NO_STATUS;
+		return vaccel_bad_len(req);
 	}
 	/* [DRV-RESP]: the status is the last byte of the writable part */
 	vaccel_buf_xfer(&req->wr, req->wr.len - sizeof(resp), &resp, NULL,
