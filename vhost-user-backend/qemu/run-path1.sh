@@ -13,6 +13,7 @@
 #   --queues N        data queues of the device and the back-end (default 2)
 #   --queue-size N    virtqueue size (default 128)
 #   --backend-arg ARG one more argument for vhost-user-accel (repeatable)
+#   --cli             put build/vaccel and its libvirtaccel.so.1 in the guest
 #   run-in-vm.sh options (--ko, --bin, --timeout, --keep, ...) pass through;
 #   with --ko the back-end log must show the driver's feature negotiation
 #   and the device start.
@@ -31,9 +32,10 @@ vmargs=""
 NL='
 '
 have_ko=0
+cli=0
 log() { echo "run-path1: $*" >&2; }
 usage() {
-	sed -n '11,19s/^# \{0,1\}//p' "$0" >&2
+	sed -n '11,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--queues) [ $# -ge 2 ] || usage; queues=$2; shift 2 ;;
 	--queue-size) [ $# -ge 2 ] || usage; qsize=$2; shift 2 ;;
 	--backend-arg) [ $# -ge 2 ] || usage; backend_args="$backend_args$2$NL"; shift 2 ;;
+	--cli) cli=1; shift ;;
 	--ko) [ $# -ge 2 ] || usage; have_ko=1; vmargs="$vmargs$1$NL$2$NL"; shift 2 ;;
 	--timeout|--accel|--keep|--append|--module|--bin|--add)
 		[ $# -ge 2 ] || usage
@@ -59,6 +62,12 @@ if [ $# -eq 0 ]; then
 fi
 
 make -s -C "$ROOT" vhost-user-accel >&2 || { log "make vhost-user-accel failed"; exit 1; }
+if [ $cli -eq 1 ]; then
+	make -s -C "$ROOT" build/vaccel >&2 || { log "make build/vaccel failed"; exit 1; }
+	# vaccel finds libvirtaccel.so.1 through RUNPATH $ORIGIN: put the
+	# library beside it (mkinitramfs.sh --bin copies it to its host path)
+	vmargs="$vmargs--bin$NL$ROOT/build/vaccel$NL--add$NL$ROOT/build/libvirtaccel.so.1:/usr/local/bin/libvirtaccel.so.1$NL"
+fi
 BACKEND=$ROOT/build/vhost-user-accel
 if [ -n "${VM_QEMU:-}" ]; then
 	QEMU=$VM_QEMU
