@@ -27,7 +27,9 @@ part() {
   $name"
 		return
 	fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG/part.out" | tail -1)
+	line=$(grep -E '^([A-Za-z0-9_.-]+: )?[0-9]+ passed, [0-9]+ failed' \
+		"$LOG/part.out" | tail -1)
+	line=${line#*: }
 	if [ -z "$line" ]; then
 		echo "=== $name: no result line (exit $rc): counted as 1 failure"
 		TOTAL_F=$((TOTAL_F + 1))
@@ -76,6 +78,21 @@ part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 part "VM harness self-test (Linux 6.12 guest)" tests/vm/selftest.sh
+
+# Kernel code: build, then the modules inside the 6.12 guest.
+VDPA_KO=vdpa-driver/vdpa_accel.ko
+CRYPTO_MODS="--module gcm --module ghash_generic --module crc32c_generic"
+part "kernel modules: W=1 build and checkpatch" tests/vm/t-kbuild.sh
+part "vDPA parent: management device, vdpa dev add/del (guest)" \
+	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
+	tests/vm/t-parent-mgmt.sh $VDPA_KO
+part "vDPA parent: requests through vhost-vdpa (guest)" \
+	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
+	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/t-parent-vhost.sh
+part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
+	tests/vm/t-guest-run.sh
+part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
+	tests/vm/t-lib-run.sh build
 
 rm -rf "$LOG"
 if [ -n "$SKIPPED" ]; then
