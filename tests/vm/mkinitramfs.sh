@@ -86,7 +86,14 @@ copy_bin() {
 	if ldd "$1" >/dev/null 2>&1; then
 		ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 		while read -r lib; do
-			[ -e "$stage$lib" ] || copy "$lib" "$lib"
+			# system libraries keep their path; the project's own go
+			# to /usr/local/lib (on LD_LIBRARY_PATH), since their
+			# build directory may be under /tmp, a tmpfs in the guest
+			case $lib in
+			/lib/* | /lib64/* | /usr/lib/*) dst=$lib ;;
+			*) dst=/usr/local/lib/${lib##*/} ;;
+			esac
+			[ -e "$stage$dst" ] || copy "$lib" "$dst"
 		done
 	fi
 }
@@ -185,6 +192,7 @@ cat >"$stage/init" <<'EOF'
 # SPDX-License-Identifier: BSD-3-Clause
 # /init of the virtio-accel test guest (written by tests/vm/mkinitramfs.sh)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/usr/local/lib
 export HOME=/root TMPDIR=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
