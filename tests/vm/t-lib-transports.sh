@@ -108,6 +108,7 @@ t "character device mode is 0600" sh -c "[ \"\$(stat -c %a '$VC')\" = 600 ]"
 suite() {
 	D=$1
 	L=$2
+	VDEV=$3		# the vdpa device, for its live-session counter
 	"$V" info "$D" >$W/info 2>&1
 	t "$L: info (device id 63)" grep -q "device id: *63" $W/info
 	sed 's/^/#   /' $W/info | head -12
@@ -147,6 +148,8 @@ suite() {
 		"$V" bench "$D" --op sha256 --size 4K --depth 8 --seconds 1
 	t "$L: bench null 64 B depth 16 (poll mode)" \
 		"$V" bench "$D" --op null --size 64 --depth 16 --seconds 1 --poll
+	t "$L: no device session left behind by the CLI runs" \
+		[ "$(cat /sys/bus/vdpa/devices/$VDEV/sessions)" -eq 0 ]
 	"$CONF" "$D" >$W/conf 2>&1
 	rc=$?
 	grep -E "passed|failed|FAIL|not ok" $W/conf | tail -5 | sed 's/^/#   /'
@@ -154,13 +157,13 @@ suite() {
 	[ $rc -eq 0 ] || grep -E "FAILED|^ +[0-9]+\. |spec says|stopped serving|: " $W/conf | head -60 | sed 's/^/#   /'
 }
 
-[ -n "$VH" ] && [ -e "$VH" ] && suite "vhost-vdpa:$VH" vhost-vdpa
+[ -n "$VH" ] && [ -e "$VH" ] && suite "vhost-vdpa:$VH" vhost-vdpa libvh0
 # the suite fills the device's session table ([CTRL-CREATE] NOSPC): lift
 # the driver's per-file quota (EDQUOT, default 64) above the device's limit
 P=/sys/module/virtio_accel/parameters/max_sessions_per_file
 quota=$(cat $P 2>/dev/null)
 [ -n "$quota" ] && echo 1048576 >$P
-[ -n "$VC" ] && [ -e "$VC" ] && suite "$VC" chardev
+[ -n "$VC" ] && [ -e "$VC" ] && suite "$VC" chardev libvc0
 [ -n "$quota" ] && echo "$quota" >$P
 
 # --- transport specifics -----------------------------------------------------
