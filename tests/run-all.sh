@@ -93,6 +93,7 @@ part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/t-lib-run.sh build
+part "user entry point tests/vm/vaccel-vm.sh (guest)" tests/vm/t-vaccel-vm.sh
 
 rm -rf "$LOG"
 if [ -n "$SKIPPED" ]; then
