@@ -28,6 +28,7 @@
 #include <linux/vmalloc.h>
 
 #include "vdpa_accel.h"
+#include "virtio_accel_zlib.h"
 
 #define GCM_BLOCK	16
 /* GCM limit on the plaintext: 2^39 - 256 bits */
@@ -380,74 +381,46 @@ static u8 vdpa_accel_gcm(struct vdpa_accel_req *r, bool dec)
 	return VIRTIO_ACCEL_OK;
 }
 
-static u8 vdpa_accel_deflate_once(struct z_stream_s *z,
-				  struct vdpa_accel_req *r)
+/* Run a shared zlib step (virtio_accel_zlib.c) on a request's buffers. */
+static struct virtio_accel_zio vdpa_accel_zio(const struct vdpa_accel_req *r)
 {
-	int ret;
+	struct virtio_accel_zio io = {
+		.src = r->src, .src_len = r->op.src_len,
+		.dst = r->dst, .dst_len = r->op.dst_len,
+	};
 
-	if (zlib_deflateReset(z) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = r->src;
-	z->avail_in = r->op.src_len;
-	z->next_out = r->dst;
-	z->avail_out = r->op.dst_len;
-	ret = zlib_deflate(z, Z_FINISH);
-	if (ret == Z_STREAM_END) {
-		r->dst_used = r->op.dst_len - z->avail_out;
-		r->src_used = r->op.src_len;
-		return VIRTIO_ACCEL_OK;
-	}
-	return ret == Z_STREAM_ERROR ? VIRTIO_ACCEL_ERR : VIRTIO_ACCEL_NOSPC;
+	return io;
+}
+
+static u8 vdpa_accel_zio_done(struct vdpa_accel_req *r,
+			      const struct virtio_accel_zio *io, u8 st)
+{
+	r->src_used = io->src_used;
+	r->dst_used = io->dst_used;
+	r->rflags = io->rflags;
+	return st;
 }
 
 /* [OP-DEFLATE]: default level, then stored blocks within the bound. */
 static u8 vdpa_accel_deflate(struct vdpa_accel_req *r)
 {
-	u8 st = vdpa_accel_deflate_once(r->qc->z_def, r);
+	struct virtio_accel_zio io = vdpa_accel_zio(r);
+	u8 st = virtio_accel_z_deflate_once(r->qc->z_def, &io);
 
 	if (st == VIRTIO_ACCEL_NOSPC &&
 	    r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
-		st = vdpa_accel_deflate_once(r->qc->z_stored, r);
-	return st;
+		st = virtio_accel_z_deflate_once(r->qc->z_stored, &io);
+	return vdpa_accel_zio_done(r, &io, st);
 }
 
 /* One complete raw DEFLATE stream; trailing or truncated data: BADMSG. */
 static u8 vdpa_accel_inflate(struct vdpa_accel_req *r)
 {
-	struct z_stream_s *z = r->qc->z_inf;
-	u8 probe;
-	int ret;
+	struct virtio_accel_zio io = vdpa_accel_zio(r);
 
-	if (zlib_inflateReset(z) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = r->src;
-	z->avail_in = r->op.src_len;
-	z->next_out = r->op.dst_len ? r->dst : &probe;
-	z->avail_out = r->op.dst_len;
-	ret = zlib_inflate(z, Z_FINISH);
-	if ((ret == Z_OK || ret == Z_BUF_ERROR) && !z->avail_out) {
-		/* dst is full: would the stream produce more output? */
-		z->next_out = &probe;
-		z->avail_out = 1;
-		ret = zlib_inflate(z, Z_FINISH);
-		if (!z->avail_out)
-			return VIRTIO_ACCEL_NOSPC;
-		z->avail_out = 0;
-	}
-	switch (ret) {
-	case Z_STREAM_END:
-		if (z->avail_in)
-			return VIRTIO_ACCEL_BADMSG;	/* trailing data */
-		r->dst_used = r->op.dst_len - z->avail_out;
-		r->src_used = r->op.src_len;
-		r->rflags = VIRTIO_ACCEL_RESP_F_STREAM_END;
-		return VIRTIO_ACCEL_OK;
-	case Z_MEM_ERROR:
-	case Z_STREAM_ERROR:
-		return VIRTIO_ACCEL_ERR;
-	default:
-		return VIRTIO_ACCEL_BADMSG;
-	}
+	return vdpa_accel_zio_done(r, &io,
+				   virtio_accel_z_inflate_once(r->qc->z_inf,
+							       &io));
 }
 
 u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
@@ -633,46 +606,12 @@ static u8 vdpa_accel_stream_deflate(struct vdpa_accel_stream *st,
 				    struct vdpa_accel_req *r, bool start,
 				    bool final)
 {
-	struct z_stream_s *z = &st->z;
-	u32 src = r->op.src_len, dst = r->op.dst_len;
-	int ret;
+	struct virtio_accel_zio io = vdpa_accel_zio(r);
 
-	if (start && (st->z_mode == 1 ? zlib_deflateReset(z) :
-		      zlib_inflateReset(z)) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = r->src;
-	z->avail_in = src;
-	z->next_out = r->dst;
-	z->avail_out = dst;
-	if (st->z_mode == 1)
-		ret = zlib_deflate(z, final ? Z_FINISH : Z_NO_FLUSH);
-	else
-		ret = zlib_inflate(z, Z_NO_FLUSH);
-	r->src_used = src - z->avail_in;
-	r->dst_used = dst - z->avail_out;
-	switch (ret) {
-	case Z_STREAM_END:
-		/* [STREAM-DEFLATE]: input after the final block is BADMSG */
-		if (st->z_mode == 2 && z->avail_in)
-			return VIRTIO_ACCEL_BADMSG;
-		r->rflags = VIRTIO_ACCEL_RESP_F_STREAM_END;
-		return VIRTIO_ACCEL_OK;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		break;
-	case Z_MEM_ERROR:
-	case Z_STREAM_ERROR:
-		return VIRTIO_ACCEL_ERR;
-	default:
-		return VIRTIO_ACCEL_BADMSG;
-	}
-	/* no progress although there was input and room */
-	if (src && dst && !r->src_used && !r->dst_used)
-		return VIRTIO_ACCEL_BADMSG;
-	/* truncated: FINAL input ended before the final block, dst not full */
-	if (st->z_mode == 2 && final && !z->avail_in && z->avail_out)
-		return VIRTIO_ACCEL_BADMSG;
-	return VIRTIO_ACCEL_OK;
+	return vdpa_accel_zio_done(r, &io,
+				   virtio_accel_z_stream(&st->z,
+							 st->z_mode == 1,
+							 start, final, &io));
 }
 
 /* XOR the CTR keystream into @buf, continuing where the last call ended. */

@@ -22,7 +22,7 @@ VHOST_USER_ACCEL_SRCS := \
 	vhost-user-backend/src/engine_comp.c \
 	vhost-user-backend/src/engine_sw.c \
 	$(VHOST_USER_ACCEL_VRING_SRC) \
-	$(SPEC_SRC)
+	$(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_zlib.c
 VHOST_USER_ACCEL_OBJS := $(patsubst %.c,$(O)/%.o,$(VHOST_USER_ACCEL_SRCS))
 VHOST_USER_ACCEL_BIN := $(O)/vhost-user-accel
 VHOST_USER_ACCEL_LIBS := $(DPDK_LIBS) -lrte_bus_vdev -lcrypto -lz -lpthread

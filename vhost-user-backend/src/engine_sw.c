@@ -19,6 +19,7 @@
 #include <rte_hash_crc.h>
 
 #include "backend.h"
+#include "virtio_accel_zlib.h"
 
 struct va_stream {
 	EVP_MD_CTX *md;
@@ -40,7 +41,6 @@ struct va_sw_q {
 };
 
 static EVP_MAC *hmac_alg;
-static const uint8_t zero_byte[1];
 
 uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len)
 {
@@ -207,91 +207,54 @@ uint8_t va_sw_oneshot(struct va_req *r)
 	return VIRTIO_ACCEL_OK;
 }
 
-/* Compress all of src into dst with @z in one call; Z_STREAM_END if it fit. */
-static int deflate_all(z_stream *z, struct va_req *r)
+/* Run a shared zlib step on a request's buffers (virtio_accel_zlib.c). */
+static struct virtio_accel_zio zio_of(const struct va_req *r)
 {
-	int ret;
+	struct virtio_accel_zio io = {
+		.src = r->src, .src_len = r->op.src_len,
+		.dst = r->dst, .dst_len = r->op.dst_len,
+	};
 
-	if (deflateReset(z) != Z_OK)
-		return Z_STREAM_ERROR;
-	z->next_in = (Bytef *)(uintptr_t)(r->op.src_len ? r->src : zero_byte);
-	z->avail_in = r->op.src_len;
-	z->next_out = r->dst;
-	z->avail_out = r->op.dst_len;
-	ret = deflate(z, Z_FINISH);
-	if (ret == Z_STREAM_END) {
-		r->dst_used = r->op.dst_len - z->avail_out;
-		r->src_used = r->op.src_len;
-	}
-	return ret;
+	return io;
+}
+
+static uint8_t zio_done(struct va_req *r, const struct virtio_accel_zio *io,
+			uint8_t st)
+{
+	r->src_used = io->src_used;
+	r->dst_used = io->dst_used;
+	r->rflags = io->rflags;
+	return st;
 }
 
 /* Raw DEFLATE of src with stored blocks only: always fits the spec bound. */
 uint8_t va_sw_deflate_stored(struct va_req *r)
 {
-	int ret = deflate_all(&r->qc->sq->stored, r);
+	struct virtio_accel_zio io = zio_of(r);
 
-	if (ret == Z_STREAM_END)
-		return VIRTIO_ACCEL_OK;
-	return ret == Z_STREAM_ERROR ? VIRTIO_ACCEL_ERR : VIRTIO_ACCEL_NOSPC;
+	return zio_done(r, &io,
+			virtio_accel_z_deflate_once(&r->qc->sq->stored, &io));
 }
 
 /* Software one-shot COMPRESS (no PMD): zlib default level, then stored. */
 uint8_t va_sw_deflate(struct va_req *r)
 {
-	int ret = deflate_all(&r->qc->sq->def, r);
+	struct virtio_accel_zio io = zio_of(r);
+	uint8_t st = virtio_accel_z_deflate_once(&r->qc->sq->def, &io);
 
-	if (ret == Z_STREAM_END)
-		return VIRTIO_ACCEL_OK;
-	if (ret == Z_STREAM_ERROR)
-		return VIRTIO_ACCEL_ERR;
-	if (r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
+	if (st == VIRTIO_ACCEL_NOSPC &&
+	    r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
 		return va_sw_deflate_stored(r);
-	return VIRTIO_ACCEL_NOSPC;
+	return zio_done(r, &io, st);
 }
 
-/*
- * One-shot DECOMPRESS ([OP-DEFLATE]): one complete raw DEFLATE stream.
- * Invalid, truncated or trailing data is BADMSG; output larger than dst is
- * NOSPC.
- */
+/* One-shot DECOMPRESS ([OP-DEFLATE]), on zlib: see the README for why. */
 uint8_t va_sw_inflate(struct va_req *r)
 {
-	z_stream *z = &r->qc->sq->inf;
-	uint8_t probe;
-	int ret;
+	struct virtio_accel_zio io = zio_of(r);
 
-	if (inflateReset(z) != Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = (Bytef *)(uintptr_t)(r->op.src_len ? r->src : zero_byte);
-	z->avail_in = r->op.src_len;
-	z->next_out = r->op.dst_len ? r->dst : &probe;
-	z->avail_out = r->op.dst_len;
-	ret = inflate(z, Z_FINISH);
-	if ((ret == Z_OK || ret == Z_BUF_ERROR) && !z->avail_out) {
-		/* dst is full: would the stream produce more output? */
-		z->next_out = &probe;
-		z->avail_out = 1;
-		ret = inflate(z, Z_FINISH);
-		if (!z->avail_out)
-			return VIRTIO_ACCEL_NOSPC;
-		z->avail_out = 0;
-	}
-	switch (ret) {
-	case Z_STREAM_END:
-		if (z->avail_in)
-			return VIRTIO_ACCEL_BADMSG;	/* trailing data */
-		r->dst_used = r->op.dst_len - z->avail_out;
-		r->src_used = r->op.src_len;
-		r->rflags = VIRTIO_ACCEL_RESP_F_STREAM_END;
-		return VIRTIO_ACCEL_OK;
-	case Z_MEM_ERROR:
-	case Z_STREAM_ERROR:
-		return VIRTIO_ACCEL_ERR;
-	default:
-		/* Z_DATA_ERROR, or input ended before the final block */
-		return VIRTIO_ACCEL_BADMSG;
-	}
+	return zio_done(r, &io,
+			virtio_accel_z_inflate_once(&r->qc->sq->inf, &io));
 }
 
 /* ---- streams ---- */
@@ -373,46 +336,10 @@ void va_stream_abort(struct va_session *s)
 static uint8_t stream_deflate(struct va_stream *st, struct va_req *r,
 			      int start, int final)
 {
-	z_stream *z = &st->z;
-	uint32_t src = r->op.src_len, dst = r->op.dst_len;
-	int ret;
+	struct virtio_accel_zio io = zio_of(r);
 
-	if (start && (st->z_init == 1 ? deflateReset(z) : inflateReset(z)) !=
-			     Z_OK)
-		return VIRTIO_ACCEL_ERR;
-	z->next_in = (Bytef *)(uintptr_t)(src ? r->src : zero_byte);
-	z->avail_in = src;
-	z->next_out = r->dst;
-	z->avail_out = dst;
-	if (st->z_init == 1)
-		ret = deflate(z, final ? Z_FINISH : Z_NO_FLUSH);
-	else
-		ret = inflate(z, Z_NO_FLUSH);
-	r->src_used = src - z->avail_in;
-	r->dst_used = dst - z->avail_out;
-	switch (ret) {
-	case Z_STREAM_END:
-		/* [STREAM-DEFLATE]: input after the final block is BADMSG */
-		if (st->z_init == 2 && z->avail_in)
-			return VIRTIO_ACCEL_BADMSG;
-		r->rflags = VIRTIO_ACCEL_RESP_F_STREAM_END;
-		return VIRTIO_ACCEL_OK;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		break;
-	case Z_MEM_ERROR:
-	case Z_STREAM_ERROR:
-		return VIRTIO_ACCEL_ERR;
-	default:
-		return VIRTIO_ACCEL_BADMSG;
-	}
-	/* no progress although there was input and room */
-	if (src && dst && !r->src_used && !r->dst_used)
-		return VIRTIO_ACCEL_BADMSG;
-	/* truncated: FINAL input ended before the final block, dst not full */
-	if (st->z_init == 2 && final && !z->avail_in && z->avail_out)
-		return VIRTIO_ACCEL_BADMSG;
-	return VIRTIO_ACCEL_OK;
+	return zio_done(r, &io, virtio_accel_z_stream(&st->z, st->z_init == 1,
+						      start, final, &io));
 }
 
 static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,

@@ -38,7 +38,10 @@ static const struct virtio_accel_alg_info alg_table[] = {
 	  0, 0, 0, 0, 0, 1, "deflate" },
 };
 
-#define ALG_TABLE_LEN (sizeof(alg_table) / sizeof(alg_table[0]))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define ALG_TABLE_LEN ARRAY_SIZE(alg_table)
 
 const struct virtio_accel_alg_info *virtio_accel_alg_table(unsigned int *n)
 {
