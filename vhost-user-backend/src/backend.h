@@ -34,6 +34,8 @@ struct va_opts {
 	const char *compress_pmd;
 	int poll;
 	int verbose;
+	int no_inflight;		/* --no-inflight */
+	uint32_t test_delay_us;		/* --test-delay-us */
 };
 
 extern struct va_opts va_opts;
@@ -154,12 +156,22 @@ struct va_vq {
 	struct va_iov *iov;
 	uint32_t iov_cap;
 	struct va_qctx qc;
+	/* inflight tracking (INFLIGHT_SHMFD); NULL: not on this queue */
+	struct va_infl_split *infl;
+	uint64_t infl_counter;		/* next take-order counter */
+	int resub_scan;			/* look for requests to resubmit */
+	struct va_resub *resub;		/* oldest first */
+	uint32_t resub_cap;
+	uint32_t nresub;
+	uint32_t resub_pos;		/* next one to run */
 };
 
 struct va_dev {
 	int vid;			/* -1: no connection */
 	int running;			/* between new_device and destroy */
 	uint64_t features;
+	uint64_t protocol_features;
+	int inflight;			/* INFLIGHT_SHMFD negotiated */
 	struct rte_vhost_memory *mem;
 	unsigned int nr_vq;		/* 1 + data queues */
 	struct va_vq vq[VA_MAX_VQ];

@@ -67,6 +67,9 @@ static void usage(FILE *f)
 "                         or compress_isal)\n"
 "  --poll                 busy-poll the queues (default: adaptive,\n"
 "                         spin briefly then sleep on kicks)\n"
+"  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
+"                         requests in flight are lost if the back-end dies\n"
+"  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n",
 		VA_NAME, VA_MAX_DATAQ);
@@ -97,7 +100,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
-	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL,
+	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +113,8 @@ static const struct option long_opts[] = {
 	{ "crypto-pmd", required_argument, NULL, OPT_CPMD },
 	{ "compress-pmd", required_argument, NULL, OPT_ZPMD },
 	{ "poll", no_argument, NULL, OPT_POLL },
+	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
+	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -173,6 +178,15 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_POLL:
 			va_opts.poll = 1;
+			break;
+		case OPT_NOINFL:
+			va_opts.no_inflight = 1;
+			break;
+		case OPT_DELAY:
+			if (parse_u32(optarg, 0, 1000000, &v))
+				return bad_arg("--test-delay-us: '%s' is not in 0..1000000",
+					       optarg);
+			va_opts.test_delay_us = v;
 			break;
 		case 'v':
 			va_opts.verbose = 1;

@@ -2,7 +2,8 @@
 /*
  * librte_vhost glue: driver registration, feature set, device callbacks,
  * and the messages librte_vhost does not answer for a non-vDPA back-end
- * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM).
+ * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM). Inflight tracking
+ * (INFLIGHT_SHMFD) is offered unless --no-inflight; see worker.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,9 +61,14 @@ static uint64_t va_features(void)
 
 static uint64_t va_protocol_features(void)
 {
-	return (1ull << VHOST_USER_PROTOCOL_F_MQ) |
-	       (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
-	       (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+	uint64_t f = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
+		     (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
+		     (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+
+	/* restart without losing requests: GET/SET_INFLIGHT_FD */
+	if (!va_opts.no_inflight)
+		f |= 1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD;
+	return f;
 }
 
 uint64_t va_implemented(void)
@@ -224,7 +230,12 @@ static void va_dev_reset(struct va_dev *d)
 		q->ready = 0;
 		q->broken = 0;
 		q->call_pending = 0;
+		q->infl = NULL;
+		q->resub_scan = 0;
+		q->nresub = 0;
+		q->resub_pos = 0;
 	}
+	d->inflight = 0;
 }
 
 static int va_new_connection(int vid)
@@ -270,12 +281,16 @@ static int va_new_device(int vid)
 {
 	struct va_dev *d = &va_dev;
 	uint64_t f = 0;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, ni = 0;
 
 	if (vid != d->vid)
 		return -1;
 	rte_vhost_get_negotiated_features(vid, &f);
 	d->features = f;
+	d->protocol_features = 0;
+	rte_vhost_get_negotiated_protocol_features(vid, &d->protocol_features);
+	d->inflight = !!(d->protocol_features &
+			 (1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
 	d->lim.stateless = !!(f & (1ull << VIRTIO_ACCEL_F_STATELESS));
 	d->lim.stream = !!(f & (1ull << VIRTIO_ACCEL_F_STREAM));
 	VA_INFO("features negotiated: 0x%llx (version_1 %d, event_idx %d, indirect %d, mq %d, stateless %d, stream %d)",
@@ -284,18 +299,27 @@ static int va_new_device(int vid)
 		!!(f & (1ull << VIRTIO_RING_F_INDIRECT_DESC)),
 		!!(f & (1ull << VIRTIO_ACCEL_F_MQ)), d->lim.stateless,
 		d->lim.stream);
-	for (i = 0; i < VA_MAX_VQ; i++)
+	for (i = 0; i < VA_MAX_VQ; i++) {
 		d->vq[i].broken = 0;
+		/* a new start: look for requests a dead back-end left */
+		d->vq[i].resub_scan = 1;
+		d->vq[i].nresub = 0;
+		d->vq[i].resub_pos = 0;
+	}
 	va_dev_refresh(d);
-	for (i = 0; i < d->nr_vq; i++)
+	for (i = 0; i < d->nr_vq; i++) {
 		n += d->vq[i].ready;
+		ni += d->vq[i].infl != NULL;
+	}
 	if (va_worker_start(d) < 0) {
 		VA_ERR("cannot start the worker thread");
 		return -1;
 	}
 	d->running = 1;
-	VA_INFO("device started (vid %d): %u of %u queues ready", vid, n,
-		d->nr_vq);
+	VA_INFO("device started (vid %d): %u of %u queues ready, inflight tracking %s",
+		vid, n, d->nr_vq,
+		!d->inflight ? "not negotiated" :
+		ni ? "on" : "negotiated but no region");
 	return 0;
 }
 
@@ -405,6 +429,9 @@ void va_vhost_stop(void)
 		free(va_dev.vq[i].iov);
 		va_dev.vq[i].iov = NULL;
 		va_dev.vq[i].iov_cap = 0;
+		free(va_dev.vq[i].resub);
+		va_dev.vq[i].resub = NULL;
+		va_dev.vq[i].resub_cap = 0;
 	}
 	if (va_dev.wake_fd >= 0)
 		close(va_dev.wake_fd);

@@ -6,6 +6,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vring.h"
@@ -225,4 +226,42 @@ const char *va_chain_strerror(int err)
 	default:
 		return "malformed chain";
 	}
+}
+
+static int va_resub_cmp(const void *a, const void *b)
+{
+	const struct va_resub *x = a, *y = b;
+
+	if (x->counter != y->counter)
+		return x->counter < y->counter ? -1 : 1;
+	return (int)x->head - (int)y->head;
+}
+
+uint32_t va_inflight_recover(struct va_infl_split *r, uint32_t size,
+			     uint16_t used_idx, struct va_resub *out,
+			     uint64_t *next_counter)
+{
+	uint32_t n = r->desc_num < size ? r->desc_num : size;
+	uint32_t i, k = 0;
+	uint64_t next = 0;
+
+	if (r->used_idx != used_idx) {
+		if (r->last_batch_head < n)
+			r->desc[r->last_batch_head].inflight = 0;
+		barrier();
+		r->used_idx = used_idx;
+	}
+	for (i = 0; i < n; i++) {
+		if (r->desc[i].inflight != 1)
+			continue;
+		out[k].counter = r->desc[i].counter;
+		out[k].head = (uint16_t)i;
+		if (out[k].counter >= next)
+			next = out[k].counter + 1;
+		k++;
+	}
+	if (k > 1)
+		qsort(out, k, sizeof(*out), va_resub_cmp);
+	*next_counter = next;
+	return k;
 }

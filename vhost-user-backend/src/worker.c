@@ -7,6 +7,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,21 @@
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
+/* vring.h mirrors DPDK's inflight region layout (the vhost-user one) */
+_Static_assert(sizeof(struct va_infl_split) ==
+	       sizeof(struct rte_vhost_inflight_info_split), "infl header");
+_Static_assert(sizeof(struct va_infl_desc) ==
+	       sizeof(struct rte_vhost_inflight_desc_split), "infl desc");
+_Static_assert(offsetof(struct va_infl_split, last_batch_head) ==
+	       offsetof(struct rte_vhost_inflight_info_split,
+			last_inflight_io), "infl last_inflight_io");
+_Static_assert(offsetof(struct va_infl_split, used_idx) ==
+	       offsetof(struct rte_vhost_inflight_info_split, used_idx),
+	       "infl used_idx");
+_Static_assert(offsetof(struct va_infl_desc, counter) ==
+	       offsetof(struct rte_vhost_inflight_desc_split, counter),
+	       "infl counter");
+
 static void *va_xlate(void *opaque, uint64_t gpa, uint64_t *len)
 {
 	struct rte_vhost_memory *mem = opaque;
@@ -36,6 +52,77 @@ static void *va_xlate(void *opaque, uint64_t gpa, uint64_t *len)
 		return NULL;
 	}
 	return (void *)(uintptr_t)rte_vhost_va_from_guest_pa(mem, gpa, len);
+}
+
+/*
+ * Inflight tracking of queue @q (rings already read), at every refresh: find
+ * its region; on the first refresh after a device start (resub_scan), recover
+ * the requests a previous back-end took and did not complete.
+ *
+ * librte_vhost has already run the same recovery when SET_VRING_KICK arrived
+ * (vhost_check_queue_inflights_split(): clear last_inflight_io if the used
+ * index moved, last_avail = used->idx + requests in flight); it is redone here
+ * on the region itself so the result does not depend on its resubmit list,
+ * which it keeps for the whole connection and does not rebuild after a reset.
+ */
+static void va_inflight_setup(struct va_dev *d, struct va_vq *q)
+{
+	struct rte_vhost_ring_inflight ri;
+	struct va_infl_split *r;
+	uint16_t used_idx;
+	uint32_t n;
+
+	if (!d->inflight)
+		return;
+	memset(&ri, 0, sizeof(ri));
+	if (rte_vhost_get_vhost_ring_inflight(d->vid, (uint16_t)q->idx,
+					      &ri) < 0 || !ri.inflight_split)
+		return;
+	r = (struct va_infl_split *)ri.inflight_split;
+	if (r->desc_num < q->size) {
+		if (q->resub_scan)
+			VA_ERR("queue %u: inflight region has %u entries for %u descriptors: no inflight tracking",
+			       q->idx, r->desc_num, q->size);
+		return;
+	}
+	q->infl = r;
+	if (!q->resub_scan)
+		return;
+	q->resub_scan = 0;
+	q->nresub = 0;
+	q->resub_pos = 0;
+	if (q->resub_cap < q->size) {
+		struct va_resub *p = realloc(q->resub, sizeof(*p) * q->size);
+
+		if (!p) {
+			VA_ERR("queue %u: out of memory for the resubmit list",
+			       q->idx);
+			q->infl = NULL;
+			return;
+		}
+		q->resub = p;
+		q->resub_cap = q->size;
+	}
+	used_idx = LOAD(&q->used->idx);
+	n = va_inflight_recover(r, q->size, used_idx, q->resub,
+				&q->infl_counter);
+	q->nresub = n;
+	/* [used, used + n) were taken and not completed: resume after them */
+	if (q->last_used != used_idx ||
+	    q->last_avail != (uint16_t)(used_idx + n))
+		VA_INFO("queue %u: indexes avail %u used %u corrected to %u/%u from the inflight region",
+			q->idx, q->last_avail, q->last_used,
+			(uint16_t)(used_idx + n), used_idx);
+	q->last_used = used_idx;
+	q->signalled = used_idx;
+	q->last_avail = (uint16_t)(used_idx + n);
+	rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx, q->last_avail,
+				 q->last_used);
+	/* a completion the old back-end published may not have been signalled */
+	q->call_pending = 1;
+	if (n)
+		VA_INFO("queue %u: resubmitting %u requests in flight at the previous back-end's end (used index %u)",
+			q->idx, n, used_idx);
 }
 
 /* Re-read memory table and rings; the worker is parked or not running. */
@@ -62,6 +149,7 @@ void va_dev_refresh(struct va_dev *d)
 
 		q->idx = i;
 		q->ready = 0;
+		q->infl = NULL;
 		if (i >= nr || i >= nactive || !q->enabled || !d->mem)
 			continue;
 		if (rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0 ||
@@ -95,6 +183,7 @@ void va_dev_refresh(struct va_dev *d)
 		q->last_avail = la;
 		q->last_used = lu;
 		q->signalled = lu;
+		va_inflight_setup(d, q);
 		q->ready = 1;
 	}
 	__atomic_add_fetch(&d->gen, 1, __ATOMIC_RELEASE);
@@ -117,6 +206,60 @@ static void va_notify(struct va_dev *d, struct va_vq *q)
 	q->call_pending = (ret == -EAGAIN);
 }
 
+/* Run one request; returns its used length, or -1 if the chain is broken. */
+static int64_t va_run(struct va_dev *d, struct va_vq *q,
+		      const struct va_ring_cfg *rc, struct va_chain *c,
+		      uint16_t head)
+{
+	int ret = va_chain_walk(rc, head, c);
+
+	if (ret < 0) {
+		va_stop_queue(q, va_chain_strerror(ret));
+		return -1;
+	}
+	if (unlikely(va_opts.test_delay_us))
+		usleep(va_opts.test_delay_us);
+	if (q->idx == VIRTIO_ACCEL_CTRLQ)
+		return va_ctrl_process(d, q, c);
+	return va_op_process(d, q, c);
+}
+
+static inline void va_used_elem(struct va_vq *q, uint16_t head, uint32_t len)
+{
+	struct vring_used_elem *ue = &q->used->ring[q->last_used % q->size];
+
+	ue->id = htole32(head);
+	ue->len = htole32(len);
+	q->last_used++;
+}
+
+/* Requests recovered from the inflight region, oldest first. */
+static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
+				const struct va_ring_cfg *rc,
+				struct va_chain *c)
+{
+	unsigned int done = 0;
+
+	while (q->resub_pos < q->nresub && done < VA_BUDGET) {
+		uint16_t head = q->resub[q->resub_pos].head;
+		int64_t len = va_run(d, q, rc, c, head);
+
+		if (len < 0)
+			break;
+		q->resub_pos++;
+		va_infl_complete(q->infl, q->used, q->size, &q->last_used, head,
+				 (uint32_t)len);
+		done++;
+	}
+	if (q->resub_pos == q->nresub && q->nresub) {
+		VA_INFO("queue %u: %u resubmitted requests completed",
+			q->idx, q->nresub);
+		q->nresub = 0;
+		q->resub_pos = 0;
+	}
+	return done;
+}
+
 /* Process up to VA_BUDGET chains of one queue; returns chains completed. */
 static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 {
@@ -129,45 +272,68 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		.opaque = d->mem,
 	};
 	struct va_chain c = { .iov = q->iov, .cap = q->iov_cap };
+	uint16_t heads[VA_BUDGET];
 	uint16_t avail_idx, n, i;
 	unsigned int done = 0;
-	int ret;
+	int64_t len;
 
+	if (unlikely(q->nresub)) {
+		done = va_resubmit(d, q, &rc, &c);
+		if (q->nresub || q->broken)
+			goto out;
+	}
 	avail_idx = LOAD(&q->avail->idx);
 	n = (uint16_t)(avail_idx - q->last_avail);
 	if (!n)
-		return 0;
+		goto out;
 	if (n > q->size) {
 		va_stop_queue(q, "avail index more than the queue size ahead");
-		return 0;
+		goto out;
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
+	if (q->infl) {
+		/* take the whole batch in flight, then run and complete each */
+		for (i = 0; i < n; i++) {
+			uint16_t slot = q->last_avail % q->size;
+			uint16_t head = __atomic_load_n(&q->avail->ring[slot],
+							__ATOMIC_RELAXED);
+
+			if (head >= q->size) {
+				va_stop_queue(q, va_chain_strerror(-ERANGE));
+				break;
+			}
+			va_infl_take(q->infl, &q->infl_counter, head);
+			heads[i] = head;
+			q->last_avail++;
+		}
+		n = i;
+		for (i = 0; i < n; i++) {
+			len = va_run(d, q, &rc, &c, heads[i]);
+			if (len < 0)
+				break;
+			va_infl_complete(q->infl, q->used, q->size,
+				 &q->last_used, heads[i], (uint32_t)len);
+			done++;
+		}
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		uint16_t slot = q->last_avail % q->size;
 		uint16_t head = __atomic_load_n(&q->avail->ring[slot],
 						__ATOMIC_RELAXED);
-		struct vring_used_elem *ue;
-		uint32_t len;
 
-		ret = va_chain_walk(&rc, head, &c);
-		if (ret < 0) {
-			va_stop_queue(q, va_chain_strerror(ret));
+		len = va_run(d, q, &rc, &c, head);
+		if (len < 0)
 			break;
-		}
-		if (q->idx == VIRTIO_ACCEL_CTRLQ)
-			len = va_ctrl_process(d, q, &c);
-		else
-			len = va_op_process(d, q, &c);
-		ue = &q->used->ring[q->last_used % q->size];
-		ue->id = htole32(head);
-		ue->len = htole32(len);
+		va_used_elem(q, head, (uint32_t)len);
 		q->last_avail++;
-		q->last_used++;
 		done++;
 	}
-	if (done) {
+	if (done)
 		STORE(&q->used->idx, q->last_used);
+out:
+	if (done) {
 		rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx,
 					 q->last_avail, q->last_used);
 		va_notify(d, q);
