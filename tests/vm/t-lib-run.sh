@@ -20,9 +20,6 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
-SIZES=${LIB_VM_SIZES:-0 1 4096 1048579 16777216}
-PY=/usr/bin/python3
-REF="$PY $TOP/tests/tools/ref.py"
 
 build_ko() { # build_ko KO: make the module in its directory if it is missing
 	[ -e "$1" ] && return 0
@@ -45,21 +42,9 @@ done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-tlib.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-IV=cafebabefacedbaddecaf888
-AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
-: >"$T/hmac.ref"
-for n in $SIZES; do
-	$REF gen "$n" "$n" "$T/in.$n"
-	$REF gcm-enc "$KEY" "$IV" "$AAD" "$T/in.$n" "$T/ct.$n"
-	$REF deflate "$T/in.$n" "$T/z.$n"
-	echo "$n $($REF hmac "$KEY" "$T/in.$n")" >>"$T/hmac.ref"
-done
-echo "$SIZES" >"$T/sizes"
-# the binaries go to /usr/local/bin in the guest and libvirtaccel.so.1 to
-# /usr/local/lib (not their host paths: a build under /tmp would be hidden
-# by the guest's tmpfs)
-echo /usr/local/bin >"$T/bindir"
+# inputs, references and cli.env; the checks are tests/vm/cli-checks.sh
+"$TOP/tests/vm/cli-refs.sh" "$T"
+cp "$TOP/tests/vm/cli-checks.sh" "$T/"
 
 rc=0
 "$TOP/tests/vm/run-in-vm.sh" --timeout "${LIB_VM_TIMEOUT:-900}" \
