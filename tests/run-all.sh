@@ -94,6 +94,12 @@ part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/t-lib-run.sh build
 part "user entry point tests/vm/vaccel-vm.sh (guest)" tests/vm/t-vaccel-vm.sh
+# Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
+# a machine takes 3-6 min more) with the back-end on the host.
+part "path 1: QEMU guest over vhost-user-accel-pci (guest)" \
+	tests/vm/t-path1-run.sh build
+part "path 1: QEMU guest over vhost-user-accel-pci, ASan+UBSan back-end (guest)" \
+	tests/vm/t-path1-run.sh build-san
 
 rm -rf "$LOG"
 if [ -n "$SKIPPED" ]; then

@@ -8,9 +8,12 @@
 # the QEMU version, so only the first run builds (~5 min on 2 cores).
 # Prints the path of the binary on standard output.
 #
-# usage: build-qemu.sh [--print-path] [--force] [--jobs N] [--keep-build]
+# usage: build-qemu.sh [--print-path] [--install-deps] [--force] [--jobs N]
+#                      [--keep-build]
 #   --print-path   print the cached binary's path and exit 0, or exit 1
 #                  when it is not built; never builds, installs or downloads
+#   --install-deps only install what the build needs (packages, the
+#                  backports suite with deb-src); never builds (make setup)
 #   --force        rebuild even if the cache has the binary
 #   --jobs N       ninja -jN (default 2; the build runs under nice)
 #   --keep-build   keep the build tree (cache dir/src) for incremental work
@@ -30,6 +33,7 @@ CACHE=${VACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-accel}
 UPSTREAM=${QEMU_UPSTREAM:-10.0.2+ds}
 JOBS=2
 print_path=0
+install_deps=0
 force=0
 keep_build=0
 
@@ -48,7 +52,7 @@ BP_PKGS="meson python3-pycotap"
 MESON_MIN=1.5.0
 
 usage() {
-	sed -n '11,18s/^# \{0,1\}//p' "$0" >&2
+	sed -n '11,21s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 log() { echo "build-qemu: $*" >&2; }
@@ -60,6 +64,7 @@ die() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	--print-path) print_path=1; shift ;;
+	--install-deps) install_deps=1; shift ;;
 	--force) force=1; shift ;;
 	--keep-build) keep_build=1; shift ;;
 	--jobs) [ $# -ge 2 ] || usage; JOBS=$2; shift 2 ;;
@@ -72,10 +77,13 @@ case $JOBS in ''|*[!0-9]*|0) die "--jobs wants a positive number" ;; esac
 [ -r "$PATCHES/series" ] || die "$PATCHES/series: missing"
 series=$(grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series")
 
-# The cache key: the QEMU version, this script and every patch in order.
+# The cache key: the QEMU version, the configure line, the build steps of
+# this script (from "--- build" on) and every patch in order; package
+# installation and option handling do not change the binary.
 key=$({
 	echo "qemu $UPSTREAM"
-	cat "$0"
+	echo "configure $PYTHON $CONFIGURE_ARGS"
+	sed -n '/^# --- build ---/,$p' "$0"
 	for p in $series; do
 		echo "patch $p"
 		cat "$PATCHES/$p"
@@ -90,7 +98,7 @@ if [ $print_path -eq 1 ]; then
 	exit 0
 fi
 
-if [ $force -eq 0 ] && [ -e "$OUT/.complete" ] && [ -x "$BIN" ]; then
+if [ $install_deps -eq 0 ] && [ $force -eq 0 ] && [ -e "$OUT/.complete" ] && [ -x "$BIN" ]; then
 	log "cached: $OUT ($(sed -n 's/^build_seconds=//p' "$OUT/info" 2>/dev/null) s build)"
 	echo "$BIN"
 	exit 0
@@ -167,6 +175,10 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
 		install -y -q --no-install-recommends $missing >&2
+fi
+if [ $install_deps -eq 1 ]; then
+	log "build dependencies present (meson $(dpkg-query -W -f='${Version}' meson))"
+	exit 0
 fi
 
 # --- the source: Debian's orig tarball, checked against apt's hash --------
