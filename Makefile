@@ -7,6 +7,7 @@
 #   make setup      install every package the project needs (idempotent)
 #   make demo       setup + build + the end-to-end demonstration
 #   make check      build + the whole test suite (ends "N passed, N failed")
+#   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 
 SAN ?=
 ifeq ($(SAN),1)
@@ -53,6 +54,10 @@ check: setup
 	$(MAKE) SAN=1 all
 	tests/run-all.sh
 
+check-nested: setup
+	$(MAKE) all
+	tests/vm/t-nested-run.sh
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 install: all
@@ -74,5 +79,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check clean install
+.PHONY: all setup demo check check-nested clean install
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

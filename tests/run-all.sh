@@ -100,6 +100,11 @@ part "path 1: QEMU guest over vhost-user-accel-pci (guest)" \
 	tests/vm/t-path1-run.sh build
 part "path 1: QEMU guest over vhost-user-accel-pci, ASan+UBSan back-end (guest)" \
 	tests/vm/t-path1-run.sh build-san
+# Data path 2, nested: the patched QEMU inside the first-level guest serves
+# vhost-vdpa-device-pci from vdpa_accel.ko to a second-level guest (TCG in
+# TCG: ~4 min here; also `make check-nested`).
+part "path 2: L2 guest over vhost-vdpa-device-pci in an L1 guest (nested)" \
+	tests/vm/t-nested-run.sh
 
 rm -rf "$LOG"
 if [ -n "$SKIPPED" ]; then
