@@ -36,6 +36,7 @@ struct va_opts {
 	int verbose;
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
+	int test_reorder;		/* --test-reorder */
 };
 
 extern struct va_opts va_opts;

@@ -70,6 +70,8 @@ static void usage(FILE *f)
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
 "                         requests in flight are lost if the back-end dies\n"
 "  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
+"  --test-reorder         testing: complete each batch of requests in reverse\n"
+"                         order, one used index update each (not for streams)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n",
 		VA_NAME, VA_MAX_DATAQ);
@@ -101,6 +103,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
+	OPT_REORDER,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +118,7 @@ static const struct option long_opts[] = {
 	{ "poll", no_argument, NULL, OPT_POLL },
 	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
+	{ "test-reorder", no_argument, NULL, OPT_REORDER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -187,6 +191,9 @@ static int parse_args(int argc, char **argv)
 				return bad_arg("--test-delay-us: '%s' is not in 0..1000000",
 					       optarg);
 			va_opts.test_delay_us = v;
+			break;
+		case OPT_REORDER:
+			va_opts.test_reorder = 1;
 			break;
 		case 'v':
 			va_opts.verbose = 1;

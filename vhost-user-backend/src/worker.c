@@ -121,8 +121,8 @@ static void va_inflight_setup(struct va_dev *d, struct va_vq *q)
 	/* a completion the old back-end published may not have been signalled */
 	q->call_pending = 1;
 	if (n)
-		VA_INFO("queue %u: resubmitting %u requests in flight at the previous back-end's end (used index %u)",
-			q->idx, n, used_idx);
+		VA_INFO("queue %u: resubmitting %u request%s in flight at the previous back-end's end (used index %u)",
+			q->idx, n, n == 1 ? "" : "s", used_idx);
 }
 
 /* Re-read memory table and rings; the worker is parked or not running. */
@@ -252,8 +252,8 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 		done++;
 	}
 	if (q->resub_pos == q->nresub && q->nresub) {
-		VA_INFO("queue %u: %u resubmitted requests completed",
-			q->idx, q->nresub);
+		VA_INFO("queue %u: %u resubmitted request%s completed",
+			q->idx, q->nresub, q->nresub == 1 ? "" : "s");
 		q->nresub = 0;
 		q->resub_pos = 0;
 	}
@@ -292,7 +292,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
-	if (q->infl) {
+	if (q->infl || unlikely(va_opts.test_reorder)) {
 		/* take the whole batch in flight, then run and complete each */
 		for (i = 0; i < n; i++) {
 			uint16_t slot = q->last_avail % q->size;
@@ -303,17 +303,28 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 				va_stop_queue(q, va_chain_strerror(-ERANGE));
 				break;
 			}
-			va_infl_take(q->infl, &q->infl_counter, head);
+			if (q->infl)
+				va_infl_take(q->infl, &q->infl_counter, head);
 			heads[i] = head;
 			q->last_avail++;
 		}
 		n = i;
 		for (i = 0; i < n; i++) {
-			len = va_run(d, q, &rc, &c, heads[i]);
+			/* --test-reorder: complete out of order (last first) */
+			uint16_t h = unlikely(va_opts.test_reorder) ?
+				     heads[n - 1 - i] : heads[i];
+
+			len = va_run(d, q, &rc, &c, h);
 			if (len < 0)
 				break;
-			va_infl_complete(q->infl, q->used, q->size,
-				 &q->last_used, heads[i], (uint32_t)len);
+			if (q->infl) {
+				va_infl_complete(q->infl, q->used, q->size,
+						 &q->last_used, h,
+						 (uint32_t)len);
+			} else {
+				va_used_elem(q, h, (uint32_t)len);
+				STORE(&q->used->idx, q->last_used);
+			}
 			done++;
 		}
 		goto out;
