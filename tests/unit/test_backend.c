@@ -362,6 +362,50 @@ static void t_stream_abort(void)
 	va_sessions_reset();
 }
 
+/*
+ * [SESS-RESET] across a back-end restart under a running driver: the new
+ * process (a new session table) knows none of the old ids, answers INVSESS
+ * for data and DESTROY_SESSION requests naming them, and does not hand the
+ * old ids out again (random first generation per process).
+ */
+static void t_sessions_restart(void)
+{
+	static const uint8_t key[32] = "0123456789abcdef0123456789abcde";
+	uint64_t old[3], nid[3];
+	unsigned int i, j;
+
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+				     VIRTIO_ACCEL_OP_MAC,
+				     VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0, key,
+				     32, &old[i]), VIRTIO_ACCEL_OK);
+	/* the process dies: its table is gone; a new one starts */
+	va_sessions_fini();
+	CU_ASSERT_EQUAL_FATAL(va_sessions_init(va_opts.max_sessions), 0);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_PTR_NULL(va_session_get(old[i]));
+		CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_MAC,
+				       VIRTIO_ACCEL_ALG_HMAC_SHA256, old[i], 0,
+				       16, 32), 48);
+		CU_ASSERT_EQUAL(resp_at(32)->status, VIRTIO_ACCEL_INVSESS);
+	}
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
+			     old[0], NULL, 0, NULL), VIRTIO_ACCEL_INVSESS);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
+				     VIRTIO_ACCEL_OP_MAC,
+				     VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0, key,
+				     32, &nid[i]), VIRTIO_ACCEL_OK);
+		for (j = 0; j < 3; j++)
+			CU_ASSERT(nid[i] != old[j]);
+	}
+	/* stateless requests do not care */
+	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE, 0,
+			       0, 16, 16), 32);
+	CU_ASSERT_EQUAL(resp_at(16)->status, VIRTIO_ACCEL_OK);
+	va_sessions_reset();
+}
+
 void register_backend_tests(void)
 {
 	ADD_SUITE("backend-logic", be_init, be_fini);
@@ -371,5 +415,6 @@ void register_backend_tests(void)
 	ADD_TEST(t_invalid_not_run);
 	ADD_TEST(t_short_huge);
 	ADD_TEST(t_sessions);
+	ADD_TEST(t_sessions_restart);
 	ADD_TEST(t_stream_abort);
 }

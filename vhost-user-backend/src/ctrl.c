@@ -5,10 +5,15 @@
  * wiped with explicit_bzero() when a session goes away ([SESS-KEY]).
  *
  * Session ids are (generation << 20 | slot): an id is never handed out
- * twice, and lookup is one array access.
+ * twice, and lookup is one array access. The first generation is random
+ * (43 bits) per process, so a back-end restarted under a running driver
+ * ([SESS-RESET]) does not hand out the ids of the sessions its predecessor
+ * lost: a stale id held by one guest user cannot name another's new session.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 
 #include "backend.h"
 
@@ -19,6 +24,7 @@
 static struct va_session *tbl;
 static uint32_t *free_slots;
 static uint32_t tbl_max, nfree;
+#define GEN_SEED_BITS	43
 static uint64_t next_gen = 1;
 
 int va_sessions_init(uint32_t max)
@@ -37,6 +43,14 @@ int va_sessions_init(uint32_t max)
 		return -1;
 	}
 	tbl_max = max;
+	if (getrandom(&next_gen, sizeof(next_gen), GRND_NONBLOCK) !=
+	    sizeof(next_gen)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		next_gen = (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+	}
+	next_gen = (next_gen & ((1ull << GEN_SEED_BITS) - 1)) | 1;
 	for (i = 0; i < max; i++)
 		free_slots[i] = max - 1 - i;
 	nfree = max;
