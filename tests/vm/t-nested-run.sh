@@ -26,7 +26,8 @@
 # default Debian's: L1 has no virtio-accel device), NESTED_QEMU (the QEMU
 # binary L1 runs, default build-qemu.sh's).
 # Output: the L1 console with the L2 console in it (prefixed "L2| "), then
-# timings and "N passed, N failed" (L1 checks + L2 checks + the host's).
+# timings and "N passed, N failed" (L1 checks + L2 checks; one failure more
+# when run-in-vm.sh failed (L1 splat, timeout) with no failed check).
 # Exit 0 when nothing failed, 77 when the patched QEMU cannot be built.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,11 +35,15 @@ VMD=$TOP/tests/vm
 log() { echo "t-nested: $*" >&2; }
 keep=""
 l2boot=pvh
+usage() {
+	sed -n '4,31s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
 while [ $# -gt 0 ]; do
 	case $1 in
-	--keep) keep=$2; shift 2 ;;
-	--l2-boot) l2boot=$2; shift 2 ;;
-	*) sed -n '4,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
+	--l2-boot) [ $# -ge 2 ] || usage; l2boot=$2; shift 2 ;;
+	*) usage ;;
 	esac
 done
 case $l2boot in pvh|bzimage) ;; *) log "--l2-boot wants pvh or bzimage"; exit 2 ;; esac
