@@ -226,10 +226,15 @@ static void vdpa_accel_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 	mutex_lock(&vq->lock);
 	if (ready && !vq->ready) {
 		if (!vdpa_accel_vq_layout_ok(vq)) {
-			dev_err(&vdpa->dev,
-				"queue %u: bad layout: num %u desc 0x%llx avail 0x%llx used 0x%llx\n",
-				idx, vq->num, vq->desc_addr, vq->driver_addr,
-				vq->device_addr);
+			/* QEMU enables queues the driver never set up: quiet */
+			if (!vq->num && !vq->desc_addr)
+				dev_dbg(&vdpa->dev, "queue %u: not set up, left off\n",
+					idx);
+			else
+				dev_err(&vdpa->dev,
+					"queue %u: bad layout: num %u desc 0x%llx avail 0x%llx used 0x%llx\n",
+					idx, vq->num, vq->desc_addr,
+					vq->driver_addr, vq->device_addr);
 			mutex_unlock(&vq->lock);
 			return;
 		}
