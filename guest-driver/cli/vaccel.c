@@ -946,7 +946,7 @@ int main(int argc, char **argv)
 	};
 	struct common c = { 0 };
 	const char *cmd;
-	int opt;
+	int opt, ret;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -987,20 +987,25 @@ int main(int argc, char **argv)
 	argv += optind;
 
 	if (!strcmp(cmd, "info"))
-		return cmd_info(&c, argc);
-	if (!strcmp(cmd, "hash"))
-		return cmd_digest(&c, 0, argc, argv);
-	if (!strcmp(cmd, "hmac"))
-		return cmd_digest(&c, 1, argc, argv);
-	if (!strcmp(cmd, "encrypt"))
-		return cmd_aead(&c, 1, argc, argv);
-	if (!strcmp(cmd, "decrypt"))
-		return cmd_aead(&c, 0, argc, argv);
-	if (!strcmp(cmd, "compress"))
-		return cmd_deflate(&c, 1, argc, argv);
-	if (!strcmp(cmd, "decompress"))
-		return cmd_deflate(&c, 0, argc, argv);
-	if (!strcmp(cmd, "bench"))
-		return cmd_bench(&c, argc);
-	die_usage("unknown command '%s'", cmd);
+		ret = cmd_info(&c, argc);
+	else if (!strcmp(cmd, "hash"))
+		ret = cmd_digest(&c, 0, argc, argv);
+	else if (!strcmp(cmd, "hmac"))
+		ret = cmd_digest(&c, 1, argc, argv);
+	else if (!strcmp(cmd, "encrypt"))
+		ret = cmd_aead(&c, 1, argc, argv);
+	else if (!strcmp(cmd, "decrypt"))
+		ret = cmd_aead(&c, 0, argc, argv);
+	else if (!strcmp(cmd, "compress"))
+		ret = cmd_deflate(&c, 1, argc, argv);
+	else if (!strcmp(cmd, "decompress"))
+		ret = cmd_deflate(&c, 0, argc, argv);
+	else if (!strcmp(cmd, "bench"))
+		ret = cmd_bench(&c, argc);
+	else
+		die_usage("unknown command '%s'", cmd);
+	free(c.key);
+	free(c.iv);
+	free(c.aad);
+	return ret;
 }
