@@ -19,6 +19,12 @@ V=$B/vaccel
 T=$(mktemp -d /tmp/vaccel-cli.XXXXXX)
 trap 'stop_backend; rm -rf "$T"' EXIT
 
+# sanitizer reports of the CLI (in the ASan+UBSan build) land in files, so
+# that none goes unnoticed in a stderr the test discards
+mkdir -p "$T/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san/ubsan"
+
 start_backend "$T" || { not_ok "backend starts"; summary; exit 1; }
 ok "backend starts on $SOCK"
 
@@ -206,6 +212,12 @@ check "backend still serving after the error cases" [ $? -eq 0 ]
 stop_backend
 check "backend exits 0 on SIGTERM" [ $? -eq 0 ]
 check "backend removed its socket" [ ! -e "$SOCK" ]
+if ls "$T/san" | grep -q .; then
+	not_ok "no sanitizer report from the CLI or the back-end"
+	head -40 "$T"/san/*
+else
+	ok "no sanitizer report from the CLI or the back-end"
+fi
 if grep -qiE "AddressSanitizer|runtime error" "$BACKEND_LOG"; then
 	not_ok "backend log free of sanitizer reports"
 	grep -iE -A5 "AddressSanitizer|runtime error" "$BACKEND_LOG" | head -40
