@@ -764,19 +764,13 @@ u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
 	case VIRTIO_ACCEL_OP_COMPRESS:
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
 		ret = vdpa_accel_stream_deflate(st, r, start, final);
-		if (ret != VIRTIO_ACCEL_OK)
-			return ret;
-		/* the stream ends when the device reports STREAM_END */
-		s->stream_active =
-			!(r->rflags & VIRTIO_ACCEL_RESP_F_STREAM_END);
-		return ret;
+		break;
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}
 	if (ret != VIRTIO_ACCEL_OK)
 		return ret;
-	if (final)
-		r->rflags = VIRTIO_ACCEL_RESP_F_STREAM_END;
-	s->stream_active = !final;
+	s->stream_active = virtio_accel_stream_open_after(s->op, final,
+							  &r->rflags);
 	return VIRTIO_ACCEL_OK;
 }

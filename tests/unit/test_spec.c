@@ -283,6 +283,28 @@ static void t_stream_single(void)
 	CU_ASSERT_EQUAL(op.src_off, 81);
 }
 
+/* The stream state rule both hosts share. */
+static void t_stream_open_after(void)
+{
+	u8 fl = 0;
+
+	CU_ASSERT_EQUAL(virtio_accel_stream_open_after(VIRTIO_ACCEL_OP_HASH, 0,
+						       &fl), 1);
+	CU_ASSERT_EQUAL(fl, 0);
+	CU_ASSERT_EQUAL(virtio_accel_stream_open_after(VIRTIO_ACCEL_OP_MAC, 1,
+						       &fl), 0);
+	CU_ASSERT_EQUAL(fl, VIRTIO_ACCEL_RESP_F_STREAM_END);
+	/* DEFLATE: FINAL without STREAM_END keeps the stream open (drain) */
+	fl = 0;
+	CU_ASSERT_EQUAL(virtio_accel_stream_open_after(VIRTIO_ACCEL_OP_COMPRESS,
+						       1, &fl), 1);
+	CU_ASSERT_EQUAL(fl, 0);
+	/* DEFLATE: STREAM_END ends it even without FINAL */
+	fl = VIRTIO_ACCEL_RESP_F_STREAM_END;
+	CU_ASSERT_EQUAL(virtio_accel_stream_open_after(
+				VIRTIO_ACCEL_OP_DECOMPRESS, 0, &fl), 0);
+}
+
 void register_spec_tests(void)
 {
 	{
@@ -315,6 +337,7 @@ void register_spec_tests(void)
 		ADD_TEST(t_op_dst);
 		ADD_TEST(t_stream_start);
 		ADD_TEST(t_stream_single);
+		ADD_TEST(t_stream_open_after);
 		ADD_TEST(t_ctrl_caps);
 		ADD_TEST(t_ctrl_rsvd);
 		ADD_TEST(t_ctrl_op);

@@ -254,6 +254,17 @@ u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
 	}
 }
 
+u32 virtio_accel_stream_open_after(u32 op, int final, u8 *rflags)
+{
+	/* [STREAM-DEFLATE]: the engine says where a DEFLATE stream ends */
+	if (op == VIRTIO_ACCEL_OP_COMPRESS || op == VIRTIO_ACCEL_OP_DECOMPRESS)
+		return !(*rflags & VIRTIO_ACCEL_RESP_F_STREAM_END);
+	/* [OP-RESP]: a completed FINAL request ends the stream */
+	if (final)
+		*rflags |= VIRTIO_ACCEL_RESP_F_STREAM_END;
+	return !final;
+}
+
 const char *virtio_accel_status_name(u8 status)
 {
 	static const char * const names[VIRTIO_ACCEL_S_MAX] = {

@@ -137,6 +137,13 @@ static inline u64 virtio_accel_deflate_bound(u64 n)
 	return VIRTIO_ACCEL_DEFLATE_BOUND(n);
 }
 
+/*
+ * After a request of a stream completed OK: whether the stream stays open
+ * (the session's stream_active). Sets STREAM_END in @rflags when a FINAL
+ * request ended a hash, MAC or AEAD stream; DEFLATE engines set it themselves.
+ */
+u32 virtio_accel_stream_open_after(u32 op, int final, u8 *rflags);
+
 const char *virtio_accel_status_name(u8 status);
 const char *virtio_accel_op_name(u32 op);
 
