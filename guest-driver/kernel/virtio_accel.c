@@ -47,6 +47,7 @@
 
 #include <linux/virtio_accel.h>
 #include <linux/virtio_accel_ioctl.h>
+#include "virtio_accel_req.h"
 
 #define VACCEL_MAX_DEVS		256
 #define VACCEL_NO_STATUS	0xff
@@ -191,29 +192,6 @@ struct vaccel_req {
 	u32 src_len;
 	struct mm_struct *mm;
 };
-
-static int vaccel_status_errno(u8 status)
-{
-	switch (status) {
-	case VIRTIO_ACCEL_OK:
-		return 0;
-	case VIRTIO_ACCEL_BADMSG:
-		return -EINVAL;
-	case VIRTIO_ACCEL_NOTSUPP:
-		return -EOPNOTSUPP;
-	case VIRTIO_ACCEL_INVSESS:
-		return -ENOENT;
-	case VIRTIO_ACCEL_NOSPC:
-		return -ENOSPC;
-	case VIRTIO_ACCEL_KEY_REJECTED:
-		return -EKEYREJECTED;
-	case VIRTIO_ACCEL_AUTH_FAILED:
-		return -EBADMSG;
-	case VIRTIO_ACCEL_ERR:
-	default:
-		return -EIO;
-	}
-}
 
 static bool vaccel_pair_known(u32 op, u32 algo)
 {
@@ -743,7 +721,7 @@ static int vaccel_ctrl_result(struct vaccel_req *req,
 		return vaccel_bad_len(req);
 	vaccel_buf_xfer(&req->wr, req->wr.len - sizeof(*resp), resp, NULL,
 			sizeof(*resp), VACCEL_TO_KERN);
-	return vaccel_status_errno(resp->status);
+	return virtio_accel_status_errno(resp->status);
 }
 
 /* Uninterruptible, bounded: for probe and release. */
@@ -1001,7 +979,7 @@ static int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r)
 	r->flags = resp.flags;
 	r->src_used = min(le32_to_cpu(resp.src_used), req->src_len);
 	r->dst_used = min(le32_to_cpu(resp.dst_used), req->dst_len);
-	return vaccel_status_errno(resp.status);
+	return virtio_accel_status_errno(resp.status);
 }
 
 /* Copy the output of an OK request to the user's dst. */

@@ -11,9 +11,11 @@
 #define VIRTIO_ACCEL_REQ_H
 
 #ifdef __KERNEL__
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
 #else
+#include <errno.h>
 #include <stdint.h>
 #include <endian.h>
 typedef uint8_t u8;
@@ -145,6 +147,35 @@ static inline u64 virtio_accel_deflate_bound(u64 n)
 u32 virtio_accel_stream_open_after(u32 op, int final, u8 *rflags);
 
 const char *virtio_accel_status_name(u8 status);
+
+/*
+ * A device status as a negative errno: the one map every driver uses (the
+ * kernel driver's uAPI and the library document it). A status the spec does
+ * not define is a protocol error.
+ */
+static inline int virtio_accel_status_errno(u8 status)
+{
+	switch (status) {
+	case VIRTIO_ACCEL_OK:
+		return 0;
+	case VIRTIO_ACCEL_ERR:
+		return -EIO;
+	case VIRTIO_ACCEL_BADMSG:
+		return -EINVAL;
+	case VIRTIO_ACCEL_NOTSUPP:
+		return -EOPNOTSUPP;
+	case VIRTIO_ACCEL_INVSESS:
+		return -ENOENT;
+	case VIRTIO_ACCEL_NOSPC:
+		return -ENOSPC;
+	case VIRTIO_ACCEL_KEY_REJECTED:
+		return -EKEYREJECTED;
+	case VIRTIO_ACCEL_AUTH_FAILED:
+		return -EBADMSG;
+	default:
+		return -EPROTO;
+	}
+}
 const char *virtio_accel_op_name(u32 op);
 
 #endif /* VIRTIO_ACCEL_REQ_H */

@@ -493,26 +493,7 @@ VA_EXPORT void virtaccel_buf_free(struct virtaccel_dev *dev, void *buf)
 
 VA_EXPORT int virtaccel_status_to_errno(uint8_t status)
 {
-	switch (status) {
-	case VIRTIO_ACCEL_OK:
-		return 0;
-	case VIRTIO_ACCEL_ERR:
-		return -EIO;
-	case VIRTIO_ACCEL_BADMSG:
-		return -EINVAL;
-	case VIRTIO_ACCEL_NOTSUPP:
-		return -EOPNOTSUPP;
-	case VIRTIO_ACCEL_INVSESS:
-		return -ENOENT;
-	case VIRTIO_ACCEL_NOSPC:
-		return -ENOSPC;
-	case VIRTIO_ACCEL_KEY_REJECTED:
-		return -EKEYREJECTED;
-	case VIRTIO_ACCEL_AUTH_FAILED:
-		return -EBADMSG;
-	default:
-		return -EPROTO;
-	}
+	return virtio_accel_status_errno(status);
 }
 
 VA_EXPORT const char *virtaccel_status_str(uint8_t status)
