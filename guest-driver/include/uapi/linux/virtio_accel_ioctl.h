@@ -139,8 +139,9 @@ struct vaccel_raw {
  * Status to errno (VACCEL_IOC_OP returns -1 with this errno and still fills
  * the out fields; completions carry it in .error):
  * OK 0, ERR EIO, BADMSG EINVAL, NOTSUPP EOPNOTSUPP, INVSESS ENOENT,
- * NOSPC ENOSPC, KEY_REJECTED EKEYREJECTED, AUTH_FAILED EBADMSG,
- * device gone or reset with the op in flight: ENODEV / EIO.
+ * NOSPC ENOSPC, KEY_REJECTED EKEYREJECTED, AUTH_FAILED EBADMSG, a status
+ * the spec does not define EPROTO; device gone or reset with the op in
+ * flight: ENODEV.
  */
 
 #ifdef __cplusplus
