@@ -36,6 +36,7 @@ include guest-driver/build.mk
 include guest-driver/cli/build.mk
 include vhost-user-backend/build.mk
 include tests/build.mk
+include tests/bench/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
