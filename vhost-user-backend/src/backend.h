@@ -94,7 +94,8 @@ struct va_req {
 	const uint8_t *iv;
 	const uint8_t *aad;
 	const uint8_t *src;		/* src_len bytes, contiguous */
-	uint8_t *dst;			/* dst_len bytes, staging */
+	uint8_t *dst;			/* dst_len bytes, staging or dst_direct */
+	uint8_t *dst_direct;		/* the driver's dst, if written in place */
 	uint32_t src_used;
 	uint32_t dst_used;
 	uint8_t rflags;			/* VIRTIO_ACCEL_RESP_F_* */

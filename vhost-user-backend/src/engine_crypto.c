@@ -269,8 +269,12 @@ uint8_t va_crypto_run(struct va_req *r)
 		return va_sw_oneshot(r);
 
 	if (aead) {
-		/* in place on a staging copy: nothing leaks on failure */
-		memcpy(r->dst, r->src, len);
+		/*
+		 * In place on a copy: staging for decryption (nothing leaks on
+		 * failure), the driver's dst for encryption, which may overlap
+		 * src (the result is then the driver's problem, not a fault).
+		 */
+		memmove(r->dst, r->src, len);
 		buf = r->dst;
 		if (dec) {
 			memcpy(tag, r->src + len, sizeof(tag));

@@ -56,6 +56,8 @@ static uint8_t va_op_exec(struct va_vq *q, const struct va_chain *c,
 
 	if (r->sess && (r->sess->flags & VIRTIO_ACCEL_SESS_F_STREAM))
 		return va_stream_run(r);
+	if (r->dst_direct)
+		r->dst = r->dst_direct;
 
 	switch (op->opcode) {
 	case VIRTIO_ACCEL_OP_NULL:
@@ -78,6 +80,21 @@ static uint8_t va_op_exec(struct va_vq *q, const struct va_chain *c,
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}
+}
+
+/*
+ * Engines write straight into the driver's dst when it is one piece of
+ * memory and what they write tells the driver nothing before the request
+ * completes: encryption and (de)compression output is a function of the
+ * driver's own input. Decryption output stays in staging until the tag has
+ * been checked ([ST-NOLEAK]); digests and MACs are too small to matter.
+ * On failure the whole dst is zeroed as before.
+ */
+static int va_dst_direct_ok(uint32_t opcode)
+{
+	return opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT ||
+	       opcode == VIRTIO_ACCEL_OP_COMPRESS ||
+	       opcode == VIRTIO_ACCEL_OP_DECOMPRESS;
 }
 
 uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
@@ -121,6 +138,8 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	}
 	st = virtio_accel_check_op(&r.op, &hdr, c->rd_len, c->wr_len, &d->lim,
 				   vp);
+	if (st == VIRTIO_ACCEL_OK && va_dst_direct_ok(r.op.opcode))
+		r.dst_direct = va_iov_contig(wr, c->n_wr, 0, room);
 	if (st == VIRTIO_ACCEL_OK)
 		st = va_op_exec(q, c, &r);
 	/* [STREAM-ERR]: a failed request aborts the stream it names */
@@ -141,7 +160,7 @@ complete:
 		       virtio_accel_op_name(r.op.opcode), r.op.algo,
 		       (unsigned long long)r.op.request_id,
 		       virtio_accel_status_name(st));
-	if (r.dst_used)
+	if (r.dst_used && r.dst != r.dst_direct)
 		va_iov_write(wr, c->n_wr, 0, r.dst, r.dst_used);
 	va_iov_zero(wr, c->n_wr, r.dst_used, room - r.dst_used);
 	memset(&resp, 0, sizeof(resp));

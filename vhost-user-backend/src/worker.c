@@ -260,6 +260,73 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 	return done;
 }
 
+/*
+ * Warm the cache for the @n chains at avail index @from before walking
+ * them. Every request touches lines the driver has just written on another
+ * core (its descriptor, indirect table and header) and its response line;
+ * walked one after another, each chain pays those misses in series. Here
+ * the misses of the whole batch are started together, one level at a time.
+ * Hints only: nothing read here decides anything, bad values are skipped,
+ * and va_chain_walk() reads and checks every descriptor itself, once.
+ */
+static void va_prefetch_batch(const struct va_vq *q,
+			      const struct va_ring_cfg *rc, uint16_t from,
+			      unsigned int n)
+{
+	const struct vring_desc *t[VA_BUDGET];
+	uint16_t h[VA_BUDGET];
+	uint32_t tn[VA_BUDGET];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		h[i] = __atomic_load_n(&q->avail->ring[(uint16_t)(from + i) %
+						       q->size],
+				       __ATOMIC_RELAXED);
+		if (h[i] < q->size)
+			__builtin_prefetch(&q->desc[h[i]]);
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t len, addr;
+		uint16_t fl;
+
+		t[i] = NULL;
+		if (h[i] >= q->size)
+			continue;
+		addr = le64toh(__atomic_load_n(&q->desc[h[i]].addr,
+					       __ATOMIC_RELAXED));
+		len = le32toh(__atomic_load_n(&q->desc[h[i]].len,
+					      __ATOMIC_RELAXED));
+		fl = le16toh(__atomic_load_n(&q->desc[h[i]].flags,
+					     __ATOMIC_RELAXED));
+		if (!(fl & VRING_DESC_F_INDIRECT) || len < 32 || len % 16)
+			continue;
+		tn[i] = (uint32_t)(len / 16);
+		t[i] = rc->xlate(rc->opaque, addr, &len);
+		if (t[i] && len >= (uint64_t)tn[i] * 16)
+			__builtin_prefetch(t[i]);
+		else
+			t[i] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t len = 64, addr;
+		void *p;
+
+		if (!t[i])
+			continue;
+		/* the header (first entry) and the response (last) */
+		addr = le64toh(__atomic_load_n(&t[i][0].addr, __ATOMIC_RELAXED));
+		p = rc->xlate(rc->opaque, addr, &len);
+		if (p)
+			__builtin_prefetch(p);
+		len = 16;
+		addr = le64toh(__atomic_load_n(&t[i][tn[i] - 1].addr,
+					       __ATOMIC_RELAXED));
+		p = rc->xlate(rc->opaque, addr, &len);
+		if (p)
+			__builtin_prefetch(p, 1);
+	}
+}
+
 /* Process up to VA_BUDGET chains of one queue; returns chains completed. */
 static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 {
@@ -292,6 +359,8 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
+	if (n > 1)
+		va_prefetch_batch(q, &rc, q->last_avail, n);
 	if (q->infl || unlikely(va_opts.test_reorder)) {
 		/* take the whole batch in flight, then run and complete each */
 		for (i = 0; i < n; i++) {

@@ -128,7 +128,7 @@ static int add_op(struct virtaccel_dev *dev, struct va_queue *q,
 	const void *pp[4] = {op->key, op->iv, op->aad, op->src};
 	uint32_t pl[4] = {op->key_len, op->iv_len, op->aad_len, op->src_len};
 	bool zc[4] = {false, false, false, false};
-	struct seglist l = {.n = 0};
+	struct seglist l;
 	uint64_t rd_bounce = 0;
 	uint8_t *slot, *rdb = NULL, *wrb;
 	size_t inl = OP_HDR, off = 0;
@@ -145,6 +145,9 @@ static int add_op(struct virtaccel_dev *dev, struct va_queue *q,
 	head = vq_next_head(&q->vq);
 	if (head < 0)
 		return head == -ENOSPC ? -EAGAIN : head;
+	/* not "= {0}": a 136-byte rep stos per request shows in profiles */
+	l.n = 0;
+	l.nrd = 0;
 	slot = q->slots + (size_t)head * VA_SLOT_SIZE;
 	r = &q->reqs[head];
 	memset(r, 0, sizeof(*r));
