@@ -8,6 +8,7 @@
 #   make demo       setup + build + the end-to-end demonstration
 #   make check      build + the whole test suite (ends "N passed, N failed")
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
+#   make bench      setup + build + every benchmark: bench/results.json
 
 SAN ?=
 ifeq ($(SAN),1)
@@ -59,6 +60,10 @@ check-nested: setup
 	$(MAKE) all
 	tests/vm/t-nested-run.sh
 
+bench: setup
+	$(MAKE) all
+	tests/bench/run-bench.sh
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 install: all
@@ -80,5 +85,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check check-nested clean install
+.PHONY: all setup demo check check-nested bench clean install
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

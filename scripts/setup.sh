@@ -7,7 +7,7 @@
 # own apt configuration already uses; no archive host is named here.
 set -eu
 
-PKGS="make gcc pkg-config python3 python3-cryptography
+PKGS="make gcc pkg-config python3 python3-cryptography python3-matplotlib
 libdpdk-dev dpdk libcunit1-dev libssl-dev zlib1g-dev libisal-dev"
 
 as_root() {

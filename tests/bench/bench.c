@@ -61,6 +61,7 @@ static const char *opt_json;
 static const char *opt_backend;
 static const char *opt_dev[MAX_BE];	/* event, poll */
 static const char *opt_filter;
+static const char *opt_label = "vhost-user";
 static int opt_quick;
 static double tsc_ghz;
 
@@ -662,6 +663,19 @@ static int run_dev(struct bcase *c, double *v)
 		ret = -ENODEV;
 		goto out;
 	}
+	{
+		struct virtaccel_op probe = { 0 };
+
+		dev_prepare_op(c, &probe, 0);
+		if (probe.src_len > info.max_data_len ||
+		    probe.dst_len > info.max_data_len) {
+			snprintf(c->why, sizeof(c->why),
+				 "needs %u bytes of dst, the device's max_data_len is %u",
+				 probe.dst_len, info.max_data_len);
+			ret = -EMSGSIZE;
+			goto out;
+		}
+	}
 	if (!strcmp(c->what, "gcm")) {
 		ret = virtaccel_session_create(dev, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 					       VIRTIO_ACCEL_ALG_AES256_GCM, 0,
@@ -1136,7 +1150,7 @@ static void write_json(const char *path)
 	double la[3] = { 0, 0, 0 };
 	unsigned int i, m;
 	const char *env;
-	FILE *f = fopen(path, "w");
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 
 	if (!f)
 		die("cannot write %s: %s", path, strerror(errno));
@@ -1145,7 +1159,13 @@ static void write_json(const char *path)
 	gethostname(host, sizeof(host) - 1);
 	if (getloadavg(la, 3) < 0)
 		la[0] = la[1] = la[2] = NAN;
-	fprintf(f, "{\n  \"schema\": \"virtio-accel-bench/1\",\n  \"machine\": {");
+	fprintf(f, "{\n  \"schema\": \"virtio-accel-bench/1\",\n  \"label\": ");
+	json_str(f, opt_label);
+	fprintf(f, ",\n  \"devices\": {\"event\": ");
+	json_str(f, opt_dev[0] ? opt_dev[0] : "");
+	fprintf(f, ", \"poll\": ");
+	json_str(f, opt_dev[1] ? opt_dev[1] : "");
+	fprintf(f, "},\n  \"machine\": {");
 	fprintf(f, "\"kernel\": ");
 	json_str(f, u.release);
 	fprintf(f, ", \"arch\": ");
@@ -1233,7 +1253,7 @@ static void write_json(const char *path)
 		fprintf(f, "}%s\n", i + 1 < nratios ? "," : "");
 	}
 	fprintf(f, "  }\n}\n");
-	if (fclose(f))
+	if (f == stdout ? fflush(f) : fclose(f))
 		die("write %s: %s", path, strerror(errno));
 }
 
@@ -1243,7 +1263,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: vaccel-bench (--backend PATH | --dev DEVSTR [--dev-poll DEVSTR])\n"
 	      "                    [--rounds N] [--ms N] [--quick] [--only SUBSTR]\n"
-	      "                    [--json FILE]\n"
+	      "                    [--label NAME] [--json FILE]\n"
 	      "  --backend PATH   start two vhost-user-accel back-ends (event mode and\n"
 	      "                   --poll) on private sockets and measure through them\n"
 	      "  --dev DEVSTR     measure an existing device (event-mode cases)\n"
@@ -1252,7 +1272,9 @@ static void usage(FILE *f)
 	      "  --ms N           measuring time per case per round (default 400)\n"
 	      "  --quick          fewer cases (64 B and 1 MiB only)\n"
 	      "  --only SUBSTR    only cases whose name contains SUBSTR\n"
-	      "  --json FILE      write the results and ratios as JSON\n", f);
+	      "  --label NAME     what the device path is called in the JSON\n"
+	      "                   (default vhost-user)\n"
+	      "  --json FILE      write the results and ratios as JSON (- for stdout)\n", f);
 }
 
 static void on_signal(int sig)
@@ -1269,7 +1291,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_DEV, O_DEVPOLL, O_ROUNDS, O_MS, O_QUICK,
-	       O_ONLY, O_JSON };
+	       O_ONLY, O_JSON, O_LABEL };
 	static const struct option lo[] = {
 		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "dev", required_argument, NULL, O_DEV },
@@ -1279,6 +1301,7 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "only", required_argument, NULL, O_ONLY },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "label", required_argument, NULL, O_LABEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1319,6 +1342,9 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON:
 			opt_json = optarg;
+			break;
+		case O_LABEL:
+			opt_label = optarg;
 			break;
 		case 'h':
 			usage(stdout);

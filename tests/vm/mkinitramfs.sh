@@ -12,8 +12,10 @@
 #                      (DST defaults to /usr/local/bin/<name>)
 #   --module NAME      load this module of the guest kernel too (with its
 #                      dependencies, modules.dep order)
-#   --ko FILE          copy an out-of-tree module to /lib/modules/extra/ and
-#                      insmod it after the kernel modules (order as given)
+#   --ko FILE[:PARAM=VALUE...]
+#                      copy an out-of-tree module to /lib/modules/extra/ and
+#                      insmod it, with the given parameters (':'-separated),
+#                      after the kernel modules (order as given)
 #   --no-default-modules
 #                      do not load the default vDPA module set
 #
@@ -163,9 +165,13 @@ depmod -b "$stage" "$VM_KREL" 2>/dev/null ||
 : >"$stage/etc/vm-ko"
 printf '%s' "$kos" | while read -r ko; do
 	[ -n "$ko" ] || continue
+	params=""
+	case $ko in
+	*.ko:*) params=$(printf '%s' "${ko#*.ko:}" | tr ':' ' '); ko=${ko%%.ko:*}.ko ;;
+	esac
 	[ -r "$ko" ] || vm_die "--ko $ko: no such file"
 	cp "$ko" "$stage/lib/modules/extra/"
-	echo "/lib/modules/extra/${ko##*/}" >>"$stage/etc/vm-ko"
+	echo "/lib/modules/extra/${ko##*/} $params" >>"$stage/etc/vm-ko"
 done
 printf '%s' "$bins" | while read -r b; do
 	[ -n "$b" ] || continue
@@ -214,12 +220,13 @@ for m in $(cat /etc/vm-modules); do
 		status=125
 	}
 done
-for m in $(cat /etc/vm-ko); do
-	insmod "$m" || {
-		echo "vm-init: insmod $m failed"
+while read -r m params; do
+	# shellcheck disable=SC2086 # the parameters are separate words
+	insmod "$m" $params || {
+		echo "vm-init: insmod $m $params failed"
 		status=125
 	}
-done
+done </etc/vm-ko
 echo "vm-init: modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
 
 if [ $status -eq 0 ]; then

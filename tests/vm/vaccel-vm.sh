@@ -4,6 +4,7 @@
 # Run any script inside the 6.12 test guest with the virtio-accel stack up:
 #
 #   tests/vm/vaccel-vm.sh [--path vdpa|vhost-user] [--queues N] [--timeout S]
+#                         [--bin PROGRAM]... [--parent-param P=V]...
 #                         SCRIPT [FILES...]
 #
 # --path vdpa (default): builds the user-space programs and both kernel
@@ -20,8 +21,10 @@
 # cached); virtio_accel.ko binds to it over virtio-pci: /dev/vaccel0.
 # VACCEL_CHARDEV=/dev/vaccel0; --queues N data queues (default 2).
 #
-# Both: vaccel and conformance_suite are on PATH; SCRIPT runs with sh in
-# /payload, where FILES are too. Prints the script's output and exits with
+# Both: vaccel and conformance_suite are on PATH (and each --bin PROGRAM,
+# with the shared libraries it needs); SCRIPT runs with sh in /payload,
+# where FILES are too. --parent-param passes a module parameter to
+# vdpa_accel.ko (--path vdpa), e.g. max_data_len=4194304. Prints the script's output and exits with
 # its status (125: the guest or the device set-up failed; 1 also when the
 # guest kernel logged a splat or, on path 1, the back-end failed; 77: no
 # QEMU for path 1 could be built).
@@ -35,8 +38,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 timeout=600
 path=vdpa
 queues=""
+bins=""
+pparams=""
 usage() {
-	sed -n '4,32s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,35s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -44,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--path) [ $# -ge 2 ] || usage; path=$2; shift 2 ;;
 	--queues) [ $# -ge 2 ] || usage; queues=$2; shift 2 ;;
+	--bin) [ $# -ge 2 ] || usage; bins="$bins --bin $2"; shift 2 ;;
+	--parent-param) [ $# -ge 2 ] || usage; pparams="$pparams:$2"; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "vaccel-vm: unknown option '$1'" >&2; usage ;;
@@ -52,7 +59,7 @@ while [ $# -gt 0 ]; do
 done
 case $path in
 vdpa) [ -z "$queues" ] || { echo "vaccel-vm: --queues is for --path vhost-user" >&2; exit 2; } ;;
-vhost-user) ;;
+vhost-user) [ -z "$pparams" ] || { echo "vaccel-vm: --parent-param is for --path vdpa" >&2; exit 2; } ;;
 *) echo "vaccel-vm: --path wants vdpa or vhost-user" >&2; exit 2 ;;
 esac
 [ $# -ge 1 ] || usage
@@ -82,13 +89,13 @@ if [ "$path" = vhost-user ]; then
 		--path vhost-user --queues "${queues:-2}" \
 		--ko "$TOP/guest-driver/kernel/virtio_accel.ko" \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
-		"$@" || rc=$?
+		$bins "$@" || rc=$?
 else
 	"$TOP/tests/vm/run-in-vm.sh" --timeout "$timeout" \
-		--ko "$TOP/vdpa-driver/vdpa_accel.ko" \
+		--ko "$TOP/vdpa-driver/vdpa_accel.ko$pparams" \
 		--ko "$TOP/guest-driver/kernel/virtio_accel.ko" \
 		--module gcm --module ghash_generic --module crc32c_generic \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
-		"$@" || rc=$?
+		$bins "$@" || rc=$?
 fi
 exit $rc

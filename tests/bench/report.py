@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Merge the parts of one `make bench` run into bench/results.json.
+
+    report.py OUTDIR HOST.json [--vm FILE.json ...] [--loopback FILE.json]
+              [--peer FILE.jsonl] [--skipped NAME=REASON ...] [--seconds N]
+
+HOST.json is vaccel-bench's output for the vhost-user path (its ratios are
+the headline ones, kept under their own names); every --vm file is another
+vaccel-bench output (label vm-chardev, vm-vhost-vdpa: the kernel paths
+inside the test VM, with native baselines measured in that VM), whose
+ratios are prefixed with the label. --loopback is the DPDK virtio-user <->
+vhost-user loopback (one JSON line), --peer QEMU's virtio-crypto-pci in the
+test VM (JSON lines). Writes OUTDIR/results.json and OUTDIR/throughput.png
+and prints the ratio table.
+"""
+import argparse
+import json
+import os
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def jsonl(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                out.append(json.loads(line))
+    return out
+
+
+def med(case, metric):
+    if not case or metric not in case:
+        return None
+    return case[metric]["median"]
+
+
+def plot(path, runs, peer):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        print(f"report: no plot ({e})", file=sys.stderr)
+        return False
+    panels = [r for r in runs if r["cases"]]
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8),
+                             squeeze=False)
+    for ax, run in zip(axes[0], panels):
+        cases = run["cases"]
+        for op, colour in (("sha256", "tab:blue"), ("gcm", "tab:red")):
+            for kind, style, label in (("native", "--", "native (in-process)"),
+                                       ("device", "-", "device")):
+                pts = sorted((c["size"], med(c, "gb_per_s"))
+                             for c in cases.values()
+                             if c.get("kind") == kind and c.get("op") == op
+                             and c.get("queues", 1) == 1
+                             and med(c, "gb_per_s") is not None)
+                if not pts:
+                    continue
+                name = {"sha256": "SHA-256", "gcm": "AES-256-GCM"}[op]
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style,
+                        color=colour, marker="o",
+                        label=f"{name} {label}")
+        if run["label"].startswith("vm") and peer:
+            pts = sorted((p["size"], p["gb_per_s"]) for p in peer
+                         if p.get("peer") == "virtio-crypto")
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], ":",
+                        color="tab:green", marker="s",
+                        label="AES-CBC virtio-crypto-pci (QEMU peer)")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("request size (bytes)")
+        ax.set_ylabel("GB/s (median of rounds)")
+        ax.set_title(f"{run['label']}: device vs native")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("outdir")
+    ap.add_argument("host")
+    ap.add_argument("--vm", action="append", default=[])
+    ap.add_argument("--loopback")
+    ap.add_argument("--peer")
+    ap.add_argument("--skipped", action="append", default=[])
+    ap.add_argument("--seconds", type=float)
+    a = ap.parse_args()
+
+    host = load(a.host)
+    runs = [host] + [load(p) for p in a.vm]
+    res = {
+        "schema": "virtio-accel-bench-results/1",
+        "machine": host["machine"],
+        "build": host["build"],
+        "method": host["method"],
+        "duration_s": a.seconds,
+        "paths": {r["label"]: {"devices": r.get("devices"),
+                               "machine": r["machine"],
+                               "cases": r["cases"]} for r in runs},
+        "ratios": {},
+        "skipped": {},
+    }
+    for r in runs:
+        prefix = "" if r is host else r["label"].replace("-", "_") + "_"
+        for name, v in r["ratios"].items():
+            if v.get("value") is None and r is not host:
+                continue
+            v = dict(v, path=r["label"])
+            res["ratios"][prefix + name] = v
+    if a.loopback:
+        lb = jsonl(a.loopback)
+        if lb:
+            res["paths"]["dpdk-loopback"] = lb[0]
+            dev = med(host["cases"].get("dev_null_64_d32_q1_poll"), "ops_per_s")
+            mpps = lb[0].get("mpps")
+            if dev and mpps:
+                res["ratios"]["null64_batched_vs_dpdk_loopback"] = {
+                    "value": dev / (mpps * 1e6), "metric": "ops_per_s",
+                    "case": "dev_null_64_d32_q1_poll",
+                    "baseline": "dpdk_virtio_user_loopback", "bar": None,
+                    "path": "vhost-user",
+                    "what": "device NULL 64 B batched vs DPDK virtio-user <-> "
+                            "vhost-user testpmd loopback (64 B packets, "
+                            "no request processing)"}
+    peer = []
+    if a.peer:
+        peer = jsonl(a.peer)
+        res["paths"]["peer-virtio-crypto"] = peer
+    for s in a.skipped:
+        k, _, why = s.partition("=")
+        res["skipped"][k] = why
+    os.makedirs(a.outdir, exist_ok=True)
+    png = os.path.join(a.outdir, "throughput.png")
+    if plot(png, runs, peer):
+        res["plot"] = "throughput.png"
+    with open(os.path.join(a.outdir, "results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=False)
+        f.write("\n")
+
+    print(f"\n{'ratio':<44} {'value':>9} {'bar':>7}  met")
+    for name, v in res["ratios"].items():
+        val = v.get("value")
+        bar = v.get("bar") or "-"
+        met = {True: "yes", False: "NO", None: "-"}[v.get("met")]
+        vs = "n/a" if val is None else f"{val:.3f}"
+        print(f"{name:<44} {vs:>9} {bar:>7}  {met}")
+    for k, why in res["skipped"].items():
+        print(f"skipped: {k}: {why}")
+    print(f"\nwrote {a.outdir}/results.json"
+          + (f" and {png}" if "plot" in res else ""))
+
+
+if __name__ == "__main__":
+    main()

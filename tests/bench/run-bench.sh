@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# make bench: every measurement of one run, then bench/results.json and
+# bench/throughput.png (tests/bench/report.py).
+#
+#   tests/bench/run-bench.sh [OUTDIR]        (default: bench/)
+#
+# Parts, each next to its baselines measured in the same run:
+#   1. vaccel-bench over vhost-user: the DPDK back-end (event mode and
+#      --poll) against memcpy, OpenSSL and zlib in-process, a two-thread
+#      shared-memory ring and a UNIX-socket RPC (interleaved rounds);
+#   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
+#   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
+#      /dev/vaccel0 and vhost-vdpa, with native baselines in that VM;
+#   4. the peer: QEMU's virtio-crypto-pci (cryptodev-backend-builtin) in the
+#      same kind of guest.
+# A part that cannot run here is reported as skipped with its reason, in the
+# output and in results.json, never silently.
+#
+# Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
+# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 (leave a part out).
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-$TOP/bench}
+B=$TOP/build
+mkdir -p "$OUT"
+T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-bench-run.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+start=$(date +%s)
+skipped=""
+skip() { # skip PART REASON
+	echo "bench: $1: SKIPPED: $2" >&2
+	skipped="$skipped$1=$2
+"
+}
+
+quick=""
+[ "${BENCH_QUICK:-0}" = 1 ] && quick=--quick
+VACCEL_BENCH_GIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null ||
+	echo unknown)
+export VACCEL_BENCH_GIT
+
+echo "bench: 1/4 vhost-user path (DPDK back-end) and in-process baselines" >&2
+"$B/vaccel-bench" --backend "$B/vhost-user-accel" \
+	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" $quick \
+	--json "$T/host.json" || {
+	echo "bench: vaccel-bench failed" >&2
+	exit 1
+}
+
+set --
+echo "bench: 2/4 DPDK virtio-user <-> vhost-user loopback" >&2
+if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
+	skip dpdk-loopback "BENCH_LOOPBACK=0"
+elif [ ! -x "$TOP/tests/bench/dpdk-loopback.sh" ]; then
+	skip dpdk-loopback "tests/bench/dpdk-loopback.sh is missing"
+else
+	"$TOP/tests/bench/dpdk-loopback.sh" 5 >"$T/loopback.jsonl"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$T/loopback.jsonl" ]; then
+		set -- "$@" --loopback "$T/loopback.jsonl"
+	else
+		skip dpdk-loopback "dpdk-loopback.sh exit $rc (reason above)"
+	fi
+fi
+
+echo "bench: 3/4 kernel paths in the 6.12 test VM" >&2
+if [ "${BENCH_VM:-1}" = 0 ]; then
+	skip vm "BENCH_VM=0"
+else
+	"$TOP/tests/vm/vaccel-vm.sh" --bin "$B/vaccel-bench" \
+		--parent-param max_data_len=4194304 \
+		"$TOP/tests/bench/vm-bench.sh" >"$T/vm.out" 2>&1
+	rc=$?
+	# the guest's tables, without the JSON and the boot log
+	sed '/^@@BENCH-JSON-BEGIN/,/^@@BENCH-JSON-END/d' "$T/vm.out" |
+		grep -E '^(vm-bench:|case |ratio |dev_|native_|memcpy_|ring_|unix_rpc|null|qd1|sha256_|gcm_|deflate_)' || true
+	for l in vm-chardev vm-vhost-vdpa; do
+		sed -n "/^@@BENCH-JSON-BEGIN $l/,/^@@BENCH-JSON-END $l/p" \
+			"$T/vm.out" | sed '1d;$d' >"$T/$l.json"
+		if [ -s "$T/$l.json" ]; then
+			set -- "$@" --vm "$T/$l.json"
+		else
+			skip "$l" "no result from the VM (vaccel-vm.sh exit $rc; see below)"
+		fi
+	done
+	if [ $rc -ne 0 ]; then
+		tail -30 "$T/vm.out" >&2
+		[ $rc -eq 77 ] || skip vm-status "vaccel-vm.sh exit $rc"
+	fi
+fi
+
+echo "bench: 4/4 peer: QEMU virtio-crypto-pci in the test VM" >&2
+if [ "${BENCH_PEER:-1}" = 0 ]; then
+	skip peer-virtio-crypto "BENCH_PEER=0"
+elif [ ! -x "$TOP/tests/bench/peer/run-peer.sh" ]; then
+	skip peer-virtio-crypto "tests/bench/peer/run-peer.sh is missing"
+else
+	"$TOP/tests/bench/peer/run-peer.sh" >"$T/peer.jsonl"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$T/peer.jsonl" ]; then
+		set -- "$@" --peer "$T/peer.jsonl"
+	else
+		skip peer-virtio-crypto "run-peer.sh exit $rc (reason above)"
+	fi
+fi
+
+printf '%s' "$skipped" >"$T/skipped"
+while IFS= read -r s; do
+	[ -n "$s" ] && set -- "$@" --skipped "$s"
+done <"$T/skipped"
+/usr/bin/python3 "$TOP/tests/bench/report.py" "$OUT" "$T/host.json" "$@" \
+	--seconds $(( $(date +%s) - start )) || exit 1
+echo "bench: done in $(( $(date +%s) - start )) s" >&2
