@@ -24,6 +24,8 @@
 /* adaptive mode: idle rounds before sleeping */
 #define SPIN_ROUNDS	2000
 #define SLEEP_MS	200
+/* used index stores per batch: every this many completions */
+#define VA_PUBLISH_STEP	8
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -409,8 +411,15 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		va_used_elem(q, head, (uint32_t)len);
 		q->last_avail++;
 		done++;
+		/*
+		 * Publish in steps so that a driver polling the used ring can
+		 * refill while the rest of the batch runs, instead of both
+		 * sides waiting for each other batch by batch.
+		 */
+		if (!(done % VA_PUBLISH_STEP))
+			STORE(&q->used->idx, q->last_used);
 	}
-	if (done)
+	if (done % VA_PUBLISH_STEP)
 		STORE(&q->used->idx, q->last_used);
 out:
 	if (done) {
