@@ -10,6 +10,7 @@
  * suite checks that the device still serves a well-formed request.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -731,6 +732,56 @@ static void t_stream_hash(void)
 	free(buf);
 }
 
+/*
+ * Library: virtaccel_queue_fd() is readable while completions wait and not
+ * once virtaccel_poll() has taken them all (poll(2) on it then sleeps).
+ */
+static int fd_ready(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0 && (p.revents & POLLIN);
+}
+
+static void t_lib_queue_fd(void)
+{
+	struct virtaccel_op ops[4], *v[4], *done[4];
+	uint8_t *src = virtaccel_buf_alloc(dev, 64);
+	uint8_t *dst = virtaccel_buf_alloc(dev, 4 * 64);
+	unsigned int i, got = 0, round;
+	int fd = virtaccel_queue_fd(dev, 0), n;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(src && dst);
+	memset(src, 0x5a, 64);
+	for (round = 0; round < 2; round++) {
+		memset(ops, 0, sizeof(ops));
+		for (i = 0; i < 4; i++) {
+			ops[i].opcode = VIRTIO_ACCEL_OP_NULL;
+			ops[i].src = src;
+			ops[i].src_len = 64;
+			ops[i].dst = dst + i * 64;
+			ops[i].dst_len = 64;
+			v[i] = &ops[i];
+		}
+		CU_ASSERT_EQUAL_FATAL(virtaccel_submit(dev, 0, v, 4), 4);
+		for (got = 0, i = 0; got < 4 && i < 1000; i++) {
+			if (!fd_ready(fd, 5000))
+				break;
+			n = virtaccel_poll(dev, 0, done, 4, 0);
+			CU_ASSERT_FATAL(n >= 0);
+			got += (unsigned int)n;
+		}
+		CU_ASSERT_EQUAL(got, 4);
+		/* all taken: the fd must not stay readable */
+		CU_ASSERT_FALSE(fd_ready(fd, 0));
+		CU_ASSERT_EQUAL(virtaccel_poll(dev, 0, done, 4, 0), 0);
+		CU_ASSERT_FALSE(fd_ready(fd, 0));
+	}
+	virtaccel_buf_free(dev, src);
+	virtaccel_buf_free(dev, dst);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int run, failed;
@@ -777,6 +828,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "CTRL-CREATE-NOSPC", t_sess_table_full);
 	CU_add_test(s, "CTRL-DESTROY", t_ctrl_destroy);
 	CU_add_test(s, "SESS-DESTROY", t_sess_destroy);
+	s = CU_add_suite("library", suite_init, suite_fini);
+	CU_add_test(s, "LIB-QUEUE-FD", t_lib_queue_fd);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	run = CU_get_number_of_tests_run();

@@ -360,6 +360,17 @@ static uint64_t drain_fd(int fd)
 	return n == sizeof(v) ? v : 0;
 }
 
+/* Consume the call eventfd, counting the device's notifications in it. */
+static void take_call_fd(struct va_queue *q)
+{
+	uint64_t v = drain_fd(q->call_fd);
+
+	/* minus the wake-ups rearm() wrote itself */
+	v -= v < q->self_signals ? v : q->self_signals;
+	q->self_signals = 0;
+	q->stats.interrupts += v;
+}
+
 /* Check the transport without waiting. */
 static int check_alive(struct virtaccel_dev *dev)
 {
@@ -441,19 +452,19 @@ static int wait_used(struct virtaccel_dev *dev, struct va_queue *q,
 			/* completions that made it still count */
 			return vq_has_used(&q->vq) ? 0 : -ECONNRESET;
 		}
-		if (p[0].revents & POLLIN) {
-			uint64_t v = drain_fd(q->call_fd);
-
-			/* minus the wake-ups rearm() wrote itself */
-			v -= v < q->self_signals ? v : q->self_signals;
-			q->self_signals = 0;
-			q->stats.interrupts += v;
-		}
+		if (p[0].revents & POLLIN)
+			take_call_fd(q);
 		return 0;
 	}
 }
 
-/* After collecting: re-arm (event mode) so the queue fd stays truthful. */
+/*
+ * After collecting: re-arm (event mode) so the queue fd stays truthful. The
+ * fd is consumed first, so that it is readable afterwards only if there are
+ * completions to take or the device signals new ones; an application
+ * waiting in poll(2) on virtaccel_queue_fd() then sleeps instead of
+ * finding the fd readable forever.
+ */
 static void rearm(struct virtaccel_dev *dev, struct va_queue *q)
 {
 	uint64_t one = 1;
@@ -463,6 +474,7 @@ static void rearm(struct virtaccel_dev *dev, struct va_queue *q)
 		vq_disable_cb(&q->vq);
 		return;
 	}
+	take_call_fd(q);
 	if (vq_enable_cb(&q->vq) || q->n_backlog) {
 		n = write(q->call_fd, &one, sizeof(one));
 		if (n == sizeof(one))
