@@ -131,9 +131,10 @@ def main():
                     "case": "dev_null_64_d32_q1_poll",
                     "baseline": "dpdk_virtio_user_loopback", "bar": None,
                     "path": "vhost-user",
-                    "what": "device NULL 64 B batched vs DPDK virtio-user <-> "
-                            "vhost-user testpmd loopback (64 B packets, "
-                            "no request processing)"}
+                    "what": "device NULL 64 B batched (request and "
+                            "response) vs DPDK virtio-user -> vhost-user "
+                            "testpmd loopback (64 B packets one way, no "
+                            "response, no request processing)"}
     peer = []
     if a.peer:
         peer = jsonl(a.peer)
