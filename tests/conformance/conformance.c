@@ -542,12 +542,20 @@ static void t_op_mac(void)
 static void t_op_aead(void)
 {
 	uint8_t key[32] = { 0 }, iv[12] = { 0 }, pt[16] = { 0 }, ct[32];
-	/* in shared memory, so the device's own writes are what we see */
-	uint8_t *out = virtaccel_buf_alloc(dev, 16);
+	/*
+	 * In shared memory and larger than the library copies inline, so
+	 * the device's own writes are what we see.
+	 */
+	enum { BIG = 4096 };
+	uint8_t *out = virtaccel_buf_alloc(dev, BIG);
+	uint8_t *bpt = virtaccel_buf_alloc(dev, BIG);
+	uint8_t *bct = virtaccel_buf_alloc(dev, BIG + 16);
 	struct virtaccel_op r;
 	unsigned int i, zero = 1;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bpt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bct);
 	CU_ASSERT_EQUAL(run_op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
 			       NULL, 0, pt, 16, ct, 32, NULL), 0);
@@ -558,17 +566,40 @@ static void t_op_aead(void)
 			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
 			       NULL, 0, ct, 32, out, 16, NULL), 0);
 	CU_ASSERT_EQUAL(memcmp(out, pt, 16), 0);
-	ct[31] ^= 1;
-	memset(out, 0xee, 16);
+	/* a tag failure leaves dst all zeros: nothing unauthenticated */
+	for (i = 0; i < BIG; i++)
+		bpt[i] = (uint8_t)(i * 7);
+	CU_ASSERT_EQUAL(run_op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
+			       NULL, 0, bpt, BIG, bct, BIG + 16, NULL), 0);
+	memset(out, 0xee, BIG);
 	CU_ASSERT_EQUAL(run_op(VIRTIO_ACCEL_OP_AEAD_DECRYPT,
 			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
-			       NULL, 0, ct, 32, out, 16, &r), -EBADMSG);
+			       NULL, 0, bct, BIG + 16, out, BIG, NULL), 0);
+	CU_ASSERT_EQUAL(memcmp(out, bpt, BIG), 0);
+	bct[BIG + 15] ^= 1;
+	memset(out, 0xee, BIG);
+	CU_ASSERT_EQUAL(run_op(VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
+			       NULL, 0, bct, BIG + 16, out, BIG, &r), -EBADMSG);
 	CU_ASSERT_EQUAL(r.status, VIRTIO_ACCEL_AUTH_FAILED);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < BIG; i++)
 		if (out[i])
 			zero = 0;
 	CU_ASSERT(zero);
+	/* the same for the 16-byte case the library copies inline */
+	ct[31] ^= 1;
+	memset(pt, 0xee, 16);
+	CU_ASSERT_EQUAL(run_op(VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+			       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, iv, 12,
+			       NULL, 0, ct, 32, pt, 16, &r), -EBADMSG);
+	for (i = 0, zero = 1; i < 16; i++)
+		if (pt[i])
+			zero = 0;
+	CU_ASSERT(zero);
 	virtaccel_buf_free(dev, out);
+	virtaccel_buf_free(dev, bpt);
+	virtaccel_buf_free(dev, bct);
 }
 
 /* [OP-DEFLATE]: known stream, round trip, NOSPC, garbage, trailing data */

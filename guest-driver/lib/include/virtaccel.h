@@ -41,6 +41,14 @@ struct virtaccel_open_opts {
 };
 
 #define VIRTACCEL_OPEN_POLL	(1u << 0) /* busy-poll completions, no call fd */
+/*
+ * Event mode (no VIRTACCEL_OPEN_POLL) first spins for a short while (up to
+ * VIRTACCEL_SPIN_US) on the used ring before sleeping on the call fd, as a
+ * completion that is microseconds away costs less to wait for than a
+ * wake-up; VIRTACCEL_OPEN_NO_SPIN sleeps at once.
+ */
+#define VIRTACCEL_OPEN_NO_SPIN	(1u << 1)
+#define VIRTACCEL_SPIN_US	50
 
 /* Device description, from the configuration space and GET_CAPS. */
 #define VIRTACCEL_MAX_CAPS 32

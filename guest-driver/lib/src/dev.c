@@ -176,7 +176,7 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	*devp = NULL;
 	if (opts)
 		o = *opts;
-	if (o.flags & ~VIRTACCEL_OPEN_POLL)
+	if (o.flags & ~(VIRTACCEL_OPEN_POLL | VIRTACCEL_OPEN_NO_SPIN))
 		return -EINVAL;
 	if (!o.queue_size)
 		o.queue_size = VA_DEFAULT_QUEUE_SIZE;

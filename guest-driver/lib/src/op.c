@@ -34,6 +34,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int64_t deadline_of(int timeout_ms)
 {
 	if (timeout_ms < 0)
@@ -153,17 +161,22 @@ static int add_op(struct virtaccel_dev *dev, struct va_queue *q,
 	memset(r, 0, sizeof(*r));
 
 	/*
-	 * Key and IV are small: always copied next to the header. AAD and
-	 * src go zero-copy when they are in shared memory and the device
-	 * takes enough segments.
+	 * Key and IV are small: always copied next to the header. AAD, src
+	 * and dst go zero-copy when they are in shared memory, above
+	 * VA_INLINE_MAX bytes, and the device takes enough segments; smaller
+	 * ones are copied into the slot, where they join the header (or the
+	 * response) in one descriptor: a copy of a few cache lines is
+	 * cheaper than a descriptor, its translation and its cache miss on
+	 * the device side.
 	 */
-	zc[2] = pl[2] && shm_contains(m, pp[2], pl[2]) &&
+	zc[2] = pl[2] > VA_INLINE_MAX && shm_contains(m, pp[2], pl[2]) &&
 		dev->max_segments >= 5;
-	zc[3] = pl[3] && shm_contains(m, pp[3], pl[3]);
+	zc[3] = pl[3] > VA_INLINE_MAX && shm_contains(m, pp[3], pl[3]);
 	for (i = 0; i < 4; i++)
 		if (!zc[i])
 			rd_bounce += pl[i];
-	dst_zc = op->dst_len && shm_contains(m, op->dst, op->dst_len);
+	dst_zc = op->dst_len > VA_INLINE_MAX &&
+		 shm_contains(m, op->dst, op->dst_len);
 
 	seg_add(&l, shm_iova(m, slot), OP_HDR, false);
 	if (rd_bounce) {
@@ -268,6 +281,9 @@ static void complete_op(struct virtaccel_dev *dev, struct va_req *r,
 			    op->opcode == VIRTIO_ACCEL_OP_DECOMPRESS)
 				n = op->dst_used;
 			memcpy(op->dst, r->dst_bounce, n);
+		} else if (r->dst_bounce) {
+			/* as the device does in place ([ST-NOLEAK]) */
+			memset(op->dst, 0, op->dst_len);
 		}
 	}
 }
@@ -419,6 +435,19 @@ static int wait_used(struct virtaccel_dev *dev, struct va_queue *q,
 				if (now_ms() >= deadline)
 					return -ETIMEDOUT;
 			}
+		}
+	}
+	if (!(dev->flags & VIRTACCEL_OPEN_NO_SPIN)) {
+		/* adaptive: a completion close by is cheaper than a wake-up */
+		int64_t until = now_ns() + VIRTACCEL_SPIN_US * 1000;
+
+		vq_disable_cb(&q->vq);
+		for (spins = 0;; spins++) {
+			if (vq_has_used(&q->vq))
+				return 0;
+			cpu_relax();
+			if ((spins & 63) == 63 && now_ns() >= until)
+				break;
 		}
 	}
 	if (vq_enable_cb(&q->vq))
