@@ -28,8 +28,6 @@
 #define VA_SLOT_IND 16 /* indirect entries in a slot */
 #define VA_SLOT_IND_OFF (VA_SLOT_SIZE - VA_SLOT_IND * 16)
 #define VA_SLOT_DATA VA_SLOT_IND_OFF
-/* buffers up to this size are copied into the slot even from shm */
-#define VA_INLINE_MAX 256
 
 /* Private state of one request in flight, indexed by ring head. */
 struct va_req {
