@@ -4,78 +4,15 @@
  * (vhost-user-backend/src/op.c, ctrl.c) with mock engines: engine failures
  * and overruns, the response and zero-fill rules, [REQ-SHORT]/[REQ-HUGE],
  * the session table (exhaustion, unique ids, key wiping, reset) and stream
- * abort. The engines, DPDK's allocator and the logger are replaced here.
+ * abort. The engines, DPDK's allocator and the logger are mock_backend.c's.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
+#include "mock_backend.h"
 #include "../../vhost-user-backend/src/backend.h"
-
-/* ---- mocks ---------------------------------------------------------------- */
-
-struct va_opts va_opts = { .max_data_len = 65536, .max_sessions = 4 };
-volatile sig_atomic_t va_quit;
-
-static uint8_t mock_status;		/* what the engine returns */
-static uint32_t mock_dst_used;		/* what it claims to have written */
-static uint8_t mock_fill = 0x5a;	/* byte it writes */
-static unsigned int crypto_calls, comp_calls, stream_calls, aborts;
-static unsigned int sess_frees, stream_frees;
-static int stream_alloc_fails;
-static char logbuf[8192];
-
-void va_log(int level, const char *fmt, ...)
-{
-	size_t n = strlen(logbuf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (n < sizeof(logbuf) - 1)
-		vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
-	va_end(ap);
-}
-
-void *rte_malloc(const char *type, size_t size, unsigned int align);
-void rte_free(void *p);
-void *rte_malloc(const char *type, size_t size, unsigned int align)
-{
-	return aligned_alloc(64, (size + 63) & ~(size_t)63);
-}
-
-void rte_free(void *p)
-{
-	free(p);
-}
-
-static uint8_t engine(struct va_req *r)
-{
-	if (mock_status == VIRTIO_ACCEL_OK) {
-		memset(r->dst, mock_fill, mock_dst_used);
-		r->dst_used = mock_dst_used;
-		r->src_used = r->op.src_len;
-	}
-	return mock_status;
-}
-
-uint8_t va_crypto_run(struct va_req *r) { crypto_calls++; return engine(r); }
-uint8_t va_comp_run(struct va_req *r) { comp_calls++; return engine(r); }
-uint8_t va_crc32c_run(struct va_req *r) { return engine(r); }
-uint8_t va_stream_run(struct va_req *r) { stream_calls++; return engine(r); }
-void va_stream_abort(struct va_session *s) { aborts++; }
-int va_stream_alloc(struct va_session *s) { return stream_alloc_fails ? -1 : 0; }
-void va_stream_free(struct va_session *s) { stream_frees++; }
-void va_crypto_sess_free(struct va_session *s) { sess_frees++; }
-const char *va_crypto_engine(void) { return "mock"; }
-const char *va_comp_engine(uint32_t op) { return "mock"; }
-int va_crypto_qinit(struct va_qctx *qc, unsigned int idx) { return 0; }
-void va_crypto_qfini(struct va_qctx *qc) { }
-int va_comp_qinit(struct va_qctx *qc, unsigned int idx) { return 0; }
-void va_comp_qfini(struct va_qctx *qc) { }
-int va_sw_qinit(struct va_qctx *qc) { return 0; }
-void va_sw_qfini(struct va_qctx *qc) { }
 
 /* ---- a device, a queue and requests over plain buffers ------------------- */
 
@@ -182,12 +119,12 @@ static void t_engine_ok(void)
 /* [ST-DEFINED], [ST-NOLEAK]: an engine failure is ERR with dst zeroed */
 static void t_engine_fail(void)
 {
-	unsigned int before = crypto_calls;
+	unsigned int before = mock_crypto_calls;
 
 	mock_status = VIRTIO_ACCEL_ERR;
 	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0,
 			       0, 100, 32), 48);
-	CU_ASSERT_EQUAL(crypto_calls, before + 1);
+	CU_ASSERT_EQUAL(mock_crypto_calls, before + 1);
 	CU_ASSERT_EQUAL(resp_at(32)->status, VIRTIO_ACCEL_ERR);
 	CU_ASSERT(all(wr, 32, 0));
 	CU_ASSERT_EQUAL(resp_at(32)->dst_used, 0);
@@ -214,7 +151,7 @@ static void t_engine_overrun(void)
 /* Invalid requests never reach an engine. */
 static void t_invalid_not_run(void)
 {
-	unsigned int c0 = crypto_calls, z0 = comp_calls;
+	unsigned int c0 = mock_crypto_calls, z0 = mock_comp_calls;
 
 	mock_status = VIRTIO_ACCEL_OK;
 	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0, 0, 100, 31);
@@ -223,8 +160,8 @@ static void t_invalid_not_run(void)
 	CU_ASSERT_EQUAL(resp_at(32)->status, VIRTIO_ACCEL_INVSESS);
 	op_req(99, 0, 0, 0, 0, 0);
 	CU_ASSERT_EQUAL(resp_at(0)->status, VIRTIO_ACCEL_NOTSUPP);
-	CU_ASSERT_EQUAL(crypto_calls, c0);
-	CU_ASSERT_EQUAL(comp_calls, z0);
+	CU_ASSERT_EQUAL(mock_crypto_calls, c0);
+	CU_ASSERT_EQUAL(mock_comp_calls, z0);
 }
 
 /* [REQ-SHORT], [REQ-HUGE]: nothing written, used len 0 */
@@ -280,9 +217,9 @@ static void t_sessions(void)
 	static const uint8_t key[32] = "0123456789abcdef0123456789abcde";
 	uint64_t ids[5] = { 0 }, again;
 	struct va_session *s;
-	unsigned int i, f0 = sess_frees;
+	unsigned int i, f0 = mock_sess_frees;
 
-	logbuf[0] = 0;
+	mock_logbuf[0] = 0;
 	for (i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
 				     VIRTIO_ACCEL_OP_MAC,
@@ -304,7 +241,7 @@ static void t_sessions(void)
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_OK);
 	CU_ASSERT(all(s->key, sizeof(s->key), 0));
-	CU_ASSERT_EQUAL(sess_frees, f0 + 1);
+	CU_ASSERT_EQUAL(mock_sess_frees, f0 + 1);
 	CU_ASSERT_PTR_NULL(va_session_get(ids[0]));
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_INVSESS);
@@ -317,18 +254,18 @@ static void t_sessions(void)
 	/* stream allocation failure: ERR, and the slot is not lost */
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     again, NULL, 0, NULL), VIRTIO_ACCEL_OK);
-	stream_alloc_fails = 1;
+	mock_stream_alloc_fails = 1;
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
 			     VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
 			     VIRTIO_ACCEL_SESS_F_STREAM, 0, NULL, 0, NULL),
 			VIRTIO_ACCEL_ERR);
-	stream_alloc_fails = 0;
+	mock_stream_alloc_fails = 0;
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
 			     VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
 			     VIRTIO_ACCEL_SESS_F_STREAM, 0, NULL, 0, &ids[0]),
 			VIRTIO_ACCEL_OK);
 	/* no key bytes in anything logged */
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "0123456789abcdef"));
+	CU_ASSERT_PTR_NULL(strstr(mock_logbuf, "0123456789abcdef"));
 	/* [SESS-RESET]: reset destroys every session */
 	va_sessions_reset();
 	for (i = 0; i < 4; i++)
@@ -339,10 +276,10 @@ static void t_sessions(void)
 	CU_ASSERT_PTR_NULL(va_session_get(3));
 }
 
-/* [STREAM-ERR]: a failed stream request aborts the stream */
+/* [STREAM-ERR]: a failed stream request mock_aborts the stream */
 static void t_stream_abort(void)
 {
-	unsigned int a0 = aborts, s0 = stream_calls;
+	unsigned int a0 = mock_aborts, s0 = mock_stream_calls;
 	uint64_t sid;
 
 	CU_ASSERT_EQUAL_FATAL(ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION,
@@ -352,13 +289,13 @@ static void t_stream_abort(void)
 	mock_status = VIRTIO_ACCEL_ERR;
 	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid, 0, 10, 0);
 	CU_ASSERT_EQUAL(resp_at(0)->status, VIRTIO_ACCEL_ERR);
-	CU_ASSERT_EQUAL(stream_calls, s0 + 1);
-	CU_ASSERT_EQUAL(aborts, a0 + 1);
-	/* an invalid request on a stream session aborts it too */
+	CU_ASSERT_EQUAL(mock_stream_calls, s0 + 1);
+	CU_ASSERT_EQUAL(mock_aborts, a0 + 1);
+	/* an invalid request on a stream session mock_aborts it too */
 	op_req(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid, 0, 10, 7);
 	CU_ASSERT_EQUAL(resp_at(7)->status, VIRTIO_ACCEL_BADMSG);
-	CU_ASSERT_EQUAL(aborts, a0 + 2);
-	CU_ASSERT_EQUAL(stream_calls, s0 + 1);
+	CU_ASSERT_EQUAL(mock_aborts, a0 + 2);
+	CU_ASSERT_EQUAL(mock_stream_calls, s0 + 1);
 	va_sessions_reset();
 }
 
