@@ -660,7 +660,17 @@ static int run_dev(struct bcase *c, double *v)
 		o.flags |= VIRTACCEL_OPEN_NO_SPIN;
 	if (c->queues > 16)
 		return -EINVAL;
-	ret = virtaccel_open(devstr, &o, &dev);
+	/*
+	 * The back-end serves one front-end at a time and may still be
+	 * tearing down the previous case's connection: it then resets the
+	 * new one. Retry for a while, as any reconnecting client would.
+	 */
+	for (i = 0; i < 100; i++) {
+		ret = virtaccel_open(devstr, &o, &dev);
+		if (ret != -ECONNRESET && ret != -ECONNREFUSED)
+			break;
+		usleep(20000);
+	}
 	if (ret < 0) {
 		snprintf(c->why, sizeof(c->why), "open %s: %s", devstr,
 			 strerror(-ret));
@@ -878,7 +888,9 @@ static void start_backend(unsigned int i)
 
 static void stop_backends(void)
 {
+	char path[128];
 	unsigned int i;
+	int bad = 0;
 
 	for (i = 0; i < MAX_BE; i++) {
 		int status;
@@ -887,12 +899,21 @@ static void stop_backends(void)
 			continue;
 		kill(be_pid[i], SIGTERM);
 		waitpid(be_pid[i], &status, 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			fprintf(stderr,
 				"vaccel-bench: back-end %u ended badly (status 0x%x, log in %s)\n",
 				i, status, be_dir);
+			bad = 1;
+		}
 		be_pid[i] = 0;
 	}
+	if (bad || !be_dir[0])
+		return;
+	for (i = 0; i < MAX_BE; i++) {
+		snprintf(path, sizeof(path), "%s/%s.log", be_dir, mode_name[i]);
+		unlink(path);
+	}
+	rmdir(be_dir);
 }
 
 /* ---- plan ------------------------------------------------------------- */
