@@ -122,6 +122,12 @@ def main():
             if v.get("value") is None and r is not host:
                 continue
             v = dict(v, path=r["label"])
+            if r is not host:
+                # DESIGN.md's bars are for the host paths; in the TCG test
+                # guest both sides are emulated: compared, not judged
+                v.pop("met", None)
+                v["bar"] = None
+                v["what"] += " (in the TCG test guest)"
             res["ratios"][prefix + name] = v
     if a.loopback:
         lb = jsonl(a.loopback)

@@ -7,7 +7,7 @@
 # (the character device) and through vhost_vdpa (the library drives the
 # rings). Each JSON result is printed between @@BENCH-JSON markers for the
 # host to cut out. VM_BENCH_ARGS overrides the case selection.
-args=${VM_BENCH_ARGS:---quick --rounds 3 --ms 300}
+args=${VM_BENCH_ARGS:---rounds 3 --ms 250}
 ulimit -l unlimited 2>/dev/null
 rc=0
 for p in "vm-chardev $VACCEL_CHARDEV" "vm-vhost-vdpa $VACCEL_VHOST_VDPA"; do
