@@ -4,6 +4,7 @@
 
     report.py OUTDIR HOST.json [--vm FILE.json ...] [--loopback FILE.json]
               [--peer FILE.jsonl] [--skipped NAME=REASON ...] [--seconds N]
+    report.py --markdown RESULTS.json OUT.md
 
 HOST.json is vaccel-bench's output for the vhost-user path (its ratios are
 the headline ones, kept under their own names); every --vm file is another
@@ -11,8 +12,9 @@ vaccel-bench output (label vm-chardev, vm-vhost-vdpa: the kernel paths
 inside the test VM, with native baselines measured in that VM), whose
 ratios are prefixed with the label. --loopback is the DPDK virtio-user <->
 vhost-user loopback (one JSON line), --peer QEMU's virtio-crypto-pci in the
-test VM (JSON lines). Writes OUTDIR/results.json and OUTDIR/throughput.png
-and prints the ratio table.
+test VM (JSON lines). Writes OUTDIR/results.json, OUTDIR/results.md (the
+tables of docs/performance.md) and OUTDIR/throughput.png and prints the
+ratio table.
 """
 import argparse
 import json
@@ -91,7 +93,62 @@ def plot(path, runs, peer):
     return True
 
 
+def fmt(v, nd=2):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{nd}f}"
+
+
+def write_markdown(path, res):
+    """The tables of docs/performance.md, from this run."""
+    m = res["machine"]
+    out = [f"Run: {res['build'].get('git')} on {m.get('cpu')}, "
+           f"{m.get('online_cpus')} CPUs, kernel {m.get('kernel')}, "
+           f"{res['method']['rounds']} rounds x "
+           f"{res['method']['ms_per_case']} ms per case, "
+           f"{res.get('duration_s')} s in all.", ""]
+    for label, p in res["paths"].items():
+        if not isinstance(p, dict) or "cases" not in p:
+            continue
+        out += [f"### {label}", "",
+                "| case | ops/s | GB/s | p50 us | p99 us | p99.9 us | "
+                "cycles/op | spread % | kicks/op | irqs/op |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, c in p["cases"].items():
+            if "skipped" in c:
+                out.append(f"| {name} | skipped: {c['skipped']} |||||||||")
+                continue
+            o = med(c, "ops_per_s")
+            lo = c.get("ops_per_s", {}).get("min")
+            hi = c.get("ops_per_s", {}).get("max")
+            spread = 100.0 * (hi - lo) / o if o and lo is not None else None
+            out.append("| " + " | ".join([
+                name, fmt(o, 0), fmt(med(c, "gb_per_s"), 3),
+                fmt(med(c, "p50_us")), fmt(med(c, "p99_us")),
+                fmt(med(c, "p999_us")), fmt(med(c, "cycles_per_op"), 0),
+                fmt(spread, 0), fmt(med(c, "kicks_per_op"), 3),
+                fmt(med(c, "interrupts_per_op"), 3)]) + " |")
+        out.append("")
+    out += ["### Ratios", "", "| ratio | value | bar | met | what |",
+            "|---|---:|---|---|---|"]
+    for name, v in res["ratios"].items():
+        met = {True: "yes", False: "**no**", None: "-"}[v.get("met")]
+        out.append(f"| `{name}` | {fmt(v.get('value'), 3)} | "
+                   f"{v.get('bar') or '-'} | {met} | {v.get('what', '')} |")
+    if res["skipped"]:
+        out += ["", "Skipped parts:", ""]
+        out += [f"- {k}: {w}" for k, w in res["skipped"].items()]
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--markdown":
+        # report.py --markdown results.json out.md: the tables again
+        write_markdown(sys.argv[3], load(sys.argv[2]))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("host")
@@ -179,6 +236,8 @@ def main():
     with open(os.path.join(a.outdir, "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=False)
         f.write("\n")
+
+    write_markdown(os.path.join(a.outdir, "results.md"), res)
 
     print(f"\n{'ratio':<44} {'value':>9} {'bar':>7}  met")
     for name, v in res["ratios"].items():
