@@ -961,6 +961,8 @@ static void plan(void)
 		add_case(K_DEV, "sha256", sizes[i], depth_for(sizes[i]), 1, 0);
 		add_case(K_NATIVE, "gcm", sizes[i], 1, 1, 0);
 		add_case(K_DEV, "gcm", sizes[i], depth_for(sizes[i]), 1, 0);
+		/* queue depth 1: latency, and what the AF_ALG peer does */
+		add_case(K_DEV, "gcm", sizes[i], 1, 1, 0);
 	}
 	add_case(K_NATIVE, "deflate", 1048576, 1, 1, 0);
 	add_case(K_DEV, "deflate", 1048576, 4, 1, 0);

@@ -226,6 +226,24 @@ def main():
                 "what": "QEMU virtio-crypto-pci + cryptodev-backend-builtin "
                         "(AES-256-CBC, AF_ALG, queue depth 1) vs the guest "
                         "kernel's own AES-CBC, in the TCG test guest"}
+            # our device where its engine is too (on the host, data path
+            # 1), same guest, queue depth 1: GCM (CTR + GHASH) against CBC
+            p1 = next((r for r in runs if r["label"] == "vm-path1"), None)
+            ours = med(p1["cases"].get("dev_gcm_%d_d1_q1_event" % p["size"])
+                       if p1 else None, "ops_per_s")
+            if ours:
+                res["ratios"][name.replace(
+                    "peer_virtio_crypto_cbc", "vm_path1_gcm_qd1").replace(
+                    "_vs_guest_native", "_vs_peer_virtio_crypto")] = {
+                    "value": ours / p["ops_per_s"], "metric": "ops_per_s",
+                    "case": "vm-path1 dev_gcm_%d_d1_q1_event" % p["size"],
+                    "baseline": "virtio-crypto cbc(aes)", "bar": None,
+                    "path": "vm-path1",
+                    "what": "virtio-accel over virtio-pci to the DPDK back-end "
+                            "(AES-256-GCM, library over /dev/vaccel0, depth "
+                            "1) vs QEMU's virtio-crypto-pci (AES-256-CBC over "
+                            "AF_ALG, depth 1): both engines on the host, both "
+                            "drivers in the same TCG guest"}
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why

@@ -12,7 +12,9 @@
 #      shared-memory ring and a UNIX-socket RPC (interleaved rounds);
 #   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
 #   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
-#      /dev/vaccel0 and vhost-vdpa, with native baselines in that VM;
+#      /dev/vaccel0 and vhost-vdpa on the vDPA parent, and over /dev/vaccel0
+#      on data path 1 (virtio-pci, the DPDK back-end on the host), with
+#      native baselines in that VM;
 #   4. the peer: QEMU's virtio-crypto-pci (cryptodev-backend-builtin) in the
 #      same kind of guest.
 # A part that cannot run here is reported as skipped with its reason, in the
@@ -66,31 +68,46 @@ else
 	fi
 fi
 
-echo "bench: 3/4 kernel paths in the 6.12 test VM" >&2
-if [ "${BENCH_VM:-1}" = 0 ]; then
-	skip vm "BENCH_VM=0"
-else
-	"$TOP/tests/vm/vaccel-vm.sh" --bin "$B/vaccel-bench" \
-		--parent-param max_data_len=4194304 \
-		"$TOP/tests/bench/vm-bench.sh" >"$T/vm.out" 2>&1
+# vm_run NAME LABELS -- VACCEL-VM-ARGS...: vm-bench.sh in the test guest
+vm_run() {
+	name=$1 labels=$2
+	shift 3
+	"$TOP/tests/vm/vaccel-vm.sh" --bin "$B/vaccel-bench" "$@" \
+		"$TOP/tests/bench/vm-bench.sh" >"$T/$name.out" 2>&1
 	rc=$?
 	# the guest's tables, without the JSON and the boot log
-	sed '/^@@BENCH-JSON-BEGIN/,/^@@BENCH-JSON-END/d' "$T/vm.out" |
+	sed '/^@@BENCH-JSON-BEGIN/,/^@@BENCH-JSON-END/d' "$T/$name.out" |
 		grep -E '^(vm-bench:|case |ratio |dev_|native_|memcpy_|ring_|unix_rpc|null|qd1|sha256_|gcm_|deflate_)' || true
-	for l in vm-chardev vm-vhost-vdpa; do
+	for l in $labels; do
 		sed -n "/^@@BENCH-JSON-BEGIN $l/,/^@@BENCH-JSON-END $l/p" \
-			"$T/vm.out" | sed '1d;$d' >"$T/$l.json"
+			"$T/$name.out" | sed '1d;$d' >"$T/$l.json"
 		if [ -s "$T/$l.json" ]; then
-			set -- "$@" --vm "$T/$l.json"
+			vm_json="$vm_json $T/$l.json"
 		else
-			skip "$l" "no result from the VM (vaccel-vm.sh exit $rc; see below)"
+			skip "$l" "no result from the VM (vaccel-vm.sh exit $rc; see above)"
 		fi
 	done
 	if [ $rc -ne 0 ]; then
-		tail -30 "$T/vm.out" >&2
-		[ $rc -eq 77 ] || skip vm-status "vaccel-vm.sh exit $rc"
+		tail -30 "$T/$name.out" >&2
+		[ $rc -eq 77 ] || skip "$name-status" "vaccel-vm.sh exit $rc"
 	fi
+}
+
+vm_json=""
+echo "bench: 3/4 kernel paths in the 6.12 test VM (TCG)" >&2
+if [ "${BENCH_VM:-1}" = 0 ]; then
+	skip vm "BENCH_VM=0"
+else
+	vm_run vm-vdpa "vm-chardev vm-vhost-vdpa" -- \
+		--parent-param max_data_len=4194304
+	# data path 1: the guest driver over virtio-pci, the DPDK back-end on
+	# the host (the same place the virtio-crypto peer's engine is)
+	vm_run vm-path1 "vm-path1" -- --path vhost-user \
+		--backend-arg --max-data-len --backend-arg 4194304
 fi
+for j in $vm_json; do
+	set -- "$@" --vm "$j"
+done
 
 echo "bench: 4/4 peer: QEMU virtio-crypto-pci in the test VM" >&2
 if [ "${BENCH_PEER:-1}" = 0 ]; then

@@ -5,7 +5,7 @@
 #
 #   tests/vm/vaccel-vm.sh [--path vdpa|vhost-user] [--queues N] [--timeout S]
 #                         [--bin PROGRAM]... [--parent-param P=V]...
-#                         SCRIPT [FILES...]
+#                         [--backend-arg ARG]... SCRIPT [FILES...]
 #
 # --path vdpa (default): builds the user-space programs and both kernel
 # modules if needed, boots the guest (tests/vm/run-in-vm.sh) with
@@ -24,7 +24,8 @@
 # Both: vaccel and conformance_suite are on PATH (and each --bin PROGRAM,
 # with the shared libraries it needs); SCRIPT runs with sh in /payload,
 # where FILES are too. --parent-param passes a module parameter to
-# vdpa_accel.ko (--path vdpa), e.g. max_data_len=4194304. Prints the script's output and exits with
+# vdpa_accel.ko (--path vdpa), e.g. max_data_len=4194304; --backend-arg
+# one more argument to the back-end (--path vhost-user). Prints the script's output and exits with
 # its status (125: the guest or the device set-up failed; 1 also when the
 # guest kernel logged a splat or, on path 1, the back-end failed; 77: no
 # QEMU for path 1 could be built).
@@ -40,8 +41,9 @@ path=vdpa
 queues=""
 bins=""
 pparams=""
+bargs=""
 usage() {
-	sed -n '4,35s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,37s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--queues) [ $# -ge 2 ] || usage; queues=$2; shift 2 ;;
 	--bin) [ $# -ge 2 ] || usage; bins="$bins --bin $2"; shift 2 ;;
 	--parent-param) [ $# -ge 2 ] || usage; pparams="$pparams:$2"; shift 2 ;;
+	--backend-arg) [ $# -ge 2 ] || usage; bargs="$bargs --backend-arg $2"; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "vaccel-vm: unknown option '$1'" >&2; usage ;;
@@ -58,7 +61,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $path in
-vdpa) [ -z "$queues" ] || { echo "vaccel-vm: --queues is for --path vhost-user" >&2; exit 2; } ;;
+vdpa) [ -z "$queues$bargs" ] || { echo "vaccel-vm: --queues and --backend-arg are for --path vhost-user" >&2; exit 2; } ;;
 vhost-user) [ -z "$pparams" ] || { echo "vaccel-vm: --parent-param is for --path vdpa" >&2; exit 2; } ;;
 *) echo "vaccel-vm: --path wants vdpa or vhost-user" >&2; exit 2 ;;
 esac
@@ -86,7 +89,7 @@ rc=0
 if [ "$path" = vhost-user ]; then
 	# the engines are the back-end's: no guest crypto modules needed
 	"$TOP/tests/vm/run-in-vm.sh" --timeout "$timeout" \
-		--path vhost-user --queues "${queues:-2}" \
+		--path vhost-user --queues "${queues:-2}" $bargs \
 		--ko "$TOP/guest-driver/kernel/virtio_accel.ko" \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
 		$bins "$@" || rc=$?
