@@ -524,7 +524,7 @@ out:
 static void *va_worker_main(void *arg)
 {
 	struct va_dev *d = arg;
-	unsigned int idle = 0, i, work;
+	unsigned int idle = 0, i, work, pending;
 	uint64_t gen = 0, seen = 0;
 	int epfd = -1;
 
@@ -545,6 +545,7 @@ static void *va_worker_main(void *arg)
 			continue;
 		}
 		work = 0;
+		pending = 0;
 		for (i = 0; i < d->nr_vq; i++) {
 			struct va_vq *q = &d->vq[i];
 
@@ -553,12 +554,18 @@ static void *va_worker_main(void *arg)
 			if (q->call_pending)
 				va_notify(d, q);
 			work += va_process_vq(d, q);
+			pending |= q->call_pending;
 		}
 		if (work) {
 			idle = 0;
 			continue;
 		}
-		if (va_opts.poll || ++idle < SPIN_ROUNDS) {
+		/*
+		 * A notification librte_vhost's message handler kept us from
+		 * sending (it holds the queue lock): retry until it goes out,
+		 * never sleep on it; the driver may be waiting for it.
+		 */
+		if (va_opts.poll || pending || ++idle < SPIN_ROUNDS) {
 			rte_pause();
 			continue;
 		}
