@@ -7,8 +7,12 @@ CUNIT_LIBS := -lcunit
 # back-end's descriptor walker and the library's virtqueue driver.
 UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/vring.c vhost-user-backend/src/op.c \
-	vhost-user-backend/src/ctrl.c guest-driver/lib/src/virtqueue.c
+	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
+	guest-driver/lib/src/virtqueue.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
+# librte_vhost's headers (no DPDK library) for the vhost.c mocks and tests
+$(O)/tests/unit/mock_vhost.o $(O)/tests/unit/test_vhost.o: \
+	EXTRA_CFLAGS := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API
 
 $(O)/tests/unit_tests: $(UNIT_OBJ) $(UNIT_EXTRA_OBJ)
 	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(UNIT_EXTRA_LIBS)

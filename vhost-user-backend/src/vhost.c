@@ -330,6 +330,12 @@ static void va_destroy_device(int vid)
 	if (vid != d->vid)
 		return;
 	va_worker_stop(d);
+	/*
+	 * The worker a message parked is gone: a message whose post handler
+	 * does not run must not make the next one re-read the rings under a
+	 * worker new_device() has started since.
+	 */
+	d->msg_paused = 0;
 	d->running = 0;
 	/* [SESS-RESET]: a stopped device loses its sessions */
 	va_dev_reset(d);
