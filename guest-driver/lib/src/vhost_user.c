@@ -320,6 +320,30 @@ static int vhu_set_state(struct vhu *v, uint32_t request, uint32_t index,
 	return vhu_send_ack(v, &m, NULL, 0);
 }
 
+#define VHU_RESET_RETRIES	50
+#define VHU_RESET_WAIT_US	20000
+
+/* Connect, claim the back-end (SET_OWNER) and read its features. */
+static int vhu_hello(struct vhu *v, const struct sockaddr_un *sa,
+		     uint64_t *features)
+{
+	struct vhu_msg m;
+	int ret;
+
+	v->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (v->sock < 0)
+		return -errno;
+	while (connect(v->sock, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	vhu_init_msg(&m, VHOST_USER_SET_OWNER, 0);
+	ret = vhu_send(v, &m, NULL, 0);
+	if (ret)
+		return ret;
+	return vhu_get_u64(v, VHOST_USER_GET_FEATURES, features);
+}
+
 static int vhu_connect(struct virtaccel_dev *dev, const char *path)
 {
 	const uint64_t want_proto = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
@@ -328,6 +352,7 @@ static int vhu_connect(struct virtaccel_dev *dev, const char *path)
 	struct sockaddr_un sa;
 	struct vhu_msg m;
 	struct vhu *v;
+	unsigned int tries;
 	uint64_t qnum;
 	int ret;
 
@@ -338,22 +363,23 @@ static int vhu_connect(struct virtaccel_dev *dev, const char *path)
 		return -ENOMEM;
 	dev->tpriv = v;
 	v->sock = -1;
-	v->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (v->sock < 0)
-		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	strcpy(sa.sun_path, path);
-	while (connect(v->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINTR)
-			return -errno;
+	/*
+	 * A back-end that serves one front-end at a time resets a connection
+	 * that arrives while it is still tearing down the previous one (a
+	 * program that closes a handle and opens a new one at once): try
+	 * again for a while before reporting ECONNRESET.
+	 */
+	for (tries = 0;; tries++) {
+		ret = vhu_hello(v, &sa, &dev->device_features);
+		if (ret != -ECONNRESET || tries >= VHU_RESET_RETRIES)
+			break;
+		close(v->sock);
+		v->sock = -1;
+		usleep(VHU_RESET_WAIT_US);
 	}
-
-	vhu_init_msg(&m, VHOST_USER_SET_OWNER, 0);
-	ret = vhu_send(v, &m, NULL, 0);
-	if (ret)
-		return ret;
-	ret = vhu_get_u64(v, VHOST_USER_GET_FEATURES, &dev->device_features);
 	if (ret)
 		return ret;
 
