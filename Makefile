@@ -9,6 +9,8 @@
 #   make check      build + the whole test suite (ends "N passed, N failed")
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 #   make bench      setup + build + every benchmark: bench/results.json
+#   make fuzz       build the libFuzzer targets (clang) into $(O)/fuzz/ and
+#                   run each for FUZZ_SECONDS (default 60); tests/fuzz/
 
 SAN ?=
 ifeq ($(SAN),1)
@@ -38,6 +40,7 @@ include guest-driver/cli/build.mk
 include vhost-user-backend/build.mk
 include tests/build.mk
 include tests/bench/build.mk
+include tests/fuzz/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)

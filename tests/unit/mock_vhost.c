@@ -55,8 +55,8 @@ int rte_vhost_driver_set_protocol_features(const char *path,
 	return 0;
 }
 
-int rte_vhost_driver_callback_register(const char *path,
-				       struct rte_vhost_device_ops const *const o)
+int rte_vhost_driver_callback_register(
+	const char *path, struct rte_vhost_device_ops const *const o)
 {
 	mock_vhost_ops = o;
 	return 0;

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Fuzz target: the back-end's own vhost-user handling
+ * (vhost-user-backend/src/vhost.c), without DPDK: the pre/post message
+ * handlers librte_vhost calls for every front-end message (GET_CONFIG with
+ * any offset and size, SET_CONFIG, GET_QUEUE_NUM answered here; every other
+ * message parks the worker until the post handler), and the device
+ * callbacks (new/destroy connection, new/destroy device with any
+ * negotiated features, vring state changes for any queue index), in any
+ * order. librte_vhost's registration calls capture the callback tables and
+ * the worker is a model of its state (tests/unit/mock_vhost.c); the session
+ * table is the real one (ctrl.c) with the unit tests' engine mocks.
+ *
+ * Each message is a heap buffer of exactly the handler's own message
+ * layout (header + the largest payload it knows, 280 bytes), so a read or
+ * write beyond it is an ASan report.
+ *
+ * Invariants asserted:
+ *  - a message of another connection is not handled and changes nothing;
+ *  - GET_CONFIG replies with exactly the configuration bytes asked for, or
+ *    an empty reply when offset/size fall outside the 32-byte
+ *    configuration; GET_QUEUE_NUM with 1 + the data queues; SET_CONFIG
+ *    is refused (an error only when a reply is asked for);
+ *  - the worker is paused (once) for every message that may change rings
+ *    or memory and resumed by the post handler or the next message; the
+ *    rings are never re-read while the worker runs; it never stays paused
+ *    after the post handler;
+ *  - one connection at a time; a new device takes its limits from the
+ *    negotiated features; destroying the device or the connection stops
+ *    the worker.
+ */
+#include <errno.h>
+
+#include <rte_vhost.h>
+
+#include "fuzz.h"
+#include "backend.h"
+#include "../unit/mock_backend.h"
+#include "../unit/mock_vhost.h"
+
+/* vhost.c's struct vu_msg: header, then GET_CONFIG's payload */
+#define MSG_LEN		(12 + 12 + 256)
+#define CFG_LEN		sizeof(struct virtio_accel_config)
+
+static struct fz *in;
+
+/* ---- messages ---- */
+
+static const uint32_t requests[] = {
+	24, 24, 24, 25, 17, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 15, 16, 18, 40,
+};
+
+static void message(int vid)
+{
+	uint8_t sel = fz_u8(in), *m = malloc(MSG_LEN);
+	uint32_t req, flags, size, off = 0, len = 0, nsize;
+	uint8_t before[sizeof(va_dev)];
+	int ret, post = !(sel & 0x80), readonly, other = vid != va_dev.vid;
+
+	if (!m)
+		abort();
+	req = sel & 0x40 ? fz_u32(in) :
+			   requests[sel % (sizeof(requests) /
+					    sizeof(requests[0]))];
+	flags = 1 | (fz_u8(in) & 8);	/* NEED_REPLY sometimes */
+	size = fz_u8(in) & 1 ? fz_u16(in) : 12 + CFG_LEN;
+	memcpy(m, &req, 4);
+	memcpy(m + 4, &flags, 4);
+	memcpy(m + 8, &size, 4);
+	fz_bytes(in, m + 12, MSG_LEN - 12);
+	if (req == 24 && !(sel & 0x20)) {
+		/* mostly sane offset/size */
+		off = fz_u8(in) % (CFG_LEN + 2);
+		len = fz_u8(in) % (CFG_LEN + 2);
+		memcpy(m + 12, &off, 4);
+		memcpy(m + 16, &len, 4);
+	}
+	memcpy(&off, m + 12, 4);
+	memcpy(&len, m + 16, 4);
+	readonly = req == 1 || req == 15 || req == 17 || req == 24 ||
+		   req == 25 || req == 40;
+	memcpy(before, &va_dev, sizeof(va_dev));
+
+	ret = mock_vhost_xops->pre_msg_handle(vid, m);
+	memcpy(&nsize, m + 8, 4);
+	FZ_CHECK(ret >= RTE_VHOST_MSG_RESULT_ERR &&
+		 ret <= RTE_VHOST_MSG_RESULT_NOT_HANDLED, "result %d", ret);
+	if (other) {
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_NOT_HANDLED &&
+			 !memcmp(before, &va_dev, sizeof(va_dev)),
+			 "a message of vid %d touched vid %d", vid,
+			 va_dev.vid);
+		goto out;
+	}
+	switch (req) {
+	case 24:
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_REPLY, "GET_CONFIG");
+		if (size >= 12 && len && len <= 256 && off <= CFG_LEN &&
+		    len <= CFG_LEN - off)
+			FZ_CHECK(nsize == 12 + len &&
+				 !memcmp(m + 24, (uint8_t *)&va_dev.cfg + off,
+					 len),
+				 "GET_CONFIG %u+%u: reply of %u", off, len,
+				 nsize);
+		else
+			FZ_CHECK(nsize == 0,
+				 "GET_CONFIG %u+%u (size %u) answered", off,
+				 len, size);
+		break;
+	case 25:
+		FZ_CHECK(ret == ((flags & 8) ? RTE_VHOST_MSG_RESULT_ERR :
+					       RTE_VHOST_MSG_RESULT_OK),
+			 "SET_CONFIG %d", ret);
+		break;
+	case 17: {
+		uint64_t v;
+
+		memcpy(&v, m + 12, 8);
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_REPLY && nsize == 8 &&
+			 v == va_dev.nr_vq && v == 1 + va_opts.queues,
+			 "GET_QUEUE_NUM %llu", (unsigned long long)v);
+		break;
+	}
+	default:
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_NOT_HANDLED,
+			 "request %u handled (%d)", req, ret);
+		FZ_CHECK(readonly || !va_dev.worker_started ||
+			 (mock_worker_paused && va_dev.msg_paused),
+			 "request %u with the worker running", req);
+		break;
+	}
+out:
+	if (post) {
+		mock_vhost_xops->post_msg_handle(vid, m);
+		if (!other)
+			FZ_CHECK(!va_dev.msg_paused && !mock_worker_paused,
+				 "the worker stays parked after request %u",
+				 req);
+	}
+	free(m);
+}
+
+static void check_device(void)
+{
+	const struct virtio_accel_config *c = &va_dev.cfg;
+
+	FZ_CHECK(le16toh(c->max_dataqueues) == va_opts.queues &&
+		 le32toh(c->status) == VIRTIO_ACCEL_S_HW_READY &&
+		 le16toh(c->max_segments) >= 4 &&
+		 le32toh(c->max_data_len) == va_opts.max_data_len,
+		 "configuration");
+	FZ_CHECK(va_dev.vid < 0 || va_dev.nr_vq == 1 + va_opts.queues,
+		 "nr_vq %u", va_dev.nr_vq);
+	FZ_CHECK(va_dev.worker_started || !mock_worker_paused, "paused state");
+	FZ_CHECK(!mock_worker_refresh_unparked,
+		 "rings re-read under a running worker");
+	FZ_CHECK(!mock_worker_bad_pause && !mock_worker_bad_resume,
+		 "worker paused twice or resumed while running");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned int steps = 0;
+	struct fz f;
+	uint8_t opt;
+	int vid, ret, conn[2] = { 0 }, run[2] = { 0 };
+	uint32_t sl, st;
+	uint16_t qid;
+
+	fz_init(&f, data, size);
+	in = &f;
+	opt = fz_u8(&f);
+	va_opts.socket_path = "/nonexistent/fuzz-vhost-msg.sock";
+	va_opts.queues = opt % VA_MAX_DATAQ + 1;
+	va_opts.no_inflight = !!(opt & 0x80);
+	mock_vhost_reset();
+	if (va_sessions_init(va_opts.max_sessions))
+		abort();
+	if (va_vhost_start() || !mock_vhost_ops)
+		abort();
+	while (fz_left(&f) && steps++ < 200) {
+		uint8_t ev = fz_u8(&f);
+
+		vid = (ev >> 4) & 1;
+		switch (ev % 8) {
+		/*
+		 * librte_vhost's order: a vid connects once; new_device only
+		 * when not running, destroy_device only when running; a
+		 * disconnect destroys a running device first.
+		 */
+		case 0:
+			if (conn[vid])
+				break;
+			mock_vhost_refuse_extern = (ev >> 5) == 7;
+			ret = mock_vhost_ops->new_connection(vid);
+			FZ_CHECK(ret == 0 ? va_dev.vid == vid : ret == -1,
+				 "new_connection %d", ret);
+			conn[vid] = !ret;
+			break;
+		case 1:
+			if (!conn[vid])
+				break;
+			if (run[vid])
+				mock_vhost_ops->destroy_device(vid);
+			mock_vhost_ops->destroy_connection(vid);
+			FZ_CHECK(va_dev.vid < 0 && !va_dev.worker_started,
+				 "destroy_connection(%d)", vid);
+			conn[vid] = 0;
+			run[vid] = 0;
+			break;
+		case 2:
+			if (!conn[vid] || run[vid])
+				break;
+			mock_vhost_features = fz_u64(&f);
+			mock_vhost_protocol_features = fz_u64(&f);
+			mock_worker_start_fails = (ev >> 5) == 7;
+			ret = mock_vhost_ops->new_device(vid);
+			run[vid] = !ret;
+			sl = !!(mock_vhost_features &
+				(1ull << VIRTIO_ACCEL_F_STATELESS));
+			st = !!(mock_vhost_features &
+				(1ull << VIRTIO_ACCEL_F_STREAM));
+			if (!ret)
+				FZ_CHECK(va_dev.worker_started &&
+					 va_dev.running &&
+					 va_dev.lim.stateless == sl &&
+					 va_dev.lim.stream == st, "new_device");
+			break;
+		case 3:
+			if (!run[vid])
+				break;
+			mock_vhost_ops->destroy_device(vid);
+			FZ_CHECK(!va_dev.worker_started && !va_dev.running,
+				 "destroy_device");
+			run[vid] = 0;
+			break;
+		case 4:
+			qid = fz_u16(&f) % 24;
+			mock_vhost_ops->vring_state_changed(vid, qid, ev >> 7);
+			break;
+		case 5:
+			mock_vhost_ops->features_changed(vid, fz_u64(&f));
+			break;
+		default:
+			if (mock_vhost_xops)
+				message(vid);
+			break;
+		}
+		check_device();
+	}
+	va_vhost_stop();
+	va_sessions_fini();
+	va_dev = (struct va_dev){ .vid = -1, .wake_fd = -1 };
+	return 0;
+}
