@@ -20,6 +20,7 @@ int main(void)
 	register_ring_tests();
 	register_backend_tests();
 	register_inflight_tests();
+	register_security_tests();
 	register_vhost_tests();
 	if (CU_get_error() != CUE_SUCCESS) {
 		fprintf(stderr, "unit: registry error: %s\n", CU_get_error_msg());

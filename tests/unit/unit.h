@@ -9,6 +9,7 @@ void register_spec_tests(void);
 void register_ring_tests(void);
 void register_backend_tests(void);
 void register_inflight_tests(void);
+void register_security_tests(void);
 void register_vhost_tests(void);
 
 #define ADD_SUITE(name, init, fini) \

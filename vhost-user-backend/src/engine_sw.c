@@ -176,9 +176,11 @@ static uint8_t gcm_oneshot(EVP_CIPHER_CTX *c, struct va_req *r, int dec)
 /* One-shot SHA-256, HMAC-SHA-256, AES-256-GCM in software. */
 uint8_t va_sw_oneshot(struct va_req *r)
 {
+	static const uint8_t no_key[VIRTIO_ACCEL_SHA256_LEN];
 	struct va_sw_q *sq = r->qc->sq;
 	size_t outl = 0;
 	unsigned int mdl = 0;
+	uint8_t st;
 
 	switch (r->op.opcode) {
 	case VIRTIO_ACCEL_OP_HASH:
@@ -189,17 +191,25 @@ uint8_t va_sw_oneshot(struct va_req *r)
 		r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
+		st = VIRTIO_ACCEL_OK;
 		if (mac_init(sq->mac, r->key, r->key_len) < 0 ||
 		    EVP_MAC_update(sq->mac, r->src, r->op.src_len) != 1 ||
 		    EVP_MAC_final(sq->mac, r->dst, &outl,
 				  VIRTIO_ACCEL_SHA256_LEN) != 1)
-			return VIRTIO_ACCEL_ERR;
+			st = VIRTIO_ACCEL_ERR;
+		/* [SESS-KEY]: the context keeps a copy of the key: replace it */
+		mac_init(sq->mac, no_key, sizeof(no_key));
+		if (st != VIRTIO_ACCEL_OK)
+			return st;
 		r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
 		break;
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
-		return gcm_oneshot(sq->cipher, r, 0);
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
-		return gcm_oneshot(sq->cipher, r, 1);
+		st = gcm_oneshot(sq->cipher, r,
+				 r->op.opcode == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
+		/* and the key schedule: cleansed, set up again next time */
+		EVP_CIPHER_CTX_reset(sq->cipher);
+		return st;
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}

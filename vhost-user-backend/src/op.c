@@ -163,6 +163,9 @@ complete:
 	if (r.dst_used && r.dst != r.dst_direct)
 		va_iov_write(wr, c->n_wr, 0, r.dst, r.dst_used);
 	va_iov_zero(wr, c->n_wr, r.dst_used, room - r.dst_used);
+	/* [SESS-KEY]: no inline key outlives its request */
+	if (r.op.key_len && r.key == q->qc.key)
+		explicit_bzero(q->qc.key, r.op.key_len);
 	memset(&resp, 0, sizeof(resp));
 	resp.src_used = cpu_to_le32(r.src_used);
 	resp.dst_used = cpu_to_le32(r.dst_used);
