@@ -57,6 +57,7 @@ demo: setup
 check: setup
 	$(MAKE) all
 	$(MAKE) SAN=1 all
+	$(MAKE) fuzz-build
 	tests/run-all.sh
 
 check-nested: setup

@@ -77,6 +77,11 @@ part "conformance: vhost-user backend" conformance build
 part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
+# libFuzzer targets (built by `make check`'s fuzz-build): every input of the
+# checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
+# runs them longer.
+part "fuzz targets: corpus replay + 5 s each" tests/fuzz/run-fuzz.sh -t 5 \
+	build/fuzz
 part "VM harness self-test (Linux 6.12 guest)" tests/vm/selftest.sh
 
 # Kernel code: build, then the modules inside the 6.12 guest.
