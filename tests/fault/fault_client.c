@@ -13,7 +13,7 @@
  *       open; each SID (another client's) must be unknown: a MAC op on it
  *       and its destroy both give ENOENT (INVSESS); then a session of our
  *       own and a SHA-256 must work.
- *   vaccel-fault-client churn DEV CYCLES [SEED]
+ *   vaccel-fault-client churn DEV CYCLES [SEED [MAX_SECONDS]]
  *       CYCLES x (open, maybe a session, maybe requests left in flight,
  *       close). Every 2nd cycle submits 1..16 NULL requests and reaps none
  *       or what is done at once, leaving the rest in flight at close; every
@@ -21,12 +21,19 @@
  *       close to destroy; the others only open and close.
  *       An open the back-end resets (still tearing down the previous
  *       connection: it serves one front-end at a time) is retried.
+ *       Stops early after MAX_SECONDS (0: no limit).
  *       Prints "churn: N cycles in S s (R/s), M retries, ..."
  *   vaccel-fault-client keys DEV KEYHEX
  *       uses the key every way a key reaches the device: HMAC and AES-GCM
  *       sessions, the same inline (stateless ops), and HMAC streams; the
  *       results are checked against a session-less reference computed by
  *       the device itself (HMAC by session == HMAC inline).
+ *   vaccel-fault-client keyhold DEV KEYHEX
+ *       the key in HMAC and AES-GCM sessions used on the crypto PMD and on
+ *       the in-process paths, inline, and in a stream; prints "live", waits
+ *       for SIGUSR1, destroys the sessions (staying connected), prints
+ *       "destroyed" and waits to be killed (tests/security/memscan.py
+ *       looks for the key in the back-end's memory meanwhile).
  *   vaccel-fault-client second DEV
  *       exits 0 if an open of DEV fails (another front-end holds it).
  *
@@ -34,6 +41,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,13 +89,15 @@ static int parse_key(const char *hex, uint8_t *key, unsigned int max)
 	return (int)n;
 }
 
+static size_t mem_size = MEM_SIZE;
+
 static int open_dev(const char *devstr, unsigned int queue_size,
 		    struct virtaccel_dev **dev, unsigned int *retries)
 {
 	struct virtaccel_open_opts o = {
 		.num_queues = 1,
 		.queue_size = queue_size,
-		.mem_size = MEM_SIZE,
+		.mem_size = mem_size,
 	};
 	int ret, i;
 
@@ -275,7 +285,7 @@ static int cmd_probe(const char *devstr, int n, char **sids)
 /* ---- churn ---------------------------------------------------------------- */
 
 static int cmd_churn(const char *devstr, unsigned long cycles,
-		     unsigned int seed)
+		     unsigned int seed, double max_s)
 {
 	static const uint8_t key[32] = "churn-key";
 	static uint8_t src[16][64], dst[16][64];
@@ -344,7 +354,13 @@ static int cmd_churn(const char *devstr, unsigned long cycles,
 			printf("churn: %lu cycles, %.1f s\n", c, now_s() - t0);
 			fflush(stdout);
 		}
+		if (max_s > 0 && now_s() - t0 > max_s) {
+			printf("churn: time limit of %.0f s reached\n", max_s);
+			c++;
+			break;
+		}
 	}
+	cycles = c;
 	t = now_s() - t0;
 	printf("churn: %lu cycles in %.2f s (%.0f/s), %u retries, %lu with a session, %lu slow session creates, %lu with requests (%lu left in flight at close)\n",
 	       cycles, t, cycles / t, retries, with_sess, slow, with_reqs,
@@ -370,6 +386,7 @@ static int cmd_keys(const char *devstr, const char *keyhex)
 	klen = parse_key(keyhex, key, sizeof(key));
 	if (klen != 32)
 		return 2;
+	mem_size = 16u << 20;	/* streams stage their buffers there */
 	ret = open_dev(devstr, 64, &dev, NULL);
 	if (ret) {
 		fprintf(stderr, "open %s: %s\n", devstr, strerror(-ret));
@@ -492,6 +509,140 @@ static int cmd_keys(const char *devstr, const char *keyhex)
 	return fails ? 1 : 0;
 }
 
+/* ---- keyhold -------------------------------------------------------------- */
+
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+/* one op; 0 or -errno */
+static int run_op(struct virtaccel_dev *dev, uint32_t opcode, uint32_t algo,
+		  uint64_t sid, const uint8_t *key, uint32_t key_len,
+		  const void *src, uint32_t src_len, void *dst, uint32_t dst_len)
+{
+	static const uint8_t iv[12] = "keyhold-iv!";
+	struct virtaccel_op op = {
+		.opcode = opcode,
+		.algo = algo,
+		.session_id = sid,
+		.key = key,
+		.key_len = key_len,
+		.src = src,
+		.src_len = src_len,
+		.dst = dst,
+		.dst_len = dst_len,
+	};
+
+	if (algo == VIRTIO_ACCEL_ALG_AES256_GCM) {
+		op.iv = iv;
+		op.iv_len = 12;
+	}
+	return virtaccel_run(dev, &op);
+}
+
+/*
+ * The key in every place the back-end may keep it: HMAC and AES-GCM
+ * sessions used through the crypto PMD (small buffers) and the in-process
+ * fallback (empty and large buffers), inline keys, an HMAC stream. Prints
+ * "live", waits for SIGUSR1, destroys everything (connection kept), prints
+ * "destroyed" and waits to be killed.
+ */
+static int cmd_keyhold(const char *devstr, const char *keyhex)
+{
+	static uint8_t big[200000], out[200016];
+	struct virtaccel_stream_params sp = {
+		.op = VIRTIO_ACCEL_OP_MAC,
+		.algo = VIRTIO_ACCEL_ALG_HMAC_SHA256,
+	};
+	struct virtaccel_stream *st;
+	struct virtaccel_dev *dev;
+	uint64_t hs, gs, ds;
+	size_t iu, ou;
+	uint8_t key[64];
+	int klen, ret, fin;
+
+	klen = parse_key(keyhex, key, sizeof(key));
+	if (klen != 32)
+		return 2;
+	signal(SIGUSR1, on_usr1);
+	mem_size = 32u << 20;
+	ret = open_dev(devstr, 64, &dev, NULL);
+	if (ret) {
+		fprintf(stderr, "open %s: %s\n", devstr, strerror(-ret));
+		return 1;
+	}
+	ret = virtaccel_session_create(dev, VIRTIO_ACCEL_OP_MAC,
+				       VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, key, 32,
+				       &hs);
+	ret = ret ? ret : virtaccel_session_create(dev,
+				       VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+				       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32,
+				       &gs);
+	ret = ret ? ret : virtaccel_session_create(dev,
+				       VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+				       VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32,
+				       &ds);
+	CHECK(!ret, "sessions: %s", strerror(-ret));
+	if (ret)
+		return 1;
+	memset(big, 7, sizeof(big));
+	/* sessions: PMD (64 bytes), fallback (0 bytes, 200000 bytes) */
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+		      hs, NULL, 0, big, 64, out, 32), "HMAC session 64");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+		      hs, NULL, 0, big, 0, out, 32), "HMAC session 0");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+		      hs, NULL, 0, big, sizeof(big), out, 32),
+	      "HMAC session big");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+		      VIRTIO_ACCEL_ALG_AES256_GCM, gs, NULL, 0, big, 64, out,
+		      80), "GCM session 64");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+		      VIRTIO_ACCEL_ALG_AES256_GCM, gs, NULL, 0, big,
+		      sizeof(big), out, sizeof(big) + 16), "GCM session big");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+		      VIRTIO_ACCEL_ALG_AES256_GCM, ds, NULL, 0, out,
+		      sizeof(big) + 16, big, sizeof(big)), "GCM decrypt big");
+	/* inline keys (stateless), both paths */
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+		      0, key, 32, big, 64, out, 32), "HMAC inline 64");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
+		      0, key, 32, big, sizeof(big), out, 32), "HMAC inline big");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+		      VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, big, 64, out,
+		      80), "GCM inline 64");
+	CHECK(!run_op(dev, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+		      VIRTIO_ACCEL_ALG_AES256_GCM, 0, key, 32, big,
+		      sizeof(big), out, sizeof(big) + 16), "GCM inline big");
+	/* a stream (its own session) */
+	sp.key = key;
+	sp.key_len = 32;
+	ret = virtaccel_stream_open(dev, &sp, &st);
+	CHECK(!ret, "stream: %s", strerror(-ret));
+	if (!ret) {
+		ret = virtaccel_stream_update(st, big, sizeof(big), 1, out, 32,
+					      &iu, &ou, &fin);
+		CHECK(!ret && fin, "stream update: %s", strerror(-ret));
+		virtaccel_stream_close(st);
+	}
+	explicit_bzero(key, sizeof(key));
+	printf("live\n");
+	fflush(stdout);
+	while (!go)
+		pause();
+	CHECK(!virtaccel_session_destroy(dev, hs), "destroy HMAC");
+	CHECK(!virtaccel_session_destroy(dev, gs), "destroy GCM");
+	CHECK(!virtaccel_session_destroy(dev, ds), "destroy GCM decrypt");
+	printf("destroyed%s\n", fails ? " (with failures)" : "");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 /* ---- second --------------------------------------------------------------- */
 
 static int cmd_second(const char *devstr)
@@ -520,13 +671,17 @@ int main(int argc, char **argv)
 		return cmd_probe(argv[2], argc - 3, argv + 3);
 	if (argc >= 4 && !strcmp(argv[1], "churn"))
 		return cmd_churn(argv[2], strtoul(argv[3], NULL, 0),
-				 argc > 4 ? (unsigned int)atoi(argv[4]) : 1);
+				 argc > 4 ? (unsigned int)atoi(argv[4]) : 1,
+				 argc > 5 ? atof(argv[5]) : 0);
 	if (argc == 4 && !strcmp(argv[1], "keys"))
 		return cmd_keys(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "keyhold"))
+		return cmd_keyhold(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "second"))
 		return cmd_second(argv[2]);
 	fprintf(stderr,
 		"usage: vaccel-fault-client hold DEV NSESS DEPTH KEYHEX | probe DEV SID... |\n"
-		"       churn DEV CYCLES [SEED] | keys DEV KEYHEX | second DEV\n");
+		"       churn DEV CYCLES [SEED [MAX_S]] | keys DEV KEYHEX | keyhold DEV KEYHEX |\n"
+		"       second DEV\n");
 	return 2;
 }

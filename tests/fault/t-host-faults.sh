@@ -26,12 +26,16 @@
 #   tests/fault/t-host-faults.sh [BUILD_DIR] [CYCLES]
 #
 # BUILD_DIR: the back-end's build (default build; build-san for ASan+UBSan).
-# CYCLES: connect/disconnect cycles (default 10000). Output ends
+# CYCLES: connect/disconnect cycles (default 10000; 30 s on an idle 2-core
+# machine here). CHURN_SECONDS (default 100) caps the churn's time: on a
+# busy machine fewer cycles run, the output says so loudly, and at least
+# min(CYCLES, 2000) must. CHURN_SECONDS=0: no cap. Output ends
 # "N passed, N failed".
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
 CYCLES=${2:-10000}
+CHURN_SECONDS=${CHURN_SECONDS:-100}
 RSS_SLACK_KB=${RSS_SLACK_KB:-4096}
 . "$TOP/tests/lib.sh"
 
@@ -81,28 +85,28 @@ for run in "1 1" "4 32" "8 64"; do
 	"$C" hold "$DEV" "$ns" "$depth" "$KEY" >"$T/hold.out" 2>&1 &
 	HOLD_PID=$!
 	i=0
-	while ! grep -q ready "$T/hold.out" && [ $i -lt 500 ] &&
+	while ! grep -q ready "$T/hold.out" && [ $i -lt 600 ] &&
 	      kill -0 "$HOLD_PID" 2>/dev/null; do
-		sleep 0.02
+		sleep 0.1
 		i=$((i + 1))
 	done
 	if ! grep -q ready "$T/hold.out"; then
-		not_ok "client ($ns sessions, depth $depth) running"
+		not_ok "client ($ns sessions, depth $depth) running within 60 s"
 		cat "$T/hold.out"
-		kill -KILL "$HOLD_PID" 2>/dev/null
+		{ kill -KILL "$HOLD_PID"; wait "$HOLD_PID"; } 2>/dev/null
 		HOLD_PID=
+		disc=$((disc + 1))
+		wait_log 'front-end disconnected' $disc 30
 		continue
 	fi
 	sleep 0.$((1 + RANDOM % 4))
-	kill -KILL "$HOLD_PID"
-	tk=$(now_ms)
-	wait "$HOLD_PID" 2>/dev/null
+	{ kill -KILL "$HOLD_PID"; tk=$(now_ms); wait "$HOLD_PID"; } 2>/dev/null
 	HOLD_PID=
 	disc=$((disc + 1))
-	if wait_log 'front-end disconnected' $disc 5; then
+	if wait_log 'front-end disconnected' $disc 30; then
 		ok "client with $ns session(s), depth $depth, SIGKILLed: back-end noticed in $(($(now_ms) - tk)) ms"
 	else
-		not_ok "client with $ns session(s), depth $depth, SIGKILLed: no disconnect in the back-end log within 5 s"
+		not_ok "client with $ns session(s), depth $depth, SIGKILLed: no disconnect in the back-end log within 30 s"
 	fi
 	nd=$(grep -c "^vhost-user-accel: $ns sessions destroyed" "$BACKEND_LOG")
 	check "its $ns session(s) destroyed with it" [ "$nd" -eq $((nd0 + 1)) ]
@@ -115,7 +119,7 @@ for run in "1 1" "4 32" "8 64"; do
 		sed 's/^/#   /' "$T/probe.out"
 	fi
 	disc=$((disc + 1))
-	wait_log 'front-end disconnected' $disc 5
+	wait_log 'front-end disconnected' $disc 30
 done
 check "back-end still running after the kills" kill -0 "$BACKEND_PID"
 stop_backend
@@ -143,22 +147,29 @@ idle "$n0"
 f0=$(fds); r0=$(rss)
 half=$((CYCLES / 2))
 t0=$(now_ms)
-"$C" churn "$DEV" $half 1 >"$T/churn1.out" 2>&1
+"$C" churn "$DEV" $half 1 $((CHURN_SECONDS / 2)) >"$T/churn1.out" 2>&1
 rc1=$?
 idle "$(grep -c 'front-end connected' "$BACKEND_LOG")"
 f1=$(fds); r1=$(rss)
-"$C" churn "$DEV" $((CYCLES - half)) 2 >"$T/churn2.out" 2>&1
+"$C" churn "$DEV" $((CYCLES - half)) 2 $((CHURN_SECONDS / 2)) >"$T/churn2.out" 2>&1
 rc2=$?
 t1=$(now_ms)
 idle "$(grep -c 'front-end connected' "$BACKEND_LOG")"
 f2=$(fds); r2=$(rss)
-grep -h '^churn: .* cycles in' "$T/churn1.out" "$T/churn2.out" | sed 's/^/# /'
-check "$CYCLES connect/disconnect cycles completed" [ $((rc1 + rc2)) -eq 0 ]
+grep -h '^churn: .* cycles in\|time limit' "$T/churn1.out" "$T/churn2.out" | sed 's/^/# /'
+done_c=$(cat "$T/churn1.out" "$T/churn2.out" | sed -n 's/^churn: \([0-9]*\) cycles in.*/\1/p' | awk '{s+=$1} END {print s+0}')
+if [ "$done_c" -lt "$CYCLES" ]; then
+	echo "# *** only $done_c of $CYCLES cycles within the ${CHURN_SECONDS} s limit (machine busy?): judged on those ***"
+fi
+check "$done_c connect/disconnect cycles without a failure" [ $((rc1 + rc2)) -eq 0 ]
 [ $((rc1 + rc2)) -eq 0 ] || cat "$T/churn1.out" "$T/churn2.out" | grep -v '^churn: [0-9]* cycles,' | head -20
+MINC=$((CYCLES < 2000 ? CYCLES : 2000))
+check "at least $MINC cycles ($done_c)" [ "$done_c" -ge $MINC ]
 ms=$((t1 - t0))
 [ $ms -gt 0 ] || ms=1
-echo "# $CYCLES cycles in $((ms / 1000)).$(((ms % 1000) / 100)) s: $((CYCLES * 1000 / ms)) cycles/s"
+echo "# $done_c cycles in $((ms / 1000)).$(((ms % 1000) / 100)) s: $((done_c * 1000 / ms)) cycles/s"
 echo "# back-end fds: $f0 before, $f1 half-way, $f2 after; VmRSS (kB): $r0 before, $r1 half-way, $r2 after"
+CYCLES=$done_c
 check "no fd growth over $CYCLES cycles ($f0 -> $f2, slack 1)" [ "$f2" -le $((f0 + 1)) ]
 if ldd "$B/vhost-user-accel" | grep -q libasan; then
 	# ASan keeps freed memory in quarantine: RSS grows without a leak;
