@@ -9,13 +9,15 @@
 # back-end (build/vhost-user-accel) in the middle of the load and starts a
 # new one on the same socket, several times per queue depth. With inflight
 # tracking (VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD) every request must
-# complete exactly once with the right result.
+# complete exactly once with the right result. The recovery time of each
+# kill (SIGKILL to the guest's first completion after the restart, host
+# clock) is reported as p50/p99 over the kills.
 #
 #   tests/vm/t-restart-run.sh [BACKEND_BUILD_DIR]
 #
 # BACKEND_BUILD_DIR: where vhost-user-accel comes from (default build).
 # Environment:
-#   RESTART_PHASES    "DEPTH:KILLS ..." (default "1:1 32:2 128:3 256:3")
+#   RESTART_PHASES    "DEPTH:KILLS ..." (default "1:3 32:3 128:3 256:3")
 #   RESTART_DELAY_US  back-end --test-delay-us (default 200): each request
 #                     takes that long, so a kill finds a batch taken and
 #                     not completed (resubmitted by the next back-end)
@@ -24,6 +26,9 @@
 #   RESTART_MIN_INFLIGHT  requests in flight at the kills, summed, the run
 #                     must reach (default 1000)
 #   RESTART_VM_TIMEOUT  guest run limit in seconds (default 900)
+#   RESTART_MAX_RECOVERY_MS  bound on the recovery time's p99 (default
+#                     30000): SIGKILL to the guest's first completion after
+#                     the restart (host clock; the guest's console line)
 #   VM_QEMU           QEMU with vhost-user-accel-pci (default: build-qemu.sh
 #                     --print-path)
 #   GUEST_KO          virtio_accel.ko (default guest-driver/kernel/, built
@@ -35,7 +40,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BB=$(cd "${1:-$TOP/build}" && pwd)
 GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
-PHASES=${RESTART_PHASES:-"1:1 32:2 128:3 256:3"}
+PHASES=${RESTART_PHASES:-"1:3 32:3 128:3 256:3"}
 DELAY=${RESTART_DELAY_US:-200}
 QUEUES=2
 QSIZE=256
@@ -131,6 +136,7 @@ CON=$T/vm/console.log
 # Kill the back-end each time the guest says the load is steady.
 kills=0
 rec_ms=""	# host: kill -> new back-end's device started
+first_ms=""	# host: kill -> the guest's first completion after the restart
 while kill -0 "$VMPID" 2>/dev/null; do
 	want=$(grep -c 'RESTART: load depth=' "$CON" 2>/dev/null)
 	if [ "${want:-0}" -gt $kills ]; then
@@ -156,6 +162,21 @@ while kill -0 "$VMPID" 2>/dev/null; do
 			log "kill $kills: back-end $NB (pid $BPID) running the device $((ts - tk)) ms after the kill"
 		else
 			log "kill $kills: back-end $NB did not start the device within 12 s"
+		fi
+		# the guest prints its stall line at the first completion
+		# after the restart: kill -> that line is the recovery time
+		n=0
+		while [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -lt $kills ] &&
+		      [ $n -lt 6000 ] && kill -0 "$VMPID" 2>/dev/null; do
+			sleep 0.01
+			n=$((n + 1))
+		done
+		if [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -ge $kills ]; then
+			tf=$(now_ms)
+			first_ms="$first_ms $((tf - tk))"
+			log "kill $kills: first completion in the guest $((tf - tk)) ms after the kill"
+		else
+			log "kill $kills: no completion in the guest within 60 s of the kill"
 		fi
 	fi
 	sleep 0.05
@@ -222,6 +243,33 @@ echo "  total: submitted $sub, completed $comp, lost $lost, duplicated $dup, wro
 echo "  requests in flight in the guest at the kills: $infl (sum over $kills kills); taken by the back-end and resubmitted: $resub"
 echo "  recovery, guest (last completion before the kill -> first after), ms: $gaps"
 echo "  recovery, host (SIGKILL -> new back-end running the device), ms:$rec_ms"
+echo "  recovery, SIGKILL -> first completion in the guest after the restart, ms:$first_ms"
+# pct P LIST: nearest-rank percentile
+pct() {
+	echo "$2" | tr ' ' '\n' | grep -v '^$' | sort -n |
+		awk -v p="$1" '{v[NR] = $1} END {
+			if (!NR) { print "-"; exit }
+			r = int((p * NR + 99) / 100); if (r < 1) r = 1; print v[r] }'
+}
+set -- $first_ms
+for ph in $PHASES; do
+	l=""
+	for _ in $(seq 1 "${ph#*:}"); do
+		[ $# -gt 0 ] || break
+		l="$l $1"
+		shift
+	done
+	echo "    depth ${ph%%:*}:$l ms"
+done
+nrec=$(echo "$first_ms" | wc -w)
+echo "  recovery time (SIGKILL -> first completion after the restart) over $nrec kills: p50 $(pct 50 "$first_ms") ms, p99 $(pct 99 "$first_ms") ms, max $(pct 100 "$first_ms") ms"
+[ "$nrec" -eq "$kills" ] && [ "$kills" -gt 0 ] &&
+	ok "recovery time measured for every kill ($nrec): p50 $(pct 50 "$first_ms") ms, p99 $(pct 99 "$first_ms") ms" ||
+	nok "recovery time measured for $nrec of $kills kills"
+RMAX=${RESTART_MAX_RECOVERY_MS:-30000}
+p99=$(pct 99 "$first_ms")
+[ "$p99" != - ] && [ "$p99" -le "$RMAX" ] &&
+	ok "recovery p99 $p99 ms <= $RMAX ms" || nok "recovery p99 $p99 ms > $RMAX ms"
 MIN=${RESTART_MIN_INFLIGHT:-1000}
 [ "$infl" -ge "$MIN" ] && ok "at least $MIN requests in flight across the kills ($infl)" \
 	|| nok "only $infl requests in flight across the kills (want >= $MIN)"
