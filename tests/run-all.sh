@@ -117,12 +117,13 @@ part "path 1: QEMU guest over vhost-user-accel-pci (guest)" \
 	tests/vm/t-path1-run.sh build
 part "path 1: QEMU guest over vhost-user-accel-pci, ASan+UBSan back-end (guest)" \
 	tests/vm/t-path1-run.sh build-san
-# Back-end SIGKILLed under load and restarted (inflight tracking): 9 kills at
-# depths 1, 32, 128, 256 (~30 s); then 3 with the ASan+UBSan back-end.
+# Back-end SIGKILLed under load and restarted (inflight tracking): 12 kills,
+# 3 at each of depths 1, 32, 128, 256 (~40 s), recovery time p50/p99; then 4
+# with the ASan+UBSan back-end.
 part "back-end SIGKILL and restart under load, path 1 (guest)" \
 	tests/vm/t-restart-run.sh
 part "back-end SIGKILL and restart under load, path 1, ASan+UBSan back-end (guest)" \
-	env RESTART_PHASES="32:1 128:2" RESTART_MIN_INFLIGHT=200 \
+	env RESTART_PHASES="1:1 32:1 128:2" RESTART_MIN_INFLIGHT=200 \
 	tests/vm/t-restart-run.sh build-san
 # Data path 2, nested: the patched QEMU inside the first-level guest serves
 # vhost-vdpa-device-pci from vdpa_accel.ko to a second-level guest (TCG in
