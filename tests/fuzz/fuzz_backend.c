@@ -521,7 +521,8 @@ static void ev_request(struct fz *f)
 	if (!wr_len)
 		nwr = 0;
 	n = nrd + nwr;
-	ind = (lay & 0x20) &&
+	/* an indirect table's descriptors count towards the queue size */
+	ind = (lay & 0x20) && n <= g->size &&
 	      (va_dev.features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
 	if (alloc_descs(g, ind ? 1 : n, descs))
 		return;

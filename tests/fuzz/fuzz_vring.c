@@ -147,7 +147,8 @@ static int ref_walk(const struct va_ring_cfg *c, uint16_t head, uint32_t cap,
 			in_ind = 1;
 			continue;
 		}
-		r->ndesc++;
+		if (++r->ndesc > c->size)	/* longer than the queue */
+			return -1;
 		if (fl & VRING_DESC_F_WRITE) {
 			wr_seen = 1;
 			r->wr += le32toh(d.len);

@@ -224,6 +224,34 @@ static void t_walk_indirect_bad(void)
 	CU_ASSERT(walk(d, QN, 1, 0, &c, iov, 8) < 0);
 }
 
+/*
+ * [RING-BROKEN]: a chain longer than the queue, made of valid descriptors
+ * of an indirect table (they count, virtio 1.x 2.7.5.3). The walker used to
+ * bound an indirect table only by its own length and accepted it.
+ */
+static void t_walk_longer_than_queue(void)
+{
+	struct vring_desc *d = table();
+	struct vring_desc *ind = (struct vring_desc *)(arena + 65536);
+	struct va_iov iov[64];
+	struct va_chain c;
+	unsigned int i;
+
+	for (i = 0; i < QN + 1; i++)
+		setd(&ind[i], ga(4096 + 8 * i), 8, VRING_DESC_F_NEXT, i + 1);
+	setd(&ind[QN], ga(8192), 16, VRING_DESC_F_WRITE, 0);
+	setd(&d[0], ga(65536), (QN + 1) * 16, VRING_DESC_F_INDIRECT, 0);
+	CU_ASSERT_EQUAL(walk(d, QN, 1, 0, &c, iov, 64), -ELOOP);
+	/* exactly the queue size is fine */
+	setd(&ind[QN - 1], ga(8192), 16, VRING_DESC_F_WRITE, 0);
+	setd(&d[0], ga(65536), QN * 16, VRING_DESC_F_INDIRECT, 0);
+	CU_ASSERT_EQUAL(walk(d, QN, 1, 0, &c, iov, 64), 0);
+	CU_ASSERT_EQUAL(c.n_desc, QN);
+	/* direct descriptors before the indirect one count too */
+	setd(&d[1], ga(4096), 8, VRING_DESC_F_NEXT, 0);
+	CU_ASSERT_EQUAL(walk(d, QN, 1, 1, &c, iov, 64), -ELOOP);
+}
+
 static void t_walk_order_fault_overflow(void)
 {
 	struct vring_desc *d = table();
@@ -441,6 +469,7 @@ void register_ring_tests(void)
 		ADD_TEST(t_walk_loop);
 		ADD_TEST(t_walk_range);
 		ADD_TEST(t_walk_indirect_bad);
+		ADD_TEST(t_walk_longer_than_queue);
 		ADD_TEST(t_walk_order_fault_overflow);
 		ADD_TEST(t_iov_helpers);
 	}

@@ -86,7 +86,9 @@ static int walk_table(const struct va_ring_cfg *r, struct va_chain *c,
 					  seen_wr);
 		}
 
-		c->n_desc++;
+		/* descriptors of an indirect table count (virtio 1.x 2.7.5.3) */
+		if (++c->n_desc > r->size)
+			return -ELOOP;
 		if (flags & VRING_DESC_F_WRITE) {
 			*seen_wr = 1;
 			c->wr_len += len;
@@ -212,7 +214,7 @@ const char *va_chain_strerror(int err)
 	case -ERANGE:
 		return "head or next beyond the queue or indirect table";
 	case -ELOOP:
-		return "descriptor loop (chain longer than its table)";
+		return "descriptor loop, or a chain longer than the queue";
 	case -EINVAL:
 		return "bad indirect descriptor (nested, with NEXT, or length)";
 	case -EPROTO:

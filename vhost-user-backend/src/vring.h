@@ -51,7 +51,8 @@ struct va_chain {
  * into a local copy. Returns 0, or a negative errno for a structurally
  * broken chain (spec [RING-BROKEN]):
  *   -ERANGE    head or next beyond the queue size / indirect table
- *   -ELOOP     chain longer than the queue size or the indirect table (loop)
+ *   -ELOOP     chain longer than the queue size (descriptors of an indirect
+ *              table included) or than its table (a loop)
  *   -EINVAL    nested indirect, indirect with NEXT, indirect table length
  *              not a multiple of 16 or zero, indirect not negotiated
  *   -EPROTO    a readable descriptor after a writable one
