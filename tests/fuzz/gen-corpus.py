@@ -473,9 +473,11 @@ def gen_backend():
     for _ in range(4):
         b.op(1, 0).run(1)
     write("backend", "index-wrap", b.b)
-    write("backend", "queue-size-1",
-          Backend(sizes=(1, 1, 1)).op(1, 0, lay=0x20).run(1)
-          .op(1, 0, lay=0x20).run(1).op(1, 6, lay=0x20).run(1).b)
+    # the smallest queue a request fits: 2 entries, one indirect chain of
+    # two (its descriptors count towards the queue size)
+    write("backend", "queue-size-2-indirect",
+          Backend(sizes=(2, 2, 2)).op(1, 0, lay=0x21).run(1)
+          .op(1, 0, lay=0x21).run(1).op(1, 6, lay=0x21).run(1).b)
     # hostile driver: avail index jump, head out of range, duplicate head,
     # a descriptor loop
     write("backend", "bad-avail-jump",
