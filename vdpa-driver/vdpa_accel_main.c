@@ -126,6 +126,8 @@ static void vdpa_accel_do_reset(struct vdpa_accel *va, u32 flags)
 	va->lim.stream = 0;
 	va->status = 0;
 	va->pending_kick = false;
+	/* the workers are stopped: no queue can break again meanwhile */
+	WRITE_ONCE(va->needs_reset, false);
 	++va->generation;
 }
 

@@ -447,6 +447,15 @@ int main(int argc, char **argv)
 		len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
 		check(len == 528 && cr->status == VIRTIO_ACCEL_OK,
 		      "control queue still served after the data queue broke");
+		/* a reset ends DEVICE_NEEDS_RESET: the device is usable again */
+		st = 0;
+		if (ioctl(fd, VHOST_VDPA_SET_STATUS, &st) ||
+		    ioctl(fd, VHOST_VDPA_GET_STATUS, &st))
+			st = 0xff;
+		check(st == 0, "reset clears DEVICE_NEEDS_RESET");
+		st = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+		check(!ioctl(fd, VHOST_VDPA_SET_STATUS, &st),
+		      "the driver can start over after the reset");
 	}
 	printf("vaccel-vhost-test: %d passed, %d failed\n", n_test - n_fail,
 	       n_fail);
