@@ -22,8 +22,9 @@
  *       after 1-50 ms (SLOW: 50-600 ms); prints how many kills landed.
  *   vaccel-fault killin DEV WHAT
  *       a child blocked in WHAT (create, op, submit-full, read) is SIGKILLed
- *       while the parent watches /proc/PID/wchan say it sleeps there; for
- *       a slow device (the path-1 back-end with --test-delay-us).
+ *       as soon as /proc/PID/stat says it sleeps (its wchan is printed);
+ *       for a slow device (the path-1 back-end with --test-delay-us), so
+ *       that it sleeps in the ioctl and not after it.
  *   vaccel-fault hold-async DEV N SIZE
  *       submits N async NULL ops of SIZE bytes, prints "submitted", sleeps
  *       until killed (the file is closed with them in flight).
@@ -603,12 +604,11 @@ static int cmd_killin(const char *dev, const char *what)
 	close(p[1]);
 	if (read(p[0], wc, 1) != 1)
 		return 1;
-	/* in the ioctl by now (the device takes far longer): sleeping? */
-	usleep(100000);
-	for (i = 0; i < 100; i++) {
+	/* the moment it sleeps (in the ioctl: it makes no other call) */
+	for (i = 0; i < 5000; i++) {
 		if (task_state(pid) == 'S' || task_state(pid) == 'D')
 			break;
-		usleep(10000);
+		usleep(1000);
 	}
 	wchan(pid, wc, sizeof(wc));
 	CHECK(task_state(pid) == 'S' || task_state(pid) == 'D',
