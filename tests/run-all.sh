@@ -108,6 +108,11 @@ part "vDPA parent: requests through vhost-vdpa (guest)" \
 	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/t-parent-vhost.sh
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
+# Fault injection and security of the kernel path (slub_debug, KFENCE):
+# node permissions, session isolation, keys in dmesg, kills mid-ioctl,
+# unbind/dev del/rmmod with users in flight, slab leak count (~40 s).
+part "kernel path: fault injection and security (guest, slub_debug)" \
+	tests/vm/t-fault-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/t-lib-run.sh build
 part "user entry point tests/vm/vaccel-vm.sh (guest)" tests/vm/t-vaccel-vm.sh
@@ -125,6 +130,10 @@ part "back-end SIGKILL and restart under load, path 1 (guest)" \
 part "back-end SIGKILL and restart under load, path 1, ASan+UBSan back-end (guest)" \
 	env RESTART_PHASES="1:1 32:1 128:2" RESTART_MIN_INFLIGHT=200 \
 	tests/vm/t-restart-run.sh build-san
+# Path 1 with a slowed back-end: kills asleep in each ioctl, rmmod with a
+# closed file's requests in flight, PCI remove/rescan under load (~30 s).
+part "path 1: fault injection in the guest, slowed back-end (guest)" \
+	tests/vm/t-fault-path1-run.sh build
 # Data path 2, nested: the patched QEMU inside the first-level guest serves
 # vhost-vdpa-device-pci from vdpa_accel.ko to a second-level guest (TCG in
 # TCG: ~4 min here; also `make check-nested`).
