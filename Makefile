@@ -41,6 +41,7 @@ include vhost-user-backend/build.mk
 include tests/build.mk
 include tests/bench/build.mk
 include tests/fuzz/build.mk
+include tests/robust/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tests/robust: the malformed-input table (vaccel-robust, docs/robustness.md)
+# and the time-of-check/time-of-use test (vaccel-robust --toctou against a
+# live device; toctou-inproc against the back-end's worker in one process,
+# also built with ThreadSanitizer as toctou-inproc-tsan).
+
+# vaccel-robust reaches into libvirtaccel's queues (internal.h): it links
+# the static library, whose internal symbols are only hidden in the .so.
+ROBUST_OBJ := $(O)/tests/robust/robust.o $(O)/tests/robust/rt.o \
+	$(O)/tests/robust/toctou.o $(O)/tests/common/cases.o
+EXTRA_CFLAGS_tests_robust_ := -Iguest-driver/lib/include \
+	-Iguest-driver/lib/src -pthread
+
+$(O)/tests/robust/vaccel-robust: $(ROBUST_OBJ) $(O)/libvirtaccel.a
+	$(CC) $(BASE_LDFLAGS) -o $@ $(ROBUST_OBJ) $(O)/libvirtaccel.a -lpthread
+
+# The back-end's request path without DPDK's libraries (its headers only).
+TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
+	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \
+	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
+	vhost-user-backend/src/engine_sw.c $(SPEC_SRC) \
+	virtio-accel-spec/lib/virtio_accel_zlib.c
+TOCTOU_LIBS := -lcrypto -lz -lpthread
+TOCTOU_INPROC_CFLAGS := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API \
+	-Ivhost-user-backend/src -pthread
+
+$(O)/tests/robust/toctou_inproc.o: EXTRA_CFLAGS := $(TOCTOU_INPROC_CFLAGS)
+
+$(O)/tests/robust/toctou-inproc: $(TOCTOU_SRC:%.c=$(O)/%.o)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(TOCTOU_LIBS)
+
+all: $(O)/tests/robust/vaccel-robust $(O)/tests/robust/toctou-inproc
+
+# ThreadSanitizer cannot be combined with ASan: built by the plain pass only,
+# from objects of its own under $(O)/tsan/.
+ifneq ($(SAN),1)
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+
+$(O)/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) $(CFLAGS) $(EXTRA_CFLAGS) \
+		$(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -c $< -o $@
+
+$(O)/tsan/tests/robust/toctou_inproc.o: EXTRA_CFLAGS := $(TOCTOU_INPROC_CFLAGS)
+
+$(O)/tests/robust/toctou-inproc-tsan: $(TOCTOU_SRC:%.c=$(O)/tsan/%.o)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(TOCTOU_LIBS)
+
+all: $(O)/tests/robust/toctou-inproc-tsan
+endif
