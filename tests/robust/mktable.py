@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Make docs/robustness.md from the result lines of vaccel-robust.
+
+usage: mktable.py OUT.md RESULTS...
+
+RESULTS are the files tests/robust/run-robust.sh writes per implementation
+(dpdk.res, dpdk-asan.res, vdpa.res): the "robust-result" line of every case
+as vaccel-robust printed it, plus "robust-health" lines (the implementation
+survived, logged no sanitizer report or kernel splat) and "robust-toctou"
+lines (the time-of-check/time-of-use test). Nothing in the table is typed
+by hand: every observed cell is a line of those files.
+
+Exit status 1, after writing the table, when any case failed, any observed
+outcome is not one the spec allows, an implementation is missing a case,
+or a health or TOCTOU line says FAIL.
+"""
+import sys
+
+IMPLS = [
+    ("dpdk", "DPDK back-end"),
+    ("dpdk-asan", "DPDK back-end, ASan+UBSan"),
+    ("vdpa", "vDPA parent (guest)"),
+]
+
+TOCTOU_NAMES = dict(IMPLS + [
+    ("inproc-asan", "DPDK back-end code in one process (toctou-inproc), ASan+UBSan"),
+    ("inproc-tsan", "DPDK back-end code in one process (toctou-inproc), ThreadSanitizer"),
+])
+
+# spec section of each clause family (virtio-accel-spec/virtio-accel.md)
+SECTION = [("RING-", "10"), ("REQ-", "7.4"), ("OP-DST", "7.4"),
+           ("OP-", "7.5"), ("VQ-", "5"), ("CTRL-CREATE", "8.4")]
+
+OUTCOME = {
+    "STOPPED": "queue stopped, DEVICE_NEEDS_RESET",
+    "NORESP": "used len 0, nothing written",
+}
+
+
+def parse(path):
+    res, health, toctou = {}, [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("robust-result "):
+                head, *rest = line[len("robust-result "):].split(" | ")
+                r = dict(kv.split("=", 1) for kv in head.split())
+                for part in rest:
+                    k, _, v = part.partition("=")
+                    r[k] = v
+                res[r["case"]] = r
+            elif line.startswith("robust-health "):
+                health.append(line)
+            elif line.startswith("robust-toctou "):
+                toctou.append(line)
+    return res, health, toctou
+
+
+def clause(c):
+    for prefix, sec in SECTION:
+        if c.startswith(prefix):
+            return "%s [%s]" % (sec, c)
+    return "[%s]" % c
+
+
+def case_text(case, r):
+    """The case id, what it sends, and the cases.c row it reuses."""
+    t = "%s: %s" % (case, r.get("what", ""))
+    d = r.get("detail", "")
+    if d.startswith("tests/common/cases.c row "):
+        t += " (cases.c row %s)" % d[len("tests/common/cases.c row "):] \
+            .split(" (expects")[0]
+    return t
+
+
+def expect_text(e):
+    alts = []
+    for x in e.split("|"):
+        alts.append(OUTCOME.get(x, "`%s`" % x))
+    return " or ".join(alts)
+
+
+def observed_text(impl, r):
+    o = r["observed"]
+    d = r.get("detail", "")
+    if o == "STOPPED":
+        if impl.startswith("dpdk"):
+            return "queue stopped; log: %s" % d
+        return "queue stopped, `DEVICE_NEEDS_RESET` set"
+    if o == "NORESP":
+        return "used len 0, nothing written"
+    t = "`%s`" % o
+    if r["result"] != "pass" and d:
+        t += " (%s)" % d
+    return t
+
+
+def serving(r):
+    if r["other"] != "ok" or not r["after"].startswith("ok"):
+        return "**no** (other %s, same queue %s)" % (r["other"], r["after"])
+    if r["after"] == "ok-after-reset":
+        return "yes; the queue itself after a reset"
+    return "yes; the queue itself at once"
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.stderr.write(__doc__)
+        return 2
+    out = sys.argv[1]
+    data = {}
+    health, toctou = [], []
+    for p in sys.argv[2:]:
+        res, h, t = parse(p)
+        for r in res.values():
+            data.setdefault(r["impl"], {})[r["case"]] = r
+        health += h
+        toctou += t
+    errors = []
+    order = []
+    for impl, _ in IMPLS:
+        for case in data.get(impl, {}):
+            if case not in order:
+                order.append(case)
+    for impl, name in IMPLS:
+        if impl not in data:
+            errors.append("no results from the %s" % name)
+            continue
+        for case in order:
+            r = data[impl].get(case)
+            if not r:
+                errors.append("%s: case %s was not run" % (impl, case))
+            elif r["result"] != "pass" or \
+                    r["observed"] not in r["expect"].split("|"):
+                errors.append("%s: %s: expected %s, observed %s, other queues %s, same queue %s (%s)"
+                              % (impl, case, r["expect"], r["observed"],
+                                 r["other"], r["after"], r.get("detail", "")))
+    for line in health + toctou:
+        if "status=ok" not in line.split(" | ")[0]:
+            errors.append(line)
+
+    first = None
+    for impl, _ in IMPLS:
+        if impl in data:
+            first = data[impl]
+            break
+    L = []
+    L.append("<!-- SPDX-License-Identifier: BSD-3-Clause -->")
+    L.append("<!-- Generated by tests/robust/mktable.py from the result lines of")
+    L.append("     tests/robust/run-robust.sh (make check): do not edit by hand. -->")
+    L.append("# Malformed input: expected and observed, per implementation")
+    L.append("")
+    L.append("Every row is one case of `tests/robust/robust.c`, run by `make check`")
+    L.append("(`tests/robust/run-robust.sh host` and `vm`) against each implementation")
+    L.append("through the same raw-ring driver: `vaccel-robust` opens the device with")
+    L.append("libvirtaccel (vhost-user or vhost-vdpa), then writes descriptor tables,")
+    L.append("avail rings and indexes by hand, sends the malformed request on data")
+    L.append("queue 0 (or the control queue), and records what the device did with it:")
+    L.append("the status in the response (used len = the writable length, a status the")
+    L.append("spec defines, dst all zero unless `OK`), a completion with used len 0 and")
+    L.append("no byte written ([REQ-SHORT], [REQ-HUGE]), or a stopped queue")
+    L.append("([RING-BROKEN]: the vDPA parent sets `DEVICE_NEEDS_RESET`; a vhost-user")
+    L.append("back-end has no way to, so it logs why it stopped the queue, and the test")
+    L.append("reads that log).")
+    L.append("Then a NULL request on data queue 1 and `GET_CAPS` on the control queue")
+    L.append("must succeed (*other queues keep serving*), and so must a request on the")
+    L.append("queue itself: at once, or after a device reset when it was stopped.")
+    L.append("")
+    L.append("Queue size 64, 2 data queues, `max_data_len` 1 MiB, 1024 sessions. The")
+    L.append("DPDK back-end runs on the host, once as built and once with")
+    L.append("ASan+UBSan (`build-san/`); the vDPA parent runs in the Linux 6.12 guest")
+    L.append("of `tests/vm/`. A run fails if any observed outcome is not the expected")
+    L.append("one, an implementation crashed or hung, the back-end logged a sanitizer")
+    L.append("report or exited non-zero, or the guest kernel logged a splat; it also")
+    L.append("fails if this file differs from what the run generated")
+    L.append("(`tests/robust/run-robust.sh vm --update` rewrites it).")
+    L.append("")
+    names = dict(IMPLS)
+    L.append("| class | case | spec | expected (spec) | %s | %s | other queues keep serving |"
+             % (names["dpdk"], names["vdpa"]))
+    L.append("|---|---|---|---|---|---|---|")
+    for case in order:
+        r0 = first.get(case) or next(
+            data[i][case] for i, _ in IMPLS if i in data and case in data[i])
+        cells = []
+        for impl in ("dpdk", "vdpa"):
+            r = data.get(impl, {}).get(case)
+            cells.append(observed_text(impl, r) if r else "**not run**")
+        ra = data.get("dpdk-asan", {}).get(case)
+        rd = data.get("dpdk", {}).get(case)
+        if ra and rd:
+            if ra["observed"] == rd["observed"] and \
+                    ra.get("detail") == rd.get("detail"):
+                cells[0] += "; ASan+UBSan: same"
+            else:
+                cells[0] += "; ASan+UBSan: " + observed_text("dpdk-asan", ra)
+        elif not ra:
+            cells[0] += "; ASan+UBSan: **not run**"
+        srv = []
+        for impl in ("dpdk", "dpdk-asan", "vdpa"):
+            r = data.get(impl, {}).get(case)
+            if r:
+                srv.append(serving(r))
+        if srv and all(s == srv[0] for s in srv):
+            serve = srv[0]
+        else:
+            serve = "; ".join("%s: %s" % (i, serving(data[i][case]))
+                              for i, _ in IMPLS
+                              if case in data.get(i, {}))
+        L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r0["class"], case_text(case, r0), clause(r0["clause"]),
+            expect_text(r0["expect"]), cells[0], cells[1], serve))
+    L.append("")
+    L.append("A case naming a `cases.c` row sends exactly that row of")
+    L.append("`tests/common/cases.c`, the request table of the unit tests and the")
+    L.append("conformance suite.")
+    L.append("")
+    L.append("## Time of check, time of use")
+    L.append("")
+    L.append("`vaccel-robust --toctou` (the same driver) posts well-formed requests one")
+    L.append("at a time while a second thread keeps rewriting what the device reads:")
+    L.append("descriptor table entries (address, length, flags, next), the indirect")
+    L.append("table and the descriptor naming it, and the request header's opcode,")
+    L.append("algorithm, session id, flags, key/IV/AAD/src/dst lengths and reserved")
+    L.append("bytes, one field, two, the whole header or everything at a time, flipping")
+    L.append("between the value the device validated and hostile ones. Every")
+    L.append("completion must carry a defined status and a used length of 0 or")
+    L.append("16..`max_data_len` + 16 (exactly the posted one while the chain itself")
+    L.append("was left alone), nothing may be written into the guard bands around the")
+    L.append("buffers, a request nobody touched must come back exactly right, and a")
+    L.append("queue may only stop when descriptors were rewritten. Run for 3 s against")
+    L.append("each implementation above; `tests/robust/toctou-inproc` runs the DPDK")
+    L.append("back-end's own worker, walker, request and engine code in one process")
+    L.append("under ASan+UBSan and under ThreadSanitizer, where the only reads of")
+    L.append("guest memory allowed to race with the rewriter are the four copy")
+    L.append("functions of `vring.c` (`tests/robust/tsan.supp`).")
+    L.append("")
+    L.append("| implementation | result |")
+    L.append("|---|---|")
+    for line in sorted(toctou):
+        head = line.split(" | ")[0]
+        kv = dict(x.split("=", 1) for x in head.split()[1:])
+        L.append("| %s | %s |" % (TOCTOU_NAMES.get(kv.get("impl"),
+                                                   kv.get("impl")),
+                                  "no violation" if kv.get("status") == "ok"
+                                  else "**FAILED**"))
+    L.append("")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("\n".join(L))
+    for e in errors:
+        print("mktable: FAIL: " + e)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
