@@ -89,6 +89,13 @@ part "security: back-end socket, paths, front-ends, keys" \
 	tests/security/t-backend-security.sh build
 part "security: back-end, ASan+UBSan" \
 	tests/security/t-backend-security.sh build-san
+# The malformed-input table on the DPDK back-end (as built and ASan+UBSan)
+# with its TOCTOU test (~10 s), and the TOCTOU test of the back-end's code
+# in one process under ASan+UBSan and ThreadSanitizer (~7 s).
+part "malformed-input table and TOCTOU: DPDK back-end, plain and ASan+UBSan" \
+	tests/robust/run-robust.sh host
+part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
+	tests/robust/run-robust.sh toctou
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.
@@ -106,6 +113,10 @@ part "vDPA parent: management device, vdpa dev add/del (guest)" \
 part "vDPA parent: requests through vhost-vdpa (guest)" \
 	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
 	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/t-parent-vhost.sh
+# The malformed-input table and TOCTOU test on the vDPA parent, then
+# docs/robustness.md from all three parts' results (~20 s).
+part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md" \
+	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
