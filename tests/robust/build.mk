@@ -3,7 +3,8 @@
 # tests/robust: the malformed-input table (vaccel-robust, docs/robustness.md)
 # and the time-of-check/time-of-use test (vaccel-robust --toctou against a
 # live device; toctou-inproc against the back-end's worker in one process,
-# also built with ThreadSanitizer as toctou-inproc-tsan).
+# also built with ThreadSanitizer as toctou-inproc-tsan), and the back-end
+# itself with ThreadSanitizer ($(O)/tsan/vhost-user-accel).
 
 # vaccel-robust reaches into libvirtaccel's queues (internal.h): it links
 # the static library, whose internal symbols are only hidden in the .so.
@@ -47,5 +48,11 @@ $(O)/tsan/tests/robust/toctou_inproc.o: EXTRA_CFLAGS := $(TOCTOU_INPROC_CFLAGS)
 $(O)/tests/robust/toctou-inproc-tsan: $(TOCTOU_SRC:%.c=$(O)/tsan/%.o)
 	$(CC) $(TSAN_FLAGS) -o $@ $^ $(TOCTOU_LIBS)
 
-all: $(O)/tests/robust/toctou-inproc-tsan
+# The whole back-end with TSan (DPDK's libraries are not instrumented):
+# run-robust.sh host runs the table against it too, for races between
+# librte_vhost's message thread and the worker.
+$(O)/tsan/vhost-user-accel: $(VHOST_USER_ACCEL_SRCS:%.c=$(O)/tsan/%.o)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(VHOST_USER_ACCEL_LIBS)
+
+all: $(O)/tests/robust/toctou-inproc-tsan $(O)/tsan/vhost-user-accel
 endif

@@ -20,8 +20,11 @@ import sys
 IMPLS = [
     ("dpdk", "DPDK back-end"),
     ("dpdk-asan", "DPDK back-end, ASan+UBSan"),
+    ("dpdk-tsan", "DPDK back-end, ThreadSanitizer"),
     ("vdpa", "vDPA parent (guest)"),
 ]
+# sanitizer builds of the DPDK back-end, shown in its column
+SAN_BUILDS = [("dpdk-asan", "ASan+UBSan"), ("dpdk-tsan", "TSan")]
 
 TOCTOU_NAMES = dict(IMPLS + [
     ("inproc-asan", "DPDK back-end code in one process (toctou-inproc), ASan+UBSan"),
@@ -168,9 +171,10 @@ def main():
     L.append("queue itself: at once, or after a device reset when it was stopped.")
     L.append("")
     L.append("Queue size 64, 2 data queues, `max_data_len` 1 MiB, 1024 sessions. The")
-    L.append("DPDK back-end runs on the host, once as built and once with")
-    L.append("ASan+UBSan (`build-san/`); the vDPA parent runs in the Linux 6.12 guest")
-    L.append("of `tests/vm/`. A run fails if any observed outcome is not the expected")
+    L.append("DPDK back-end runs on the host three times: as built, with ASan+UBSan")
+    L.append("(`build-san/`) and with ThreadSanitizer (`build/tsan/`; DPDK's own")
+    L.append("libraries are not instrumented); the vDPA parent runs in the Linux 6.12")
+    L.append("guest of `tests/vm/`. A run fails if any observed outcome is not the expected")
     L.append("one, an implementation crashed or hung, the back-end logged a sanitizer")
     L.append("report or exited non-zero, or the guest kernel logged a splat; it also")
     L.append("fails if this file differs from what the run generated")
@@ -187,18 +191,18 @@ def main():
         for impl in ("dpdk", "vdpa"):
             r = data.get(impl, {}).get(case)
             cells.append(observed_text(impl, r) if r else "**not run**")
-        ra = data.get("dpdk-asan", {}).get(case)
         rd = data.get("dpdk", {}).get(case)
-        if ra and rd:
-            if ra["observed"] == rd["observed"] and \
+        for impl, san in SAN_BUILDS:
+            ra = data.get(impl, {}).get(case)
+            if ra and rd and ra["observed"] == rd["observed"] and \
                     ra.get("detail") == rd.get("detail"):
-                cells[0] += "; ASan+UBSan: same"
+                cells[0] += "; %s: same" % san
+            elif ra:
+                cells[0] += "; %s: %s" % (san, observed_text(impl, ra))
             else:
-                cells[0] += "; ASan+UBSan: " + observed_text("dpdk-asan", ra)
-        elif not ra:
-            cells[0] += "; ASan+UBSan: **not run**"
+                cells[0] += "; %s: **not run**" % san
         srv = []
-        for impl in ("dpdk", "dpdk-asan", "vdpa"):
+        for impl, _ in IMPLS:
             r = data.get(impl, {}).get(case)
             if r:
                 srv.append(serving(r))

@@ -5,9 +5,10 @@
 # (docs/robustness.md; make check runs the three parts):
 #
 #   tests/robust/run-robust.sh host     DPDK back-end on the host, as built
-#                                       (build/) and with ASan+UBSan
-#                                       (build-san/): every case of
-#                                       vaccel-robust, then its --toctou test
+#                                       (build/), with ASan+UBSan (build-san/)
+#                                       and with TSan (build/tsan/): every
+#                                       case of vaccel-robust, then its
+#                                       --toctou test
 #   tests/robust/run-robust.sh toctou   toctou-inproc: the back-end's worker,
 #                                       walker, request and engine code in one
 #                                       process, under ASan+UBSan and TSan
@@ -39,9 +40,10 @@ tally() { # tally FILE
 	grep -E '^(robust-result .* result=FAIL|# |not ok)' "$1" | cut -c1-400
 }
 
-# host_one BUILD IMPL: the table's cases and the TOCTOU test on a back-end
+# host_one BACKEND_DIR CLIENT_DIR IMPL: the table's cases and the TOCTOU
+# test with vaccel-robust of CLIENT_DIR on BACKEND_DIR/vhost-user-accel
 host_one() {
-	B=$1 impl=$2
+	B=$1 C=$2 impl=$3
 	res=$OUT/$impl.res
 	rm -f "$res"
 	d=$(mktemp -d /tmp/vaccel-robust.XXXXXX)
@@ -52,14 +54,14 @@ host_one() {
 		return
 	fi
 	start=$(date +%s%N)
-	timeout 300 "$B/tests/robust/vaccel-robust" --impl "$impl" \
+	timeout 300 "$C/tests/robust/vaccel-robust" --impl "$impl" \
 		--log "$BACKEND_LOG" "$DEV" >"$d/cases" 2>&1
 	rc=$?
 	grep '^robust-result ' "$d/cases" >"$res"
 	tally "$d/cases"
 	[ $rc -eq 124 ] && not_ok "$impl: vaccel-robust hung (killed after 300 s)"
 	echo "# $impl: the table's cases took $((($(date +%s%N) - start) / 1000000)) ms"
-	timeout 120 "$B/tests/robust/vaccel-robust" --impl "$impl" \
+	timeout 120 "$C/tests/robust/vaccel-robust" --impl "$impl" \
 		--log "$BACKEND_LOG" --toctou "$TOCTOU_SECONDS" "$DEV" \
 		>"$d/toctou" 2>&1
 	rc=$?
@@ -104,13 +106,15 @@ host_one() {
 }
 
 do_host() {
-	for b in build build-san; do
-		for x in vhost-user-accel tests/robust/vaccel-robust; do
-			[ -x "$b/$x" ] || { not_ok "$b/$x missing: run make"; return; }
-		done
+	for x in build/vhost-user-accel build-san/vhost-user-accel \
+		 build/tsan/vhost-user-accel build/tests/robust/vaccel-robust \
+		 build-san/tests/robust/vaccel-robust; do
+		[ -x "$x" ] || { not_ok "$x missing: run make"; return; }
 	done
-	host_one build dpdk
-	host_one build-san dpdk-asan
+	host_one build build dpdk
+	host_one build-san build-san dpdk-asan
+	TSAN_OPTIONS="halt_on_error=0 exitcode=66" \
+		host_one build/tsan build dpdk-tsan
 }
 
 do_toctou() {
@@ -177,7 +181,8 @@ do_vm() {
 	}
 	if stale "$OUT/dpdk.res" "$bin" build/vhost-user-accel ||
 	   stale "$OUT/dpdk-asan.res" build-san/tests/robust/vaccel-robust \
-		build-san/vhost-user-accel; then
+		build-san/vhost-user-accel ||
+	   stale "$OUT/dpdk-tsan.res" "$bin" build/tsan/vhost-user-accel; then
 		echo "# host results missing or stale: running the host part"
 		do_host
 	fi
@@ -226,7 +231,8 @@ do_vm() {
 	rm -rf "$d"
 
 	if python3 tests/robust/mktable.py "$OUT/robustness.md" "$OUT/dpdk.res" \
-		"$OUT/dpdk-asan.res" "$OUT/vdpa.res" "$OUT/inproc.res"; then
+		"$OUT/dpdk-asan.res" "$OUT/dpdk-tsan.res" "$OUT/vdpa.res" \
+		"$OUT/inproc.res"; then
 		ok "malformed-input table: every observed outcome as the spec expects"
 	else
 		not_ok "malformed-input table: see the FAIL lines above"
