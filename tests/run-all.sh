@@ -89,10 +89,10 @@ part "security: back-end socket, paths, front-ends, keys" \
 	tests/security/t-backend-security.sh build
 part "security: back-end, ASan+UBSan" \
 	tests/security/t-backend-security.sh build-san
-# The malformed-input table on the DPDK back-end (as built and ASan+UBSan)
-# with its TOCTOU test (~10 s), and the TOCTOU test of the back-end's code
-# in one process under ASan+UBSan and ThreadSanitizer (~7 s).
-part "malformed-input table and TOCTOU: DPDK back-end, plain and ASan+UBSan" \
+# The malformed-input table on the DPDK back-end (as built, ASan+UBSan and
+# TSan) with its TOCTOU test (~17 s), and the TOCTOU test of the back-end's
+# code in one process under ASan+UBSan and ThreadSanitizer (~7 s).
+part "malformed-input table and TOCTOU: DPDK back-end, plain, ASan+UBSan, TSan" \
 	tests/robust/run-robust.sh host
 part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 	tests/robust/run-robust.sh toctou
