@@ -12,10 +12,12 @@ echo 0 >/sys/bus/vdpa/drivers_autoprobe
 vdpa dev add name accel0 mgmtdev vdpa_accel || exit 1
 echo vhost_vdpa >/sys/bus/vdpa/devices/accel0/driver_override
 echo accel0 >/sys/bus/vdpa/drivers_probe
+# shellcheck disable=SC2012
 dev=$(ls -d /sys/bus/vdpa/devices/accel0/vhost-vdpa-* 2>/dev/null | head -1)
 [ -n "$dev" ] || { echo "not ok - accel0 not bound to vhost_vdpa"; exit 1; }
 node=/dev/$(basename "$dev")
 # vhost-vdpa pins the library's memory against RLIMIT_MEMLOCK (8 MiB here)
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited
 rc=0
 vaccel-robust --impl vdpa "vhost-vdpa:$node" || rc=1
