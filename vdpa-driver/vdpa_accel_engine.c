@@ -349,7 +349,14 @@ static struct scatterlist *vdpa_accel_sg(struct vdpa_accel_qctx *qc, u8 *buf,
 
 /* ---- one-shot operations ---- */
 
-static u8 vdpa_accel_gcm(struct vdpa_accel_req *r, bool dec)
+/*
+ * [SESS-KEY]: the per-queue transforms keep the schedule of the last key
+ * they were given, a session's or an inline one, until the next request of
+ * that kind: replace it with this one as soon as a request is done.
+ */
+static const u8 vdpa_accel_no_key[VIRTIO_ACCEL_GCM_KEY_LEN];
+
+static u8 vdpa_accel_gcm_run(struct vdpa_accel_req *r, bool dec)
 {
 	struct vdpa_accel_qctx *qc = r->qc;
 	u32 aad = r->op.aad_len, len = r->op.src_len;
@@ -379,6 +386,15 @@ static u8 vdpa_accel_gcm(struct vdpa_accel_req *r, bool dec)
 	r->dst_used = dec ? len - GCM_BLOCK : len + GCM_BLOCK;
 	r->src_used = len;
 	return VIRTIO_ACCEL_OK;
+}
+
+static u8 vdpa_accel_gcm(struct vdpa_accel_req *r, bool dec)
+{
+	u8 st = vdpa_accel_gcm_run(r, dec);
+
+	crypto_aead_setkey(r->qc->gcm, vdpa_accel_no_key,
+			   sizeof(vdpa_accel_no_key));
+	return st;
 }
 
 /* Run a shared zlib step (virtio_accel_zlib.c) on a request's buffers. */
@@ -443,8 +459,14 @@ u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
 		if (crypto_shash_setkey(qc->hmac->tfm, r->key, r->key_len) ||
-		    crypto_shash_digest(qc->hmac, r->src, len, r->dst))
+		    crypto_shash_digest(qc->hmac, r->src, len, r->dst)) {
+			crypto_shash_setkey(qc->hmac->tfm, vdpa_accel_no_key,
+					    sizeof(vdpa_accel_no_key));
 			return VIRTIO_ACCEL_ERR;
+		}
+		/* ipad/opad of the key: as good as the key */
+		crypto_shash_setkey(qc->hmac->tfm, vdpa_accel_no_key,
+				    sizeof(vdpa_accel_no_key));
 		r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
 		break;
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:

@@ -419,6 +419,9 @@ static s64 vdpa_accel_op_process(struct vdpa_accel *va,
 	if (st == VIRTIO_ACCEL_OK) {
 		ret = vdpa_accel_op_exec(va, vq, c, &r);
 		st = ret < 0 ? VIRTIO_ACCEL_ERR : ret;
+		/* [SESS-KEY]: no inline key outlives its request */
+		if (r.op.key_len)
+			memzero_explicit(vq->qc.key, r.op.key_len);
 	}
 	/* [STREAM-ERR]: a failed request aborts the stream it names */
 	if (st != VIRTIO_ACCEL_OK && stream)
