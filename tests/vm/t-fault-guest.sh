@@ -9,7 +9,9 @@
 #  - the node: a character device, 0600, root:root; a non-root process
 #    cannot open it, a non-root holder of the fd cannot use RAW;
 #  - per-file session isolation and quotas (vaccel-fault isolation);
-#  - no key bytes in the kernel log with both modules' debug output on;
+#  - no key bytes in the kernel log with both modules' debug output on, and
+#    no copy of a key anywhere in RAM (/proc/kcore) once its sessions are
+#    destroyed or their holder killed (found there while they live);
 #  - processes SIGKILLed at random points of every sleeping ioctl;
 #  - the driver unbound from its virtio device, the vDPA device unbound
 #    from virtio_vdpa, vdpa dev add/del, each with blocking, async and
@@ -220,6 +222,31 @@ t "no raw key text in the kernel log" sh -c "! grep -q 'canary-in-dmesg' /tmp/dm
 echo "$KEY" >/tmp/canary
 scan_canary() { ! keyscan "$KEY" /tmp/canary; }
 t "the scan finds a key that is there (canary)" scan_canary
+
+# ---- keys wiped: no copy left in the guest's RAM ----------------------------------------
+# vaccel-kscan reads all RAM through /proc/kcore for the raw bytes of a key
+# that only the kernel has (the holder made it and wiped its own copy)
+kscan_run() { # kscan_run HOW: destroy (SIGUSR1) or kill (SIGKILL)
+	vaccel-kscan hold $D0 >/tmp/ks.out 2>&1 &
+	kp=$!
+	wait_line /tmp/ks.out live >/dev/null || return 1
+	k=$(sed -n 's/^key //p' /tmp/ks.out)
+	echo "while the sessions live:"
+	vaccel-kscan scan "$k" 1 || { kill -9 $kp; return 1; }
+	if [ "$1" = destroy ]; then
+		kill -USR1 $kp
+		wait_line /tmp/ks.out destroyed >/dev/null || return 1
+	fi
+	kill -9 $kp
+	wait $kp 2>/dev/null
+	wait_val $P0 0 >/dev/null
+	echo "after:"
+	KSCAN_CONTEXT=1 vaccel-kscan scan "$k" 0
+}
+t "keys in RAM: found while their sessions live, none once destroyed (HMAC, GCM, stream sessions; inline keys; small and large requests)" \
+	kscan_run destroy
+sed 's/^/# /' $out | grep -v '^#   copy'
+t "keys in RAM: none once the holder is SIGKILLed with its sessions" kscan_run kill
 
 # ---- processes killed in every sleeping ioctl ------------------------------------------
 t "60 processes SIGKILLed mid-ioctl (create, destroy, op, submit, read)" $F storm $D0 60

@@ -29,9 +29,11 @@ if [ ! -e "$VDPA_KO" ]; then
 		exit 77
 	fi
 fi
-gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/virtio-accel-spec/include" \
-	-I"$TOP/guest-driver/include/uapi" -o "$T/vaccel-fault" \
-	"$TOP/tests/vm/vaccel_fault.c"
+for p in fault kscan; do
+	gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/virtio-accel-spec/include" \
+		-I"$TOP/guest-driver/include/uapi" -o "$T/vaccel-$p" \
+		"$TOP/tests/vm/vaccel_$p.c"
+done
 
 # Key hygiene in the source (the kernel has no kmemleak or KASAN here, and
 # a freed buffer's contents cannot be looked at from user space): every
@@ -76,7 +78,7 @@ rc=0
 	--ko "$VDPA_KO" --ko "$K/virtio_accel.ko" \
 	--module gcm --module ghash_generic --module crc32c_generic \
 	--module deflate \
-	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-fault" \
+	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-fault" --bin "$T/vaccel-kscan" \
 	"$TOP/tests/vm/t-fault-guest.sh" "$K/virtio_accel.ko" "$VDPA_KO" \
 	>"$T/out" 2>&1 || rc=$?
 cat "$T/out"
