@@ -8,6 +8,7 @@
  * written to a temporary name and renamed only on success, so a failed
  * command leaves no output file behind.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -76,6 +77,9 @@ static void usage(FILE *f)
 "                                            OP: null sha256 crc32c hmac-sha256\n"
 "                                                aes-256-gcm compress\n"
 "\n"
+"--key-file FILE reads the key's hex digits from FILE instead: a --key on\n"
+"the command line is overwritten once read, but other users may see it in\n"
+"ps(1) until then.\n"
 "IN and OUT may be '-' for standard input and output. Sizes accept K, M, G.\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -117,6 +121,54 @@ static uint8_t *parse_hex(const char *opt, const char *s, size_t *len)
 	}
 	*len = n / 2;
 	return b;
+}
+
+/* A key, wiped before it is freed. */
+static void key_free(uint8_t *k, size_t len)
+{
+	if (k)
+		explicit_bzero(k, len);
+	free(k);
+}
+
+/*
+ * --key HEX: parsed, then overwritten in place so that /proc/PID/cmdline
+ * (ps) shows x's from now on.
+ */
+static uint8_t *key_from_arg(char *s, uint8_t *old, size_t *len)
+{
+	uint8_t *k;
+
+	key_free(old, *len);
+	k = parse_hex("key", s, len);
+	memset(s, 'x', strlen(s));
+	return k;
+}
+
+/* --key-file FILE: the key's hex digits, surrounding white space ignored. */
+static uint8_t *key_from_file(const char *path, uint8_t *old, size_t *len)
+{
+	char buf[4096 + 2];
+	size_t n, b = 0;
+	uint8_t *k;
+	FILE *f;
+
+	key_free(old, *len);
+	f = fopen(path, "r");
+	if (!f)
+		die_usage("--key-file %s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n == sizeof(buf) - 1)
+		die_usage("--key-file %s: too long", path);
+	while (n && isspace((unsigned char)buf[n - 1]))
+		n--;
+	while (b < n && isspace((unsigned char)buf[b]))
+		b++;
+	buf[n] = 0;
+	k = parse_hex("key-file", buf + b, len);
+	explicit_bzero(buf, sizeof(buf));
+	return k;
 }
 
 static uint64_t parse_size(const char *opt, const char *s, uint64_t max)
@@ -927,10 +979,11 @@ out:
 int main(int argc, char **argv)
 {
 	enum { O_ALG = 256, O_KEY, O_IV, O_AAD, O_JSON, O_OP, O_SIZE, O_DEPTH,
-	       O_SECS, O_QUEUES, O_POLL };
+	       O_SECS, O_QUEUES, O_POLL, O_KEYFILE };
 	static const struct option lopts[] = {
 		{ "alg", required_argument, NULL, O_ALG },
 		{ "key", required_argument, NULL, O_KEY },
+		{ "key-file", required_argument, NULL, O_KEYFILE },
 		{ "iv", required_argument, NULL, O_IV },
 		{ "aad", required_argument, NULL, O_AAD },
 		{ "json", no_argument, NULL, O_JSON },
@@ -969,7 +1022,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (opt) {
 		case O_ALG: c.alg = optarg; break;
-		case O_KEY: c.key = parse_hex("key", optarg, &c.key_len); break;
+		case O_KEY: c.key = key_from_arg(optarg, c.key, &c.key_len); break;
+		case O_KEYFILE: c.key = key_from_file(optarg, c.key, &c.key_len); break;
 		case O_IV: c.iv = parse_hex("iv", optarg, &c.iv_len); break;
 		case O_AAD: c.aad = parse_hex("aad", optarg, &c.aad_len); break;
 		case O_JSON: c.json = 1; break;
@@ -1004,7 +1058,7 @@ int main(int argc, char **argv)
 		ret = cmd_bench(&c, argc);
 	else
 		die_usage("unknown command '%s'", cmd);
-	free(c.key);
+	key_free(c.key, c.key_len);
 	free(c.iv);
 	free(c.aad);
 	return ret;
