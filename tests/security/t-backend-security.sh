@@ -151,6 +151,29 @@ check "CLI: HMAC and AES-GCM with the key" [ -s "$T/ct" ]
 "$V" encrypt "$DEV" --alg aes-256-gcm --key "${KEY}00" --iv 000102030405060708090a0b \
 	"$T/pt" "$T/ct2" >>"$T/cli.out" 2>&1
 "$V" hmac "$DEV" --alg sha256 --key "zz$KEY" "$T/msg" >>"$T/cli.out" 2>&1
+# --key-file: the same result, and no key on the command line at all
+printf '%s\n' "$KEY" >"$T/keyfile"
+"$V" hmac "$DEV" --alg sha256 --key-file "$T/keyfile" "$T/msg" >"$T/kf.out" 2>&1
+check "CLI --key-file gives what --key gives" \
+	[ "$(head -1 "$T/kf.out" | cut -d' ' -f1)" = "$(head -1 "$T/cli.out" | cut -d' ' -f1)" ]
+cat "$T/kf.out" >>"$T/cli.out"
+# --key HEX is overwritten in the process's arguments once parsed
+mkfifo "$T/fifo"
+"$V" hmac "$DEV" --alg sha256 --key "$KEY" - <"$T/fifo" >"$T/stdin.out" 2>&1 &
+VP=$!
+PIDS="$PIDS $VP"
+exec 9>"$T/fifo"
+i=0
+while ! tr '\0' ' ' <"/proc/$VP/cmdline" 2>/dev/null | grep -q 'hmac .*--key x' &&
+      [ $i -lt 100 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+tr '\0' ' ' <"/proc/$VP/cmdline" >"$T/cmdline" 2>/dev/null
+check "CLI: a running vaccel's command line shows x's, not the key ($(cut -c1-60 "$T/cmdline")...)" \
+	sh -c "grep -q -- '--key xxxx' '$T/cmdline' && ! grep -qi '$KEY' '$T/cmdline'"
+exec 9>&-
+wait "$VP"
 stop_backend
 check "back-end (-v) exit 0 on SIGTERM" [ $? -eq 0 ]
 check "the -v log has debug lines (sessions created)" grep -q "session 0x.* created" "$BACKEND_LOG"
