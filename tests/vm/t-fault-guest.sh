@@ -180,6 +180,20 @@ t "node: character device, mode 0600, owner root:root" sh -c \
 	"[ \"\$(stat -c '%F %a %u %g' $D0)\" = 'character special file 600 0 0' ]"
 t "non-root: open EACCES; a non-root holder of the fd: RAW EPERM, ops fine" \
 	$F nonroot $D0
+params_ok() { # the quotas: root may change them, nobody else
+	for f in /sys/module/virtio_accel/parameters/*; do
+		[ "$(stat -c '%a %u' "$f")" = "644 0" ] || { ls -l "$f"; return 1; }
+	done
+}
+t "module parameters (quotas) 0644 root" params_ok
+vhost_node() { # path 4's node: the kernel's vhost_vdpa makes it
+	vdpa dev add name accel3 mgmtdev vdpa_accel && bind accel3 vhost_vdpa &&
+		wait_for /dev/vhost-vdpa-0 &&
+		[ "$(stat -c '%F %a %u %g' /dev/vhost-vdpa-0)" = 'character special file 600 0 0' ] ||
+		{ ls -l /dev/vhost-vdpa-*; vdpa dev del accel3; return 1; }
+	vdpa dev del accel3
+}
+t "/dev/vhost-vdpa-N of a device bound to vhost_vdpa: 0600 root:root" vhost_node
 t "sessions: another file cannot use or destroy them (SUBMIT, guessed ids, destroyed, closed file, other device); quotas per file" \
 	$F isolation $D0 $D1
 zero_sess() { wait_val $S0/sessions 0 && wait_val $P0 0 && wait_val $P1 0; }
