@@ -78,7 +78,7 @@ part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # Fault injection on the host (client SIGKILLed mid-request; connect/
-# disconnect cycles with fd and RSS read before/after: ~35 s for 10,000
+# disconnect cycles with fd and RSS read before/after: ~40 s for 10,000
 # here, capped at 100 s on a busy machine) and the back-end's security
 # checks (socket, paths, one front-end, keys in logs and memory: ~10 s).
 part "fault injection: client killed, 10,000 connect/disconnect cycles" \
@@ -121,7 +121,8 @@ part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
-# unbind/dev del/rmmod with users in flight, slab leak count (~40 s).
+# unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM
+# (~50 s).
 part "kernel path: fault injection and security (guest, slub_debug)" \
 	tests/vm/t-fault-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
