@@ -104,7 +104,6 @@ struct vaccel_dev {
 	struct virtio_device *vdev;
 	int index;
 	bool dead;
-	bool indirect;
 	struct vaccel_vq *qs;		/* [0] control, [1 + i] data queue i */
 	unsigned int nr_dataqs;
 	unsigned int queue_size;
@@ -572,8 +571,12 @@ static int vaccel_req_map(struct vaccel_req *req, bool raw)
 		return -EINVAL;
 	if (!raw && n > vd->max_segments)
 		return -ENOMEM;
-	/* q->vq may be gone already (remove); q->size is not */
-	if (!vd->indirect && n > req->q->size)
+	/*
+	 * No chain longer than the queue, indirect or not (virtio 1.x
+	 * 2.7.5.3.1, spec [RING-BROKEN]): the device may stop the queue.
+	 * q->vq may be gone already (remove); q->size is not.
+	 */
+	if (n > req->q->size)
 		return -EINVAL;
 	if (n <= VACCEL_INLINE_SG) {
 		sg = req->sg_inline;
@@ -1812,7 +1815,6 @@ static int vaccel_probe(struct virtio_device *vdev)
 		goto put_dev;
 	vd->device_features = vdev->config->get_features(vdev);
 	vd->driver_features = vdev->features;
-	vd->indirect = virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	vd->nr_dataqs = 1;
 	if (virtio_has_feature(vdev, VIRTIO_ACCEL_F_MQ))
 		vd->nr_dataqs = min_t(u32, vd->max_dataqueues, nr_cpu_ids);

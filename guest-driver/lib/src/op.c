@@ -814,6 +814,12 @@ VA_EXPORT int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 		return dev->ops->raw(dev, vq, rd, nrd, wr, nwr);
 	q = &dev->q[vq];
 	m = &dev->shm;
+	/*
+	 * No chain longer than the queue, even through an indirect table
+	 * (virtio 1.x 2.7.5.3.1, spec [RING-BROKEN]): no driver may make one.
+	 */
+	if (n > q->vq.num)
+		return -EINVAL;
 	for (k = 0; k < n; k++) {
 		iov = k < nrd ? &rd[k] : &wr[k - nrd];
 		if (iov->iov_len > UINT32_MAX ||
