@@ -45,7 +45,8 @@ struct virtaccel_open_opts {
  * Event mode (no VIRTACCEL_OPEN_POLL) first spins for a short while (up to
  * VIRTACCEL_SPIN_US) on the used ring before sleeping on the call fd, as a
  * completion that is microseconds away costs less to wait for than a
- * wake-up; VIRTACCEL_OPEN_NO_SPIN sleeps at once.
+ * wake-up; VIRTACCEL_OPEN_NO_SPIN sleeps at once. (The character device
+ * has no ring here: its waits always sleep in the kernel.)
  */
 #define VIRTACCEL_OPEN_NO_SPIN	(1u << 1)
 #define VIRTACCEL_SPIN_US	50
