@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "mock_backend.h"
+#include "backend_fixture.h"
 #include "../../vhost-user-backend/src/backend.h"
 
 /* ---- a device, a queue and requests over plain buffers ------------------- */
@@ -19,44 +20,24 @@
 static struct va_dev dev;
 static struct va_vq vq;
 static uint8_t rd[4096], wr[70000];
-static struct va_iov iov[4];
+static struct va_iov iov[2];
 static struct va_chain ch;
 
 static int be_init(void)
 {
-	memset(&dev, 0, sizeof(dev));
-	dev.lim.implemented = ~0ull;
-	dev.lim.max_data_len = va_opts.max_data_len;
-	dev.lim.max_aad_len = 4096;
-	dev.lim.stateless = 1;
-	dev.lim.stream = 1;
-	if (va_qctx_init(&vq.qc, 1))
-		return -1;
-	return va_sessions_init(va_opts.max_sessions);
+	return fixture_dev_init(&dev, &vq);
 }
 
 static int be_fini(void)
 {
-	va_sessions_fini();
-	va_qctx_fini(&vq.qc);
+	fixture_dev_fini(&vq);
 	return 0;
 }
 
 /* Chain: readable = rd[0 .. rd_len), writable = wr[0 .. wr_len). */
 static void chain(uint32_t rd_len, uint32_t wr_len)
 {
-	memset(&ch, 0, sizeof(ch));
-	iov[0].base = rd;
-	iov[0].len = rd_len;
-	iov[1].base = wr;
-	iov[1].len = wr_len;
-	ch.iov = iov;
-	ch.cap = 4;
-	ch.n_rd = 1;
-	ch.n_wr = wr_len ? 1 : 0;
-	ch.n_desc = 2;
-	ch.rd_len = rd_len;
-	ch.wr_len = wr_len;
+	fixture_chain(&ch, iov, rd, rd_len, wr, wr_len);
 }
 
 static uint32_t op_req(uint32_t opcode, uint32_t algo, uint64_t sid,

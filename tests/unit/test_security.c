@@ -15,6 +15,7 @@
 
 #include "unit.h"
 #include "mock_backend.h"
+#include "backend_fixture.h"
 #include "../../vhost-user-backend/src/backend.h"
 
 static struct va_dev sdev;
@@ -31,38 +32,18 @@ static const uint8_t skey[32] = {
 
 static int sec_init(void)
 {
-	memset(&sdev, 0, sizeof(sdev));
-	sdev.lim.implemented = ~0ull;
-	sdev.lim.max_data_len = va_opts.max_data_len;
-	sdev.lim.max_aad_len = 4096;
-	sdev.lim.stateless = 1;
-	sdev.lim.stream = 1;
-	if (va_qctx_init(&svq.qc, 1))
-		return -1;
-	return va_sessions_init(va_opts.max_sessions);
+	return fixture_dev_init(&sdev, &svq);
 }
 
 static int sec_fini(void)
 {
-	va_sessions_fini();
-	va_qctx_fini(&svq.qc);
+	fixture_dev_fini(&svq);
 	return 0;
 }
 
 static void schain(uint32_t rd_len, uint32_t wr_len)
 {
-	memset(&sch, 0, sizeof(sch));
-	siov[0].base = srd;
-	siov[0].len = rd_len;
-	siov[1].base = swr;
-	siov[1].len = wr_len;
-	sch.iov = siov;
-	sch.cap = 2;
-	sch.n_rd = 1;
-	sch.n_wr = 1;
-	sch.n_desc = 2;
-	sch.rd_len = rd_len;
-	sch.wr_len = wr_len;
+	fixture_chain(&sch, siov, srd, rd_len, swr, wr_len);
 }
 
 static int zero(const void *p, size_t n)
