@@ -315,7 +315,6 @@ static void t_stream_limit(void)
 	uint32_t op;
 
 	lim.max_comp_streams = 3;
-	c.opcode = VIRTIO_ACCEL_CTRL_CREATE_SESSION;
 	for (op = 0; op < VIRTIO_ACCEL_OP_MAX; op++) {
 		int deflate = op == VIRTIO_ACCEL_OP_COMPRESS ||
 			      op == VIRTIO_ACCEL_OP_DECOMPRESS;
@@ -324,14 +323,14 @@ static void t_stream_limit(void)
 		c.flags = VIRTIO_ACCEL_SESS_F_STREAM;
 		CU_ASSERT_EQUAL(virtio_accel_is_comp_stream(op, c.flags),
 				deflate);
-		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(&c, &lim, 2),
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 2),
 				VIRTIO_ACCEL_OK);
-		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(&c, &lim, 3),
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 3),
 				deflate ? VIRTIO_ACCEL_NOSPC : VIRTIO_ACCEL_OK);
 		/* sessions without SESS_F_STREAM never count */
 		c.flags = 0;
 		CU_ASSERT_FALSE(virtio_accel_is_comp_stream(op, 0));
-		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(&c, &lim, 3),
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 3),
 				VIRTIO_ACCEL_OK);
 	}
 	/* advertised value: the option, at most max_sessions, 0 if no streams */

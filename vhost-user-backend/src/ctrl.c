@@ -122,7 +122,8 @@ static uint8_t va_session_create(const struct va_dev *d,
 	if (!nfree)
 		return VIRTIO_ACCEL_NOSPC;
 	/* [STREAM-LIMIT]: before any state is allocated */
-	if (virtio_accel_check_comp_stream(cc, &d->lim, ncomp_streams) !=
+	if (virtio_accel_check_comp_stream(cc->op, cc->flags, &d->lim,
+					   ncomp_streams) !=
 	    VIRTIO_ACCEL_OK)
 		return VIRTIO_ACCEL_NOSPC;
 	slot = free_slots[--nfree];

@@ -162,11 +162,11 @@ static inline u32 virtio_accel_comp_streams_cfg(u32 want, u32 max_sessions,
 }
 
 /*
- * [CTRL-CREATE], [STREAM-LIMIT]: for a CREATE_SESSION that passed
- * virtio_accel_check_ctrl(), with @live DEFLATE stream sessions already
- * held: NOSPC if this one would be one too many, else OK.
+ * [CTRL-CREATE], [STREAM-LIMIT]: for a CREATE_SESSION of (@op, @flags) that
+ * passed virtio_accel_check_ctrl(), with @live DEFLATE stream sessions
+ * already held: NOSPC if this one would be one too many, else OK.
  */
-u8 virtio_accel_check_comp_stream(const struct virtio_accel_ctrl *c,
+u8 virtio_accel_check_comp_stream(u32 op, u32 flags,
 				  const struct virtio_accel_limits *lim,
 				  u32 live);
 
