@@ -378,7 +378,8 @@ int main(int argc, char **argv)
 	VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, max-comp-streams %u, %s mode",
 		va_opts.socket_path, va_opts.queues, va_opts.max_data_len,
 		va_opts.max_sessions,
-		le32_to_cpu(va_dev.cfg.max_comp_streams),
+		virtio_accel_comp_streams_cfg(va_opts.max_comp_streams,
+					      va_opts.max_sessions, 1, 1),
 		va_opts.poll ? "poll" : "adaptive");
 
 	while (!va_quit) {
