@@ -123,6 +123,10 @@ part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md"
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
+# [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
+# and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
+part "vDPA parent: DEFLATE stream limit and memory (guest)" \
+	tests/vm/t-stream-limit-run.sh build
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
 # unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM

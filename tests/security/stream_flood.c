@@ -3,14 +3,16 @@
  * The stream-state attack of issue 10 (defect 6), from a front-end: as many
  * COMPRESS stream sessions as it may get, each fed BYTES of input in one
  * non-final request so that its engine state is live and touched, all held
- * at once; the back-end's resident memory (VmRSS of PID) is read before and
- * after. It prints one line per figure and exits 0; the caller judges them.
+ * at once; the device's memory is read before and after: the VmRSS of the
+ * back-end process PID, or with "vmalloc" in place of PID the kernel's
+ * VmallocUsed (the vDPA parent's zlib workspaces are vmalloc'ed). It
+ * prints one line per figure and exits 0; the caller judges them.
  *
- *   stream-flood DEVICE PID SESSIONS BYTES
+ *   stream-flood DEVICE PID|vmalloc SESSIONS BYTES
  *
  * Lines: "max_comp_streams N", "created N", "refused N" (NOSPC), "other N"
  * (any other error), "fed N" (streams that took all their input),
- * "rss_before KIB", "rss_after KIB".
+ * "mem_before KIB", "mem_after KIB".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,19 +21,22 @@
 
 #include "virtaccel.h"
 
-/* VmRSS of @pid in KiB, or -1. */
-static long rss_kib(const char *pid)
+/* VmRSS of @pid, or VmallocUsed if @pid is "vmalloc", in KiB; or -1. */
+static long mem_kib(const char *pid)
 {
+	int vm = !strcmp(pid, "vmalloc");
 	char path[64], line[256];
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	snprintf(path, sizeof(path), vm ? "/proc/meminfo" : "/proc/%s/status",
+		 pid);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+		if (sscanf(line, vm ? "VmallocUsed: %ld kB" : "VmRSS: %ld kB",
+			   &v) == 1)
 			break;
 	fclose(f);
 	return v;
@@ -108,7 +113,7 @@ int main(int argc, char **argv)
 	}
 	virtaccel_session_destroy(dev, ids[0]);
 	ids[0] = 0;
-	before = rss_kib(argv[2]);
+	before = mem_kib(argv[2]);
 
 	for (i = 0; i < n; i++) {
 		ret = virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
@@ -127,10 +132,10 @@ int main(int argc, char **argv)
 		if (!feed(dev, ids[i], src, (uint32_t)bytes, dst, cap))
 			fed++;
 	}
-	after = rss_kib(argv[2]);
+	after = mem_kib(argv[2]);
 	printf("created %lu\nrefused %lu\nother %lu\nfed %lu\n", created,
 	       refused, other, fed);
-	printf("rss_before %ld\nrss_after %ld\n", before, after);
+	printf("mem_before %ld\nmem_after %ld\n", before, after);
 	fflush(stdout);
 	for (i = 0; i < n; i++)
 		if (ids[i])

@@ -66,8 +66,8 @@ attack() {
 	refused=$(val refused "$tag.out")
 	other=$(val other "$tag.out")
 	fed=$(val fed "$tag.out")
-	r0=$(val rss_before "$tag.out")
-	r1=$(val rss_after "$tag.out")
+	r0=$(val mem_before "$tag.out")
+	r1=$(val mem_after "$tag.out")
 	check "$tag: max_comp_streams advertised is $want (got ${adv:-none})" \
 		[ "${adv:-x}" = "$want" ]
 	check "$tag: $want of $n stream sessions created (got ${made:-none})" \
@@ -111,7 +111,7 @@ if start_backend "$T/info" --max-comp-streams 5; then
 	"$V" info "$DEV" >"$T/info.txt" 2>&1
 	check "vaccel info shows 'streams: 5'" grep -qE '^streams: +5 ' "$T/info.txt"
 	"$V" info "$DEV" --json >"$T/info.json" 2>&1
-	check "vaccel info --json has max_comp_streams 5" $PY -c "
+	check "vaccel info --json has max_comp_streams 5" "$PY" -c "
 import json; assert json.load(open('$T/info.json'))['max_comp_streams'] == 5"
 	stop_backend
 else
