@@ -89,6 +89,10 @@ part "security: back-end socket, paths, front-ends, keys" \
 	tests/security/t-backend-security.sh build
 part "security: back-end, ASan+UBSan" \
 	tests/security/t-backend-security.sh build-san
+# DEFLATE stream state bounded ([STREAM-LIMIT]): 1024 and 2048 stream
+# sessions x 64 KiB against the back-end, VmRSS read before/after (~10 s).
+part "security: back-end stream memory bound (issue 10, defect 6)" \
+	tests/security/t-stream-memory.sh build
 # The malformed-input table on the DPDK back-end (as built, ASan+UBSan and
 # TSan) with its TOCTOU test (~17 s), and the TOCTOU test of the back-end's
 # code in one process under ASan+UBSan and ThreadSanitizer (~7 s).
@@ -119,6 +123,10 @@ part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md"
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
+# [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
+# and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
+part "vDPA parent: DEFLATE stream limit and memory (guest)" \
+	tests/vm/t-stream-limit-run.sh build
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
 # unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM

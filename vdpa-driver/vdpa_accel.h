@@ -26,7 +26,6 @@
 #define VDPA_ACCEL_MAX_AAD_LEN	4096
 #define VDPA_ACCEL_BUDGET	64	/* requests per work run and queue */
 #define VDPA_ACCEL_SLOT_BITS	20
-#define VDPA_ACCEL_MAX_ZSTREAMS	64	/* live DEFLATE stream sessions */
 
 /* One descriptor of a chain, as the driver wrote it (IOVA, length). */
 struct vdpa_accel_seg {

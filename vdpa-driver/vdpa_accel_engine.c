@@ -543,6 +543,7 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 {
 	struct vdpa_accel_stream *st;
 	int ret = 0;
+	u32 live;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
@@ -576,8 +577,10 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 		break;
 	case VIRTIO_ACCEL_OP_COMPRESS:
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
-		/* zlib state is ~270 KiB: bound what a driver can pin */
-		if (atomic_inc_return(&va->zstreams) > VDPA_ACCEL_MAX_ZSTREAMS) {
+		/* [STREAM-LIMIT]: zlib state is ~270 KiB, take a slot first */
+		live = atomic_inc_return(&va->zstreams) - 1;
+		if (virtio_accel_check_comp_stream(s->op, s->flags, &va->lim,
+						   live) != VIRTIO_ACCEL_OK) {
 			atomic_dec(&va->zstreams);
 			ret = -ENOSPC;
 			break;

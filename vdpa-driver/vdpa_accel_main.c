@@ -31,6 +31,11 @@ static unsigned int max_sessions = 1024;
 module_param(max_sessions, uint, 0444);
 MODULE_PARM_DESC(max_sessions, "Session table size per device (default 1024)");
 
+static unsigned int max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT;
+module_param(max_comp_streams, uint, 0444);
+MODULE_PARM_DESC(max_comp_streams,
+		 "Live DEFLATE stream sessions per device, 1-1024, each up to 288 KiB of zlib state (default 64)");
+
 static unsigned int max_data_len = 1U << 20;
 module_param(max_data_len, uint, 0444);
 MODULE_PARM_DESC(max_data_len,
@@ -669,6 +674,7 @@ static void vdpa_accel_fill_config(struct vdpa_accel *va)
 	struct virtio_accel_config *c = &va->config;
 	u64 impl = va->implemented;
 	u32 svc = 0;
+	int stream;
 
 #define VA_IMPL(op, alg) \
 	(impl & VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_##op, VIRTIO_ACCEL_ALG_##alg))
@@ -692,6 +698,13 @@ static void vdpa_accel_fill_config(struct vdpa_accel *va)
 	c->max_data_len = cpu_to_le32(va->lim.max_data_len);
 	c->max_key_len = cpu_to_le32(VDPA_ACCEL_MAX_KEY_LEN);
 	c->max_aad_len = cpu_to_le32(VDPA_ACCEL_MAX_AAD_LEN);
+	/* [STREAM-LIMIT], [CFG-LIMITS] */
+	stream = !!(va->dev_features & BIT_ULL(VIRTIO_ACCEL_F_STREAM));
+	va->lim.max_comp_streams =
+		virtio_accel_comp_streams_cfg(max_comp_streams, va->max_sessions,
+					      stream,
+					      !!(svc & VIRTIO_ACCEL_SERVICE_COMPRESS));
+	c->max_comp_streams = cpu_to_le32(va->lim.max_comp_streams);
 }
 
 static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
@@ -851,9 +864,11 @@ static int __init vdpa_accel_init(void)
 
 	if (!dataqueues || dataqueues > VDPA_ACCEL_MAX_DATAQ ||
 	    max_data_len < 4096 || max_data_len > (16U << 20) ||
-	    !max_sessions || max_sessions > (1U << VDPA_ACCEL_SLOT_BITS)) {
-		pr_err("vdpa_accel: bad parameters: dataqueues %u max_data_len %u max_sessions %u\n",
-		       dataqueues, max_data_len, max_sessions);
+	    !max_sessions || max_sessions > (1U << VDPA_ACCEL_SLOT_BITS) ||
+	    !max_comp_streams ||
+	    max_comp_streams > VIRTIO_ACCEL_COMP_STREAMS_MAX) {
+		pr_err("vdpa_accel: bad parameters: dataqueues %u max_data_len %u max_sessions %u max_comp_streams %u\n",
+		       dataqueues, max_data_len, max_sessions, max_comp_streams);
 		return -EINVAL;
 	}
 	vdpa_accel_wq = alloc_workqueue(VDPA_ACCEL_NAME, WQ_UNBOUND, 0);

@@ -711,10 +711,11 @@ static int cmd_info(const struct common *c, int argc)
 		printf("], \"max_dataqueues\": %u, \"num_queues\": %u, \"queue_size\": %u, "
 		       "\"max_segments\": %u, \"services\": %u, \"max_sessions\": %u, "
 		       "\"max_data_len\": %u, \"max_key_len\": %u, \"max_aad_len\": %u, "
-		       "\"capabilities\": [",
+		       "\"max_comp_streams\": %u, \"capabilities\": [",
 		       in->max_dataqueues, in->num_queues, in->queue_size,
 		       in->max_segments, in->services, in->max_sessions,
-		       in->max_data_len, in->max_key_len, in->max_aad_len);
+		       in->max_data_len, in->max_key_len, in->max_aad_len,
+		       in->max_comp_streams);
 	} else {
 		printf("device:        %s (%s)\n", in->path, in->transport);
 		printf("device id:     %u\n", in->device_id);
@@ -725,6 +726,8 @@ static int cmd_info(const struct common *c, int argc)
 		printf("limits:        %u bytes per request, %u sessions, key <= %u, aad <= %u, %u segments\n",
 		       in->max_data_len, in->max_sessions, in->max_key_len,
 		       in->max_aad_len, in->max_segments);
+		printf("streams:       %u compress/decompress stream sessions at once\n",
+		       in->max_comp_streams);
 		printf("capabilities:\n");
 	}
 	for (i = 0; i < in->n_caps && i < VIRTACCEL_MAX_CAPS; i++) {

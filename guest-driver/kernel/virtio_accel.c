@@ -116,6 +116,7 @@ struct vaccel_dev {
 	u32 max_data_len;		/* min(config, VACCEL_DATA_LEN_CAP) */
 	u32 max_key_len;
 	u32 max_aad_len;
+	u32 max_comp_streams;		/* [STREAM-LIMIT] */
 	u64 device_features;
 	u64 driver_features;
 
@@ -1334,8 +1335,6 @@ static long vaccel_ioc_info(struct vaccel_file *vf, void __user *argp)
 
 	if (copy_from_user(&info, argp, sizeof(info)))
 		return -EFAULT;
-	if (info.reserved)
-		return -EINVAL;
 	n = min_t(u32, info.caps_len, vd->n_caps);
 	if (n && copy_to_user(u64_to_user_ptr(info.caps_ptr), vd->caps,
 			      n * sizeof(*vd->caps)))
@@ -1352,6 +1351,7 @@ static long vaccel_ioc_info(struct vaccel_file *vf, void __user *argp)
 	info.max_data_len = vd->max_data_len;
 	info.max_key_len = vd->max_key_len;
 	info.max_aad_len = vd->max_aad_len;
+	info.max_comp_streams = vd->max_comp_streams;
 	info.max_sessions_per_file = READ_ONCE(max_sessions_per_file);
 	info.max_inflight_per_file = READ_ONCE(max_inflight_per_file);
 	info.queue_size = vd->queue_size;
@@ -1672,6 +1672,8 @@ static int vaccel_read_config(struct vaccel_dev *vd)
 			&vd->max_key_len);
 	virtio_cread_le(vdev, struct virtio_accel_config, max_aad_len,
 			&vd->max_aad_len);
+	virtio_cread_le(vdev, struct virtio_accel_config, max_comp_streams,
+			&vd->max_comp_streams);
 
 	/* [CFG-DRV]: refuse a device that breaks [CFG-LIMITS] */
 	if (vd->max_dataqueues < 1 || vd->max_segments < 4 || v < 4096) {

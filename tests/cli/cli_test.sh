@@ -145,6 +145,10 @@ check "info lists sha256" grep -q sha256 "$T/info"
 check "info --json is JSON with capabilities" $PY -c "
 import json,sys; d=json.load(open('$T/info.json'))
 assert d['device_id'] == 63 and len(d['capabilities']) >= 8, d"
+# [STREAM-LIMIT]: the back-end's default limit, in both forms
+check "info shows the DEFLATE stream limit (streams: 64)" grep -qE '^streams: +64 ' "$T/info"
+check "info --json has max_comp_streams 64" $PY -c "
+import json; assert json.load(open('$T/info.json'))['max_comp_streams'] == 64"
 "$V" bench "$DEV" --op null --size 64 --depth 8 --seconds 1 >"$T/bench" 2>"$T/bench.err"
 check "bench null prints a result" grep -q "ops/s" "$T/bench"
 "$V" bench "$DEV" --op sha256 --size 4K --depth 4 --seconds 1 --json >"$T/bench.json" 2>/dev/null

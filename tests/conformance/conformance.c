@@ -771,6 +771,196 @@ static void t_stream_hash(void)
 }
 
 /*
+ * [STREAM-LIMIT], [CFG-LIMITS]: max_comp_streams DEFLATE stream sessions
+ * and not one more (NOSPC at CREATE_SESSION, nothing created); the streams
+ * held meanwhile still compress correctly; ending a stream keeps the slot,
+ * destroying the session frees it; other stream kinds do not count.
+ */
+static int has_stream_cap(uint32_t op)
+{
+	unsigned int i;
+
+	for (i = 0; i < info.n_caps; i++)
+		if (le32toh(info.caps[i].op) == op &&
+		    (le32toh(info.caps[i].flags) & VIRTIO_ACCEL_CAP_F_STREAM))
+			return 1;
+	return 0;
+}
+
+#define SL_CHUNK 3000
+
+/* One COMPRESS stream request; appends its output at *out + *n. */
+static int sl_step(uint64_t sid, const uint8_t *src, uint32_t len, int final,
+		   uint8_t *out, uint32_t *n, uint32_t cap, int *end)
+{
+	struct virtaccel_op op = {
+		.opcode = VIRTIO_ACCEL_OP_COMPRESS,
+		.algo = VIRTIO_ACCEL_ALG_DEFLATE,
+		.flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0,
+		.session_id = sid, .src = src, .src_len = len,
+		.dst = out + *n, .dst_len = cap - *n,
+	};
+	int ret = virtaccel_run(dev, &op);
+
+	if (ret)
+		return ret;
+	if (op.src_used != len)
+		return -EPROTO;	/* dst room is ample: all input is taken */
+	*n += op.dst_used;
+	*end = !!(op.resp_flags & VIRTIO_ACCEL_RESP_F_STREAM_END);
+	return 0;
+}
+
+/* Ends the stream of @sid and checks it inflates to @plain. */
+static int sl_finish(uint64_t sid, const uint8_t *plain, uint32_t plen,
+		     uint8_t *out, uint32_t n, uint32_t cap, uint8_t *back)
+{
+	struct virtaccel_op r;
+	int end = 0, i, ret;
+
+	for (i = 0; !end && i < 8; i++) {
+		ret = sl_step(sid, plain, 0, 1, out, &n, cap, &end);
+		if (ret)
+			return ret;
+	}
+	if (!end)
+		return -EPROTO;
+	ret = run_op(VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0,
+		     NULL, 0, NULL, 0, NULL, 0, out, n, back, cap, &r);
+	if (ret)
+		return ret;
+	return r.dst_used == plen && !memcmp(back, plain, plen) ? 0 : -EBADMSG;
+}
+
+static void t_stream_limit(void)
+{
+	uint32_t lim = info.max_comp_streams, i, cap = 2 * SL_CHUNK + 256;
+	uint32_t *olen;
+	uint64_t *ids, extra = 0, h = 0;
+	uint8_t *plain, *out, *back;
+	unsigned int made = 0, bad = 0;
+	int ret, end;
+
+	if (!has_stream_cap(VIRTIO_ACCEL_OP_COMPRESS) ||
+	    !(info.driver_features & (1ull << VIRTIO_ACCEL_F_STREAM))) {
+		fprintf(stderr, "  [STREAM-LIMIT] no DEFLATE streams: skipped\n");
+		return;
+	}
+	/* [CFG-LIMITS] */
+	CU_ASSERT_FATAL(lim >= 1);
+	CU_ASSERT_FATAL(lim <= info.max_sessions);
+	ids = calloc(lim + 1, sizeof(*ids));
+	olen = calloc(lim + 1, sizeof(*olen));
+	plain = malloc((size_t)(lim + 1) * SL_CHUNK);
+	out = virtaccel_buf_alloc(dev, (size_t)(lim + 1) * cap);
+	back = virtaccel_buf_alloc(dev, cap);
+	CU_ASSERT_FATAL(ids && olen && plain && out && back);
+	for (i = 0; i < (lim + 1) * SL_CHUNK; i++)
+		plain[i] = (uint8_t)("stream limit "[i % 13] + i / SL_CHUNK);
+
+	/* lim sessions, each with a stream in progress (live engine state) */
+	for (i = 0; i < lim; i++) {
+		ret = virtaccel_session_create(dev, i & 1 ?
+					       VIRTIO_ACCEL_OP_DECOMPRESS :
+					       VIRTIO_ACCEL_OP_COMPRESS,
+					       VIRTIO_ACCEL_ALG_DEFLATE,
+					       VIRTIO_ACCEL_SESS_F_STREAM,
+					       NULL, 0, &ids[i]);
+		if (ret) {
+			fprintf(stderr, "  [STREAM-LIMIT] session %u of %u: %s\n",
+				i + 1, lim, strerror(-ret));
+			break;
+		}
+		made++;
+	}
+	CU_ASSERT_EQUAL_FATAL(made, lim);
+	/* the DECOMPRESS ones count too; the COMPRESS ones get a stream */
+	for (i = 0; i < lim; i += 2)
+		if (sl_step(ids[i], plain + i * SL_CHUNK, SL_CHUNK, 0,
+			    out + (size_t)i * cap, &olen[i], cap, &end))
+			bad++;
+	CU_ASSERT_EQUAL(bad, 0);
+
+	/* one more, either direction: NOSPC, and no session made */
+	CU_ASSERT_EQUAL(virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
+						 VIRTIO_ACCEL_ALG_DEFLATE,
+						 VIRTIO_ACCEL_SESS_F_STREAM,
+						 NULL, 0, &extra), -ENOSPC);
+	CU_ASSERT_EQUAL(virtaccel_session_create(dev,
+						 VIRTIO_ACCEL_OP_DECOMPRESS,
+						 VIRTIO_ACCEL_ALG_DEFLATE,
+						 VIRTIO_ACCEL_SESS_F_STREAM,
+						 NULL, 0, &extra), -ENOSPC);
+	/* other kinds still fit in the session table */
+	if (has_stream_cap(VIRTIO_ACCEL_OP_HASH)) {
+		CU_ASSERT_EQUAL(virtaccel_session_create(dev,
+							 VIRTIO_ACCEL_OP_HASH,
+							 VIRTIO_ACCEL_ALG_SHA256,
+							 VIRTIO_ACCEL_SESS_F_STREAM,
+							 NULL, 0, &h), 0);
+		if (h)
+			virtaccel_session_destroy(dev, h);
+	}
+	CU_ASSERT_EQUAL(virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
+						 VIRTIO_ACCEL_ALG_DEFLATE, 0,
+						 NULL, 0, &h), 0);
+	if (h)
+		virtaccel_session_destroy(dev, h);
+
+	/* the streams held all the while complete correctly */
+	for (bad = 0, i = 0; i < lim; i += 2)
+		if (sl_finish(ids[i], plain + i * SL_CHUNK, SL_CHUNK,
+			      out + (size_t)i * cap, olen[i], cap, back))
+			bad++;
+	CU_ASSERT_EQUAL(bad, 0);
+	/* a finished stream keeps its session's slot */
+	CU_ASSERT_EQUAL(virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
+						 VIRTIO_ACCEL_ALG_DEFLATE,
+						 VIRTIO_ACCEL_SESS_F_STREAM,
+						 NULL, 0, &extra), -ENOSPC);
+	/* destroying one frees it: the new session streams correctly */
+	CU_ASSERT_EQUAL(virtaccel_session_destroy(dev, ids[0]), 0);
+	ret = virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
+				       VIRTIO_ACCEL_ALG_DEFLATE,
+				       VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0,
+				       &ids[0]);
+	CU_ASSERT_EQUAL(ret, 0);
+	if (!ret) {
+		olen[lim] = 0;
+		CU_ASSERT_EQUAL(sl_step(ids[0], plain + lim * SL_CHUNK,
+					SL_CHUNK, 0, out + (size_t)lim * cap,
+					&olen[lim], cap, &end), 0);
+		CU_ASSERT_EQUAL(sl_finish(ids[0], plain + lim * SL_CHUNK,
+					  SL_CHUNK, out + (size_t)lim * cap,
+					  olen[lim], cap, back), 0);
+	} else {
+		ids[0] = 0;
+	}
+	for (i = 0; i < lim; i++)
+		if (ids[i])
+			virtaccel_session_destroy(dev, ids[i]);
+	/* all freed: lim fit again */
+	for (made = 0, i = 0; i < lim; i++)
+		if (!virtaccel_session_create(dev, VIRTIO_ACCEL_OP_COMPRESS,
+					      VIRTIO_ACCEL_ALG_DEFLATE,
+					      VIRTIO_ACCEL_SESS_F_STREAM, NULL,
+					      0, &ids[i]))
+			made++;
+		else
+			ids[i] = 0;
+	CU_ASSERT_EQUAL(made, lim);
+	for (i = 0; i < lim; i++)
+		if (ids[i])
+			virtaccel_session_destroy(dev, ids[i]);
+	virtaccel_buf_free(dev, out);
+	virtaccel_buf_free(dev, back);
+	free(plain);
+	free(olen);
+	free(ids);
+	CU_ASSERT(still_serving());
+}
+
+/*
  * Library: virtaccel_queue_fd() is readable while completions wait and not
  * once virtaccel_poll() has taken them all (poll(2) on it then sleeps).
  */
@@ -859,6 +1049,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "OP-DEFLATE-BOUND", t_deflate_bound);
 	CU_add_test(s, "STREAM-START", t_stream_start);
 	CU_add_test(s, "STREAM-HASH", t_stream_hash);
+	CU_add_test(s, "STREAM-LIMIT", t_stream_limit);
 	CU_add_test(s, "CTRL-CAPS", t_ctrl_caps);
 	CU_add_test(s, "CTRL-RSVD", t_ctrl_rsvd);
 	CU_add_test(s, "CTRL-OP", t_ctrl_op);

@@ -806,6 +806,7 @@ static void setup(struct fz *f)
 	va_dev.lim.max_aad_len = VA_MAX_AAD_LEN;
 	va_dev.lim.stateless = !(opt & 0x10);
 	va_dev.lim.stream = !(opt & 0x20);
+	va_dev.lim.max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT;
 	mock_status = VIRTIO_ACCEL_OK;
 	mock_dst_used = 0;
 	mock_clamp = 1;

@@ -298,6 +298,7 @@ int main(int argc, char **argv)
 	dev.lim.max_aad_len = VA_MAX_AAD_LEN;
 	dev.lim.stateless = 1;
 	dev.lim.stream = 1;
+	dev.lim.max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT;
 	for (i = 0; i < VIRTIO_ACCEL_OP_MAX * 8; i++)
 		if (virtio_accel_alg_lookup(i / 8, i % 8) ||
 		    (i / 8 == VIRTIO_ACCEL_OP_NULL && i % 8 == 0))

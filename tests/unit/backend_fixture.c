@@ -15,6 +15,7 @@ int fixture_dev_init(struct va_dev *d, struct va_vq *q)
 	d->lim.max_aad_len = 4096;
 	d->lim.stateless = 1;
 	d->lim.stream = 1;
+	d->lim.max_comp_streams = va_opts.max_comp_streams;
 	if (va_qctx_init(&q->qc, 1))
 		return -1;
 	return va_sessions_init(va_opts.max_sessions);

@@ -11,7 +11,8 @@
 #include "../../vhost-user-backend/src/backend.h"
 #include "mock_backend.h"
 
-struct va_opts va_opts = { .max_data_len = 65536, .max_sessions = 4 };
+struct va_opts va_opts = { .max_data_len = 65536, .max_sessions = 4,
+			   .max_comp_streams = 2 };
 volatile sig_atomic_t va_quit;
 
 uint8_t mock_status;

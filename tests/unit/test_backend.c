@@ -257,6 +257,62 @@ static void t_sessions(void)
 	CU_ASSERT_PTR_NULL(va_session_get(3));
 }
 
+/*
+ * [STREAM-LIMIT]: at most max_comp_streams (2 here) COMPRESS/DECOMPRESS
+ * stream sessions; one more is NOSPC and creates nothing; other kinds do not
+ * count; only destroying (or reset) frees a slot, a failed allocation takes
+ * none.
+ */
+static uint8_t mk(uint32_t op, uint32_t algo, uint32_t flags, uint64_t *id)
+{
+	return ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION, op, algo, flags, 0, NULL,
+		    0, id);
+}
+
+static void t_comp_stream_limit(void)
+{
+	const uint32_t C = VIRTIO_ACCEL_OP_COMPRESS, D =
+		VIRTIO_ACCEL_OP_DECOMPRESS, Z = VIRTIO_ACCEL_ALG_DEFLATE,
+		S = VIRTIO_ACCEL_SESS_F_STREAM;
+	uint64_t a = 0, b = 0, c = 0, h = 0, x = 1;
+
+	CU_ASSERT_EQUAL_FATAL(dev.lim.max_comp_streams, 2);
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 0);
+	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(mk(D, Z, S, &b), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 2);
+	/* one too many, either direction: NOSPC, no id, nothing created */
+	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_NOSPC);
+	CU_ASSERT_EQUAL(x, 0);
+	CU_ASSERT_EQUAL(mk(D, Z, S, &x), VIRTIO_ACCEL_NOSPC);
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 2);
+	/* the table still has room for other kinds */
+	CU_ASSERT_EQUAL(mk(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, S,
+			   &h), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(mk(C, Z, 0, &c), VIRTIO_ACCEL_OK);
+	CU_ASSERT_PTR_NOT_NULL(va_session_get(a));
+	CU_ASSERT_PTR_NOT_NULL(va_session_get(b));
+	/* destroying one frees its slot */
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, c,
+			     NULL, 0, NULL), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, a,
+			     NULL, 0, NULL), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 1);
+	/* a failed state allocation takes no slot */
+	mock_stream_alloc_fails = 1;
+	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_ERR);
+	mock_stream_alloc_fails = 0;
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 1);
+	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_NOSPC);
+	/* [SESS-RESET] frees every slot */
+	va_sessions_reset();
+	CU_ASSERT_EQUAL(va_comp_streams_live(), 0);
+	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(mk(D, Z, S, &b), VIRTIO_ACCEL_OK);
+	va_sessions_reset();
+}
+
 /* [STREAM-ERR]: a failed stream request mock_aborts the stream */
 static void t_stream_abort(void)
 {
@@ -335,4 +391,5 @@ void register_backend_tests(void)
 	ADD_TEST(t_sessions);
 	ADD_TEST(t_sessions_restart);
 	ADD_TEST(t_stream_abort);
+	ADD_TEST(t_comp_stream_limit);
 }

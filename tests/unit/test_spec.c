@@ -177,6 +177,8 @@ static void t_layout(void)
 	CU_ASSERT_EQUAL(offsetof(struct virtio_accel_config, max_data_len), 16);
 	CU_ASSERT_EQUAL(offsetof(struct virtio_accel_config, max_key_len), 20);
 	CU_ASSERT_EQUAL(offsetof(struct virtio_accel_config, max_aad_len), 24);
+	CU_ASSERT_EQUAL(offsetof(struct virtio_accel_config, max_comp_streams),
+			28);
 
 	CU_ASSERT_EQUAL(sizeof(struct virtio_accel_op_req), 64);
 	CU_ASSERT_EQUAL(offsetof(struct virtio_accel_op_req, algo), 4);
@@ -305,6 +307,41 @@ static void t_stream_open_after(void)
 				VIRTIO_ACCEL_OP_DECOMPRESS, 0, &fl), 0);
 }
 
+/* [STREAM-LIMIT], [CFG-LIMITS]: the rule both hosts share */
+static void t_stream_limit(void)
+{
+	struct virtio_accel_limits lim = mk_lim(0);
+	struct virtio_accel_ctrl c = { 0 };
+	uint32_t op;
+
+	lim.max_comp_streams = 3;
+	for (op = 0; op < VIRTIO_ACCEL_OP_MAX; op++) {
+		int deflate = op == VIRTIO_ACCEL_OP_COMPRESS ||
+			      op == VIRTIO_ACCEL_OP_DECOMPRESS;
+
+		c.op = op;
+		c.flags = VIRTIO_ACCEL_SESS_F_STREAM;
+		CU_ASSERT_EQUAL(virtio_accel_is_comp_stream(op, c.flags),
+				deflate);
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 2),
+				VIRTIO_ACCEL_OK);
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 3),
+				deflate ? VIRTIO_ACCEL_NOSPC : VIRTIO_ACCEL_OK);
+		/* sessions without SESS_F_STREAM never count */
+		c.flags = 0;
+		CU_ASSERT_FALSE(virtio_accel_is_comp_stream(op, 0));
+		CU_ASSERT_EQUAL(virtio_accel_check_comp_stream(op, c.flags, &lim, 3),
+				VIRTIO_ACCEL_OK);
+	}
+	/* advertised value: the option, at most max_sessions, 0 if no streams */
+	CU_ASSERT_EQUAL(virtio_accel_comp_streams_cfg(64, 1024, 1, 1), 64);
+	CU_ASSERT_EQUAL(virtio_accel_comp_streams_cfg(64, 4, 1, 1), 4);
+	CU_ASSERT_EQUAL(virtio_accel_comp_streams_cfg(64, 1024, 0, 1), 0);
+	CU_ASSERT_EQUAL(virtio_accel_comp_streams_cfg(64, 1024, 1, 0), 0);
+	CU_ASSERT(VIRTIO_ACCEL_COMP_STREAMS_DEFAULT <=
+		  VIRTIO_ACCEL_COMP_STREAMS_MAX);
+}
+
 void register_spec_tests(void)
 {
 	{
@@ -338,6 +375,7 @@ void register_spec_tests(void)
 		ADD_TEST(t_stream_start);
 		ADD_TEST(t_stream_single);
 		ADD_TEST(t_stream_open_after);
+		ADD_TEST(t_stream_limit);
 		ADD_TEST(t_ctrl_caps);
 		ADD_TEST(t_ctrl_rsvd);
 		ADD_TEST(t_ctrl_op);

@@ -30,6 +30,7 @@ struct va_opts {
 	unsigned int queues;		/* data queues */
 	uint32_t max_data_len;
 	uint32_t max_sessions;
+	uint32_t max_comp_streams;	/* [STREAM-LIMIT] */
 	const char *crypto_pmd;
 	const char *compress_pmd;
 	int poll;
@@ -68,6 +69,7 @@ int va_sessions_init(uint32_t max);
 void va_sessions_fini(void);
 void va_sessions_reset(void);	/* destroy all, keys wiped */
 struct va_session *va_session_get(uint64_t id);
+uint32_t va_comp_streams_live(void);
 
 /* ---- per-queue engine scratch ---- */
 struct va_crypto_q;

@@ -24,6 +24,8 @@
 static struct va_session *tbl;
 static uint32_t *free_slots;
 static uint32_t tbl_max, nfree;
+/* [STREAM-LIMIT]: live DEFLATE stream sessions (control path only) */
+static uint32_t ncomp_streams;
 #define GEN_SEED_BITS	43
 static uint64_t next_gen = 1;
 
@@ -61,6 +63,8 @@ static void va_session_destroy(struct va_session *s)
 {
 	uint32_t slot = (uint32_t)(s - tbl);
 
+	if (virtio_accel_is_comp_stream(s->op, s->flags))
+		ncomp_streams--;
 	va_crypto_sess_free(s);
 	va_stream_free(s);
 	explicit_bzero(s, sizeof(*s));
@@ -93,6 +97,11 @@ void va_sessions_fini(void)
 	tbl_max = 0;
 }
 
+uint32_t va_comp_streams_live(void)
+{
+	return ncomp_streams;
+}
+
 struct va_session *va_session_get(uint64_t id)
 {
 	uint64_t slot = id & SLOT_MASK;
@@ -102,7 +111,8 @@ struct va_session *va_session_get(uint64_t id)
 	return &tbl[slot];
 }
 
-static uint8_t va_session_create(const struct va_chain *c,
+static uint8_t va_session_create(const struct va_dev *d,
+				 const struct va_chain *c,
 				 const struct virtio_accel_ctrl *cc,
 				 uint64_t *id)
 {
@@ -110,6 +120,11 @@ static uint8_t va_session_create(const struct va_chain *c,
 	uint32_t slot;
 
 	if (!nfree)
+		return VIRTIO_ACCEL_NOSPC;
+	/* [STREAM-LIMIT]: before any state is allocated */
+	if (virtio_accel_check_comp_stream(cc->op, cc->flags, &d->lim,
+					   ncomp_streams) !=
+	    VIRTIO_ACCEL_OK)
 		return VIRTIO_ACCEL_NOSPC;
 	slot = free_slots[--nfree];
 	s = &tbl[slot];
@@ -127,6 +142,8 @@ static uint8_t va_session_create(const struct va_chain *c,
 		free_slots[nfree++] = slot;
 		return VIRTIO_ACCEL_ERR;
 	}
+	if (virtio_accel_is_comp_stream(s->op, s->flags))
+		ncomp_streams++;
 	s->id = (next_gen++ << SLOT_BITS) | slot;
 	*id = s->id;
 	VA_DBG("session 0x%llx created: %s/%u%s, key %u bytes",
@@ -244,7 +261,7 @@ uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 		break;
 	}
 	case VIRTIO_ACCEL_CTRL_CREATE_SESSION:
-		st = va_session_create(c, &cc, &id);
+		st = va_session_create(d, c, &cc, &id);
 		resp.session_id = cpu_to_le64(id);
 		break;
 	default:

@@ -29,6 +29,7 @@ struct va_opts va_opts = {
 	.queues = 2,
 	.max_data_len = 1u << 20,
 	.max_sessions = 1024,
+	.max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
 	.crypto_pmd = "crypto_openssl",
 	.compress_pmd = "compress_zlib",
 };
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 "  --queues N             data queues (default 2, max %d)\n"
 "  --max-data-len BYTES   max src/dst length of one request (default 1048576)\n"
 "  --max-sessions N       session table size (default 1024)\n"
+"  --max-comp-streams N   live DEFLATE stream sessions, 1..%u (default %u;\n"
+"                         at most %u KiB of zlib state each)\n"
 "  --crypto-pmd NAME      cryptodev PMD (default crypto_openssl;\n"
 "                         crypto_ipsec_mb = crypto_aesni_mb)\n"
 "  --compress-pmd NAME    compressdev PMD (default compress_zlib,\n"
@@ -74,7 +77,9 @@ static void usage(FILE *f)
 "                         order, one used index update each (not for streams)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n",
-		VA_NAME, VA_MAX_DATAQ);
+		VA_NAME, VA_MAX_DATAQ, VIRTIO_ACCEL_COMP_STREAMS_MAX,
+		VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
+		VIRTIO_ACCEL_COMP_STREAM_STATE >> 10);
 }
 
 static int bad_arg(const char *fmt, const char *arg)
@@ -103,7 +108,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
-	OPT_REORDER,
+	OPT_REORDER, OPT_MAXZS,
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +118,7 @@ static const struct option long_opts[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "max-data-len", required_argument, NULL, OPT_MAXLEN },
 	{ "max-sessions", required_argument, NULL, OPT_MAXSESS },
+	{ "max-comp-streams", required_argument, NULL, OPT_MAXZS },
 	{ "crypto-pmd", required_argument, NULL, OPT_CPMD },
 	{ "compress-pmd", required_argument, NULL, OPT_ZPMD },
 	{ "poll", no_argument, NULL, OPT_POLL },
@@ -167,6 +173,13 @@ static int parse_args(int argc, char **argv)
 				return bad_arg("--max-sessions: '%s' is not in 1..1048576",
 					       optarg);
 			va_opts.max_sessions = v;
+			break;
+		case OPT_MAXZS:
+			if (parse_u32(optarg, 1, VIRTIO_ACCEL_COMP_STREAMS_MAX,
+				      &v))
+				return bad_arg("--max-comp-streams: '%s' is not in 1..1024",
+					       optarg);
+			va_opts.max_comp_streams = v;
 			break;
 		case OPT_CPMD:
 			if (!*optarg || strlen(optarg) > 48)
@@ -362,9 +375,12 @@ int main(int argc, char **argv)
 	if (va_vhost_start() < 0)
 		goto out_qctx;
 
-	VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, %s mode",
+	VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, max-comp-streams %u, %s mode",
 		va_opts.socket_path, va_opts.queues, va_opts.max_data_len,
-		va_opts.max_sessions, va_opts.poll ? "poll" : "adaptive");
+		va_opts.max_sessions,
+		virtio_accel_comp_streams_cfg(va_opts.max_comp_streams,
+					      va_opts.max_sessions, 1, 1),
+		va_opts.poll ? "poll" : "adaptive");
 
 	while (!va_quit) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };

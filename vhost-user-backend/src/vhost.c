@@ -116,8 +116,14 @@ static void va_fill_config(struct va_dev *d)
 	c->max_data_len = cpu_to_le32(va_opts.max_data_len);
 	c->max_key_len = cpu_to_le32(VA_MAX_KEY_LEN);
 	c->max_aad_len = cpu_to_le32(VA_MAX_AAD_LEN);
+	/* [STREAM-LIMIT], [CFG-LIMITS] */
+	c->max_comp_streams = cpu_to_le32(virtio_accel_comp_streams_cfg(
+		va_opts.max_comp_streams, va_opts.max_sessions,
+		!!(va_features() & (1ull << VIRTIO_ACCEL_F_STREAM)),
+		!!(svc & VIRTIO_ACCEL_SERVICE_COMPRESS)));
 
 	d->lim.implemented = impl;
+	d->lim.max_comp_streams = le32_to_cpu(c->max_comp_streams);
 	d->lim.max_data_len = va_opts.max_data_len;
 	d->lim.max_aad_len = VA_MAX_AAD_LEN;
 	d->lim.stateless = 0;

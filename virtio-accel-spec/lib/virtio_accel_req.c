@@ -254,6 +254,17 @@ u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
 	}
 }
 
+u8 virtio_accel_check_comp_stream(u32 op, u32 flags,
+				  const struct virtio_accel_limits *lim,
+				  u32 live)
+{
+	/* [STREAM-LIMIT]: DEFLATE stream sessions hold their state for life */
+	if (virtio_accel_is_comp_stream(op, flags) &&
+	    live >= lim->max_comp_streams)
+		return VIRTIO_ACCEL_NOSPC;
+	return VIRTIO_ACCEL_OK;
+}
+
 u32 virtio_accel_stream_open_after(u32 op, int final, u8 *rflags)
 {
 	/* [STREAM-DEFLATE]: the engine says where a DEFLATE stream ends */

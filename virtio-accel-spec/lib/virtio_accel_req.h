@@ -44,6 +44,7 @@ struct virtio_accel_limits {
 	u32 max_aad_len;
 	u32 stateless;		/* VIRTIO_ACCEL_F_STATELESS negotiated */
 	u32 stream;		/* VIRTIO_ACCEL_F_STREAM negotiated */
+	u32 max_comp_streams;	/* [STREAM-LIMIT], as in the configuration */
 };
 
 /* Static properties of one (operation, algorithm) pair: spec table 7.3. */
@@ -123,6 +124,51 @@ u8 virtio_accel_check_ctrl(struct virtio_accel_ctrl *c,
 			   const struct virtio_accel_ctrl_req *req,
 			   u64 rd_len, u64 wr_len,
 			   const struct virtio_accel_limits *lim);
+
+/*
+ * [STREAM-LIMIT]: live DEFLATE stream sessions per device. Both hosts take
+ * their option (--max-comp-streams, module parameter max_comp_streams) in
+ * 1..VIRTIO_ACCEL_COMP_STREAMS_MAX, default VIRTIO_ACCEL_COMP_STREAMS_DEFAULT.
+ * VIRTIO_ACCEL_COMP_STREAM_STATE bounds what one such session holds with
+ * zlib (windowBits 15, memLevel 8: 256 KiB of window, hash chains and
+ * pending buffer, plus the deflate state; inflate needs ~40 KiB), so the
+ * devices' stream memory is at most max_comp_streams times it: 18 MiB by
+ * default, 288 MiB at the maximum.
+ */
+#define VIRTIO_ACCEL_COMP_STREAMS_DEFAULT	64
+#define VIRTIO_ACCEL_COMP_STREAMS_MAX		1024
+#define VIRTIO_ACCEL_COMP_STREAM_STATE		(288u << 10)
+
+/* [STREAM-LIMIT]: whether a session of this kind takes a stream slot. */
+static inline int virtio_accel_is_comp_stream(u32 op, u32 flags)
+{
+	return (flags & VIRTIO_ACCEL_SESS_F_STREAM) &&
+	       (op == VIRTIO_ACCEL_OP_COMPRESS ||
+		op == VIRTIO_ACCEL_OP_DECOMPRESS);
+}
+
+/*
+ * [CFG-LIMITS]: the max_comp_streams a device advertises, from its option
+ * @want, its session table size, and whether it offers
+ * VIRTIO_ACCEL_F_STREAM and the COMPRESS service.
+ */
+static inline u32 virtio_accel_comp_streams_cfg(u32 want, u32 max_sessions,
+						int stream_offered,
+						int compress)
+{
+	if (!stream_offered || !compress)
+		return 0;
+	return want < max_sessions ? want : max_sessions;
+}
+
+/*
+ * [CTRL-CREATE], [STREAM-LIMIT]: for a CREATE_SESSION of (@op, @flags) that
+ * passed virtio_accel_check_ctrl(), with @live DEFLATE stream sessions
+ * already held: NOSPC if this one would be one too many, else OK.
+ */
+u8 virtio_accel_check_comp_stream(u32 op, u32 flags,
+				  const struct virtio_accel_limits *lim,
+				  u32 live);
 
 /* [REQ-HUGE]: longest writable part the device answers (data, control). */
 static inline u64 virtio_accel_max_wr_len(u32 max_data_len)

@@ -69,6 +69,7 @@ struct virtaccel_info {
 	uint32_t max_data_len;
 	uint32_t max_key_len;
 	uint32_t max_aad_len;
+	uint32_t max_comp_streams; /* DEFLATE stream sessions at once, 0 unknown */
 	unsigned int n_caps;
 	struct virtio_accel_cap caps[VIRTACCEL_MAX_CAPS]; /* little-endian, as on the wire */
 };

@@ -152,6 +152,7 @@ static int cd_open(struct virtaccel_dev *dev, const char *path,
 	dev->max_data_len = in.max_data_len;
 	dev->max_key_len = in.max_key_len;
 	dev->max_aad_len = in.max_aad_len;
+	dev->max_comp_streams = in.max_comp_streams;
 	dev->queue_size = in.queue_size;
 	dev->num_queues = o->num_queues < in.num_queues ? o->num_queues
 							: in.num_queues;

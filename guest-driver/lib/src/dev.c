@@ -82,6 +82,7 @@ static int parse_config(struct virtaccel_dev *dev)
 	dev->max_data_len = le32toh(c->max_data_len);
 	dev->max_key_len = le32toh(c->max_key_len);
 	dev->max_aad_len = le32toh(c->max_aad_len);
+	dev->max_comp_streams = le32toh(c->max_comp_streams);
 	if (dev->max_dataqueues < 1 || dev->max_segments < 4 ||
 	    dev->max_data_len < 4096)
 		return -EPROTO;
@@ -383,6 +384,7 @@ VA_EXPORT int virtaccel_get_info(struct virtaccel_dev *dev,
 	info->max_data_len = dev->max_data_len;
 	info->max_key_len = dev->max_key_len;
 	info->max_aad_len = dev->max_aad_len;
+	info->max_comp_streams = dev->max_comp_streams;
 	return 0;
 }
 

@@ -137,6 +137,7 @@ struct virtaccel_dev {
 	uint32_t max_segments;
 	uint32_t services;
 	uint32_t max_sessions;
+	uint32_t max_comp_streams;
 	uint32_t max_data_len;
 	uint32_t max_key_len;
 	uint32_t max_aad_len;

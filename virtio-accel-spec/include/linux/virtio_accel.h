@@ -46,7 +46,7 @@ struct virtio_accel_config {
 	__le32 max_data_len;	/* max src_len and max dst_len of one request */
 	__le32 max_key_len;	/* longest key accepted by any algorithm */
 	__le32 max_aad_len;	/* longest AEAD additional data */
-	__le32 reserved;
+	__le32 max_comp_streams; /* live DEFLATE stream sessions (9.1) */
 };
 
 /* 5. Virtqueues: queue 0 is the control queue, data queue i is queue 1 + i. */
@@ -175,6 +175,9 @@ struct virtio_accel_cap {
 #define VIRTIO_ACCEL_ASSERT(c, m) _Static_assert(c, m)
 #endif
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_config) == 32, "config");
+VIRTIO_ACCEL_ASSERT(__builtin_offsetof(struct virtio_accel_config,
+				       max_comp_streams) == 28,
+		    "config.max_comp_streams");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_op_req) == 64, "op_req");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_op_resp) == 16, "op_resp");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_ctrl_req) == 32, "ctrl_req");

@@ -41,7 +41,7 @@ struct vaccel_info {
 	__u32 n_caps;		/* out: capability records the device has */
 	__u64 caps_ptr;		/* in: struct virtio_accel_cap[caps_len] or 0 */
 	__u32 caps_len;		/* in: room in records; out: records written */
-	__u32 reserved;
+	__u32 max_comp_streams;	/* out: DEFLATE stream sessions ([STREAM-LIMIT]) */
 };
 
 /* VACCEL_IOC_SESSION_CREATE: keys stay in the device. */
