@@ -119,6 +119,10 @@ part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md"
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/t-guest-run.sh
+# What one user of /dev/vaccelN can make the guest hold or see: RAW stale
+# bytes, the pinned-memory budget, memory cgroup charging (~15 s).
+part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
+	tests/vm/t-guest-mem-run.sh
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
 # unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM
