@@ -97,6 +97,12 @@ t "slab after the flood within 8 MiB of before (${slab0} -> ${slab1} kB)" \
 t "nothing pinned after the flood" wait_val $S0/pinned 0
 t "inflight back to 0" wait_val $S0/inflight 0
 
+share=$(cat $P/max_pinned_mb_per_file)
+echo 1 >$P/max_pinned_mb_per_file
+t "a file holding nothing runs one op above its share; a second gets EAGAIN" \
+	$M $D0 exempt
+echo "$share" >$P/max_pinned_mb_per_file
+
 # --- (c) memory cgroup --------------------------------------------------------
 cg=/sys/fs/cgroup
 mkdir -p $cg

@@ -11,6 +11,9 @@
  *                                    and never reap: the device's budget
  *                                    holds, EAGAIN beyond, others served,
  *                                    every accepted op correct when reaped
+ *   vaccel-mem DEV exempt            with max_pinned_mb_per_file below one
+ *                                    op: a file holding nothing runs one op,
+ *                                    a second async one gets EAGAIN
  *   vaccel-mem DEV memcg             run inside a cgroup v2 with the memory
  *                                    controller: the pinned memory is
  *                                    charged to it; over memory.max ENOMEM,
@@ -578,6 +581,41 @@ static int cmd_flood(int nfiles, const char *dev2)
 	return failures != 0;
 }
 
+/* ---- exempt ------------------------------------------------------------ */
+
+/*
+ * With a per-file share smaller than one op (set by the caller): a file
+ * holding nothing still runs one, blocking or async; a second async op
+ * while the first is unreaped is refused.
+ */
+static int cmd_exempt(void)
+{
+	int fd = open_dev(dev), r;
+	uint32_t len = max_data_len(fd);
+	uint8_t *src, *dst, *want;
+
+	if (len > 1 << 20)
+		len = 1 << 20;
+	src = calloc(1, len);
+	dst = calloc(1, len);
+	want = calloc(1, len);
+	r = blocking_ok(fd, src, dst, len);
+	CHECK(!r, "blocking op above the file's share: %s", strerror(-r));
+	pattern(src, len, 77);
+	r = submit_one(fd, src, dst, len, 77);
+	CHECK(!r, "first async op above the file's share: %s", strerror(-r));
+	if (!r) {
+		r = submit_one(fd, src, dst, len, 78);
+		CHECK(r == -EAGAIN, "second async op: %s, want EAGAIN",
+		      r ? strerror(-r) : "accepted");
+		CHECK(reap_check(fd, r ? 1 : 2, dst, want, len) == 0,
+		      "async ops wrong");
+	}
+	close(fd);
+	printf("exempt: %s\n", failures ? "FAILED" : "done");
+	return failures != 0;
+}
+
 /* ---- memcg ------------------------------------------------------------- */
 
 static int cmd_memcg(void)
@@ -682,7 +720,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vaccel-mem DEV rawstale|flood N DEV2|memcg\n");
+		fprintf(stderr, "usage: vaccel-mem DEV rawstale|flood N DEV2|exempt|memcg\n");
 		return 2;
 	}
 	dev = argv[1];
@@ -696,6 +734,8 @@ int main(int argc, char **argv)
 		return cmd_flood(atoi(argv[3]), argc >= 5 ? argv[4] : NULL);
 	if (!strcmp(cmd, "memcg"))
 		return cmd_memcg();
+	if (!strcmp(cmd, "exempt"))
+		return cmd_exempt();
 	fprintf(stderr, "unknown command %s\n", cmd);
 	return 2;
 }
