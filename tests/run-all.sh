@@ -127,6 +127,10 @@ part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 # and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
 part "vDPA parent: DEFLATE stream limit and memory (guest)" \
 	tests/vm/t-stream-limit-run.sh build
+# What one user of /dev/vaccelN can make the guest hold or see: RAW stale
+# bytes, the pinned-memory budget, memory cgroup charging (~15 s).
+part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
+	tests/vm/t-guest-mem-run.sh
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
 # unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM

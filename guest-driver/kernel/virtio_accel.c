@@ -29,6 +29,7 @@
 #include <linux/idr.h>
 #include <linux/kref.h>
 #include <linux/llist.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
@@ -53,6 +54,7 @@
 #define VACCEL_NO_STATUS	0xff
 #define VACCEL_MAX_IV_LEN	64
 #define VACCEL_DATA_LEN_CAP	SZ_64M	/* driver bound on one buffer */
+#define VACCEL_KEY_LEN_CAP	SZ_64K	/* ... on a key (caps: le16) */
 #define VACCEL_CTRL_ROOM_MAX	65536	/* spec [REQ-HUGE], control queue */
 #define VACCEL_CAPS_ROOM	64	/* records asked for first */
 #define VACCEL_CTRL_TIMEOUT	(30 * HZ)
@@ -69,6 +71,34 @@ static unsigned int max_inflight_per_file = 256;
 module_param(max_inflight_per_file, uint, 0644);
 MODULE_PARM_DESC(max_inflight_per_file,
 		 "async ops one open file may have unreaped (default 256)");
+
+/*
+ * Memory a device's requests may pin (buffers and bookkeeping of requests
+ * not yet freed: blocking ops in flight, async ops until reaped, RAW), and
+ * one file's share of it. 0 at load selects the default: an eighth of RAM
+ * per device (at least 16 MiB), a quarter of that per file.
+ */
+static unsigned int max_pinned_mb_per_dev;
+module_param(max_pinned_mb_per_dev, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb_per_dev,
+		 "MiB of request memory one device may pin (default RAM/8, >= 16)");
+
+static unsigned int max_pinned_mb_per_file;
+module_param(max_pinned_mb_per_file, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb_per_file,
+		 "MiB of request memory one open file may pin (default max_pinned_mb_per_dev/4)");
+
+/* 0: only the device's own table (max_sessions, NOSPC) bounds them */
+static unsigned int max_sessions_per_dev;
+module_param(max_sessions_per_dev, uint, 0644);
+MODULE_PARM_DESC(max_sessions_per_dev,
+		 "sessions all files of one device may hold (default 0: the device's table)");
+
+/*
+ * Allocations made for a file's requests: charged to the caller's memory
+ * cgroup, and failing (ENOMEM) rather than invoking the OOM killer.
+ */
+#define VACCEL_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN)
 
 static dev_t vaccel_devt;
 static DEFINE_IDA(vaccel_ida);
@@ -130,11 +160,16 @@ struct vaccel_dev {
 	struct work_struct free_work;
 
 	atomic_t sess_live;
+	atomic_t sess_held;		/* live + creations under way */
 	atomic_long_t sess_created;
 	atomic_long_t sess_destroyed;
 	atomic_t inflight;
 	atomic_long_t ops_done;
 	atomic_long_t ring_waits;	/* sleeps for room in a full ring */
+
+	atomic_long_t pinned;		/* bytes charged by files' requests */
+	atomic_long_t pinned_peak;
+	atomic_long_t pinned_refused;	/* requests refused: budget full */
 };
 
 struct vaccel_sess {
@@ -154,6 +189,7 @@ struct vaccel_file {
 	wait_queue_head_t wq;		/* readers, pollers, session users */
 	bool closed;
 	atomic_t inflight;		/* async ops not yet reaped */
+	atomic_long_t pinned;		/* bytes charged by our requests */
 	struct rb_root sessions;
 	unsigned int nr_sessions;	/* including creations under way */
 };
@@ -176,6 +212,8 @@ struct vaccel_req {
 	bool sid_taken;			/* ... whose id reached a file */
 	int error;			/* set on completion */
 	unsigned int used_len;
+	gfp_t gfp;			/* for everything the request holds */
+	size_t charged;			/* bytes of the pinned budget */
 
 	struct vaccel_buf rd;
 	struct vaccel_buf wr;
@@ -218,8 +256,11 @@ static bool vaccel_pair_known(u32 op, u32 algo)
 
 static void *vaccel_chunk_alloc(size_t len, gfp_t gfp)
 {
+	/* a zero-length element still maps a byte: never a stale one */
+	if (!len)
+		return kzalloc(1, gfp);
 	if (len <= PAGE_SIZE)
-		return kmalloc(max_t(size_t, len, 1), gfp);
+		return kmalloc(len, gfp);
 	/* whole pages, no power-of-two rounding; contiguous for one sg */
 	return alloc_pages_exact(len, gfp | __GFP_NOWARN | __GFP_NORETRY);
 }
@@ -264,7 +305,7 @@ static int vaccel_buf_alloc(struct vaccel_buf *b, size_t len, gfp_t gfp)
 		if (nr == 1) {
 			b->c = &b->one;
 		} else {
-			b->c = kcalloc(nr, sizeof(*b->c), GFP_KERNEL);
+			b->c = kcalloc(nr, sizeof(*b->c), gfp);
 			if (!b->c)
 				return -ENOMEM;
 		}
@@ -345,6 +386,65 @@ static int vaccel_buf_from_user(struct vaccel_buf *b, size_t off, u64 uptr,
 			       VACCEL_FROM_USER);
 }
 
+/* ---- the pinned-memory budget ----------------------------------------- */
+
+/* What a buffer of @len bytes costs: what vaccel_chunk_alloc() takes. */
+static size_t vaccel_footprint(size_t len)
+{
+	if (len <= PAGE_SIZE)
+		return kmalloc_size_roundup(max_t(size_t, len, 1));
+	return PAGE_ALIGN(len);
+}
+
+static u64 vaccel_mb(unsigned int *param)
+{
+	return (u64)READ_ONCE(*param) << 20;
+}
+
+/*
+ * Take @bytes of the device's budget for a request of a file, before its
+ * buffers are allocated. -EAGAIN when the device's budget, or the file's
+ * share of it, has no room: the caller retries after reaping completions
+ * (its own or, for the device's budget, other files'). A file that holds
+ * nothing may take one request up to the whole device budget, so every
+ * valid request can run on an otherwise idle device.
+ */
+static int vaccel_charge(struct vaccel_req *req, size_t bytes)
+{
+	struct vaccel_file *vf = req->vf;
+	struct vaccel_dev *vd = req->vd;
+	long now, had, peak;
+
+	now = atomic_long_add_return(bytes, &vd->pinned);
+	if ((u64)now > vaccel_mb(&max_pinned_mb_per_dev))
+		goto refuse_dev;
+	had = atomic_long_fetch_add(bytes, &vf->pinned);
+	if (had && (u64)had + bytes > vaccel_mb(&max_pinned_mb_per_file))
+		goto refuse_file;
+	req->charged = bytes;
+	peak = atomic_long_read(&vd->pinned_peak);
+	while (now > peak &&
+	       !atomic_long_try_cmpxchg(&vd->pinned_peak, &peak, now))
+		;
+	return 0;
+
+refuse_file:
+	atomic_long_sub(bytes, &vf->pinned);
+refuse_dev:
+	atomic_long_sub(bytes, &vd->pinned);
+	atomic_long_inc(&vd->pinned_refused);
+	return -EAGAIN;
+}
+
+static void vaccel_uncharge(struct vaccel_req *req)
+{
+	if (!req->charged)
+		return;
+	atomic_long_sub(req->charged, &req->vf->pinned);
+	atomic_long_sub(req->charged, &req->vd->pinned);
+	req->charged = 0;
+}
+
 /* ---- sessions of one file ------------------------------------------- */
 
 static struct vaccel_sess *vaccel_sess_find(struct vaccel_file *vf, u64 id)
@@ -414,10 +514,12 @@ static void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid);
 static struct vaccel_req *vaccel_req_alloc(struct vaccel_dev *vd,
 					   struct vaccel_file *vf)
 {
-	struct vaccel_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	gfp_t gfp = vf ? VACCEL_GFP_USER : GFP_KERNEL;
+	struct vaccel_req *req = kzalloc(sizeof(*req), gfp);
 
 	if (!req)
 		return NULL;
+	req->gfp = gfp;
 	refcount_set(&req->ref, 1);
 	init_completion(&req->done);
 	INIT_LIST_HEAD(&req->qnode);
@@ -460,6 +562,7 @@ static void vaccel_req_free(struct vaccel_req *req)
 		kfree(req->sg);
 	if (req->mm)
 		mmdrop(req->mm);
+	vaccel_uncharge(req);
 	if (vf) {
 		if (req->counted)
 			atomic_dec(&vf->inflight);
@@ -582,7 +685,7 @@ static int vaccel_req_map(struct vaccel_req *req, bool raw)
 	if (n <= VACCEL_INLINE_SG) {
 		sg = req->sg_inline;
 	} else {
-		sg = kmalloc_array(n, sizeof(*sg), GFP_KERNEL);
+		sg = kmalloc_array(n, sizeof(*sg), req->gfp);
 		if (!sg)
 			return -ENOMEM;
 	}
@@ -679,12 +782,12 @@ vaccel_ctrl_prepare(struct vaccel_dev *vd, struct vaccel_file *vf,
 		return ERR_PTR(-ENOMEM);
 	req->q = &vd->qs[VIRTIO_ACCEL_CTRLQ];
 	req->sensitive = key_len != 0;
-	err = vaccel_buf_alloc(&req->rd, sizeof(*hdr) + key_len, GFP_KERNEL);
+	err = vaccel_buf_alloc(&req->rd, sizeof(*hdr) + key_len, req->gfp);
 	if (err)
 		goto put;
 	err = vaccel_buf_alloc(&req->wr,
 			       room + sizeof(struct virtio_accel_ctrl_resp),
-			       GFP_KERNEL | __GFP_ZERO);
+			       req->gfp | __GFP_ZERO);
 	if (err)
 		goto put;
 	vaccel_buf_xfer(&req->rd, 0, (void *)hdr, NULL, sizeof(*hdr),
@@ -872,7 +975,7 @@ static struct vaccel_req *vaccel_op_prepare(struct vaccel_file *vf,
 	struct virtio_accel_op_req hdr;
 	struct vaccel_sess *s = NULL;
 	struct vaccel_req *req;
-	size_t off;
+	size_t off, rd_len, wr_len;
 	int err;
 
 	err = vaccel_op_check(vd, op);
@@ -896,15 +999,20 @@ static struct vaccel_req *vaccel_op_prepare(struct vaccel_file *vf,
 	req->q = vaccel_pick_queue(vd, op, s);
 	req->sensitive = op->key_len != 0;
 
-	err = vaccel_buf_alloc(&req->rd, sizeof(hdr) + (size_t)op->key_len +
-			       op->iv_len + op->aad_len + op->src_len,
-			       GFP_KERNEL);
+	/* each length is capped (op_check), so the sums cannot wrap */
+	rd_len = sizeof(hdr) + (size_t)op->key_len + op->iv_len +
+		 op->aad_len + op->src_len;
+	wr_len = (size_t)op->dst_len + sizeof(struct virtio_accel_op_resp);
+	err = vaccel_charge(req, vaccel_footprint(sizeof(*req)) +
+			    vaccel_footprint(rd_len) + vaccel_footprint(wr_len));
+	if (err)
+		goto put;
+	/* every byte of rd is written below, before the device sees it */
+	err = vaccel_buf_alloc(&req->rd, rd_len, req->gfp);
 	if (err)
 		goto put;
 	/* zeroed: the device never sees stale kernel memory */
-	err = vaccel_buf_alloc(&req->wr, (size_t)op->dst_len +
-			       sizeof(struct virtio_accel_op_resp),
-			       GFP_KERNEL | __GFP_ZERO);
+	err = vaccel_buf_alloc(&req->wr, wr_len, req->gfp | __GFP_ZERO);
 	if (err)
 		goto put;
 
@@ -1098,24 +1206,26 @@ static long vaccel_ioc_submit(struct vaccel_file *vf, void __user *argp)
 
 /* ---- raw chains (conformance) ---------------------------------------- */
 
-static int vaccel_raw_bufs(struct vaccel_buf *b, const struct vaccel_iov *iov,
-			   unsigned int nr, u64 *total, u64 limit)
+/*
+ * One chunk per iovec, readable and writable alike filled from the caller's
+ * buffers: the device sees only bytes the caller wrote, and every byte
+ * copied back is the device's or the caller's own.
+ */
+static int vaccel_raw_bufs(struct vaccel_req *req, struct vaccel_buf *b,
+			   const struct vaccel_iov *iov, unsigned int nr)
 {
 	unsigned int i;
 
 	if (!nr)
 		return 0;
-	b->c = kcalloc(nr, sizeof(*b->c), GFP_KERNEL);
+	b->c = kcalloc(nr, sizeof(*b->c), req->gfp);
 	if (!b->c)
 		return -ENOMEM;
 	b->len = 0;
 	for (b->nr = 0; b->nr < nr; b->nr++) {
-		u64 len = iov[b->nr].len;
+		size_t len = iov[b->nr].len;
 
-		*total += len;
-		if (len > VACCEL_CHUNK_MAX || *total > limit)
-			return -EINVAL;
-		b->c[b->nr].p = vaccel_chunk_alloc(len, GFP_KERNEL);
+		b->c[b->nr].p = vaccel_chunk_alloc(len, req->gfp);
 		if (!b->c[b->nr].p)
 			return -ENOMEM;
 		b->c[b->nr].len = len;
@@ -1136,6 +1246,7 @@ static long vaccel_ioc_raw(struct vaccel_file *vf, void __user *argp)
 	struct vaccel_req *req;
 	struct vaccel_raw raw;
 	u64 total = 0, limit;
+	size_t charge;
 	unsigned int nr, i;
 	int err;
 
@@ -1161,10 +1272,21 @@ static long vaccel_ioc_raw(struct vaccel_file *vf, void __user *argp)
 	/* room for any request a test may build, and some more */
 	limit = 2ULL * max_t(u32, vd->max_data_len, VACCEL_CTRL_ROOM_MAX) +
 		SZ_1M;
-	err = vaccel_raw_bufs(&req->rd, iov, raw.nr_rd, &total, limit);
+	charge = vaccel_footprint(sizeof(*req));
+	for (i = 0; i < nr; i++) {
+		if (iov[i].len > VACCEL_CHUNK_MAX) {
+			err = -EINVAL;
+			goto put;
+		}
+		total += iov[i].len;
+		charge += vaccel_footprint(iov[i].len);
+	}
+	err = total > limit ? -EINVAL : vaccel_charge(req, charge);
 	if (!err)
-		err = vaccel_raw_bufs(&req->wr, iov + raw.nr_rd, raw.nr_wr,
-				      &total, limit);
+		err = vaccel_raw_bufs(req, &req->rd, iov, raw.nr_rd);
+	if (!err)
+		err = vaccel_raw_bufs(req, &req->wr, iov + raw.nr_rd,
+				      raw.nr_wr);
 	if (!err)
 		err = vaccel_req_map(req, true);
 	if (!err)
@@ -1206,6 +1328,7 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 	struct vaccel_session us;
 	struct vaccel_sess *s;
 	struct vaccel_req *req;
+	unsigned int dev_max, held;
 	int err;
 
 	if (copy_from_user(&us, argp, sizeof(us)))
@@ -1216,7 +1339,7 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 	    us.key_len > vd->max_key_len)
 		return -EINVAL;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	spin_lock_irq(&vf->lock);
@@ -1227,6 +1350,12 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 	}
 	vf->nr_sessions++;		/* reserved */
 	spin_unlock_irq(&vf->lock);
+	held = atomic_inc_return(&vd->sess_held);
+	dev_max = READ_ONCE(max_sessions_per_dev);
+	if (dev_max && held > dev_max) {
+		err = -ENOSPC;	/* as the device says when its table is full */
+		goto unhold;
+	}
 
 	hdr.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_CREATE_SESSION);
 	hdr.algo = cpu_to_le32(us.algo);
@@ -1236,7 +1365,7 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 	req = vaccel_ctrl_prepare(vd, vf, &hdr, us.key_ptr, us.key_len, 0);
 	if (IS_ERR(req)) {
 		err = PTR_ERR(req);
-		goto unreserve;
+		goto unhold;
 	}
 	req->ctrl_create = true;
 	err = vaccel_req_queue(req, true);
@@ -1270,7 +1399,8 @@ static long vaccel_ioc_session_create(struct vaccel_file *vf,
 	return 0;
 put:
 	vaccel_req_put(req);
-unreserve:
+unhold:
+	atomic_dec(&vd->sess_held);
 	spin_lock_irq(&vf->lock);
 	vf->nr_sessions--;
 	spin_unlock_irq(&vf->lock);
@@ -1297,6 +1427,7 @@ static int vaccel_sess_destroy(struct vaccel_file *vf, struct vaccel_sess *s,
 				     s->id, err);
 	/* the device's sessions die with it on reset or removal */
 	atomic_dec(&vd->sess_live);
+	atomic_dec(&vd->sess_held);
 	atomic_long_inc(&vd->sess_destroyed);
 	kfree(s);
 	return err == -ENODEV ? 0 : err;
@@ -1380,7 +1511,7 @@ static int vaccel_open(struct inode *inode, struct file *file)
 
 	if (READ_ONCE(vd->dead))
 		return -ENODEV;
-	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
 	if (!vf)
 		return -ENOMEM;
 	kref_init(&vf->ref);
@@ -1614,6 +1745,30 @@ static ssize_t num_queues_show(struct device *dev, struct device_attribute *a,
 }
 static DEVICE_ATTR_RO(num_queues);
 
+static ssize_t pinned_show(struct device *dev, struct device_attribute *a,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vaccel(dev)->pinned));
+}
+static DEVICE_ATTR_RO(pinned);
+
+static ssize_t pinned_peak_show(struct device *dev,
+				struct device_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vaccel(dev)->pinned_peak));
+}
+static DEVICE_ATTR_RO(pinned_peak);
+
+static ssize_t pinned_refused_show(struct device *dev,
+				   struct device_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_vaccel(dev)->pinned_refused));
+}
+static DEVICE_ATTR_RO(pinned_refused);
+
 static struct attribute *vaccel_attrs[] = {
 	&dev_attr_sessions.attr,
 	&dev_attr_sessions_created.attr,
@@ -1622,6 +1777,9 @@ static struct attribute *vaccel_attrs[] = {
 	&dev_attr_completed.attr,
 	&dev_attr_ring_full_waits.attr,
 	&dev_attr_num_queues.attr,
+	&dev_attr_pinned.attr,
+	&dev_attr_pinned_peak.attr,
+	&dev_attr_pinned_refused.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vaccel);
@@ -1668,10 +1826,13 @@ static int vaccel_read_config(struct vaccel_dev *vd)
 			&vd->max_sessions);
 	virtio_cread_le(vdev, struct virtio_accel_config, max_data_len, &v);
 	vd->max_data_len = min_t(u32, v, VACCEL_DATA_LEN_CAP);
+	/* what a user may make the driver allocate is the driver's bound */
 	virtio_cread_le(vdev, struct virtio_accel_config, max_key_len,
 			&vd->max_key_len);
+	vd->max_key_len = min_t(u32, vd->max_key_len, VACCEL_KEY_LEN_CAP);
 	virtio_cread_le(vdev, struct virtio_accel_config, max_aad_len,
 			&vd->max_aad_len);
+	vd->max_aad_len = min_t(u32, vd->max_aad_len, VACCEL_DATA_LEN_CAP);
 	virtio_cread_le(vdev, struct virtio_accel_config, max_comp_streams,
 			&vd->max_comp_streams);
 
@@ -1897,6 +2058,13 @@ static struct virtio_driver vaccel_driver = {
 static int __init vaccel_init(void)
 {
 	int err;
+
+	if (!max_pinned_mb_per_dev)
+		max_pinned_mb_per_dev =
+			max_t(unsigned long, 16,
+			      totalram_pages() >> (20 - PAGE_SHIFT) >> 3);
+	if (!max_pinned_mb_per_file)
+		max_pinned_mb_per_file = max(1U, max_pinned_mb_per_dev / 4);
 
 	err = class_register(&vaccel_class);
 	if (err)

@@ -301,6 +301,10 @@ both_ok() { sha_ok $D0 && sha_ok $D1; }
 t "vaccel0 and vaccel1 unaffected" both_ok
 
 # ---- rmmod right after a file was closed with async ops submitted -----------------------
+# 512 MiB in flight: above the default pinned-memory budget (the reload
+# below restores the defaults)
+echo 4096 >/sys/module/virtio_accel/parameters/max_pinned_mb_per_dev
+echo 4096 >/sys/module/virtio_accel/parameters/max_pinned_mb_per_file
 $F hold-async $D0 256 1048576 >/tmp/ha.out 2>&1 &
 hp=$!
 t "256 async ops of 1 MiB submitted" wait_line /tmp/ha.out submitted

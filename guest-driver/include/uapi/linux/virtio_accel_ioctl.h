@@ -10,7 +10,20 @@
  * Sessions belong to the open file that created them: a session id is the
  * device's id, but the driver refuses (ENOENT) any use of an id this file does
  * not own, destroys the file's sessions when it is closed, and caps how many
- * one file may hold (module parameter max_sessions_per_file; EDQUOT).
+ * one file may hold (module parameter max_sessions_per_file; EDQUOT) and,
+ * optionally, all files of a device (max_sessions_per_dev; ENOSPC, as when
+ * the device's own table is full).
+ *
+ * Memory: the buffers of a request (OP, SUBMIT, RAW) are kernel memory from
+ * the call until the request is freed (async ops: until the completion is
+ * read, or the file is closed and the device is done). They are charged to the caller's memory
+ * cgroup, and to a per-device budget of which one file may hold a share
+ * (module parameters max_pinned_mb_per_dev, max_pinned_mb_per_file; a file
+ * that holds nothing may always take one request up to the device's
+ * budget). A request that does not fit the budget fails with EAGAIN (SUBMIT:
+ * taken as a full queue, EAGAIN only if no op was accepted): reap
+ * completions, or wait for other files to, and retry. One the memory cgroup
+ * (or the kernel) cannot hold fails with ENOMEM. Neither loses an accepted op.
  */
 #ifndef _UAPI_LINUX_VIRTIO_ACCEL_IOCTL_H
 #define _UAPI_LINUX_VIRTIO_ACCEL_IOCTL_H
@@ -113,7 +126,14 @@ struct vaccel_completion {
 
 /*
  * VACCEL_IOC_RAW (CAP_SYS_ADMIN only): one chain exactly as given, for
- * conformance testing; no validation, no session ownership check.
+ * conformance testing; no validation, no session ownership check. Every
+ * iovec, device-writable ones too, is copied in before the chain is queued
+ * and every writable one is copied back whole afterwards, whatever used_len
+ * says: a byte the device did not write comes back as the caller wrote it
+ * (so a pre-filled pattern shows how far the device wrote), never as kernel
+ * memory; the device sees only bytes the caller wrote. At most 1024 iovecs
+ * each way, each at most 4 MiB, 2 x max(max_data_len, 64 KiB) + 1 MiB in all
+ * (EINVAL); charged like any request (EAGAIN, ENOMEM above).
  */
 struct vaccel_iov {
 	__u64 base;
