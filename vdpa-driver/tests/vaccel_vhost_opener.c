@@ -49,7 +49,7 @@
 #define QIDX		1		/* data queue 0 */
 #define PG		4096u
 #define NPAGES		16
-#define WAIT_MS		1500
+#define WAIT_MS		5000		/* only a request nothing happens to waits it all */
 #define SRC_LEN		64u
 #define DST_LEN		SRC_LEN		/* NULL: dst_len = src_len */
 #define BANNER		"Linux version"
