@@ -117,6 +117,10 @@ part "vDPA parent: management device, vdpa dev add/del (guest)" \
 part "vDPA parent: requests through vhost-vdpa (guest)" \
 	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
 	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/t-parent-vhost.sh
+# A hostile /dev/vhost-vdpa-N opener: reaches only what it mapped (~20 s;
+# its rows go into docs/robustness.md with the next part's).
+part "vDPA parent: hostile vhost-vdpa opener reaches only what it mapped (guest)" \
+	tests/vm/t-opener-run.sh
 # The malformed-input table and TOCTOU test on the vDPA parent, then
 # docs/robustness.md from all three parts' results (~20 s).
 part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md" \

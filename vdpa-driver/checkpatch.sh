@@ -51,5 +51,6 @@ cp="perl $cache/checkpatch.pl --strict --no-tree --show-types --quiet $opt"
 rc=0
 $cp -f Kbuild Makefile vdpa_accel.h vdpa_accel_*.c || rc=1
 $cp --ignore PREFER_KERNEL_TYPES -f tests/vaccel_vhost_test.c || rc=1
+$cp --ignore PREFER_KERNEL_TYPES -f tests/vaccel_vhost_opener.c || rc=1
 [ $rc -eq 0 ] && echo "checkpatch: clean"
 exit $rc

@@ -7,8 +7,9 @@
  * "vdpa dev add name NAME mgmtdev vdpa_accel" creates one virtio-accel
  * device (device ID 63) with a control queue and N data queues, served from
  * a workqueue with the host kernel's crypto API and zlib as engines. The
- * device model (IOTLB, identity map until a bus driver installs its own,
- * batched or single mappings) follows drivers/vdpa/vdpa_sim.
+ * device model (IOTLB, batched or single mappings) follows
+ * drivers/vdpa/vdpa_sim, except that the identity map exists only while
+ * the device is bound to virtio_vdpa (see "IOTLB security model" below).
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -68,10 +69,51 @@ static const struct vdpa_config_ops vdpa_accel_batch_config_ops;
 
 /* ---- state ---- */
 
-static void vdpa_accel_iotlb_passthrough(struct vdpa_accel *va)
+/*
+ * IOTLB security model: the device reaches exactly what its IOTLB holds,
+ * with the permissions held there.
+ *
+ * - Bound to vhost_vdpa, the device belongs to whoever opened
+ *   /dev/vhost-vdpa-N (user space or a VM). Only what that opener mapped
+ *   (VHOST_IOTLB_UPDATE, passed down as set_map or dma_map/dma_unmap, with
+ *   its RO/WO/RW permission) may be reachable: the IOTLB starts empty, and
+ *   on open (vhost_vdpa resets the device), on close (reset with
+ *   VDPA_RESET_F_CLEAN_MAP, then reset_map after it unpins the pages) and
+ *   on every reset it goes back to empty, never to an identity map. An
+ *   opener that maps nothing reaches nothing.
+ * - Bound to virtio_vdpa, the kernel itself drives the device: virtio_ring
+ *   DMA-maps buffers through the DMA API on vdpa.dma_dev (this device,
+ *   dma-direct), so ring addresses are the kernel's own physical DMA
+ *   addresses and virtio_vdpa sends no map. Only then is the default
+ *   IOTLB the identity map (read-write, all of memory), as in vdpa_sim.
+ *
+ * The default is chosen from the bus driver bound at the time
+ * (vdpa.dev.driver, set before a driver's probe and cleared after its
+ * remove): at creation (no driver: empty), on each reset (virtio_vdpa
+ * resets the device in its probe before using it; vhost_vdpa in open and
+ * release), on reset_map and, as a last check, at DRIVER_OK. An unknown
+ * bus driver or none gets the empty IOTLB (fail closed). A map a bus
+ * driver installed survives a reset without CLEAN_MAP (vhost_vdpa's
+ * IOTLB_PERSIST), except under virtio_vdpa; an identity map never does.
+ */
+static bool vdpa_accel_kernel_dma(struct vdpa_accel *va)
+{
+	struct device_driver *drv = READ_ONCE(va->vdpa.dev.driver);
+
+	return drv && !strcmp(drv->name, "virtio_vdpa");
+}
+
+/* The IOTLB of the bound driver before it maps anything; iommu_lock held. */
+static void vdpa_accel_iotlb_default(struct vdpa_accel *va)
 {
 	vhost_iotlb_reset(&va->iommu);
-	vhost_iotlb_add_range(&va->iommu, 0, ULONG_MAX, 0, VHOST_MAP_RW);
+	va->iommu_pt = false;
+	if (!vdpa_accel_kernel_dma(va))
+		return;
+	if (vhost_iotlb_add_range(&va->iommu, 0, ULONG_MAX, 0, VHOST_MAP_RW)) {
+		dev_err(&va->vdpa.dev, "cannot install the identity map\n");
+		return;
+	}
 	va->iommu_pt = true;
 }
 
@@ -121,11 +163,12 @@ static void vdpa_accel_do_reset(struct vdpa_accel *va, u32 flags)
 		vdpa_accel_vq_reset(&va->vqs[i]);
 	/* [SESS-RESET]: every session goes, keys wiped */
 	vdpa_accel_sessions_reset(va);
-	if (flags & VDPA_RESET_F_CLEAN_MAP) {
-		spin_lock(&va->iommu_lock);
-		vdpa_accel_iotlb_passthrough(va);
-		spin_unlock(&va->iommu_lock);
-	}
+	/* an identity map never outlives a reset: see the model above */
+	spin_lock(&va->iommu_lock);
+	if ((flags & VDPA_RESET_F_CLEAN_MAP) || va->iommu_pt ||
+	    vdpa_accel_kernel_dma(va))
+		vdpa_accel_iotlb_default(va);
+	spin_unlock(&va->iommu_lock);
 	va->features = 0;
 	va->lim.stateless = 0;
 	va->lim.stream = 0;
@@ -399,6 +442,11 @@ static void vdpa_accel_set_status(struct vdpa_device *vdpa, u8 status)
 		!(va->status & VIRTIO_CONFIG_S_DRIVER_OK);
 	va->status = status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if (start) {
+		/* the identity map only for virtio_vdpa, whatever came before */
+		spin_lock(&va->iommu_lock);
+		if (va->iommu_pt && !vdpa_accel_kernel_dma(va))
+			vdpa_accel_iotlb_default(va);
+		spin_unlock(&va->iommu_lock);
 		WRITE_ONCE(va->running, true);
 		WRITE_ONCE(va->pending_kick, false);
 		vdpa_accel_kick_all(va);
@@ -523,8 +571,7 @@ static int vdpa_accel_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 	if (asid)
 		return -EINVAL;
 	spin_lock(&va->iommu_lock);
-	if (!va->iommu_pt)
-		vdpa_accel_iotlb_passthrough(va);
+	vdpa_accel_iotlb_default(va);
 	spin_unlock(&va->iommu_lock);
 	return 0;
 }
@@ -757,8 +804,8 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	va->nvqs = 1 + va->ndataq;
 	va->lim.max_data_len = max_data_len;
 	va->lim.max_aad_len = VDPA_ACCEL_MAX_AAD_LEN;
+	/* empty until a bus driver binds and resets the device */
 	vhost_iotlb_init(&va->iommu, max_iotlb_entries, 0);
-	vdpa_accel_iotlb_passthrough(va);
 
 	dev->dma_mask = &dev->coherent_dma_mask;
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));

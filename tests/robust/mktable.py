@@ -8,8 +8,10 @@ RESULTS are the files tests/robust/run-robust.sh writes per implementation
 (dpdk.res, dpdk-asan.res, vdpa.res): the "robust-result" line of every case
 as vaccel-robust printed it, plus "robust-health" lines (the implementation
 survived, logged no sanitizer report or kernel splat) and "robust-toctou"
-lines (the time-of-check/time-of-use test). Nothing in the table is typed
-by hand: every observed cell is a line of those files.
+lines (the time-of-check/time-of-use test); opener.res has the
+"robust-opener" lines of tests/vm/t-opener-run.sh (the hostile
+/dev/vhost-vdpa-N opener). Nothing in the table is typed by hand: every
+observed cell is a line of those files.
 
 Exit status 1, after writing the table, when any case failed, any observed
 outcome is not one the spec allows, an implementation is missing a case,
@@ -41,7 +43,7 @@ OUTCOME = {
 }
 
 
-def parse(path):
+def parse(path, opener=None):
     res, health, toctou = {}, [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -57,6 +59,15 @@ def parse(path):
                 health.append(line)
             elif line.startswith("robust-toctou "):
                 toctou.append(line)
+            elif line.startswith("robust-opener ") and opener is not None:
+                head, *rest = line[len("robust-opener "):].split(" | ")
+                r = dict(kv.split("=", 1) for kv in head.split())
+                for part in rest:
+                    k, _, v = part.partition("=")
+                    r[k] = v
+                opener.append(r)
+            elif line.startswith("robust-opener-health "):
+                health.append(line)
     return res, health, toctou
 
 
@@ -107,15 +118,41 @@ def serving(r):
     return "yes; the queue itself at once"
 
 
+def opener_section(L, opener):
+    """The hostile /dev/vhost-vdpa-N opener (tests/vm/t-opener-run.sh)."""
+    L.append("## vhost-vdpa opener")
+    L.append("")
+    L.append("`vdpa-driver/tests/vaccel_vhost_opener.c`, run as root in the 6.12 guest")
+    L.append("by `tests/vm/t-opener-run.sh` (make check), holds `/dev/vhost-vdpa-N` of")
+    L.append("a vdpa_accel device with its own ioctls and names addresses it did not")
+    L.append("map: physical addresses of its own pages (`/proc/self/pagemap`) and of")
+    L.append("the kernel's `linux_banner` (`/proc/kallsyms`, `/proc/iomem`), IOVAs")
+    L.append("after a reset, pages it mapped read-only. The device must reach exactly")
+    L.append("what the opener mapped, with the permissions it mapped")
+    L.append("(`docs/security.md`). Each case is a NULL request on data queue 0 of a")
+    L.append("new open; the run is repeated after the device was bound to")
+    L.append("`virtio_vdpa` (identity map) and moved back, and fails on a kernel splat.")
+    L.append("")
+    L.append("| case | the opener | expected | observed (vDPA parent) |")
+    L.append("|---|---|---|---|")
+    for r in opener:
+        obs = r["observed"]
+        if r["result"] != "pass":
+            obs = "**%s**" % obs
+        L.append("| %s | %s | %s | %s |" % (r["case"], r["what"],
+                                          r["expect"], obs))
+    L.append("")
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
         return 2
     out = sys.argv[1]
     data = {}
-    health, toctou = [], []
+    health, toctou, opener = [], [], []
     for p in sys.argv[2:]:
-        res, h, t = parse(p)
+        res, h, t = parse(p, opener)
         for r in res.values():
             data.setdefault(r["impl"], {})[r["case"]] = r
         health += h
@@ -142,6 +179,12 @@ def main():
     for line in health + toctou:
         if "status=ok" not in line.split(" | ")[0]:
             errors.append(line)
+    if not opener:
+        errors.append("no results from the vhost-vdpa opener (opener.res)")
+    for r in opener:
+        if r["result"] != "pass":
+            errors.append("vhost-vdpa opener: %s: %s: observed %s"
+                          % (r["case"], r["what"], r["observed"]))
 
     first = None
     for impl, _ in IMPLS:
@@ -250,6 +293,7 @@ def main():
                                   "no violation" if kv.get("status") == "ok"
                                   else "**FAILED**"))
     L.append("")
+    opener_section(L, opener)
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(L))
     for e in errors:

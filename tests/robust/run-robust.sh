@@ -16,7 +16,10 @@
 #                                       the vDPA parent in the 6.12 guest, then
 #                                       docs/robustness.md from all results:
 #                                       fails if it differs from the committed
-#                                       one (--update: rewrite it instead)
+#                                       one (--update: rewrite it instead);
+#                                       its "vhost-vdpa opener" section comes
+#                                       from tests/vm/t-opener-run.sh (run
+#                                       first when its results are stale)
 #
 # Results go to build/robust/ (ROBUST_OUT); `vm` runs `host` first when its
 # results are missing or older than the binaries. Each part ends
@@ -233,9 +236,14 @@ do_vm() {
 	fi
 	rm -rf "$d"
 
+	# the hostile vhost-vdpa opener's section (tests/vm/t-opener-run.sh)
+	if stale "$OUT/opener.res" "$ko" vdpa-driver/tests/vaccel-vhost-opener; then
+		echo "# vhost-vdpa opener results missing or stale: running them"
+		VDPA_KO=$ko tests/vm/t-opener-run.sh | grep -E '^(not ok|t-parent-opener: )'
+	fi
 	if python3 tests/robust/mktable.py "$OUT/robustness.md" "$OUT/dpdk.res" \
 		"$OUT/dpdk-asan.res" "$OUT/dpdk-tsan.res" "$OUT/vdpa.res" \
-		"$OUT/inproc.res"; then
+		"$OUT/inproc.res" "$OUT/opener.res"; then
 		ok "malformed-input table: every observed outcome as the spec expects"
 	else
 		not_ok "malformed-input table: see the FAIL lines above"
