@@ -7,7 +7,7 @@
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
-. tests/lib.sh
+. tests/lib/lib.sh
 LOG=$(mktemp -d /tmp/vaccel-check.XXXXXX)
 TOTAL_P=0
 TOTAL_F=0

@@ -12,9 +12,9 @@
 set -u
 B=$(cd "$1" && pwd)
 MODE=${2:-full}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-. "$HERE/lib.sh"
-REF="$PY $HERE/tools/ref.py"
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/lib/lib.sh"
+REF="$PY $TOP/tests/tools/ref.py"
 V=$B/vaccel
 T=$(mktemp -d /tmp/vaccel-cli.XXXXXX)
 trap 'stop_backend; rm -rf "$T"' EXIT
@@ -177,7 +177,7 @@ check "error runs left no output file" [ ! -e "$T/x" ]
 
 # --- the installed library: versioned symbols, pkg-config, a program ---------
 if [ "$MODE" = full ]; then
-	make -s -C "$HERE/.." O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
+	make -s -C "$TOP" O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
 	check "make install" [ $? -eq 0 ]
 	n=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | grep -c ' VIRTACCEL_1.0 ')
 	nodef=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | awk '$2 == "g" && $0 !~ /VIRTACCEL_1.0/' | wc -l)

@@ -37,7 +37,7 @@ B=$(cd "${1:-$TOP/build}" && pwd)
 CYCLES=${2:-10000}
 CHURN_SECONDS=${CHURN_SECONDS:-100}
 RSS_SLACK_KB=${RSS_SLACK_KB:-4096}
-. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib/lib.sh"
 
 [ -x "$B/vhost-user-accel" ] || { echo "$B/vhost-user-accel missing: run make"; exit 2; }
 [ -e "$TOP/build/libvirtaccel.a" ] || { echo "build/libvirtaccel.a missing: run make"; exit 2; }

@@ -24,8 +24,8 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
-# shellcheck source=tests/lib.sh
-. tests/lib.sh
+# shellcheck source=tests/lib/lib.sh
+. tests/lib/lib.sh
 OUT=${ROBUST_OUT:-$TOP/build/robust}
 TOCTOU_SECONDS=${TOCTOU_SECONDS:-3}
 SAN_RE='AddressSanitizer|LeakSanitizer|runtime error|ThreadSanitizer'
@@ -44,7 +44,7 @@ tally() { # tally FILE
 # host_one BACKEND_DIR CLIENT_DIR IMPL: the table's cases and the TOCTOU
 # test with vaccel-robust of CLIENT_DIR on BACKEND_DIR/vhost-user-accel
 host_one() {
-	# B is start_backend's (tests/lib.sh)
+	# B is start_backend's (tests/lib/lib.sh)
 	# shellcheck disable=SC2034
 	B=$1 C=$2 impl=$3
 	res=$OUT/$impl.res

@@ -20,7 +20,8 @@
 #                      do not load the default vDPA module set
 #
 # The guest gets busybox-static (all applets), /usr/sbin/vdpa with its
-# libraries, the default modules irqbypass vhost_iotlb vdpa vhost vhost_vdpa
+# libraries, the guest scripts' library /usr/lib/vaccel/guest-lib.sh,
+# the default modules irqbypass vhost_iotlb vdpa vhost vhost_vdpa
 # virtio_vdpa (dependencies resolved from the kernel's modules.dep, stored
 # decompressed since busybox insmod cannot read .ko.xz) and a modules.dep
 # for busybox modprobe, so request_module() works for what is included.
@@ -108,6 +109,8 @@ for a in $($BUSYBOX --list-full); do
 	[ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
 done
 copy_bin /usr/sbin/vdpa /usr/sbin/vdpa
+# the guest scripts' helper library, at a fixed path
+copy "$VM_DIR/guest/guest-lib.sh" /usr/lib/vaccel/guest-lib.sh
 
 # kernel modules: resolve dependencies from modules.dep, deps first
 order=$(awk -v want="$modules $extra_modules" '
