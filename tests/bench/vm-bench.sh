@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Runs inside the 6.12 test guest (tests/vm/vaccel-vm.sh --bin vaccel-bench),
+# Runs inside the 6.12 test guest (tests/vm/harness/vaccel-vm.sh --bin vaccel-bench),
 # vaccel-bench with its native baselines measured in the same guest:
 #  --path vdpa: the vDPA parent through virtio_vdpa + virtio_accel.ko (the
 #    character device, label vm-chardev) and through vhost_vdpa (the

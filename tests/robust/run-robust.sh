@@ -162,7 +162,7 @@ do_toctou() {
 
 build_ko() { # build_ko KO: make the module if it is missing
 	[ -e "$1" ] && return 0
-	kdir=$("$TOP/tests/vm/kernel-env.sh" --kdir) || return 1
+	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir) || return 1
 	make -C "$kdir" M="$(dirname "$1")" modules >&2 || return 1
 	[ -e "$1" ]
 }
@@ -201,7 +201,7 @@ do_vm() {
 	res=$OUT/vdpa.res
 	rm -f "$res"
 	d=$(mktemp -d /tmp/vaccel-robust-vm.XXXXXX)
-	tests/vm/run-in-vm.sh --timeout 300 --ko "$ko" \
+	tests/vm/harness/run-in-vm.sh --timeout 300 --ko "$ko" \
 		--module gcm --module ghash_generic --module crc32c_generic \
 		--bin "$bin" tests/robust/guest-vdpa.sh >"$d/console" 2>&1
 	rc=$?

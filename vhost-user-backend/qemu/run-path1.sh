@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Path 1 on one host: the DPDK back-end (build/vhost-user-accel) on a UNIX
-# socket, and a 6.12 guest booted by tests/vm/run-in-vm.sh with the
+# socket, and a 6.12 guest booted by tests/vm/harness/run-in-vm.sh with the
 # self-built QEMU (build-qemu.sh) and a vhost-user-accel-pci device on that
 # socket, guest memory in a shared memfd. Runs PAYLOAD in the guest
-# (default tests/vm/t-qemu-accel-pci.sh); exit status is the payload's (or
+# (default tests/vm/guest/t-qemu-accel-pci.sh); exit status is the payload's (or
 # run-in-vm.sh's), 1 if the back-end died or logged no connection.
 #
 # usage: run-path1.sh [--queues N] [--queue-size N] [--backend-arg ARG]...
@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 done
 case $queues in ''|*[!0-9]*|0) log "--queues wants a number >= 1"; exit 2 ;; esac
 if [ $# -eq 0 ]; then
-	set -- "$ROOT/tests/vm/t-qemu-accel-pci.sh"
+	set -- "$ROOT/tests/vm/guest/t-qemu-accel-pci.sh"
 fi
 
 make -s -C "$ROOT" vhost-user-accel >&2 || { log "make vhost-user-accel failed"; exit 1; }
@@ -128,7 +128,7 @@ shift
 IFS=$NL
 set -f
 # shellcheck disable=SC2086
-"$ROOT/tests/vm/run-in-vm.sh" $vmargs "$payload" "$@" "$work/expect" && rc=0 || rc=$?
+"$ROOT/tests/vm/harness/run-in-vm.sh" $vmargs "$payload" "$@" "$work/expect" && rc=0 || rc=$?
 IFS=$old_ifs
 set +f
 

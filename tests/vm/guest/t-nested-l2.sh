@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Second-level (L2) guest payload of data path 2 (busybox sh), run by
+# tests/vm/guest/t-nested-l1.sh inside the first-level guest, which started
+# QEMU with -device vhost-vdpa-device-pci on a vdpa_accel device:
+#
+#   L2 guest (this) <- QEMU vhost-vdpa-device-pci <- vhost_vdpa <- vdpa_accel.ko (L1)
+#
+# virtio_accel.ko is already loaded (mkinitramfs --ko). Checks the device on
+# the PCI bus (1af4:107f), the driver binding and /dev/vaccel0, then the CLI:
+# SHA-256 against busybox sha256sum, HMAC, AES-256-GCM and raw DEFLATE
+# against references made on the host by tests/tools/ref.py (files in
+# /payload: in.N, ct.N, z.N, hmac.ref, sizes). One "ok N"/"not ok N" line per
+# check; ends "N passed, N failed".
+# shellcheck disable=SC2317 # functions run through t()
+n=0
+failed=0
+out=/tmp/tl2.out
+W=/tmp/w
+D=/dev/vaccel0
+V=vaccel
+SIZES=$(cat /payload/sizes)
+KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+IV=cafebabefacedbaddecaf888
+AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
+cd /payload || exit 125
+mkdir -p $W
+
+t() { # t NAME CMD...: one check, output shown on failure
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >$out 2>&1; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		sed 's/^/#   /' $out | head -40
+		failed=$((failed + 1))
+	fi
+}
+
+cmp_err() { # cmp A B, with the CLI's stderr on a difference
+	cmp "$1" "$2" && return 0
+	cat $W/err
+	return 1
+}
+
+finish() {
+	echo "$((n - failed)) passed, $failed failed"
+	[ $failed -eq 0 ]
+	exit $?
+}
+
+# --- the device on the PCI and virtio buses -----------------------------------
+pdev=""
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x107f ]; then
+		pdev=$d
+		break
+	fi
+done
+echo "# PCI function: ${pdev:-none}"
+t "PCI function 1af4:107f present" test -n "$pdev"
+[ -n "$pdev" ] || finish
+t "PCI class 0xff0000" sh -c "[ \"\$(cat $pdev/class)\" = 0xff0000 ]"
+vdev=""
+i=0
+while [ -z "$vdev" ] && [ $i -lt 50 ]; do
+	for d in /sys/bus/virtio/devices/*; do
+		[ -e "$d/device" ] || continue
+		[ "$(cat "$d/device")" = 0x003f ] && vdev=$d
+	done
+	[ -n "$vdev" ] || sleep 0.1
+	i=$((i + 1))
+done
+echo "# virtio device: ${vdev:-none}"
+t "virtio device ID 0x003f present" test -n "$vdev"
+[ -n "$vdev" ] || finish
+t "virtio_accel bound to ${vdev##*/}" \
+	sh -c "[ \"\$(basename \"\$(readlink $vdev/driver)\")\" = virtio_accel ]"
+i=0
+while [ ! -c $D ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t "$D is a character device" test -c $D
+[ -c $D ] || finish
+echo "# negotiated features: $(cat "$vdev/features")"
+
+# --- the CLI over /dev/vaccel0 ------------------------------------------------
+"$V" info $D >$W/info 2>&1
+t "vaccel info (device id 63)" grep -q "device id: *63" $W/info
+sed 's/^/#   /' $W/info | head -12
+for s in $SIZES; do
+	t "sha256 $s B equals busybox sha256sum" sh -c \
+		"[ \"\$($V hash $D --alg sha256 in.$s | cut -d' ' -f1)\" = \"\$(sha256sum in.$s | cut -d' ' -f1)\" ]"
+done
+printf 123456789 >$W/nine
+t "crc32c('123456789') = e3069283" sh -c \
+	"[ \"\$($V hash $D --alg crc32c $W/nine | cut -d' ' -f1)\" = e3069283 ]"
+while read -r s ref; do
+	t "hmac-sha256 $s B equals Python hmac" sh -c \
+		"[ \"\$($V hmac $D --alg sha256 --key $KEY in.$s | cut -d' ' -f1)\" = $ref ]"
+done <hmac.ref
+for s in $SIZES; do
+	$V encrypt $D --alg aes-256-gcm --key $KEY --iv $IV --aad $AAD \
+		in.$s $W/ct 2>$W/err
+	t "gcm encrypt $s B equals cryptography's AESGCM" cmp_err $W/ct ct.$s
+	$V decrypt $D --alg aes-256-gcm --key $KEY --iv $IV --aad $AAD \
+		ct.$s $W/pt 2>$W/err
+	t "gcm decrypt $s B of host ciphertext" cmp_err $W/pt in.$s
+	rm -f $W/ct $W/pt
+done
+big=$(for s in $SIZES; do echo "$s"; done | sort -n | tail -1)
+if [ "$big" -ge 32 ]; then
+	cp ct.$big $W/bad.ct
+	printf '\001' | dd of=$W/bad.ct bs=1 seek=$((big + 4)) conv=notrunc 2>/dev/null
+	t "gcm tampered tag ($big B) fails, no output" sh -c \
+		"! $V decrypt $D --alg aes-256-gcm --key $KEY --iv $IV --aad $AAD $W/bad.ct $W/bad.pt && [ ! -e $W/bad.pt ]"
+fi
+for s in $SIZES; do
+	$V compress $D in.$s $W/z 2>$W/err
+	$V decompress $D $W/z $W/u 2>>$W/err
+	t "deflate $s B round trip on the device" cmp_err $W/u in.$s
+	$V decompress $D z.$s $W/u2 2>$W/err
+	t "zlib's raw DEFLATE of $s B inflates on the device" cmp_err $W/u2 in.$s
+	rm -f $W/z $W/u $W/u2
+done
+t "no driver session left behind by the CLI runs" \
+	sh -c "[ \"\$(cat /sys/class/vaccel/vaccel0/sessions)\" -eq 0 ]"
+finish
