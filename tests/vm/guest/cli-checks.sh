@@ -5,23 +5,19 @@
 # payloads (busybox sh) from /payload, where tests/vm/harness/cli-refs.sh's files
 # are (in.N, ct.N, z.N, hmac.ref, cli.env):
 #
-#   . /payload/cli-checks.sh
-#   t NAME CMD...                one check: "ok N - NAME" / "not ok N - NAME"
-#                                (CMD's output shown on failure)
+#   . /payload/cli-checks.sh     (sources the guest library: t, finish, ...)
 #   cli_suite DEV LABEL SESSIONS the CLI over device string DEV: info,
 #                                SHA-256 (busybox sha256sum), CRC32C, HMAC,
 #                                AES-256-GCM and raw DEFLATE byte for byte
 #                                against the host's references, a tampered
 #                                tag, two benchmarks, no session left in
 #                                file SESSIONS, and the conformance suite
-#   finish                       prints "N passed, N failed" and exits
 #
 # Used by t-lib-transports.sh (vhost-vdpa, /dev/vaccelN over virtio_vdpa)
 # and t-path1-guest.sh (/dev/vaccel0 over virtio-pci from vhost-user).
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/cli-checks.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 # shellcheck disable=SC1091 # written by cli-refs.sh
 . /payload/cli.env
 V=$B/vaccel
@@ -29,30 +25,11 @@ CONF=$B/conformance_suite
 W=/tmp/w
 mkdir -p $W
 
-t() { # t NAME CMD...: one check, output shown on failure
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
 # cmp_err A B: cmp, and on a difference the CLI's stderr ($W/err) too
 cmp_err() {
 	cmp "$1" "$2" && return 0
 	cat $W/err
 	return 1
-}
-
-finish() {
-	echo "$((n - failed)) passed, $failed failed"
-	[ $failed -eq 0 ]
-	exit $?
 }
 
 # cli_suite DEV LABEL SESSIONS: the same CLI checks over one device string

@@ -16,8 +16,9 @@
 #                           the output of the last check stays in $VT_OUT
 #   ok MSG / not_ok MSG     a numbered result without a command
 #   skip MSG                "# skip: MSG" (not counted)
-#   finish [LABEL]          "[LABEL: ]N passed, N failed"; exits 0 when
-#                           nothing failed, 1 otherwise
+#   finish                  "N passed, N failed"; exits 0 when nothing
+#                           failed, 1 otherwise
+#   finish_as LABEL         the same as "LABEL: N passed, N failed"
 #   VT_N, VT_FAILED         checks so far, failed so far
 #
 # Waiting: TIMEOUT is in whole seconds, always an argument (polled every
@@ -83,11 +84,13 @@ t() { # t NAME CMD...
 	fi
 }
 
-finish() { # finish [LABEL]
+finish_as() { # finish_as LABEL ("" for none)
 	echo "${1:+$1: }$((VT_N - VT_FAILED)) passed, $VT_FAILED failed"
 	[ $VT_FAILED -eq 0 ]
 	exit $?
 }
+
+finish() { finish_as ""; }
 
 # ---- waiting -----------------------------------------------------------------------
 wait_until() { # wait_until TIMEOUT CMD...

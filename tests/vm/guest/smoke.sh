@@ -7,23 +7,8 @@
 # line per check; exit status 0 only if all passed.
 #
 #   tests/vm/harness/run-in-vm.sh tests/vm/guest/smoke.sh
-n=0
-failed=0
-out=/tmp/smoke.out
-
-# t NAME CMD...: one check
-t() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 
 t "guest kernel is 6.12 ($(uname -r))" sh -c 'uname -r | grep -q "^6\.12\."'
 for m in irqbypass vhost_iotlb vdpa vhost vhost_vdpa virtio_vdpa; do
@@ -44,5 +29,4 @@ t "vdpa dev show runs" vdpa dev show
 t "kernel refuses an unknown mgmtdev" \
 	sh -c 'vdpa dev add name smoke0 mgmtdev nonexistent 2>&1 | grep -q "No such device"'
 
-echo "smoke: $((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+finish_as smoke

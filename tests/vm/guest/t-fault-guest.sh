@@ -27,9 +27,8 @@
 # "N passed, N failed". vaccel-t and vaccel-fault are on PATH; the two
 # modules are in /payload.
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/t.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 V=vaccel-t
 F=vaccel-fault
 D0=/dev/vaccel0
@@ -37,67 +36,6 @@ D1=/dev/vaccel1
 S0=/sys/class/vaccel/vaccel0
 P0=/sys/bus/vdpa/devices/accel0/sessions
 P1=/sys/bus/vdpa/devices/accel1/sessions
-
-t() { # t NAME CMD...: one check, output shown on failure
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
-bind() { # bind NAME DRIVER: vDPA device NAME to DRIVER
-	d=/sys/bus/vdpa/devices/$1
-	if [ -e "$d/driver" ]; then
-		cur=$(basename "$(readlink "$d/driver")")
-		[ "$cur" = "$2" ] && return 0
-		echo "$1" >"$d/driver/unbind" || return 1
-	fi
-	echo "$2" >"$d/driver_override" || return 1
-	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-wait_for() { # wait_for PATH [gone]: 10 s
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if [ -z "${2:-}" ]; then [ -e "$1" ] && return 0
-		else [ -e "$1" ] || return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-wait_val() { # wait_val FILE VALUE: 10 s
-	i=0
-	while [ "$i" -lt 100 ]; do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$1 is $(cat "$1" 2>&1), want $2"
-	return 1
-}
-
-wait_line() { # wait_line FILE TEXT: 20 s
-	i=0
-	while [ "$i" -lt 200 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "no '$2' in $1:"
-	cat "$1"
-	return 1
-}
-
-add() { vdpa dev add name "$1" mgmtdev vdpa_accel && bind "$1" virtio_vdpa; }
 
 # Live slab objects whose allocation stack is in one of our modules. The
 # dentry and inode caches are dropped first (a sysfs file looked up keeps
@@ -144,8 +82,8 @@ io_start() {
 	IO_A=$!
 	$V "$1" sessions 4 hold >/tmp/$2.s 2>&1 &
 	IO_S=$!
-	wait_line /tmp/$2.l running >/dev/null && wait_line /tmp/$2.a running >/dev/null &&
-		wait_line /tmp/$2.s "4 created" >/dev/null
+	wait_line 20 /tmp/$2.l running >/dev/null && wait_line 20 /tmp/$2.a running >/dev/null &&
+		wait_line 20 /tmp/$2.s "4 created" >/dev/null
 }
 
 # io_gone TAG: the blocking and async users ended with ENODEV (exit 42)
@@ -167,12 +105,12 @@ sha_ok() { [ "$($V "$1" sha256-str abc)" = ba7816bf8f01cfea414140de5dae2223b0036
 echo "# kernel command line: $(cat /proc/cmdline)"
 t "slab allocation tracking available (slub_debug=U)" \
 	sh -c 'ls /sys/kernel/debug/slab/*/alloc_traces >/dev/null'
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 0
 B0=$(mod_objs)
 echo "# objects allocated by the modules before any device: $B0"
-add2() { add accel0 && add accel1; }
+add2() { vdpa_add accel0 virtio_vdpa && vdpa_add accel1 virtio_vdpa; }
 t "vdpa dev add accel0, accel1 (virtio_vdpa)" add2
-nodes() { wait_for $D0 && wait_for $D1; }
+nodes() { wait_for 10 $D0 && wait_for 10 $D1; }
 t "/dev/vaccel0 and /dev/vaccel1" nodes
 
 # ---- security: node, permissions, isolation, quotas ---------------------------------
@@ -186,17 +124,17 @@ params_ok() { # the quotas: root may change them, nobody else
 	done
 }
 t "module parameters (quotas) 0644 root" params_ok
-vhost_node() { # path 4's node: the kernel's vhost_vdpa makes it
+vhost_node_0600() { # path 4's node: the kernel's vhost_vdpa makes it
 	vdpa dev add name accel3 mgmtdev vdpa_accel && bind accel3 vhost_vdpa &&
-		wait_for /dev/vhost-vdpa-0 &&
+		wait_for 10 /dev/vhost-vdpa-0 &&
 		[ "$(stat -c '%F %a %u %g' /dev/vhost-vdpa-0)" = 'character special file 600 0 0' ] ||
 		{ ls -l /dev/vhost-vdpa-*; vdpa dev del accel3; return 1; }
 	vdpa dev del accel3
 }
-t "/dev/vhost-vdpa-N of a device bound to vhost_vdpa: 0600 root:root" vhost_node
+t "/dev/vhost-vdpa-N of a device bound to vhost_vdpa: 0600 root:root" vhost_node_0600
 t "sessions: another file cannot use or destroy them (SUBMIT, guessed ids, destroyed, closed file, other device); quotas per file" \
 	$F isolation $D0 $D1
-zero_sess() { wait_val $S0/sessions 0 && wait_val $P0 0 && wait_val $P1 0; }
+zero_sess() { wait_val 10 $S0/sessions 0 && wait_val 10 $P0 0 && wait_val 10 $P1 0; }
 t "session counters back to 0" zero_sess
 
 # ---- no key bytes in the kernel log with debug output on ------------------------------
@@ -243,28 +181,28 @@ t "the scan finds a key that is there (canary)" scan_canary
 kscan_run() { # kscan_run HOW: destroy (SIGUSR1) or kill (SIGKILL)
 	vaccel-kscan hold $D0 >/tmp/ks.out 2>&1 &
 	kp=$!
-	wait_line /tmp/ks.out live >/dev/null || return 1
+	wait_line 20 /tmp/ks.out live >/dev/null || return 1
 	k=$(sed -n 's/^key //p' /tmp/ks.out)
 	echo "while the sessions live:"
 	vaccel-kscan scan "$k" 1 || { kill -9 $kp; return 1; }
 	if [ "$1" = destroy ]; then
 		kill -USR1 $kp
-		wait_line /tmp/ks.out destroyed >/dev/null || return 1
+		wait_line 20 /tmp/ks.out destroyed >/dev/null || return 1
 	fi
 	kill -9 $kp
 	wait $kp 2>/dev/null
-	wait_val $P0 0 >/dev/null
+	wait_val 10 $P0 0 >/dev/null
 	echo "after:"
 	KSCAN_CONTEXT=1 vaccel-kscan scan "$k" 0
 }
 t "keys in RAM: found while their sessions live, none once destroyed (HMAC, GCM, stream sessions; inline keys; small and large requests)" \
 	kscan_run destroy
-sed 's/^/# /' $out | grep -v '^#   copy'
+sed 's/^/# /' "$VT_OUT" | grep -v '^#   copy'
 t "keys in RAM: none once the holder is SIGKILLed with its sessions" kscan_run kill
 
 # ---- processes killed in every sleeping ioctl ------------------------------------------
 t "60 processes SIGKILLed mid-ioctl (create, destroy, op, submit, read)" $F storm $D0 60
-after_kills() { wait_val $S0/sessions 0 && wait_val $S0/inflight 0 && wait_val $P0 0; }
+after_kills() { wait_val 10 $S0/sessions 0 && wait_val 10 $S0/inflight 0 && wait_val 10 $P0 0; }
 t "after the kills: driver sessions 0, in flight 0; device sessions 0" after_kills
 t "device works after the kills" sha_ok $D0
 
@@ -275,9 +213,9 @@ t "users of vaccel0 running (blocking, async, sessions)" io_start $D0 u1
 t "unbind virtio_accel from $vdev with them in flight" \
 	sh -c "echo $vdev >/sys/bus/virtio/drivers/virtio_accel/unbind"
 t "  blocking and async users got ENODEV" io_gone u1
-gone0() { wait_for $D0 gone && wait_val $P0 0; }
+gone0() { wait_for 10 $D0 gone && wait_val 10 $P0 0; }
 t "  /dev/vaccel0 gone; device sessions 0 (reset)" gone0
-rebind_drv() { echo "$vdev" >/sys/bus/virtio/drivers/virtio_accel/bind && wait_for $D0 && sha_ok $D0; }
+rebind_drv() { echo "$vdev" >/sys/bus/virtio/drivers/virtio_accel/bind && wait_for 10 $D0 && sha_ok $D0; }
 t "  bind again: /dev/vaccel0 back and working" rebind_drv
 
 # ---- the vDPA device unbound from virtio_vdpa -----------------------------------------
@@ -286,13 +224,13 @@ t "unbind accel0 from virtio_vdpa with them in flight" \
 	sh -c 'echo accel0 >/sys/bus/vdpa/drivers/virtio_vdpa/unbind'
 t "  blocking and async users got ENODEV" io_gone u2
 t "  /dev/vaccel0 gone; device sessions 0" gone0
-rebind_vdpa() { bind accel0 virtio_vdpa && wait_for $D0 && sha_ok $D0; }
+rebind_vdpa() { bind accel0 virtio_vdpa && wait_for 10 $D0 && sha_ok $D0; }
 t "  probe again: /dev/vaccel0 back and working" rebind_vdpa
 
 # ---- vdpa dev add/del cycles under load -----------------------------------------------
 cycle() {
-	add accel2 && wait_for /dev/vaccel2 && io_start /dev/vaccel2 "c$1" &&
-		vdpa dev del accel2 && io_gone "c$1" && wait_for /dev/vaccel2 gone
+	vdpa_add accel2 virtio_vdpa && wait_for 10 /dev/vaccel2 && io_start /dev/vaccel2 "c$1" &&
+		vdpa dev del accel2 && io_gone "c$1" && wait_for 10 /dev/vaccel2 gone
 }
 for c in 1 2 3; do
 	t "cycle $c: vdpa dev add accel2, users, vdpa dev del" cycle $c
@@ -303,7 +241,7 @@ t "vaccel0 and vaccel1 unaffected" both_ok
 # ---- rmmod right after a file was closed with async ops submitted -----------------------
 $F hold-async $D0 256 1048576 >/tmp/ha.out 2>&1 &
 hp=$!
-t "256 async ops of 1 MiB submitted" wait_line /tmp/ha.out submitted
+t "256 async ops of 1 MiB submitted" wait_line 20 /tmp/ha.out submitted
 kill -9 $hp
 wait $hp 2>/dev/null
 echo "# in flight on vaccel0 after the kill: $(cat $S0/inflight 2>/dev/null)"
@@ -313,8 +251,8 @@ t "rmmod virtio_accel as soon as the file is closed" sh -c '
 		i=$((i + 1)); [ $i -lt 200 ] || exit 1; sleep 0.05
 	done
 	echo "unloaded after $i retries"'
-sed 's/^/# /' $out
-dev_zero() { wait_val $P0 0 && wait_val $P1 0; }
+sed 's/^/# /' "$VT_OUT"
+dev_zero() { wait_val 10 $P0 0 && wait_val 10 $P1 0; }
 t "  device sessions 0 after the unload (reset)" dev_zero
 reload() { insmod /payload/virtio_accel.ko && nodes && both_ok; }
 t "  insmod again: both nodes back and working" reload
@@ -324,7 +262,7 @@ t "  insmod again: both nodes back and working" reload
 # driver's device state (and its sessions' bookkeeping) allocated
 $V $D0 sessions 2 hold >/tmp/lk.out 2>&1 &
 lp=$!
-t "a holder of vaccel0 (2 sessions)" wait_line /tmp/lk.out "2 created"
+t "a holder of vaccel0 (2 sessions)" wait_line 20 /tmp/lk.out "2 created"
 t "vdpa dev del accel0 accel1" sh -c 'vdpa dev del accel0 && vdpa dev del accel1'
 held=$(mod_objs)
 t "the leak count sees the state an open file keeps ($held objects, $B0 before the first device)" \
@@ -341,6 +279,5 @@ slab_clean() {
 	! grep -E 'BUG [A-Za-z0-9_:.-]+ \(|Poison overwritten|Redzone overwritten|Object already free|Freepointer corrupt|Object padding overwritten|KFENCE' /tmp/dmesg.all
 }
 t "no slab corruption or KFENCE report in the kernel log" slab_clean
-[ $failed -eq 0 ] || grep -E -A20 'BUG |Poison|Redzone|KFENCE' /tmp/dmesg.all | head -60
-echo "$((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+[ $VT_FAILED -eq 0 ] || grep -E -A20 'BUG |Poison|Redzone|KFENCE' /tmp/dmesg.all | head -60
+finish

@@ -14,65 +14,17 @@
 # One "ok N - ..." / "not ok N - ..." line per check, then
 # "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/t.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 V=vaccel-t
 F=vaccel-fault
 D0=/dev/vaccel0
 S0=/sys/class/vaccel/vaccel0
 
-t() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
-wait_for() { # wait_for PATH [gone]: 20 s
-	i=0
-	while [ "$i" -lt 200 ]; do
-		if [ -z "${2:-}" ]; then [ -e "$1" ] && return 0
-		else [ -e "$1" ] || return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-wait_val() { # wait_val FILE VALUE: 30 s (the device is slow on purpose)
-	i=0
-	while [ "$i" -lt 300 ]; do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$1 is $(cat "$1" 2>&1), want $2"
-	return 1
-}
-
-wait_line() { # wait_line FILE TEXT: 30 s
-	i=0
-	while [ "$i" -lt 300 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "no '$2' in $1:"
-	cat "$1"
-	return 1
-}
-
 sha_ok() { [ "$($V $D0 sha256-str abc)" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ]; }
-quiet() { wait_val $S0/inflight 0 && wait_val $S0/sessions 0; }
+quiet() { wait_val 30 $S0/inflight 0 && wait_val 30 $S0/sessions 0; }
 
-t "/dev/vaccel0 (virtio_accel on the PCI device)" wait_for $D0
+t "/dev/vaccel0 (virtio_accel on the PCI device)" wait_for 20 $D0
 BDF=
 for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")
@@ -82,7 +34,7 @@ echo "# PCI function $BDF"
 # ---- SIGKILL while asleep in an ioctl ---------------------------------------------
 for what in create op submit-full read; do
 	t "SIGKILL while asleep in $what" $F killin $D0 $what
-	sed 's/^/# /' $out
+	sed 's/^/# /' "$VT_OUT"
 	t "  then: nothing in flight, no session" quiet
 done
 t "the device works after the kills" sha_ok
@@ -93,7 +45,7 @@ t "driver: every session created was destroyed ($c created, $d destroyed)" [ "$c
 # ---- a file closed with async requests in flight, the module unloaded at once -------
 $F hold-async $D0 48 4096 >/tmp/ha.out 2>&1 &
 hp=$!
-t "48 async requests submitted" wait_line /tmp/ha.out submitted
+t "48 async requests submitted" wait_line 30 /tmp/ha.out submitted
 kill -9 $hp
 wait $hp 2>/dev/null
 infl=$(cat $S0/inflight)
@@ -115,8 +67,8 @@ pa=$!
 $V $D0 sessions 2 hold >/tmp/ps.out 2>&1 &
 ps=$!
 users_up() {
-	wait_line /tmp/pl.out running && wait_line /tmp/pa.out running &&
-		wait_line /tmp/ps.out '2 created'
+	wait_line 30 /tmp/pl.out running && wait_line 30 /tmp/pa.out running &&
+		wait_line 30 /tmp/ps.out '2 created'
 }
 t "users running (blocking, async, sessions)" users_up
 t "remove PCI function $BDF with them in flight" sh -c "echo 1 >/sys/bus/pci/devices/$BDF/remove"
@@ -126,7 +78,7 @@ wait $pa
 ra=$?
 t "  blocking user got ENODEV (exit $rl)" [ $rl = 42 ]
 t "  async user got ENODEV (exit $ra)" [ $ra = 42 ]
-t "  /dev/vaccel0 gone" wait_for $D0 gone
+t "  /dev/vaccel0 gone" wait_for 20 $D0 gone
 kill -9 $ps
 wait $ps 2>/dev/null
 t "rescan: the function and /dev/vaccel0 back" sh -c \
@@ -134,5 +86,4 @@ t "rescan: the function and /dev/vaccel0 back" sh -c \
 t "  SHA-256 after the rescan" sha_ok
 t "  sessions and async work after the rescan" sh -c "$V $D0 sessions 2 && $V $D0 async 16 4096"
 t "  nothing in flight, no session" quiet
-echo "$((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+finish

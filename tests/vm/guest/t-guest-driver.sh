@@ -7,86 +7,11 @@
 # One "ok N - ..." / "not ok N - ..." line per check, then
 # "N passed, N failed". Started by tests/vm/host/t-guest-run.sh.
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/t.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 V=vaccel-t
 D0=/dev/vaccel0
 D1=/dev/vaccel1
-
-t() { # t NAME CMD...: one check, output shown on failure
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
-finish() {
-	echo "$((n - failed)) passed, $failed failed"
-	[ $failed -eq 0 ]
-	exit $?
-}
-
-# bind NAME DRIVER: bind vDPA device NAME to DRIVER
-bind() {
-	d=/sys/bus/vdpa/devices/$1
-	if [ -e "$d/driver" ]; then
-		cur=$(basename "$(readlink "$d/driver")")
-		[ "$cur" = "$2" ] && return 0
-		echo "$1" >"$d/driver/unbind" || return 1
-	fi
-	echo "$2" >"$d/driver_override" || return 1
-	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-# wait_for PATH [GONE]: up to 10 s for PATH to appear (or disappear)
-wait_for() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if [ -z "${2:-}" ]; then [ -e "$1" ] && return 0
-		else [ -e "$1" ] || return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_val FILE VALUE: up to 10 s for a sysfs counter to read VALUE
-wait_val() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$1 is $(cat "$1" 2>&1), want $2"
-	return 1
-}
-
-# wait_line FILE TEXT: up to 20 s for a background job to print TEXT
-wait_line() {
-	i=0
-	while [ "$i" -lt 200 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "no '$2' in $1:"
-	cat "$1"
-	return 1
-}
-
-# add NAME: vdpa dev add + bind to virtio_vdpa
-add() {
-	vdpa dev add name "$1" mgmtdev vdpa_accel && bind "$1" virtio_vdpa
-}
 
 # sysfs of the driver's class device for /dev/vaccelN
 S0=/sys/class/vaccel/vaccel0
@@ -98,9 +23,9 @@ P1=/sys/bus/vdpa/devices/accel1/sessions
 t "modules loaded" sh -c 'grep -q "^virtio_accel " /proc/modules &&
 	grep -q "^vdpa_accel " /proc/modules'
 t "vdpa mgmtdev vdpa_accel" sh -c 'vdpa mgmtdev show | grep -q vdpa_accel'
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
-t "vdpa dev add accel0, bound to virtio_vdpa" add accel0
-t "/dev/vaccel0 appears" wait_for $D0
+vdpa_autoprobe 0
+t "vdpa dev add accel0, bound to virtio_vdpa" vdpa_add accel0 virtio_vdpa
+t "/dev/vaccel0 appears" wait_for 10 $D0
 t "/dev/vaccel0 is a char device of mode 0600" sh -c \
 	"[ -c $D0 ] && [ \"\$(stat -c %a $D0)\" = 600 ]"
 t "virtio_accel bound the virtio device" sh -c \
@@ -124,50 +49,50 @@ t "async: 256 ops of 64 bytes" $V $D0 async 256 64
 t "invalid arguments refused before the device" $V $D0 badargs
 t "RAW chain" $V $D0 raw
 t "completion read by another mm: EXDEV" $V $D0 exdev
-t "inflight back to 0" wait_val $S0/inflight 0
+t "inflight back to 0" wait_val 10 $S0/inflight 0
 
 # --- sessions -----------------------------------------------------------------
-t "no live sessions" wait_val $S0/sessions 0
+t "no live sessions" wait_val 10 $S0/sessions 0
 c0=$(cat $S0/sessions_created)
 t "create 3 sessions, close the fd" $V $D0 sessions 3
-t "driver counter back to 0" wait_val $S0/sessions 0
+t "driver counter back to 0" wait_val 10 $S0/sessions 0
 t "3 created, 3 destroyed" sh -c "[ \$(cat $S0/sessions_created) -eq $((c0 + 3)) ] &&
 	[ \$(cat $S0/sessions_destroyed) -eq \$(cat $S0/sessions_created) ]"
-t "device (vdpa_accel) counter back to 0" wait_val $P0 0
+t "device (vdpa_accel) counter back to 0" wait_val 10 $P0 0
 $V $D0 sessions 5 hold >/tmp/hold.out 2>&1 &
 hp=$!
-t "5 sessions held" wait_line /tmp/hold.out "5 created"
-t "driver counter 5 while held" wait_val $S0/sessions 5
-t "device counter 5 while held" wait_val $P0 5
+t "5 sessions held" wait_line 20 /tmp/hold.out "5 created"
+t "driver counter 5 while held" wait_val 10 $S0/sessions 5
+t "device counter 5 while held" wait_val 10 $P0 5
 kill -9 $hp
 wait $hp 2>/dev/null
-t "SIGKILL of the holder: driver counter 0" wait_val $S0/sessions 0
-t "SIGKILL of the holder: device counter 0" wait_val $P0 0
+t "SIGKILL of the holder: driver counter 0" wait_val 10 $S0/sessions 0
+t "SIGKILL of the holder: device counter 0" wait_val 10 $P0 0
 t "quota: EDQUOT at max_sessions_per_file + 1" $V $D0 quota
-t "quota: all freed on close" wait_val $S0/sessions 0
+t "quota: all freed on close" wait_val 10 $S0/sessions 0
 t "another file or process: ENOENT" $V $D0 owner
 echo 3 >/sys/module/virtio_accel/parameters/max_sessions_per_file
 t "max_sessions_per_file=3 honoured" sh -c "$V $D0 quota | grep -q 'quota: 3 '"
 echo 100000 >/sys/module/virtio_accel/parameters/max_sessions_per_file
 t "device table full: ENOSPC (per-file quota raised)" $V $D0 tablefull
 echo 64 >/sys/module/virtio_accel/parameters/max_sessions_per_file
-t "table freed on close" wait_val $P0 0
+t "table freed on close" wait_val 10 $P0 0
 
 # --- a second device ------------------------------------------------------------
-t "vdpa dev add accel1" add accel1
-t "/dev/vaccel1 appears" wait_for $D1
+t "vdpa dev add accel1" vdpa_add accel1 virtio_vdpa
+t "/dev/vaccel1 appears" wait_for 10 $D1
 t "SHA-256 on vaccel1" sh -c "[ \"\$($V $D1 sha256 /tmp/1m)\" = \
 	\"\$(sha256sum /tmp/1m | cut -d' ' -f1)\" ]"
 $V $D1 sessions 2 hold >/tmp/hold1.out 2>&1 &
 hp=$!
-t "2 sessions held on vaccel1" wait_line /tmp/hold1.out "2 created"
+t "2 sessions held on vaccel1" wait_line 20 /tmp/hold1.out "2 created"
 t "vaccel1 counts 2, vaccel0 counts 0" sh -c \
 	"[ \$(cat $S1/sessions) = 2 ] && [ \$(cat $S0/sessions) = 0 ] &&
 	 [ \$(cat $P1) = 2 ] && [ \$(cat $P0) = 0 ]"
 t "vaccel0 still works" $V $D0 async 64 512
 kill -9 $hp
 wait $hp 2>/dev/null
-t "vaccel1 counter back to 0" wait_val $S1/sessions 0
+t "vaccel1 counter back to 0" wait_val 10 $S1/sessions 0
 
 # --- SIGKILL of processes blocked in ops ------------------------------------------
 lps=""
@@ -176,14 +101,14 @@ for i in 1 2 3; do
 	lps="$lps $!"
 done
 for i in 1 2 3; do
-	t "blocking loop $i running" wait_line /tmp/loop$i.out running
+	t "blocking loop $i running" wait_line 20 /tmp/loop$i.out running
 done
 sleep 1
 # shellcheck disable=SC2086 # a list of pids
 kill -9 $lps
 # shellcheck disable=SC2086
 wait $lps 2>/dev/null
-t "killed waiters: inflight back to 0" wait_val $S0/inflight 0
+t "killed waiters: inflight back to 0" wait_val 10 $S0/inflight 0
 t "device usable after the kills" $V $D0 sha256-str abc
 
 # --- files closed with async ops in flight; a full ring --------------------------
@@ -194,14 +119,14 @@ for i in 1 2 3; do
 	aps="$aps $!"
 done
 for i in 1 2 3; do
-	t "async loop $i running" wait_line /tmp/aloop$i.out running
+	t "async loop $i running" wait_line 20 /tmp/aloop$i.out running
 done
 sleep 2
 # shellcheck disable=SC2086 # a list of pids
 kill -9 $aps
 # shellcheck disable=SC2086
 wait $aps 2>/dev/null
-t "closed with async ops in flight: inflight back to 0" wait_val $S0/inflight 0
+t "closed with async ops in flight: inflight back to 0" wait_val 10 $S0/inflight 0
 echo "# ring_full_waits $(cat $S0/ring_full_waits), completed $(cat $S0/completed)"
 t "async still works after the kills" $V $D0 async 64 4096
 
@@ -212,9 +137,9 @@ $V $D1 aloop 65536 >/tmp/dl2.out 2>&1 &
 d2=$!
 $V $D1 sessions 4 hold >/tmp/dl3.out 2>&1 &
 d3=$!
-t "loop on vaccel1 running" wait_line /tmp/dl1.out running
-t "aloop on vaccel1 running" wait_line /tmp/dl2.out running
-t "sessions on vaccel1 held" wait_line /tmp/dl3.out "4 created"
+t "loop on vaccel1 running" wait_line 20 /tmp/dl1.out running
+t "aloop on vaccel1 running" wait_line 20 /tmp/dl2.out running
+t "sessions on vaccel1 held" wait_line 20 /tmp/dl3.out "4 created"
 t "vdpa dev del accel1 with ops in flight" vdpa dev del accel1
 wait $d1
 r1=$?
@@ -222,7 +147,7 @@ wait $d2
 r2=$?
 t "blocked waiter got ENODEV (status $r1)" sh -c "[ $r1 = 42 ] || { cat /tmp/dl1.out; exit 1; }"
 t "async submitter got ENODEV (status $r2)" sh -c "[ $r2 = 42 ] || { cat /tmp/dl2.out; exit 1; }"
-t "/dev/vaccel1 is gone" wait_for $D1 gone
+t "/dev/vaccel1 is gone" wait_for 10 $D1 gone
 kill -9 $d3
 wait $d3 2>/dev/null
 t "vaccel0 unaffected" $V $D0 sha256-str abc
@@ -230,15 +155,15 @@ t "vaccel0 unaffected" $V $D0 sha256-str abc
 # --- rmmod virtio_accel: refused while open, then unload + reload ------------------
 $V $D0 sessions 1 hold >/tmp/rm.out 2>&1 &
 rp=$!
-t "holder on vaccel0" wait_line /tmp/rm.out "1 created"
+t "holder on vaccel0" wait_line 20 /tmp/rm.out "1 created"
 t "rmmod virtio_accel refused while a file is open" sh -c '! rmmod virtio_accel'
 kill -9 $rp
 wait $rp 2>/dev/null
 t "rmmod virtio_accel when idle" rmmod virtio_accel
-t "/dev/vaccel0 gone after rmmod" wait_for $D0 gone
-t "device counter 0 after rmmod (reset)" wait_val $P0 0
+t "/dev/vaccel0 gone after rmmod" wait_for 10 $D0 gone
+t "device counter 0 after rmmod (reset)" wait_val 10 $P0 0
 t "insmod virtio_accel again" insmod /payload/virtio_accel.ko
-t "/dev/vaccel0 back" wait_for $D0
+t "/dev/vaccel0 back" wait_for 10 $D0
 t "SHA-256 after reload" sh -c "[ \"\$($V $D0 sha256 /tmp/1m)\" = \
 	\"\$(sha256sum /tmp/1m | cut -d' ' -f1)\" ]"
 
@@ -247,13 +172,13 @@ $V $D0 loop 1048576 >/tmp/pm1.out 2>&1 &
 p1=$!
 $V $D0 aloop 4096 >/tmp/pm2.out 2>&1 &
 p2=$!
-t "loop running" wait_line /tmp/pm1.out running
-t "aloop running" wait_line /tmp/pm2.out running
+t "loop running" wait_line 20 /tmp/pm1.out running
+t "aloop running" wait_line 20 /tmp/pm2.out running
 # with accel0 still present: the parent's exit deletes its devices
 t "rmmod vdpa_accel with accel0 present and ops in flight" sh -c \
 	'rmmod vdpa_accel || { echo "rmmod refused"; vdpa dev del accel0 &&
 	 rmmod vdpa_accel; }'
-sed 's/^/# /' $out
+sed 's/^/# /' "$VT_OUT"
 wait $p1
 r1=$?
 wait $p2

@@ -11,32 +11,10 @@
 # One "ok N - ..." / "not ok N - ..." line per check; ends "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
 
-# t, cmp_err, finish, cli_suite, and $V $CONF $SIZES $KEY... from cli.env
+# the guest library (t, bind, finish, ...), cmp_err, cli_suite, and
+# $V $CONF $SIZES $KEY... from cli.env
 # shellcheck source=tests/vm/guest/cli-checks.sh
 . /payload/cli-checks.sh
-
-# bind NAME DRIVER: bind vDPA device NAME to DRIVER (vhost_vdpa/virtio_vdpa)
-bind() {
-	d=/sys/bus/vdpa/devices/$1
-	if [ -e "$d/driver" ]; then
-		cur=$(basename "$(readlink "$d/driver")")
-		[ "$cur" = "$2" ] && return 0
-		echo "$1" >"$d/driver/unbind" || return 1
-	fi
-	echo "$2" >"$d/driver_override" || return 1
-	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-# wait_for PATH: up to 5 s (udev-less guest: devtmpfs creates the node)
-wait_for() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e "$1" ]
-}
 
 # shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited 2>/dev/null || ulimit -l 262144
@@ -44,19 +22,16 @@ ulimit -l unlimited 2>/dev/null || ulimit -l 262144
 # --- devices ------------------------------------------------------------------
 t "vdpa mgmtdev vdpa_accel is registered" sh -c 'vdpa mgmtdev show | grep -q vdpa_accel'
 # no automatic driver choice: each device goes where the test puts it
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 0
 t "vdpa dev add name libvh0" vdpa dev add name libvh0 mgmtdev vdpa_accel
 t "vdpa dev add name libvc0" vdpa dev add name libvc0 mgmtdev vdpa_accel
 before=$(ls /dev/vaccel* 2>/dev/null)
 t "libvh0 bound to vhost_vdpa" bind libvh0 vhost_vdpa
 t "libvc0 bound to virtio_vdpa" bind libvc0 virtio_vdpa
-echo 1 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 1
 
-VH=""
-for f in /sys/bus/vdpa/devices/libvh0/vhost-vdpa-*; do
-	[ -e "$f" ] && VH=/dev/$(basename "$f")
-done
-t "vhost-vdpa node for libvh0 ($VH)" wait_for "${VH:-/nonexistent}"
+VH=$(vhost_node libvh0)
+t "vhost-vdpa node for libvh0 ($VH)" wait_for 5 "${VH:-/nonexistent}"
 VC=""
 i=0
 while [ -z "$VC" ] && [ $i -lt 50 ]; do

@@ -11,13 +11,12 @@
 # the L2 guest (/payload/l2-kernel, /payload/l2.cpio.gz, whose payload is
 # tests/vm/guest/t-nested-l2.sh), prints the L2 console prefixed "L2| ", checks
 # the L2 exit sentinel and scans the L2 kernel log for splats with the
-# harness's own patterns (/payload/splat.re, taken from run-in-vm.sh).
+# harness's own patterns (no_splat of the guest library).
 # /payload/nested.conf sets L2_MEM, L2_SMP, L2_TIMEOUT.
 # One "ok N"/"not ok N" line per L1 check; the last line adds the L2
 # guest's own counts: "N passed, N failed".
-n=0
-failed=0
-out=/tmp/tl1.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 L2_MEM=512M
 L2_SMP=1
 L2_TIMEOUT=1500
@@ -27,19 +26,6 @@ R=/tmp/l2
 mkdir -p $R
 QEMU=/usr/local/bin/qemu-system-x86_64
 
-t() { # t NAME CMD...
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
 up() { cut -d' ' -f1 /proc/uptime; }
 # ms since boot
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -47,29 +33,24 @@ secs() { printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
 
 l2_p=0
 l2_f=0
-finish() {
-	echo "t-nested-l1: L1 checks $((n - failed)) passed, $failed failed; L2 guest $l2_p passed, $l2_f failed"
-	echo "$((n - failed + l2_p)) passed, $((failed + l2_f)) failed"
-	[ $((failed + l2_f)) -eq 0 ]
+finish() { # the L1 checks and the L2 guest's
+	echo "t-nested-l1: L1 checks $((VT_N - VT_FAILED)) passed, $VT_FAILED failed; L2 guest $l2_p passed, $l2_f failed"
+	echo "$((VT_N - VT_FAILED + l2_p)) passed, $((VT_FAILED + l2_f)) failed"
+	[ $((VT_FAILED + l2_f)) -eq 0 ]
 	exit $?
 }
 
 # --- the vDPA device for QEMU ---------------------------------------------------
 echo "# L1: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo), uptime $(up) s"
 t "vdpa mgmtdev vdpa_accel is registered" sh -c 'vdpa mgmtdev show | grep -q vdpa_accel'
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 0
 t "vdpa dev add name accel0 mgmtdev vdpa_accel" vdpa dev add name accel0 mgmtdev vdpa_accel
 d=/sys/bus/vdpa/devices/accel0
-echo vhost_vdpa >$d/driver_override 2>/dev/null
-echo accel0 >/sys/bus/vdpa/drivers_probe 2>/dev/null
-echo 1 >/sys/bus/vdpa/drivers_autoprobe
-t "accel0 bound to vhost_vdpa" sh -c "[ \"\$(basename \"\$(readlink $d/driver)\")\" = vhost_vdpa ]"
-VH=""
-for f in "$d"/vhost-vdpa-*; do
-	[ -e "$f" ] && VH=/dev/${f##*/}
-done
-i=0
-while [ -n "$VH" ] && [ ! -c "$VH" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bind accel0 vhost_vdpa 2>/dev/null
+vdpa_autoprobe 1
+t "accel0 bound to vhost_vdpa" [ "$(driver_of $d)" = vhost_vdpa ]
+VH=$(vhost_node accel0)
+[ -z "$VH" ] || wait_for 5 "$VH" >/dev/null
 t "vhost-vdpa node for accel0 (${VH:-none})" test -c "${VH:-/nonexistent}"
 [ -c "${VH:-/nonexistent}" ] || finish
 vdpa dev show accel0 | sed 's/^/# /'
@@ -137,15 +118,11 @@ t "L2 result line present (${line:-none})" test -n "$line"
 
 # the L2 kernel's splats: its whole dmesg (second serial port) and the
 # kernel's own lines on its console, as run-in-vm.sh does for L1
-SPLAT=$(cat /payload/splat.re)
 grep -E '^\[ *[0-9]+\.[0-9]+\]' $R/console.log >$R/console-kernel.log
 cat $R/kmsg.log $R/console-kernel.log >$R/kernel.log
 echo "# L2 kernel log: $(wc -l <$R/kmsg.log) lines from dmesg"
-t "splat pattern from run-in-vm.sh is present" test -n "$SPLAT"
-export SPLAT
-# shellcheck disable=SC2016 # expanded by the inner sh
-t "no kernel splat in the L2 guest's log" sh -c \
-	'! grep -qE "$SPLAT" /tmp/l2/kernel.log || { grep -E -A 25 "$SPLAT" /tmp/l2/kernel.log | head -200; false; }'
+t "splat patterns (the guest library's, as run-in-vm.sh's) are set" test -n "$VT_SPLAT"
+t "no kernel splat in the L2 guest's log" no_splat $R/kernel.log
 grep -E 'virtio_accel|vaccel' $R/kmsg.log | head -10 | sed 's/^/# L2 dmesg: /'
 
 # --- the parent after L2 went away ----------------------------------------------

@@ -14,9 +14,8 @@
 # /payload: in.N, ct.N, z.N, hmac.ref, sizes). One "ok N"/"not ok N" line per
 # check; ends "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/tl2.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 W=/tmp/w
 D=/dev/vaccel0
 V=vaccel
@@ -27,39 +26,14 @@ AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
 cd /payload || exit 125
 mkdir -p $W
 
-t() { # t NAME CMD...: one check, output shown on failure
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
-
 cmp_err() { # cmp A B, with the CLI's stderr on a difference
 	cmp "$1" "$2" && return 0
 	cat $W/err
 	return 1
 }
 
-finish() {
-	echo "$((n - failed)) passed, $failed failed"
-	[ $failed -eq 0 ]
-	exit $?
-}
-
 # --- the device on the PCI and virtio buses -----------------------------------
-pdev=""
-for d in /sys/bus/pci/devices/*; do
-	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x107f ]; then
-		pdev=$d
-		break
-	fi
-done
+pdev=$(pci_dev 0x1af4 0x107f)
 echo "# PCI function: ${pdev:-none}"
 t "PCI function 1af4:107f present" test -n "$pdev"
 [ -n "$pdev" ] || finish
@@ -77,10 +51,8 @@ done
 echo "# virtio device: ${vdev:-none}"
 t "virtio device ID 0x003f present" test -n "$vdev"
 [ -n "$vdev" ] || finish
-t "virtio_accel bound to ${vdev##*/}" \
-	sh -c "[ \"\$(basename \"\$(readlink $vdev/driver)\")\" = virtio_accel ]"
-i=0
-while [ ! -c $D ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t "virtio_accel bound to ${vdev##*/}" [ "$(driver_of "$vdev")" = virtio_accel ]
+wait_for 5 $D >/dev/null
 t "$D is a character device" test -c $D
 [ -c $D ] || finish
 echo "# negotiated features: $(cat "$vdev/features")"

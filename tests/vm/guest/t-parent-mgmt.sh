@@ -19,37 +19,12 @@
 #   echo accel0 > /sys/bus/vdpa/drivers_probe
 # Moving a bound device: echo accel0 > /sys/bus/vdpa/drivers/virtio_vdpa/unbind,
 # change driver_override, echo accel0 > /sys/bus/vdpa/drivers_probe.
-n=0
-failed=0
-out=/tmp/t.out
-
-t() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 
 # virtio devices with device id 0x003f bound through virtio_vdpa
 accel_virtio() {
 	grep -l '^0x003f$' /sys/bus/virtio/devices/*/device 2>/dev/null | wc -l
-}
-
-bind() { # DEV DRIVER
-	echo "$2" >/sys/bus/vdpa/devices/"$1"/driver_override &&
-		echo "$1" >/sys/bus/vdpa/drivers_probe &&
-		test "$(basename "$(readlink /sys/bus/vdpa/devices/"$1"/driver)")" = "$2"
-}
-
-unbind() { # DEV
-	d=$(readlink /sys/bus/vdpa/devices/"$1"/driver) || return 0
-	echo "$1" >/sys/bus/vdpa/drivers/"$(basename "$d")"/unbind
 }
 
 t "vdpa_accel loaded" grep -q '^vdpa_accel ' /proc/modules
@@ -58,7 +33,7 @@ t "vdpa mgmtdev show lists vdpa_accel" \
 t "mgmtdev supports class 63 and 17 queues" \
 	sh -c 'vdpa -j mgmtdev show | tee /dev/stderr | grep -q "\"max_supported_vqs\":17"'
 
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 0
 t "vdpa dev add accel0" vdpa dev add name accel0 mgmtdev vdpa_accel
 t "vdpa dev add accel1" vdpa dev add name accel1 mgmtdev vdpa_accel
 t "duplicate name refused" sh -c '! vdpa dev add name accel0 mgmtdev vdpa_accel'
@@ -91,13 +66,13 @@ if vdpa dev help 2>&1 | grep -q device_features; then
 	t "unknown device_features refused" \
 		sh -c '! vdpa dev add name accel3 mgmtdev vdpa_accel device_features 0x300000010'
 else
-	echo "# skip: this vdpa tool has no device_features option"
+	skip "this vdpa tool has no device_features option"
 fi
 t "vdpa dev del accel0 (bound to virtio_vdpa)" vdpa dev del accel0
 t "vdpa dev del accel1 (bound to vhost_vdpa)" vdpa dev del accel1
 t "no virtio-accel devices left" test "$(accel_virtio)" = 0
 t "vdpa dev show is empty" sh -c '[ -z "$(vdpa dev show)" ]'
-echo 1 >/sys/bus/vdpa/drivers_autoprobe
+vdpa_autoprobe 1
 t "vdpa dev add with autoprobe" vdpa dev add name accel4 mgmtdev vdpa_accel
 t "rmmod with a live device" rmmod vdpa_accel
 t "mgmtdev gone" sh -c '! vdpa mgmtdev show | grep -q vdpa_accel'
@@ -109,5 +84,4 @@ t "rmmod again" rmmod vdpa_accel
 t "kernel log has the device lines" \
 	sh -c 'dmesg | grep "virtio-accel device" | tee /dev/stderr | grep -q .'
 
-echo "t-parent-mgmt: $((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+finish_as t-parent-mgmt

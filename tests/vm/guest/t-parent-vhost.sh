@@ -9,13 +9,13 @@
 #       --module crc32c_generic --module gcm --module ghash_generic \
 #       --bin vdpa-driver/tests/vaccel-vhost-test tests/vm/guest/t-parent-vhost.sh
 set -u
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
-vdpa dev add name accel0 mgmtdev vdpa_accel || exit 1
-echo vhost_vdpa >/sys/bus/vdpa/devices/accel0/driver_override
-echo accel0 >/sys/bus/vdpa/drivers_probe
-dev=$(ls -d /sys/bus/vdpa/devices/accel0/vhost-vdpa-* 2>/dev/null | head -1)
-[ -n "$dev" ] || { echo "not ok - accel0 not bound to vhost_vdpa"; exit 1; }
-node=/dev/$(basename "$dev")
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
+vdpa_autoprobe 0
+if ! vdpa_add accel0 vhost_vdpa || ! node=$(vhost_node accel0); then
+	echo "not ok - accel0 not added or not bound to vhost_vdpa"
+	exit 1
+fi
 echo "# $node"
 SESSIONS_FILE=/sys/bus/vdpa/devices/accel0/sessions vaccel-vhost-test "$node"
 rc=$?

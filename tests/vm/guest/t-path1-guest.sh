@@ -12,31 +12,19 @@
 # One "ok N - ..." / "not ok N - ..." line per check; ends "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
 
-# t, finish, cli_suite, and $V $CONF $SIZES $KEY... from cli.env
+# the guest library (t, finish, pci_dev, ...), cli_suite, and
+# $V $CONF $SIZES $KEY... from cli.env
 # shellcheck source=tests/vm/guest/cli-checks.sh
 . /payload/cli-checks.sh
 NUM_QUEUES=2
 # shellcheck disable=SC1091 # written by t-path1-run.sh
 [ ! -r /payload/expect ] || . /payload/expect
 
-# driver NODE: the name of the driver a sysfs device is bound to
-driver() {
-	[ -e "$1/driver" ] || return 1
-	basename "$(readlink "$1/driver")"
-}
-
 # --- the device: PCI function, virtio device, driver, character device --------
-pdev=""
-for d in /sys/bus/pci/devices/*; do
-	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x107f ]; then
-		pdev=$d
-		break
-	fi
-done
+pdev=$(pci_dev 0x1af4 0x107f)
 t "PCI function 1af4:107f on the guest's PCI bus (${pdev##*/})" test -n "$pdev"
 pdev=${pdev:-/nonexistent}
-t "the PCI function is bound to virtio-pci" \
-	sh -c "[ \"\$(basename \"\$(readlink $pdev/driver)\")\" = virtio-pci ]"
+t "the PCI function is bound to virtio-pci" [ "$(driver_of "$pdev")" = virtio-pci ]
 vdev=""
 for d in "$pdev"/virtio*; do
 	[ -e "$d/device" ] && vdev=$d
@@ -44,8 +32,7 @@ done
 t "its virtio device (${vdev##*/}) has device ID 0x003f" \
 	sh -c "[ \"\$(cat ${vdev:-/nonexistent}/device)\" = 0x003f ]"
 vdev=${vdev:-/nonexistent}
-t "${vdev##*/} is bound to virtio_accel" \
-	sh -c "[ \"\$(basename \"\$(readlink $vdev/driver)\")\" = virtio_accel ]"
+t "${vdev##*/} is bound to virtio_accel" [ "$(driver_of "$vdev")" = virtio_accel ]
 echo "# negotiated features: $(cat "$vdev/features" 2>/dev/null)"
 t "/dev/vaccel0 is a character device, mode 0600" \
 	sh -c "[ -c /dev/vaccel0 ] && [ \"\$(stat -c %a /dev/vaccel0)\" = 600 ]"

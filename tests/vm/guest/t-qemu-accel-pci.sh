@@ -13,25 +13,11 @@
 # and, if the vaccel CLI is in the guest, a SHA-256 through the device
 # matches sha256sum. /payload/expect (written by run-path1.sh) may set
 # NUM_QUEUES (data queues, default 1). One "ok N"/"not ok N" line per check.
-n=0
-failed=0
-out=/tmp/t-qemu.out
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 NUM_QUEUES=1
 # shellcheck disable=SC1091
 [ -r /payload/expect ] && . /payload/expect
-
-t() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out
-		failed=$((failed + 1))
-	fi
-}
 
 # byte N of a PCI function's config space, decimal
 cfg_byte() {
@@ -55,13 +41,7 @@ msix_size() {
 	echo 0
 }
 
-pdev=""
-for d in /sys/bus/pci/devices/*; do
-	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x107f ]; then
-		pdev=$d
-		break
-	fi
-done
+pdev=$(pci_dev 0x1af4 0x107f)
 echo "# PCI function: ${pdev:-none}"
 if command -v lspci >/dev/null 2>&1; then
 	lspci -n 2>/dev/null | sed 's/^/# lspci: /'
@@ -92,8 +72,7 @@ t "virtio device ID 0x003f present" test -n "$vdev"
 [ -z "$vdev" ] || t "virtio vendor 0x1af4" sh -c "[ \"\$(cat $vdev/vendor)\" = 0x1af4 ]"
 
 if [ -d /sys/bus/virtio/drivers/virtio_accel ]; then
-	t "virtio_accel bound to ${vdev##*/}" \
-		sh -c "[ \"\$(basename \"\$(readlink $vdev/driver)\")\" = virtio_accel ]"
+	t "virtio_accel bound to ${vdev##*/}" [ "$(driver_of "$vdev")" = virtio_accel ]
 	t "/dev/vaccel0 is a character device" test -c /dev/vaccel0
 	[ -z "$pdev" ] || [ ! -d "$pdev/msi_irqs" ] ||
 		echo "# MSI-X vectors in use: $(find "$pdev/msi_irqs" -mindepth 1 -maxdepth 1 | wc -l)"
@@ -113,5 +92,5 @@ else
 	echo "# virtio_accel driver not loaded (--ko); driver checks skipped"
 fi
 
-echo "# $((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+echo "# $((VT_N - VT_FAILED)) passed, $VT_FAILED failed"
+[ $VT_FAILED -eq 0 ]

@@ -8,6 +8,8 @@
 # head!"), no queue was marked broken, and nothing is left in flight.
 # Lines "RESTART-CHECK: ok|FAIL NAME" are counted by the host.
 set -u
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 dev=/dev/vaccel0
 fails=0
 check() {
@@ -19,11 +21,7 @@ check() {
 	fi
 }
 
-i=0
-while [ ! -c $dev ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 10 $dev >/dev/null
 [ -c $dev ]
 check $? "$dev exists (virtio_accel bound to the vhost-user-accel-pci device)"
 [ -c $dev ] || exit 1

@@ -13,36 +13,22 @@
 #               /dev/vaccel0
 set -u
 
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 die() { echo "guest-prelude: $*" >&2; exit 125; }
 cd /payload || die "no /payload"
-
-# bind NAME DRIVER
-bind() {
-	d=/sys/bus/vdpa/devices/$1
-	echo "$2" >"$d/driver_override" || return 1
-	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-wait_for() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -e "$1" ]
-}
 
 path=vdpa
 [ ! -r .vaccel-path ] || path=$(cat .vaccel-path)
 case $path in
 vdpa)
 	vdpa mgmtdev show | grep -q vdpa_accel || die "no vdpa_accel management device"
-	echo 0 >/sys/bus/vdpa/drivers_autoprobe
-	vdpa dev add name accel0 mgmtdev vdpa_accel || die "vdpa dev add accel0 failed"
-	vdpa dev add name accel1 mgmtdev vdpa_accel || die "vdpa dev add accel1 failed"
-	bind accel0 virtio_vdpa || die "cannot bind accel0 to virtio_vdpa"
-	bind accel1 vhost_vdpa || die "cannot bind accel1 to vhost_vdpa"
-	echo 1 >/sys/bus/vdpa/drivers_autoprobe
-	wait_for /dev/vaccel0 || die "/dev/vaccel0 did not appear"
-	wait_for /dev/vhost-vdpa-0 || die "/dev/vhost-vdpa-0 did not appear"
+	vdpa_autoprobe 0
+	vdpa_add accel0 virtio_vdpa || die "vdpa dev add accel0 (virtio_vdpa) failed"
+	vdpa_add accel1 vhost_vdpa || die "vdpa dev add accel1 (vhost_vdpa) failed"
+	vdpa_autoprobe 1
+	wait_for 5 /dev/vaccel0 || die "/dev/vaccel0 did not appear"
+	wait_for 5 /dev/vhost-vdpa-0 || die "/dev/vhost-vdpa-0 did not appear"
 	# vhost-vdpa pins the library's shared memory
 	# shellcheck disable=SC3045 # busybox sh has ulimit -l
 	ulimit -l unlimited 2>/dev/null || ulimit -l 262144
@@ -50,14 +36,9 @@ vdpa)
 	what="/dev/vaccel0 (accel0, virtio_vdpa) and /dev/vhost-vdpa-0 (accel1, vhost_vdpa)"
 	;;
 vhost-user)
-	pdev=""
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x107f ] &&
-			pdev=$d && break
-	done
-	[ -n "$pdev" ] || die "no vhost-user-accel-pci device (PCI 1af4:107f) in the guest"
+	pdev=$(pci_dev 0x1af4 0x107f) || die "no vhost-user-accel-pci device (PCI 1af4:107f) in the guest"
 	[ -d /sys/bus/virtio/drivers/virtio_accel ] || die "virtio_accel.ko is not loaded"
-	wait_for /dev/vaccel0 || die "/dev/vaccel0 did not appear (driver not bound to ${pdev##*/}?)"
+	wait_for 5 /dev/vaccel0 || die "/dev/vaccel0 did not appear (driver not bound to ${pdev##*/}?)"
 	what="/dev/vaccel0 (PCI ${pdev##*/}, virtio-pci, vhost-user back-end on the host)"
 	;;
 *) die "unknown data path '$path'" ;;
