@@ -6,7 +6,7 @@
 # line is the total: "N passed, N failed".
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 2
 . tests/lib/lib.sh
 LOG=$(mktemp -d /tmp/vaccel-check.XXXXXX)
 TOTAL_P=0
@@ -59,11 +59,7 @@ conformance() {
 		echo "backend exit status $src after the conformance run"
 		rc=1
 	fi
-	if grep -qiE "AddressSanitizer|runtime error" "$BACKEND_LOG"; then
-		echo "sanitizer report in the backend log:"
-		grep -iE -A8 "AddressSanitizer|runtime error" "$BACKEND_LOG" | head -60
-		rc=1
-	fi
+	san_report "$BACKEND_LOG" && rc=1
 	rm -rf "$d"
 	return $rc
 }

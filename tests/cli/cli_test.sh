@@ -16,8 +16,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/lib.sh"
 REF="$PY $TOP/tests/tools/ref.py"
 V=$B/vaccel
-T=$(mktemp -d /tmp/vaccel-cli.XXXXXX)
-trap 'stop_backend; rm -rf "$T"' EXIT
+test_tmpdir cli	# removed at exit, after the back-end is stopped
 
 # sanitizer reports of the CLI (in the ASan+UBSan build) land in files, so
 # that none goes unnoticed in a stderr the test discards
@@ -200,6 +199,7 @@ int main(int argc, char **argv)
 }
 EOC
 	pc="env PKG_CONFIG_SYSROOT_DIR=$T/inst PKG_CONFIG_PATH=$T/inst/usr/lib/pkgconfig pkg-config"
+	# shellcheck disable=SC2046 # pkg-config's flags are separate words
 	gcc -Wall -Werror "$T/pc.c" $($pc --cflags --libs libvirtaccel) -o "$T/pcprog" 2>"$T/err"
 	check "a program builds against the installed library via pkg-config" [ $? -eq 0 ]
 	LD_LIBRARY_PATH="$T/inst/usr/lib" "$T/pcprog" "$DEV"
@@ -212,7 +212,7 @@ check "backend still serving after the error cases" [ $? -eq 0 ]
 stop_backend
 check "backend exits 0 on SIGTERM" [ $? -eq 0 ]
 check "backend removed its socket" [ ! -e "$SOCK" ]
-if ls "$T/san" | grep -q .; then
+if [ -n "$(ls -A "$T/san")" ]; then
 	not_ok "no sanitizer report from the CLI or the back-end"
 	head -40 "$T"/san/*
 else

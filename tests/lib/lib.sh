@@ -59,6 +59,10 @@
 #                             missing; skip_all if it cannot be built
 #   guest_prog SRC OUT        build a static guest program from C (spec and
 #                             uapi headers, tests/lib/vaccel-test.h)
+#   host_prog SRC OUT [LIBS...]
+#                             build a host test program from C (spec and
+#                             libvirtaccel headers, tests/lib/vaccel-test.h),
+#                             linked with LIBS (e.g. build/libvirtaccel.a)
 #
 # Guest scripts have their own library: tests/vm/guest/guest-lib.sh.
 
@@ -147,8 +151,11 @@ _LIB_AT_EXIT=""
 _LIB_TRAPPED=""
 _lib_exit() {
 	_rc=$?
+	set +e	# a failing clean-up step must not end the clean-up
 	eval "$_LIB_AT_EXIT"
-	[ -z "${BACKEND_PID:-}" ] || stop_backend 5 >/dev/null 2>&1
+	if [ -n "${BACKEND_PID:-}" ]; then
+		stop_backend 5 >/dev/null 2>&1
+	fi
 	if [ -n "${_LIB_TMP:-}" ]; then
 		if [ "${KEEP_ON_FAIL:-0}" = 1 ] && { [ "$FAIL" -ne 0 ] || [ "$_rc" -ne 0 ]; }; then
 			echo "${0##*/}: logs kept in $_LIB_TMP" >&2
@@ -156,6 +163,7 @@ _lib_exit() {
 			rm -rf "$_LIB_TMP"
 		fi
 	fi
+	return "$_rc"
 }
 _lib_trap() {
 	[ -z "$_LIB_TRAPPED" ] || return 0
@@ -253,4 +261,13 @@ guest_prog() { # guest_prog SRC OUT
 	gcc -O2 -Wall -Wextra -Werror -static \
 		-I"$TOP/tests/lib" -I"$TOP/virtio-accel-spec/include" \
 		-I"$TOP/guest-driver/include/uapi" -o "$2" "$1"
+}
+
+host_prog() { # host_prog SRC OUT [LIBS...]
+	_src=$1
+	_out=$2
+	shift 2
+	gcc -O2 -g -Wall -Wextra -Werror -I"$TOP/tests/lib" \
+		-I"$TOP/guest-driver/lib/include" -I"$TOP/virtio-accel-spec/include" \
+		-o "$_out" "$_src" "$@"
 }

@@ -28,7 +28,6 @@ cd "$TOP" || exit 2
 . tests/lib/lib.sh
 OUT=${ROBUST_OUT:-$TOP/build/robust}
 TOCTOU_SECONDS=${TOCTOU_SECONDS:-3}
-SAN_RE='AddressSanitizer|LeakSanitizer|runtime error|ThreadSanitizer'
 mkdir -p "$OUT"
 
 # result lines of one vaccel-robust run: count them, show the failures
@@ -160,13 +159,6 @@ do_toctou() {
 	rm -rf "$d"
 }
 
-build_ko() { # build_ko KO: make the module if it is missing
-	[ -e "$1" ] && return 0
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir) || return 1
-	make -C "$kdir" M="$(dirname "$1")" modules >&2 || return 1
-	[ -e "$1" ]
-}
-
 do_vm() {
 	update=$1
 	ko=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
@@ -194,10 +186,7 @@ do_vm() {
 		echo "# in-process results missing or stale: running that part"
 		do_toctou
 	fi
-	if ! build_ko "$ko"; then
-		echo "run-robust: SKIP: $ko is missing and cannot be built"
-		exit 77
-	fi
+	need_ko "$ko"
 	res=$OUT/vdpa.res
 	rm -f "$res"
 	d=$(mktemp -d /tmp/vaccel-robust-vm.XXXXXX)

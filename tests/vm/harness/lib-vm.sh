@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=sh
 #
 # Shared by the VM harness scripts (source it; VM_DIR must be set to
 # tests/vm). Defines where the guest kernel lives and how to find it.

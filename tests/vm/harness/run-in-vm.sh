@@ -49,7 +49,10 @@
 set -eu
 
 VM_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$VM_DIR/../../.." && pwd)
 . "$VM_DIR/lib-vm.sh"
+# start_backend, stop_backend, now_ms, at_exit
+. "$TOP/tests/lib/lib.sh"
 
 usage() {
 	sed -n '5,48s/^# \{0,1\}//p' "$0" >&2
@@ -119,10 +122,10 @@ esac
 
 if [ "$path" = vhost-user ] && [ -z "${VM_QEMU:-}" ]; then
 	# path 1 needs QEMU with vhost-user-accel-pci: cached, else built once
-	BQ=$VM_DIR/../../../vhost-user-backend/qemu/build-qemu.sh
+	BQ=$TOP/vhost-user-backend/qemu/build-qemu.sh
 	if ! VM_QEMU=$("$BQ" --print-path); then
 		log "no cached QEMU with vhost-user-accel-pci: building it once with"
-		log "${BQ#"$VM_DIR/../../../"} (3-6 min on 2 cores; cached afterwards)"
+		log "${BQ#"$TOP/"} (3-6 min on 2 cores; cached afterwards)"
 		t0=$(date +%s)
 		if ! VM_QEMU=$("$BQ"); then
 			log "*** SKIP: QEMU with vhost-user-accel-pci could not be built (see the build-qemu lines above) ***"
@@ -139,7 +142,7 @@ if [ "$path" = vhost-user ] &&
 	exit 125
 fi
 if [ "$path" = vhost-user ] && [ $vu_start -eq 1 ]; then
-	vu_backend=${vu_backend:-$VM_DIR/../../../build/vhost-user-accel}
+	vu_backend=${vu_backend:-$TOP/build/vhost-user-accel}
 	[ -x "$vu_backend" ] || vm_die "$vu_backend: no back-end; run make"
 fi
 vm_need_kernel
@@ -152,20 +155,15 @@ else
 fi
 qpid=""
 tpid=""
-bpid=""
 sockdir=""
-cleanup() {
+# shellcheck disable=SC2317 # run at exit (at_exit)
+cleanup() { # the library stops a back-end still running afterwards
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
 	[ -z "$tpid" ] || kill "$tpid" 2>/dev/null || true
-	if [ -n "$bpid" ]; then
-		kill -TERM "$bpid" 2>/dev/null || true
-		wait "$bpid" 2>/dev/null || true
-	fi
 	[ -z "$sockdir" ] || rm -rf "$sockdir"
 	[ -n "$keep" ] || rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+at_exit cleanup
 
 # the initramfs: payload, FILES under /payload, pass-through options
 files=""
@@ -194,22 +192,12 @@ if [ "$path" = vhost-user ]; then
 		IFS=$NL
 		set -f
 		# shellcheck disable=SC2086
-		"$vu_backend" --socket-path "$vu_socket" --queues "$vu_queues" \
-			$vu_args >"$vu_log" 2>&1 </dev/null &
-		bpid=$!
+		start_backend --bin "$vu_backend" --sock "$vu_socket" \
+			--log "$vu_log" --wait 30 "$work" --queues "$vu_queues" \
+			$vu_args || exit 125
 		IFS=$old_ifs
 		set +f
-		i=0
-		while [ ! -S "$vu_socket" ]; do
-			if ! kill -0 "$bpid" 2>/dev/null || [ $i -ge 300 ]; then
-				log "the back-end ${vu_backend##*/} did not come up on $vu_socket:"
-				sed 's/^/run-in-vm: backend: /' "$vu_log" >&2
-				exit 125
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-		log "back-end ${vu_backend} (pid $bpid) on $vu_socket, $vu_queues data queues"
+		log "back-end ${vu_backend} (pid $BACKEND_PID) on $vu_socket, $vu_queues data queues"
 	fi
 	VM_QEMU_ARGS="-L /usr/share/qemu -L /usr/share/seabios \
 -object memory-backend-memfd,id=mem,size=${VM_MEM:-1G},share=on \
@@ -219,7 +207,6 @@ if [ "$path" = vhost-user ]; then
 ${VM_QEMU_ARGS:-}"
 fi
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 secs() { printf '%d.%02d' $(($1 / 1000)) $((($1 % 1000) / 10)); }
 
 # attempt ACCEL: boot once; sets result (done, kvmfail, timeout, died) and
@@ -357,7 +344,9 @@ fi
 # kernel splats: the guest's full log (second serial port) and the
 # kernel's own lines on the console (panics, and anything if the guest died
 # before dumping its log)
-SPLAT='WARNING:|BUG:|kernel BUG|Oops|general protection fault|Kernel panic|refcount_t:|UBSAN:|KASAN:|KFENCE:|KMSAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lockdep|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_.*stall|list_(add|del) corruption|unreferenced object|Unable to handle|stack-protector|BAD page'
+# (the patterns are the guest library's, which the guests use too)
+SPLAT=$(sed -n "s/^VT_SPLAT='\(.*\)'\$/\1/p" "$VM_DIR/../guest/guest-lib.sh")
+[ -n "$SPLAT" ] || vm_die "no VT_SPLAT= line in tests/vm/guest/guest-lib.sh"
 tr -d '\r' <"$work/console.log" | grep -E '^\[ *[0-9]+\.[0-9]+\]' >"$work/console-kernel.log" || true
 cat "$work/kmsg.log" "$work/console-kernel.log" >"$work/kernel.log"
 if grep -qE "$SPLAT" "$work/kernel.log"; then
@@ -366,21 +355,12 @@ if grep -qE "$SPLAT" "$work/kernel.log"; then
 	[ "$status" -ne 0 ] || status=1
 fi
 # path 1: stop the back-end (SIGTERM), report its status and sanitizer lines
-if [ -n "$bpid" ]; then
+if [ -n "${BACKEND_PID:-}" ]; then
 	alive=1
-	kill -0 "$bpid" 2>/dev/null || alive=0
-	[ $alive -eq 0 ] || kill -TERM "$bpid" 2>/dev/null || true
-	i=0
-	while kill -0 "$bpid" 2>/dev/null && [ $i -lt 150 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$bpid" 2>/dev/null; then
+	kill -0 "$BACKEND_PID" 2>/dev/null || alive=0
+	stop_backend 15 && brc=0 || brc=$?
+	[ $alive -eq 0 ] || [ $brc -ne 124 ] ||
 		log "the back-end did not exit within 15 s of SIGTERM: killed"
-		kill -KILL "$bpid" 2>/dev/null || true
-	fi
-	wait "$bpid" 2>/dev/null && brc=0 || brc=$?
-	bpid=""
 	lines=$(wc -l <"$vu_log")
 	sed 's/^/run-in-vm: backend: /' "$vu_log" | head -100 >&2
 	[ "$lines" -le 100 ] || log "backend: ... $((lines - 100)) more lines in $vu_log"

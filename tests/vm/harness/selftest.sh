@@ -8,7 +8,9 @@
 set -eu
 
 VM_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$VM_DIR/../../.." && pwd)
 . "$VM_DIR/lib-vm.sh"
+. "$TOP/tests/lib/lib.sh"
 RUN=$VM_DIR/run-in-vm.sh
 
 if ! command -v "${VM_QEMU:-qemu-system-x86_64}" >/dev/null || ! vm_kernel_env; then
@@ -17,12 +19,8 @@ if ! command -v "${VM_QEMU:-qemu-system-x86_64}" >/dev/null || ! vm_kernel_env; 
 	exit 77
 fi
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-vmself.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+test_tmpdir vmself
+tmp=$T
 
 # vm NAME EXPECTED_STATUS [run-in-vm args...]: output in $tmp/NAME.out/.err
 vm() {
@@ -44,8 +42,8 @@ vm() {
 vm smoke 0 "$VM_DIR/../guest/smoke.sh"
 p=$(grep -c '^ok [0-9]' "$tmp/smoke.out" || true)
 f=$(grep -c '^not ok [0-9]' "$tmp/smoke.out" || true)
-pass=$((pass + p))
-fail=$((fail + f))
+PASS=$((PASS + p))
+FAIL=$((FAIL + f))
 [ "$p" -gt 0 ] || not_ok "smoke: no check ran"
 
 # 2. the payload's exit status comes back, files reach /payload
@@ -67,6 +65,4 @@ fi
 printf '#!/bin/sh\nsleep 1000\n' >"$tmp/hang.sh"
 vm timeout 124 --timeout 15 "$tmp/hang.sh"
 
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -70,13 +70,12 @@ script=$1
 shift
 [ -r "$script" ] || { echo "vaccel-vm: $script: no such file" >&2; exit 2; }
 
+. "$TOP/tests/lib/lib.sh"
 make -s -C "$TOP" all >&2
 [ "$path" = vhost-user ] || make -s -C "$TOP/vdpa-driver" modules >&2
 make -s -C "$TOP/guest-driver/kernel" modules >&2
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-vm.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
+test_tmpdir vm
 base=$(basename "$script")
 cp "$script" "$T/$base"
 echo "$base" >"$T/.user-script"
@@ -84,7 +83,7 @@ echo "$path" >"$T/.vaccel-path"
 
 set -- "$TOP/tests/vm/harness/guest-prelude.sh" "$T/$base" "$T/.user-script" \
 	"$T/.vaccel-path" "$@"
-# not exec: the trap removes $T afterwards
+# not exec: the library's exit trap removes $T afterwards
 rc=0
 if [ "$path" = vhost-user ]; then
 	# the engines are the back-end's: no guest crypto modules needed

@@ -22,18 +22,16 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 BB=$(cd "${1:-$TOP/build}" && pwd)
 K=$TOP/guest-driver/kernel
 DELAY=${FAULT_DELAY_US:-50000}
+. "$TOP/tests/lib/lib.sh"
 
 if [ -z "${VM_QEMU:-}" ] &&
    ! "$TOP/vhost-user-backend/qemu/build-qemu.sh" --print-path >/dev/null; then
-	echo "t-fault-path1-run: *** SKIP: no QEMU with vhost-user-accel-pci is built; run" >&2
-	echo "t-fault-path1-run: *** vhost-user-backend/qemu/build-qemu.sh once (3-6 min) ***" >&2
-	exit 77
+	skip_all "no QEMU with vhost-user-accel-pci is built; run vhost-user-backend/qemu/build-qemu.sh once (3-6 min)"
 fi
 make -s -C "$K" modules tests >&2 || exit 1
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-fault-p1.XXXXXX")
-gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/virtio-accel-spec/include" \
-	-I"$TOP/guest-driver/include/uapi" -o "$T/vaccel-fault" \
-	"$TOP/tests/vm/progs/vaccel_fault.c" || exit 1
+KEEP_ON_FAIL=1
+test_tmpdir fault-p1
+guest_prog "$TOP/tests/vm/progs/vaccel_fault.c" "$T/vaccel-fault" || exit 1
 
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout 600 --path vhost-user \
@@ -45,16 +43,9 @@ rc=0
 	"$TOP/tests/vm/guest/t-fault-path1-guest.sh" "$K/virtio_accel.ko" \
 	>"$T/out" 2>&1 || rc=$?
 grep -v '^run-in-vm: backend: ' "$T/out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$T/out" | tail -1)
-gp=${line%% passed*}
-gf=${line#*, }
-gf=${gf%% failed*}
-[ -n "$line" ] || { gp=0; gf=1; }
-[ "$rc" -ne 0 ] && [ "$gf" -eq 0 ] && gf=1
+count_results "$T/out" "$rc"
 
-hp=0
-hf=0
-hc() { if eval "$2"; then echo "ok - back-end: $1"; hp=$((hp + 1)); else echo "not ok - back-end: $1"; hf=$((hf + 1)); fi; }
+hc() { check "back-end: $1" eval "$2"; }
 L=$T/backend.log
 c=$(grep -c 'session 0x[0-9a-f]* created' "$L")
 d=$(grep -c 'session 0x[0-9a-f]* destroyed' "$L")
@@ -65,7 +56,4 @@ hc "every session destroyed: by request ($d) or by the PCI removal's reset ($r <
 	'[ "$c" -eq $((d + r)) ] && [ "$r" -le 2 ]'
 hc "exit 0 on SIGTERM, no sanitizer report" \
 	'grep -q "back-end exited 0 on SIGTERM" "$T/out" && ! grep -qiE "AddressSanitizer|LeakSanitizer|runtime error" "$L"'
-if [ $((gf + hf)) -eq 0 ]; then rm -rf "$T"; else echo "logs kept in $T"; fi
-echo
-echo "$((gp + hp)) passed, $((gf + hf)) failed"
-[ $((gf + hf)) -eq 0 ]
+summary

@@ -17,37 +17,24 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 K=$TOP/guest-driver/kernel
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-fault-vm.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+. "$TOP/tests/lib/lib.sh"
+test_tmpdir fault-vm
 
 make -s -C "$K" modules tests >&2
-if [ ! -e "$VDPA_KO" ]; then
-	dir=$(dirname "$VDPA_KO")
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir)
-	if ! make -C "$kdir" M="$dir" modules >&2 || [ ! -e "$VDPA_KO" ]; then
-		echo "t-fault-run: SKIP: $VDPA_KO is missing and cannot be built" >&2
-		exit 77
-	fi
-fi
+need_ko "$VDPA_KO"
 for p in fault kscan; do
-	gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/virtio-accel-spec/include" \
-		-I"$TOP/guest-driver/include/uapi" -o "$T/vaccel-$p" \
-		"$TOP/tests/vm/progs/vaccel_$p.c"
+	guest_prog "$TOP/tests/vm/progs/vaccel_$p.c" "$T/vaccel-$p"
 done
 
 # Key hygiene in the source (the kernel has no kmemleak or KASAN here, and
 # a freed buffer's contents cannot be looked at from user space): every
 # buffer or structure that holds a key is freed with kfree_sensitive() or
 # wiped with memzero_explicit() first.
-hp=0
-hf=0
 src_check() { # NAME FILE PATTERN
 	if grep -qE "$3" "$2"; then
-		echo "ok - source: $1"
-		hp=$((hp + 1))
+		ok "source: $1"
 	else
-		echo "not ok - source: $1 ($2: no match for '$3')"
-		hf=$((hf + 1))
+		not_ok "source: $1 ($2: no match for '$3')"
 	fi
 }
 src_check "guest driver: request buffers holding a key are wiped before they are freed" \
@@ -64,13 +51,7 @@ src_check "vDPA parent: the inline-key scratch wiped" \
 	"$TOP/vdpa-driver/vdpa_accel_engine.c" 'memzero_explicit\(qc->key'
 n=$(grep -cE '\bkfree\((s|st|sess|key)\)' "$TOP/vdpa-driver/vdpa_accel_ops.c" \
 	"$TOP/vdpa-driver/vdpa_accel_engine.c" | awk -F: '{s += $2} END {print s + 0}')
-if [ "$n" -eq 0 ]; then
-	echo "ok - source: no plain kfree() of a session, stream state or key"
-	hp=$((hp + 1))
-else
-	echo "not ok - source: $n plain kfree() of a session, stream state or key"
-	hf=$((hf + 1))
-fi
+check "source: no plain kfree() of a session, stream state or key ($n)" [ "$n" -eq 0 ]
 
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${FAULT_VM_TIMEOUT:-600}" \
@@ -82,13 +63,6 @@ rc=0
 	"$TOP/tests/vm/guest/t-fault-guest.sh" "$K/virtio_accel.ko" "$VDPA_KO" \
 	>"$T/out" 2>&1 || rc=$?
 cat "$T/out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$T/out" | tail -1)
-gp=${line%% passed*}
-gf=${line#*, }
-gf=${gf%% failed*}
-[ -n "$line" ] || { gp=0; gf=1; }
 # a splat (exit 1 with no failed check) or a harness failure counts too
-[ "$rc" -ne 0 ] && [ "$gf" -eq 0 ] && gf=1
-echo
-echo "$((hp + gp)) passed, $((hf + gf)) failed"
-[ $((hf + gf)) -eq 0 ]
+count_results "$T/out" "$rc" || :
+summary

@@ -15,17 +15,10 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 K=$TOP/guest-driver/kernel
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
+. "$TOP/tests/lib/lib.sh"
 
 make -s -C "$K" modules tests >&2
-if [ ! -e "$VDPA_KO" ]; then
-	dir=$(dirname "$VDPA_KO")
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir)
-	if ! { [ -e "$dir/Kbuild" ] || [ -e "$dir/Makefile" ]; } ||
-	   ! make -C "$kdir" M="$dir" modules >&2 || [ ! -e "$VDPA_KO" ]; then
-		echo "t-guest-run: SKIP: $VDPA_KO is missing and cannot be built" >&2
-		exit 77
-	fi
-fi
+need_ko "$VDPA_KO"
 
 exec "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${GUEST_VM_TIMEOUT:-600}" \
 	--ko "$VDPA_KO" --ko "$K/virtio_accel.ko" \

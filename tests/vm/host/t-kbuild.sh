@@ -7,12 +7,8 @@
 #   tests/vm/host/t-kbuild.sh           ends "N passed, N failed"; 77 if no headers
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
-T=$(mktemp -d /tmp/vaccel-kbuild.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+. "$TOP/tests/lib/lib.sh"
+test_tmpdir kbuild
 
 if ! "$TOP/tests/vm/harness/kernel-env.sh" --kdir >/dev/null 2>&1; then
 	echo "t-kbuild: SKIP: no guest kernel headers (run make setup)"
@@ -40,6 +36,4 @@ for d in vdpa-driver guest-driver/kernel; do
 		tail -40 "$T/cp"
 	fi
 done
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -20,28 +20,15 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
+. "$TOP/tests/lib/lib.sh"
 
-build_ko() { # build_ko KO: make the module in its directory if it is missing
-	[ -e "$1" ] && return 0
-	dir=$(dirname "$1")
-	[ -e "$dir/Kbuild" ] || [ -e "$dir/Makefile" ] || return 1
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir) || return 1
-	make -C "$kdir" M="$dir" modules >&2 || return 1
-	[ -e "$1" ]
-}
-
-for ko in "$VDPA_KO" "$GUEST_KO"; do
-	if ! build_ko "$ko"; then
-		echo "t-lib-run: SKIP: $ko is missing and cannot be built" >&2
-		exit 77
-	fi
-done
+need_ko "$VDPA_KO"
+need_ko "$GUEST_KO"
 for b in "$B/vaccel" "$B/tests/conformance_suite"; do
 	[ -x "$b" ] || { echo "t-lib-run: $b missing: run make" >&2; exit 2; }
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-tlib.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+test_tmpdir tlib
 # inputs, references and cli.env; the checks are tests/vm/guest/cli-checks.sh
 "$TOP/tests/vm/harness/cli-refs.sh" "$T"
 cp "$TOP/tests/vm/guest/cli-checks.sh" "$T/"

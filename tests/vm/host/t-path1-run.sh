@@ -30,29 +30,20 @@ B=$TOP/build
 GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
 QUEUES=${PATH1_QUEUES:-2}
 log() { echo "t-path1-run: $*" >&2; }
+. "$TOP/tests/lib/lib.sh"
 
-if [ ! -e "$GUEST_KO" ]; then
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir) &&
-		make -C "$kdir" M="$(dirname "$GUEST_KO")" modules >&2 || true
-	if [ ! -e "$GUEST_KO" ]; then
-		log "SKIP: $GUEST_KO is missing and cannot be built"
-		exit 77
-	fi
-fi
+need_ko "$GUEST_KO"
 for b in "$BB/vhost-user-accel" "$B/vaccel" "$B/tests/conformance_suite"; do
 	[ -x "$b" ] || { log "$b missing: run make"; exit 2; }
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-path1.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
+test_tmpdir path1
 mkdir "$T/payload"
 "$TOP/tests/vm/harness/cli-refs.sh" "$T/payload"
 cp "$TOP/tests/vm/guest/cli-checks.sh" "$T/payload/"
 echo "NUM_QUEUES=$QUEUES" >"$T/payload/expect"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+san_env
 start=$(date +%s)
 # streamed and kept (for the checks below)
 {
@@ -72,29 +63,13 @@ if [ $rc -eq 77 ]; then
 	exit 77
 fi
 
-# the guest's result line, then the host-side checks of the back-end
-line=$(tr -d '\r' <"$T/out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
-if [ -n "$line" ]; then
-	pass=${line%% passed*}
-	fail=${line#*, }
-	fail=${fail%% failed*}
-else
-	echo "not ok - the guest printed no result line (exit $rc)"
-	pass=0
-	fail=1
-fi
-n=$((pass + fail))
-hc() { # hc NAME CMD...: one host-side check
-	name=$1
+# the guest's result line (a splat or a harness failure with no failed
+# check is one failure), then the host-side checks of the back-end
+count_results "$T/out" "$rc" || :
+hc() { # hc NAME CMD...: one host-side check, CMD's output not shown
+	_hc=$1
 	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then
-		echo "ok $n - $name"
-		pass=$((pass + 1))
-	else
-		echo "not ok $n - $name"
-		fail=$((fail + 1))
-	fi
+	if "$@" >/dev/null 2>&1; then ok "$_hc"; else not_ok "$_hc"; fi
 }
 L=$T/backend.log
 hc "back-end: the front-end (QEMU) connected" grep -q 'front-end connected' "$L"
@@ -108,9 +83,4 @@ hc "back-end: no sanitizer report" \
 hc "back-end: shut down on SIGTERM with exit 0" \
 	sh -c "grep -q 'shutting down' '$L' && grep -q 'back-end exited 0 on SIGTERM' '$T/out'"
 grep -E 'error|ERR|Sanitizer|runtime error:' "$L" | head -20 | sed 's/^/#   /'
-if [ $rc -ne 0 ] && [ "$fail" -eq 0 ]; then
-	echo "not ok $((n + 1)) - the guest run exited $rc"
-	fail=1
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ $rc -eq 0 ]
+summary

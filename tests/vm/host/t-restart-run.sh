@@ -44,81 +44,43 @@ PHASES=${RESTART_PHASES:-"1:3 32:3 128:3 256:3"}
 DELAY=${RESTART_DELAY_US:-200}
 QUEUES=2
 QSIZE=256
-PASS=0
-FAIL=0
 log() { echo "t-restart-run: $*" >&2; }
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-nok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$TOP/tests/lib/lib.sh"
 
 if [ -n "${VM_QEMU:-}" ]; then
 	QEMU=$VM_QEMU
 elif ! QEMU=$("$TOP/vhost-user-backend/qemu/build-qemu.sh" --print-path); then
-	log "*** SKIP: no QEMU with vhost-user-accel-pci is built; run"
-	log "*** vhost-user-backend/qemu/build-qemu.sh once (3-6 min), then this test ***"
-	exit 77
+	skip_all "no QEMU with vhost-user-accel-pci is built; run vhost-user-backend/qemu/build-qemu.sh once (3-6 min), then this test"
 fi
 export VM_QEMU=$QEMU
-if [ ! -e "$GUEST_KO" ]; then
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir) &&
-		make -C "$kdir" M="$(dirname "$GUEST_KO")" modules >&2
-	if [ ! -e "$GUEST_KO" ]; then
-		log "*** SKIP: $GUEST_KO is missing and cannot be built ***"
-		exit 77
-	fi
-fi
+need_ko "$GUEST_KO"
 [ -x "$BB/vhost-user-accel" ] || { log "$BB/vhost-user-accel missing: run make"; exit 2; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-restart.XXXXXX")
+KEEP_ON_FAIL=1	# the back-end logs, the guest console in vm/
+test_tmpdir restart
 SOCK=$T/accel.sock
-BPID=""
 VMPID=""
-cleanup() {
-	[ -z "$VMPID" ] || kill "$VMPID" 2>/dev/null
-	if [ -n "$BPID" ]; then
-		kill -TERM "$BPID" 2>/dev/null
-		wait "$BPID" 2>/dev/null
-	fi
-	if [ "$FAIL" -eq 0 ]; then
-		rm -rf "$T"
-	else
-		log "logs kept in $T (back-end logs, guest console in vm/)"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+at_exit '[ -z "$VMPID" ] || kill "$VMPID" 2>/dev/null'
 
-gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/virtio-accel-spec/include" \
-	-I"$TOP/guest-driver/include/uapi" -o "$T/vaccel-restart-load" \
-	"$TOP/tests/vm/progs/restart_load.c" || { log "building the guest program failed"; exit 1; }
+guest_prog "$TOP/tests/vm/progs/restart_load.c" "$T/vaccel-restart-load" ||
+	{ log "building the guest program failed"; exit 1; }
 echo "PHASES=\"$PHASES\"" >"$T/phases"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+san_env
 
 NB=0	# back-ends started
-start_backend() {
+restart_backend() { # the next back-end on $SOCK, log $T/backend.$NB.log
 	NB=$((NB + 1))
 	# a killed back-end leaves its socket: wait for the new one's
 	rm -f "$SOCK"
-	"$BB/vhost-user-accel" --socket-path "$SOCK" --queues $QUEUES \
-		--test-delay-us "$DELAY" --test-reorder ${RESTART_BACKEND_ARGS:-} \
-		>"$T/backend.$NB.log" 2>&1 </dev/null &
-	BPID=$!
-	local i=0
-	while [ ! -S "$SOCK" ]; do
-		if ! kill -0 "$BPID" 2>/dev/null || [ $i -ge 300 ]; then
-			log "back-end $NB did not come up:"
-			sed 's/^/  /' "$T/backend.$NB.log" >&2
-			return 1
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
+	# shellcheck disable=SC2086 # RESTART_BACKEND_ARGS are words
+	start_backend --bin "$BB/vhost-user-accel" --sock "$SOCK" \
+		--log "$T/backend.$NB.log" --wait 15 "$T" --queues $QUEUES \
+		--test-delay-us "$DELAY" --test-reorder ${RESTART_BACKEND_ARGS:-}
 }
 
-start_backend || exit 1
-log "back-end 1 (pid $BPID) on $SOCK, --test-delay-us $DELAY; phases $PHASES"
+restart_backend || exit 1
+log "back-end 1 (pid $BACKEND_PID) on $SOCK, --test-delay-us $DELAY; phases $PHASES"
 t0=$(date +%s)
 {
 	rc=0
@@ -143,13 +105,13 @@ while kill -0 "$VMPID" 2>/dev/null; do
 		# somewhere in the middle of the load: 0.2-0.7 s later
 		sleep "0.$((2 + RANDOM % 6))"
 		line=$(grep 'RESTART: load depth=' "$CON" | tail -1 | tr -d '\r')
-		kill -KILL "$BPID"
+		kill -KILL "$BACKEND_PID"
 		tk=$(now_ms)
-		wait "$BPID" 2>/dev/null
+		wait "$BACKEND_PID" 2>/dev/null
 		kills=$((kills + 1))
-		log "kill $kills: SIGKILL back-end $NB (pid $BPID) [${line#*RESTART: }]"
-		BPID=""
-		start_backend || break
+		log "kill $kills: SIGKILL back-end $NB (pid $BACKEND_PID) [${line#*RESTART: }]"
+		BACKEND_PID=""
+		restart_backend || break
 		# how long until the new back-end runs the device again
 		n=0
 		while ! grep -q 'device started' "$T/backend.$NB.log" && [ $n -lt 600 ]; do
@@ -159,7 +121,7 @@ while kill -0 "$VMPID" 2>/dev/null; do
 		ts=$(now_ms)
 		if grep -q 'device started' "$T/backend.$NB.log"; then
 			rec_ms="$rec_ms $((ts - tk))"
-			log "kill $kills: back-end $NB (pid $BPID) running the device $((ts - tk)) ms after the kill"
+			log "kill $kills: back-end $NB (pid $BACKEND_PID) running the device $((ts - tk)) ms after the kill"
 		else
 			log "kill $kills: back-end $NB did not start the device within 12 s"
 		fi
@@ -185,10 +147,8 @@ wait "$VMPID"
 VMPID=""
 vmrc=$(cat "$T/rc" 2>/dev/null || echo 125)
 # the last back-end: SIGTERM, exit 0
-kill -TERM "$BPID" 2>/dev/null
-wait "$BPID"
+stop_backend
 brc=$?
-BPID=""
 log "guest run: exit $vmrc, $(($(date +%s) - t0)) s, $kills kills, $NB back-ends"
 
 tr -d '\r' <"$T/out" >"$T/out.txt"
@@ -199,34 +159,34 @@ for i in $(seq 1 $NB); do
 done
 
 # results
-[ "$vmrc" -eq 0 ] && ok "guest run exit 0 (no kernel splat)" || nok "guest run exit $vmrc"
+[ "$vmrc" -eq 0 ] && ok "guest run exit 0 (no kernel splat)" || not_ok "guest run exit $vmrc"
 while read -r l; do
 	case $l in
 	*"RESTART-CHECK: ok "*) ok "guest: ${l#*ok }" ;;
-	*"RESTART-CHECK: FAIL "*) nok "guest: ${l#*FAIL }" ;;
+	*"RESTART-CHECK: FAIL "*) not_ok "guest: ${l#*FAIL }" ;;
 	esac
 done < <(grep 'RESTART-CHECK:' "$T/out.txt")
 nexp=0
 for ph in $PHASES; do nexp=$((nexp + ${ph#*:})); done
-[ $kills -eq $nexp ] && ok "$kills SIGKILLs under load, as planned" || nok "$kills SIGKILLs, $nexp planned"
+[ $kills -eq $nexp ] && ok "$kills SIGKILLs under load, as planned" || not_ok "$kills SIGKILLs, $nexp planned"
 st=0
 for i in $(seq 2 $NB); do
 	grep -q 'inflight tracking on' "$T/backend.$i.log" || st=1
 done
-[ $st -eq 0 ] && ok "every restarted back-end ran with inflight tracking on" || nok "a restarted back-end ran without inflight tracking"
+[ $st -eq 0 ] && ok "every restarted back-end ran with inflight tracking on" || not_ok "a restarted back-end ran without inflight tracking"
 if grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' "$T"/backend.*.log; then
-	nok "sanitizer report in a back-end log"
+	not_ok "sanitizer report in a back-end log"
 	grep -hiE -A8 'AddressSanitizer|runtime error' "$T"/backend.*.log | head -40
 else
 	ok "no sanitizer report in the back-end logs"
 fi
-[ "$brc" -eq 0 ] && ok "last back-end exit 0 on SIGTERM" || nok "last back-end exit $brc on SIGTERM"
+[ "$brc" -eq 0 ] && ok "last back-end exit 0 on SIGTERM" || not_ok "last back-end exit $brc on SIGTERM"
 
 # figures
 resub=$(cat "$T"/backend.*.log | sed -n 's/.*resubmitting \([0-9]*\) request.*/\1/p' | awk '{s+=$1} END {print s+0}')
 done_resub=$(cat "$T"/backend.*.log | sed -n 's/.* \([0-9]*\) resubmitted requests\? completed.*/\1/p' | awk '{s+=$1} END {print s+0}')
 [ "$resub" -eq "$done_resub" ] && ok "back-ends: $resub requests taken and not completed at a kill were resubmitted and completed" \
-	|| nok "back-ends: $resub to resubmit, $done_resub completed"
+	|| not_ok "back-ends: $resub to resubmit, $done_resub completed"
 echo
 echo "--- summary"
 sub=0; comp=0; wrong=0; err=0; dup=0; lost=0; infl=0
@@ -265,16 +225,14 @@ nrec=$(echo "$first_ms" | wc -w)
 echo "  recovery time (SIGKILL -> first completion after the restart) over $nrec kills: p50 $(pct 50 "$first_ms") ms, p99 $(pct 99 "$first_ms") ms, max $(pct 100 "$first_ms") ms"
 [ "$nrec" -eq "$kills" ] && [ "$kills" -gt 0 ] &&
 	ok "recovery time measured for every kill ($nrec): p50 $(pct 50 "$first_ms") ms, p99 $(pct 99 "$first_ms") ms" ||
-	nok "recovery time measured for $nrec of $kills kills"
+	not_ok "recovery time measured for $nrec of $kills kills"
 RMAX=${RESTART_MAX_RECOVERY_MS:-30000}
 p99=$(pct 99 "$first_ms")
 [ "$p99" != - ] && [ "$p99" -le "$RMAX" ] &&
-	ok "recovery p99 $p99 ms <= $RMAX ms" || nok "recovery p99 $p99 ms > $RMAX ms"
+	ok "recovery p99 $p99 ms <= $RMAX ms" || not_ok "recovery p99 $p99 ms > $RMAX ms"
 MIN=${RESTART_MIN_INFLIGHT:-1000}
 [ "$infl" -ge "$MIN" ] && ok "at least $MIN requests in flight across the kills ($infl)" \
-	|| nok "only $infl requests in flight across the kills (want >= $MIN)"
+	|| not_ok "only $infl requests in flight across the kills (want >= $MIN)"
 [ "$lost" -eq 0 ] && [ "$dup" -eq 0 ] && [ "$sub" -gt 0 ] && [ "$sub" -eq "$comp" ] &&
-	ok "zero lost, zero duplicated over $sub requests" || nok "lost $lost, duplicated $dup, submitted $sub, completed $comp"
-echo
-echo "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+	ok "zero lost, zero duplicated over $sub requests" || not_ok "lost $lost, duplicated $dup, submitted $sub, completed $comp"
+summary

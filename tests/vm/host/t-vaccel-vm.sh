@@ -6,12 +6,8 @@
 # FILES beside it, its output shown and its exit status returned.
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
-T=$(mktemp -d /tmp/vaccel-tvm.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+. "$TOP/tests/lib/lib.sh"
+test_tmpdir tvm
 
 head -c 100000 /dev/urandom >"$T/blob"
 want=$(sha256sum "$T/blob" | cut -d' ' -f1)
@@ -33,6 +29,4 @@ grep -q "^chardev $want  blob" "$T/out" && ok "sha256 over /dev/vaccel0 of a FIL
 	not_ok "sha256 over /dev/vaccel0"
 grep -q "^vhost-vdpa $want  blob" "$T/out" && ok "sha256 over vhost-vdpa of a FILE" ||
 	not_ok "sha256 over vhost-vdpa"
-echo
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
