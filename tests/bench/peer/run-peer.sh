@@ -141,7 +141,7 @@ command -v gcc >/dev/null || skip "no gcc"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-peer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-if ! gcc -O2 -Wall -Wextra -Werror -static -o "$work/afalg_bench" \
+if ! gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/tests/lib" -o "$work/afalg_bench" \
 	"$PEER_DIR/afalg_bench.c" 2>"$work/cc.err"; then
 	cat "$work/cc.err" >&2
 	grep -q 'cannot find -lc' "$work/cc.err" && skip "no static libc (libc6-dev)"

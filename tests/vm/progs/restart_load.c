@@ -41,6 +41,8 @@
 
 #include <linux/virtio_accel_ioctl.h>
 
+#include "vaccel-test.h"
+
 #define MAX_DEPTH	1024
 #define NULL_LEN	64
 #define SHA_MAX		4096
@@ -133,14 +135,6 @@ static struct slot *slots;
 static uint8_t *seen;		/* per sequence number: completions */
 static unsigned int session_errors;
 static uint64_t seen_cap;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift64*: the bytes of request @seq */
 static void fill(uint8_t *p, uint32_t len, uint64_t seq)

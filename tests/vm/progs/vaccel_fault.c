@@ -48,18 +48,7 @@
 
 #include <linux/virtio_accel_ioctl.h>
 
-static int failures;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL %s:%d: ", __func__,	\
-				__LINE__);				\
-			fprintf(stderr, __VA_ARGS__);			\
-			fprintf(stderr, "\n");				\
-			failures++;					\
-		}							\
-	} while (0)
+#include "vaccel-test.h"
 
 static int open_dev(const char *dev)
 {
@@ -253,7 +242,7 @@ static int cmd_isolation(const char *d0, const char *d1)
 	close(a);
 	close(b);
 	printf("isolation: ok (quota %u)\n", q);
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* ---- nonroot ------------------------------------------------------------- */
@@ -328,7 +317,7 @@ static int cmd_nonroot(const char *dev)
 	      !WEXITSTATUS(st), "RAW by a non-root holder of the fd");
 	close(fd);
 	printf("nonroot: open EACCES, RAW EPERM, the fd usable\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -416,7 +405,7 @@ static int cmd_keys(const char *dev, const char *hex)
 	close(fd);	/* destroys the rest */
 	explicit_bzero(key, sizeof(key));
 	printf("keys: used and destroyed\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* ---- storm ---------------------------------------------------------------- */
@@ -618,7 +607,7 @@ static int cmd_killin(const char *dev, const char *what)
 	      "%s: child ended by itself (status 0x%x)", what, st);
 	printf("killin: %s: SIGKILLed while sleeping in %s\n", what,
 	       wc[0] ? wc : "?");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* ---- hold-async ----------------------------------------------------------- */
