@@ -10,27 +10,15 @@
 # virtio_accel.ko is already loaded (mkinitramfs --ko). Checks the device on
 # the PCI bus (1af4:107f), the driver binding and /dev/vaccel0, then the CLI:
 # SHA-256 against busybox sha256sum, HMAC, AES-256-GCM and raw DEFLATE
-# against references made on the host by tests/tools/ref.py (files in
-# /payload: in.N, ct.N, z.N, hmac.ref, sizes). One "ok N"/"not ok N" line per
-# check; ends "N passed, N failed".
+# against references made on the host by tests/vm/harness/cli-refs.sh
+# (files in /payload: in.N, ct.N, z.N, hmac.ref, cli.env). One "ok N"/
+# "not ok N" line per check; ends "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
-# shellcheck source=tests/vm/guest/guest-lib.sh
-. /usr/lib/vaccel/guest-lib.sh
-W=/tmp/w
-D=/dev/vaccel0
-V=vaccel
-SIZES=$(cat /payload/sizes)
-KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-IV=cafebabefacedbaddecaf888
-AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
 cd /payload || exit 125
-mkdir -p $W
-
-cmp_err() { # cmp A B, with the CLI's stderr on a difference
-	cmp "$1" "$2" && return 0
-	cat $W/err
-	return 1
-}
+# the guest library, cmp_err, and $V $W $SIZES $KEY $IV $AAD from cli.env
+# shellcheck source=tests/vm/guest/cli-checks.sh
+. /payload/cli-checks.sh
+D=/dev/vaccel0
 
 # --- the device on the PCI and virtio buses -----------------------------------
 pdev=$(pci_dev 0x1af4 0x107f)

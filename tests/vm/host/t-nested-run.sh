@@ -110,18 +110,10 @@ L2_TIMEOUT=${L2_TIMEOUT:-1500}
 EOF
 
 # --- the L2 initramfs, built here -------------------------------------------------
-REF="/usr/bin/python3 $TOP/tests/tools/ref.py"
-KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-IV=cafebabefacedbaddecaf888
-AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
-: >"$T/ref/hmac.ref"
-for s in $SIZES; do
-	$REF gen "$s" "$s" "$T/ref/in.$s"
-	$REF gcm-enc "$KEY" "$IV" "$AAD" "$T/ref/in.$s" "$T/ref/ct.$s"
-	$REF deflate "$T/ref/in.$s" "$T/ref/z.$s"
-	echo "$s $($REF hmac "$KEY" "$T/ref/in.$s")" >>"$T/ref/hmac.ref"
-done
-echo "$SIZES" >"$T/ref/sizes"
+# the references of every guest data path's CLI checks (cli-refs.sh) and
+# the checks' helpers (cli-checks.sh: cmp_err, cli.env)
+LIB_VM_SIZES=$SIZES "$VMD/cli-refs.sh" "$T/ref"
+cp "$VMG/cli-checks.sh" "$T/ref/"
 set --
 for f in "$T"/ref/*; do
 	set -- "$@" --add "$f:/payload/${f##*/}"
