@@ -11,6 +11,7 @@
 # Each JSON result is printed between @@BENCH-JSON markers for the host to
 # cut out. VM_BENCH_ARGS overrides the case selection.
 args=${VM_BENCH_ARGS:---rounds 3 --ms 250}
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited 2>/dev/null
 if [ -n "${VACCEL_VHOST_VDPA:-}" ]; then
 	set -- "vm-chardev $VACCEL_CHARDEV" "vm-vhost-vdpa $VACCEL_VHOST_VDPA"
