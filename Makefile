@@ -63,7 +63,7 @@ check: setup
 
 check-nested: setup
 	$(MAKE) all
-	tests/vm/t-nested-run.sh
+	tests/vm/host/t-nested-run.sh
 
 bench: setup
 	$(MAKE) all

@@ -13,7 +13,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-if [ -t 1 ]; then B1=$(printf "\033[1m"); B0=$(printf "\033[0m"); else B1= B0=; fi
+if [ -t 1 ]; then B1=$(printf "\033[1m"); B0=$(printf "\033[0m"); else B1='' B0=''; fi
 step() { printf "\n%s== %s%s\n" "$B1" "$*" "$B0"; }
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 

@@ -55,8 +55,8 @@ else
 fi
 
 # The VM harness (kernel tests): QEMU, busybox, the guest kernel in a cache.
-"$(dirname "$0")/../tests/vm/setup-vm.sh"
+"$(dirname "$0")/../tests/vm/harness/setup-vm.sh"
 # Data path 1 needs QEMU with vhost-user-accel-pci: only its build
 # dependencies here; the build itself (~3-6 min, cached) happens at the
-# first use (make check's path-1 part, tests/vm/vaccel-vm.sh --path vhost-user).
+# first use (make check's path-1 part, tests/vm/harness/vaccel-vm.sh --path vhost-user).
 "$(dirname "$0")/../vhost-user-backend/qemu/build-qemu.sh" --install-deps

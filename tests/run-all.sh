@@ -6,8 +6,8 @@
 # line is the total: "N passed, N failed".
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-. tests/lib.sh
+cd "$TOP" || exit 2
+. tests/lib/lib.sh
 LOG=$(mktemp -d /tmp/vaccel-check.XXXXXX)
 TOTAL_P=0
 TOTAL_F=0
@@ -59,11 +59,7 @@ conformance() {
 		echo "backend exit status $src after the conformance run"
 		rc=1
 	fi
-	if grep -qiE "AddressSanitizer|runtime error" "$BACKEND_LOG"; then
-		echo "sanitizer report in the backend log:"
-		grep -iE -A8 "AddressSanitizer|runtime error" "$BACKEND_LOG" | head -60
-		rc=1
-	fi
+	san_report "$BACKEND_LOG" && rc=1
 	rm -rf "$d"
 	return $rc
 }
@@ -105,68 +101,68 @@ part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 # runs them longer.
 part "fuzz targets: corpus replay + 5 s each" tests/fuzz/run-fuzz.sh -t 5 \
 	build/fuzz
-part "VM harness self-test (Linux 6.12 guest)" tests/vm/selftest.sh
+part "VM harness self-test (Linux 6.12 guest)" tests/vm/harness/selftest.sh
 
 # Kernel code: build, then the modules inside the 6.12 guest.
 VDPA_KO=vdpa-driver/vdpa_accel.ko
 CRYPTO_MODS="--module gcm --module ghash_generic --module crc32c_generic"
-part "kernel modules: W=1 build and checkpatch" tests/vm/t-kbuild.sh
+part "kernel modules: W=1 build and checkpatch" tests/vm/host/t-kbuild.sh
 part "vDPA parent: management device, vdpa dev add/del (guest)" \
-	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
-	tests/vm/t-parent-mgmt.sh $VDPA_KO
+	tests/vm/harness/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
+	tests/vm/guest/t-parent-mgmt.sh $VDPA_KO
 part "vDPA parent: requests through vhost-vdpa (guest)" \
-	tests/vm/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
-	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/t-parent-vhost.sh
+	tests/vm/harness/run-in-vm.sh --ko $VDPA_KO $CRYPTO_MODS \
+	--bin vdpa-driver/tests/vaccel-vhost-test tests/vm/guest/t-parent-vhost.sh
 # A hostile /dev/vhost-vdpa-N opener: reaches only what it mapped (~20 s;
 # its rows go into docs/robustness.md with the next part's).
 part "vDPA parent: hostile vhost-vdpa opener reaches only what it mapped (guest)" \
-	tests/vm/t-opener-run.sh
+	tests/vm/host/t-opener-run.sh
 # The malformed-input table and TOCTOU test on the vDPA parent, then
 # docs/robustness.md from all three parts' results (~20 s).
 part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md" \
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
-	tests/vm/t-guest-run.sh
+	tests/vm/host/t-guest-run.sh
 # [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
 # and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
 part "vDPA parent: DEFLATE stream limit and memory (guest)" \
-	tests/vm/t-stream-limit-run.sh build
+	tests/vm/host/t-stream-limit-run.sh build
 # What one user of /dev/vaccelN can make the guest hold or see: RAW stale
 # bytes, the pinned-memory budget, memory cgroup charging (~15 s).
 part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
-	tests/vm/t-guest-mem-run.sh
+	tests/vm/host/t-guest-mem-run.sh
 # Fault injection and security of the kernel path (slub_debug, KFENCE):
 # node permissions, session isolation, keys in dmesg, kills mid-ioctl,
 # unbind/dev del/rmmod with users in flight, slab leak count, keys in RAM
 # (~50 s).
 part "kernel path: fault injection and security (guest, slub_debug)" \
-	tests/vm/t-fault-run.sh
+	tests/vm/host/t-fault-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
-	tests/vm/t-lib-run.sh build
-part "user entry point tests/vm/vaccel-vm.sh (guest)" tests/vm/t-vaccel-vm.sh
+	tests/vm/host/t-lib-run.sh build
+part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.
 part "path 1: QEMU guest over vhost-user-accel-pci (guest)" \
-	tests/vm/t-path1-run.sh build
+	tests/vm/host/t-path1-run.sh build
 part "path 1: QEMU guest over vhost-user-accel-pci, ASan+UBSan back-end (guest)" \
-	tests/vm/t-path1-run.sh build-san
+	tests/vm/host/t-path1-run.sh build-san
 # Back-end SIGKILLed under load and restarted (inflight tracking): 12 kills,
 # 3 at each of depths 1, 32, 128, 256 (~40 s), recovery time p50/p99; then 4
 # with the ASan+UBSan back-end.
 part "back-end SIGKILL and restart under load, path 1 (guest)" \
-	tests/vm/t-restart-run.sh
+	tests/vm/host/t-restart-run.sh
 part "back-end SIGKILL and restart under load, path 1, ASan+UBSan back-end (guest)" \
 	env RESTART_PHASES="1:1 32:1 128:2" RESTART_MIN_INFLIGHT=200 \
-	tests/vm/t-restart-run.sh build-san
+	tests/vm/host/t-restart-run.sh build-san
 # Path 1 with a slowed back-end: kills asleep in each ioctl, rmmod with a
 # closed file's requests in flight, PCI remove/rescan under load (~30 s).
 part "path 1: fault injection in the guest, slowed back-end (guest)" \
-	tests/vm/t-fault-path1-run.sh build
+	tests/vm/host/t-fault-path1-run.sh build
 # Data path 2, nested: the patched QEMU inside the first-level guest serves
 # vhost-vdpa-device-pci from vdpa_accel.ko to a second-level guest (TCG in
 # TCG: ~4 min here; also `make check-nested`).
 part "path 2: L2 guest over vhost-vdpa-device-pci in an L1 guest (nested)" \
-	tests/vm/t-nested-run.sh
+	tests/vm/host/t-nested-run.sh
 
 rm -rf "$LOG"
 if [ -n "$SKIPPED" ]; then

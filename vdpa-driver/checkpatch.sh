@@ -11,7 +11,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${VACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-accel}/checkpatch
-series=$(sed -n 's/^series=//p' "$here/../tests/vm/kernel-version" 2>/dev/null || true)
+series=$(sed -n 's/^series=//p' "$here/../tests/vm/harness/kernel-version" 2>/dev/null || true)
 series=${series:-6.12}
 
 fetch() {
@@ -40,7 +40,7 @@ cd "$here"
 # knows the kernel zlib API (zlib_deflateInit2 ...) as it would in-tree;
 # without them that check is skipped. PREFER_KERNEL_TYPES: the test program
 # is user space (stdint.h types).
-root=$(../tests/vm/kernel-env.sh --kdir 2>/dev/null | sed 's/-[a-z0-9]*$/-common/')
+root=$(../tests/vm/harness/kernel-env.sh --kdir 2>/dev/null | sed 's/-[a-z0-9]*$/-common/')
 if [ -n "$root" ] && [ -f "$root/include/linux/zlib.h" ]; then
 	opt="--root $root"
 else

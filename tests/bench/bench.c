@@ -48,6 +48,8 @@
 
 #include <virtaccel.h>
 
+#include "vaccel-test.h"
+
 #define MAX_REPS	15
 #define MAX_CASES	128
 #define MAX_BE		2
@@ -64,26 +66,6 @@ static const char *opt_filter;
 static const char *opt_label = "vhost-user";
 static int opt_quick;
 static double tsc_ghz;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("vaccel-bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t self_cpu_ns(void)
 {
@@ -276,13 +258,6 @@ static double med(const char *name, enum metric m)
 
 static uint64_t *lat;
 static uint64_t nlat;
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void lat_put(double *v, int *have)
 {

@@ -2,7 +2,7 @@
 # vaccel-bench: the device against its baselines (make bench).
 
 BENCH_OBJ := $(O)/tests/bench/bench.o
-$(BENCH_OBJ): EXTRA_CFLAGS := -Iguest-driver/lib/include
+$(BENCH_OBJ): EXTRA_CFLAGS := -Iguest-driver/lib/include -Itests/lib
 
 $(O)/vaccel-bench: $(BENCH_OBJ) $(O)/libvirtaccel.a
 	$(CC) $(BASE_LDFLAGS) -o $@ $(BENCH_OBJ) $(O)/libvirtaccel.a \

@@ -72,7 +72,7 @@ fi
 vm_run() {
 	name=$1 labels=$2
 	shift 3
-	"$TOP/tests/vm/vaccel-vm.sh" --bin "$B/vaccel-bench" "$@" \
+	"$TOP/tests/vm/harness/vaccel-vm.sh" --bin "$B/vaccel-bench" "$@" \
 		"$TOP/tests/bench/vm-bench.sh" >"$T/$name.out" 2>&1
 	rc=$?
 	# the guest's tables, without the JSON and the boot log

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Runs inside the 6.12 test guest (tests/vm/vaccel-vm.sh --bin vaccel-bench),
+# Runs inside the 6.12 test guest (tests/vm/harness/vaccel-vm.sh --bin vaccel-bench),
 # vaccel-bench with its native baselines measured in the same guest:
 #  --path vdpa: the vDPA parent through virtio_vdpa + virtio_accel.ko (the
 #    character device, label vm-chardev) and through vhost_vdpa (the
@@ -11,6 +11,7 @@
 # Each JSON result is printed between @@BENCH-JSON markers for the host to
 # cut out. VM_BENCH_ARGS overrides the case selection.
 args=${VM_BENCH_ARGS:---rounds 3 --ms 250}
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited 2>/dev/null
 if [ -n "${VACCEL_VHOST_VDPA:-}" ]; then
 	set -- "vm-chardev $VACCEL_CHARDEV" "vm-vhost-vdpa $VACCEL_VHOST_VDPA"

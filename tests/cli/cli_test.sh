@@ -12,12 +12,11 @@
 set -u
 B=$(cd "$1" && pwd)
 MODE=${2:-full}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-. "$HERE/lib.sh"
-REF="$PY $HERE/tools/ref.py"
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/lib/lib.sh"
+REF="$PY $TOP/tests/tools/ref.py"
 V=$B/vaccel
-T=$(mktemp -d /tmp/vaccel-cli.XXXXXX)
-trap 'stop_backend; rm -rf "$T"' EXIT
+test_tmpdir cli	# removed at exit, after the back-end is stopped
 
 # sanitizer reports of the CLI (in the ASan+UBSan build) land in files, so
 # that none goes unnoticed in a stderr the test discards
@@ -181,7 +180,7 @@ check "error runs left no output file" [ ! -e "$T/x" ]
 
 # --- the installed library: versioned symbols, pkg-config, a program ---------
 if [ "$MODE" = full ]; then
-	make -s -C "$HERE/.." O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
+	make -s -C "$TOP" O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
 	check "make install" [ $? -eq 0 ]
 	n=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | grep -c ' VIRTACCEL_1.0 ')
 	nodef=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | awk '$2 == "g" && $0 !~ /VIRTACCEL_1.0/' | wc -l)
@@ -204,6 +203,7 @@ int main(int argc, char **argv)
 }
 EOC
 	pc="env PKG_CONFIG_SYSROOT_DIR=$T/inst PKG_CONFIG_PATH=$T/inst/usr/lib/pkgconfig pkg-config"
+	# shellcheck disable=SC2046 # pkg-config's flags are separate words
 	gcc -Wall -Werror "$T/pc.c" $($pc --cflags --libs libvirtaccel) -o "$T/pcprog" 2>"$T/err"
 	check "a program builds against the installed library via pkg-config" [ $? -eq 0 ]
 	LD_LIBRARY_PATH="$T/inst/usr/lib" "$T/pcprog" "$DEV"
@@ -216,7 +216,7 @@ check "backend still serving after the error cases" [ $? -eq 0 ]
 stop_backend
 check "backend exits 0 on SIGTERM" [ $? -eq 0 ]
 check "backend removed its socket" [ ! -e "$SOCK" ]
-if ls "$T/san" | grep -q .; then
+if [ -n "$(ls -A "$T/san")" ]; then
 	not_ok "no sanitizer report from the CLI or the back-end"
 	head -40 "$T"/san/*
 else

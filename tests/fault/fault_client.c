@@ -35,7 +35,7 @@
  *       "destroyed" and waits to be killed (tests/security/memscan.py
  *       looks for the key in the back-end's memory meanwhile).
  *   vaccel-fault-client second DEV
- *       exits 0 if an open of DEV fails (another front-end holds it).
+ *       exits 0 if an open of DEV check_failures (another front-end holds it).
  *
  * Exit 0 on success, 1 on a failed check, 2 on usage errors.
  */
@@ -50,28 +50,11 @@
 
 #include <virtaccel.h>
 
+#include "vaccel-test.h"
+
 #define MAX_DEPTH	64
 #define MAX_SESS	64
 #define MEM_SIZE	(2u << 20)
-
-static int fails;
-
-#define CHECK(c, ...) do { \
-	if (!(c)) { \
-		fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		fails++; \
-	} \
-} while (0)
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int parse_key(const char *hex, uint8_t *key, unsigned int max)
 {
@@ -279,7 +262,7 @@ static int cmd_probe(const char *devstr, int n, char **sids)
 	}
 	virtaccel_close(dev);
 	printf("probe: %d foreign ids refused, own session and hash work\n", n);
-	return fails ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- churn ---------------------------------------------------------------- */
@@ -348,7 +331,7 @@ static int cmd_churn(const char *devstr, unsigned long cycles,
 			}
 		}
 		virtaccel_close(dev);
-		if (fails > 10)
+		if (check_failures > 10)
 			return 1;
 		if (c && c % 1000 == 0) {
 			printf("churn: %lu cycles, %.1f s\n", c, now_s() - t0);
@@ -365,7 +348,7 @@ static int cmd_churn(const char *devstr, unsigned long cycles,
 	printf("churn: %lu cycles in %.2f s (%.0f/s), %u retries, %lu with a session, %lu slow session creates, %lu with requests (%lu left in flight at close)\n",
 	       cycles, t, cycles / t, retries, with_sess, slow, with_reqs,
 	       left);
-	return fails ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- keys ----------------------------------------------------------------- */
@@ -506,7 +489,7 @@ static int cmd_keys(const char *devstr, const char *keyhex)
 	printf("keys: sessions, inline keys and streams used (stateless %s)\n",
 	       info.driver_features & (1ull << VIRTIO_ACCEL_F_STATELESS) ?
 	       "yes" : "no");
-	return fails ? 1 : 0;
+	return check_failures ? 1 : 0;
 }
 
 /* ---- keyhold -------------------------------------------------------------- */
@@ -637,7 +620,7 @@ static int cmd_keyhold(const char *devstr, const char *keyhex)
 	CHECK(!virtaccel_session_destroy(dev, hs), "destroy HMAC");
 	CHECK(!virtaccel_session_destroy(dev, gs), "destroy GCM");
 	CHECK(!virtaccel_session_destroy(dev, ds), "destroy GCM decrypt");
-	printf("destroyed%s\n", fails ? " (with failures)" : "");
+	printf("destroyed%s\n", check_failures ? " (with failures)" : "");
 	fflush(stdout);
 	for (;;)
 		pause();

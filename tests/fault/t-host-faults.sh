@@ -37,42 +37,26 @@ B=$(cd "${1:-$TOP/build}" && pwd)
 CYCLES=${2:-10000}
 CHURN_SECONDS=${CHURN_SECONDS:-100}
 RSS_SLACK_KB=${RSS_SLACK_KB:-4096}
-. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib/lib.sh"
 
 [ -x "$B/vhost-user-accel" ] || { echo "$B/vhost-user-accel missing: run make"; exit 2; }
 [ -e "$TOP/build/libvirtaccel.a" ] || { echo "build/libvirtaccel.a missing: run make"; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-fault.XXXXXX")
-cleanup() {
-	[ -z "${HOLD_PID:-}" ] || kill -KILL "$HOLD_PID" 2>/dev/null
-	stop_backend >/dev/null 2>&1
-	if [ "$FAIL" -eq 0 ]; then rm -rf "$T"; else echo "logs kept in $T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+KEEP_ON_FAIL=1
+test_tmpdir fault
+at_exit '[ -z "${HOLD_PID:-}" ] || kill -KILL "$HOLD_PID" 2>/dev/null'
 
 C=$T/vaccel-fault-client
-gcc -O2 -g -Wall -Wextra -Werror -I"$TOP/guest-driver/lib/include" \
-	-I"$TOP/virtio-accel-spec/include" -o "$C" \
-	"$TOP/tests/fault/fault_client.c" "$TOP/build/libvirtaccel.a" -lpthread ||
+host_prog "$TOP/tests/fault/fault_client.c" "$C" "$TOP/build/libvirtaccel.a" -lpthread ||
 	{ echo "building the client failed"; echo "0 passed, 1 failed"; exit 1; }
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+san_env
 KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 
 # wait_log PATTERN COUNT SECONDS: the back-end log has COUNT lines matching
-wait_log() {
-	local i=0
-	while [ "$(grep -cE "$1" "$BACKEND_LOG")" -lt "$2" ]; do
-		[ $i -ge $(($3 * 50)) ] && return 1
-		sleep 0.02
-		i=$((i + 1))
-	done
-}
+wait_log() { wait_count "$3" "$BACKEND_LOG" "$1" "$2"; }
 
 fds() { ls "/proc/$BACKEND_PID/fd" 2>/dev/null | wc -l; }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$BACKEND_PID/status"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 echo "# back-end: $B/vhost-user-accel"
 # ---- 1. client killed mid-request -------------------------------------------
@@ -84,12 +68,8 @@ for run in "1 1" "4 32" "8 64"; do
 	nd0=$(grep -c "^vhost-user-accel: $ns sessions destroyed" "$BACKEND_LOG")
 	"$C" hold "$DEV" "$ns" "$depth" "$KEY" >"$T/hold.out" 2>&1 &
 	HOLD_PID=$!
-	i=0
-	while ! grep -q ready "$T/hold.out" && [ $i -lt 600 ] &&
-	      kill -0 "$HOLD_PID" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	ready() { grep -q ready "$T/hold.out" || ! kill -0 "$HOLD_PID" 2>/dev/null; }
+	wait_until 60 ready
 	if ! grep -q ready "$T/hold.out"; then
 		not_ok "client ($ns sessions, depth $depth) running within 60 s"
 		cat "$T/hold.out"

@@ -8,14 +8,13 @@
 # The harness (run-in-vm.sh) fails the run on any kernel splat.
 set -u
 TOCTOU_SECONDS=${1:-3}
-echo 0 >/sys/bus/vdpa/drivers_autoprobe
-vdpa dev add name accel0 mgmtdev vdpa_accel || exit 1
-echo vhost_vdpa >/sys/bus/vdpa/devices/accel0/driver_override
-echo accel0 >/sys/bus/vdpa/drivers_probe
-# shellcheck disable=SC2012
-dev=$(ls -d /sys/bus/vdpa/devices/accel0/vhost-vdpa-* 2>/dev/null | head -1)
-[ -n "$dev" ] || { echo "not ok - accel0 not bound to vhost_vdpa"; exit 1; }
-node=/dev/$(basename "$dev")
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
+vdpa_autoprobe 0
+if ! vdpa_add accel0 vhost_vdpa || ! node=$(vhost_node accel0); then
+	echo "not ok - accel0 not added or not bound to vhost_vdpa"
+	exit 1
+fi
 # vhost-vdpa pins the library's memory against RLIMIT_MEMLOCK (8 MiB here)
 # shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited

@@ -9,7 +9,7 @@ RESULTS are the files tests/robust/run-robust.sh writes per implementation
 as vaccel-robust printed it, plus "robust-health" lines (the implementation
 survived, logged no sanitizer report or kernel splat) and "robust-toctou"
 lines (the time-of-check/time-of-use test); opener.res has the
-"robust-opener" lines of tests/vm/t-opener-run.sh (the hostile
+"robust-opener" lines of tests/vm/host/t-opener-run.sh (the hostile
 /dev/vhost-vdpa-N opener). Nothing in the table is typed by hand: every
 observed cell is a line of those files.
 
@@ -119,11 +119,11 @@ def serving(r):
 
 
 def opener_section(L, opener):
-    """The hostile /dev/vhost-vdpa-N opener (tests/vm/t-opener-run.sh)."""
+    """The hostile /dev/vhost-vdpa-N opener (tests/vm/host/t-opener-run.sh)."""
     L.append("## vhost-vdpa opener")
     L.append("")
     L.append("`vdpa-driver/tests/vaccel_vhost_opener.c`, run as root in the 6.12 guest")
-    L.append("by `tests/vm/t-opener-run.sh` (make check), holds `/dev/vhost-vdpa-N` of")
+    L.append("by `tests/vm/host/t-opener-run.sh` (make check), holds `/dev/vhost-vdpa-N` of")
     L.append("a vdpa_accel device with its own ioctls and names addresses it did not")
     L.append("map: physical addresses of its own pages (`/proc/self/pagemap`) and of")
     L.append("the kernel's `linux_banner` (`/proc/kallsyms`, `/proc/iomem`), IOVAs")

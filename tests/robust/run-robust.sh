@@ -18,7 +18,7 @@
 #                                       fails if it differs from the committed
 #                                       one (--update: rewrite it instead);
 #                                       its "vhost-vdpa opener" section comes
-#                                       from tests/vm/t-opener-run.sh (run
+#                                       from tests/vm/host/t-opener-run.sh (run
 #                                       first when its results are stale)
 #
 # Results go to build/robust/ (ROBUST_OUT); `vm` runs `host` first when its
@@ -27,11 +27,10 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
-# shellcheck source=tests/lib.sh
-. tests/lib.sh
+# shellcheck source=tests/lib/lib.sh
+. tests/lib/lib.sh
 OUT=${ROBUST_OUT:-$TOP/build/robust}
 TOCTOU_SECONDS=${TOCTOU_SECONDS:-3}
-SAN_RE='AddressSanitizer|LeakSanitizer|runtime error|ThreadSanitizer'
 mkdir -p "$OUT"
 
 # result lines of one vaccel-robust run: count them, show the failures
@@ -47,7 +46,7 @@ tally() { # tally FILE
 # host_one BACKEND_DIR CLIENT_DIR IMPL: the table's cases and the TOCTOU
 # test with vaccel-robust of CLIENT_DIR on BACKEND_DIR/vhost-user-accel
 host_one() {
-	# B is start_backend's (tests/lib.sh)
+	# B is start_backend's (tests/lib/lib.sh)
 	# shellcheck disable=SC2034
 	B=$1 C=$2 impl=$3
 	res=$OUT/$impl.res
@@ -163,13 +162,6 @@ do_toctou() {
 	rm -rf "$d"
 }
 
-build_ko() { # build_ko KO: make the module if it is missing
-	[ -e "$1" ] && return 0
-	kdir=$("$TOP/tests/vm/kernel-env.sh" --kdir) || return 1
-	make -C "$kdir" M="$(dirname "$1")" modules >&2 || return 1
-	[ -e "$1" ]
-}
-
 do_vm() {
 	update=$1
 	ko=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
@@ -197,14 +189,11 @@ do_vm() {
 		echo "# in-process results missing or stale: running that part"
 		do_toctou
 	fi
-	if ! build_ko "$ko"; then
-		echo "run-robust: SKIP: $ko is missing and cannot be built"
-		exit 77
-	fi
+	need_ko "$ko"
 	res=$OUT/vdpa.res
 	rm -f "$res"
 	d=$(mktemp -d /tmp/vaccel-robust-vm.XXXXXX)
-	tests/vm/run-in-vm.sh --timeout 300 --ko "$ko" \
+	tests/vm/harness/run-in-vm.sh --timeout 300 --ko "$ko" \
 		--module gcm --module ghash_generic --module crc32c_generic \
 		--bin "$bin" tests/robust/guest-vdpa.sh >"$d/console" 2>&1
 	rc=$?
@@ -236,10 +225,10 @@ do_vm() {
 	fi
 	rm -rf "$d"
 
-	# the hostile vhost-vdpa opener's section (tests/vm/t-opener-run.sh)
+	# the hostile vhost-vdpa opener's section (tests/vm/host/t-opener-run.sh)
 	if stale "$OUT/opener.res" "$ko" vdpa-driver/tests/vaccel-vhost-opener; then
 		echo "# vhost-vdpa opener results missing or stale: running them"
-		VDPA_KO=$ko tests/vm/t-opener-run.sh | grep -E '^(not ok|t-parent-opener: )'
+		VDPA_KO=$ko tests/vm/host/t-opener-run.sh | grep -E '^(not ok|t-parent-opener: )'
 	fi
 	if python3 tests/robust/mktable.py "$OUT/robustness.md" "$OUT/dpdk.res" \
 		"$OUT/dpdk-asan.res" "$OUT/dpdk-tsan.res" "$OUT/vdpa.res" \

@@ -24,26 +24,18 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
-. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib/lib.sh"
 
 [ -x "$B/vhost-user-accel" ] || { echo "$B/vhost-user-accel missing: run make"; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-sec.XXXXXX")
+KEEP_ON_FAIL=1
+test_tmpdir sec
 PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	stop_backend >/dev/null 2>&1
-	if [ "$FAIL" -eq 0 ]; then rm -rf "$T"; else echo "logs kept in $T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+at_exit 'for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done'
 
 C=$T/vaccel-fault-client
-gcc -O2 -g -Wall -Wextra -Werror -I"$TOP/guest-driver/lib/include" \
-	-I"$TOP/virtio-accel-spec/include" -o "$C" \
-	"$TOP/tests/fault/fault_client.c" "$TOP/build/libvirtaccel.a" -lpthread ||
+host_prog "$TOP/tests/fault/fault_client.c" "$C" "$TOP/build/libvirtaccel.a" -lpthread ||
 	{ echo "building the client failed"; echo "0 passed, 1 failed"; exit 1; }
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+san_env
 
 # run_refused PATH: the back-end must exit non-zero at once on PATH
 run_refused() {
@@ -67,9 +59,7 @@ check "socket owned by the back-end's user ($(id -un))" \
 "$C" hold "$DEV" 1 4 000102030405060708090a0b0c0d0e0f >"$T/hold.out" 2>&1 &
 HP=$!
 PIDS="$PIDS $HP"
-i=0
-while ! grep -q ready "$T/hold.out" && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
-check "first front-end connected and running" grep -q ready "$T/hold.out"
+check "first front-end connected and running" wait_line 5 "$T/hold.out" ready
 "$C" second "$DEV" >"$T/second.out" 2>&1
 check "a second front-end is refused while the first is connected" [ $? -eq 0 ]
 sed 's/^/# /' "$T/second.out"
@@ -102,8 +92,7 @@ check "a SIGKILLed back-end leaves its socket" [ -S "$SOCK" ]
 start_backend "$T/a"
 PIDS="$PIDS $BACKEND_PID"
 # the old socket is there already: wait for the new back-end's word
-i=0
-while ! grep -q "listening on" "$BACKEND_LOG" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+wait_line 15 "$BACKEND_LOG" "listening on"
 check "a new back-end replaces a stale socket" grep -q "removing stale socket" "$BACKEND_LOG"
 check "  ... and serves it, mode 0600" \
 	sh -c "[ \"\$(stat -c %a '$SOCK')\" = 600 ] && '$TOP/build/vaccel' info '$DEV' >/dev/null"
@@ -126,8 +115,7 @@ os.execv(be, [be, "--fd", str(s.fileno())])
 EOF
 FP=$!
 PIDS="$PIDS $FP"
-i=0
-while ! grep -q "listening on" "$T/fd.log" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+wait_line 15 "$T/fd.log" "listening on"
 check "--fd: the adopted path is served with mode 0600 (was 0777)" \
 	sh -c "[ \"\$(stat -c %a '$FDSOCK')\" = 600 ] && '$TOP/build/vaccel' info 'vhost-user:$FDSOCK' >/dev/null"
 kill -TERM "$FP"
@@ -163,12 +151,8 @@ mkfifo "$T/fifo"
 VP=$!
 PIDS="$PIDS $VP"
 exec 9>"$T/fifo"
-i=0
-while ! tr '\0' ' ' <"/proc/$VP/cmdline" 2>/dev/null | grep -q 'hmac .*--key x' &&
-      [ $i -lt 100 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+shows_x() { tr '\0' ' ' <"/proc/$VP/cmdline" 2>/dev/null | grep -q 'hmac .*--key x'; }
+wait_until 2 shows_x
 tr '\0' ' ' <"/proc/$VP/cmdline" >"$T/cmdline" 2>/dev/null
 check "CLI: a running vaccel's command line shows x's, not the key ($(cut -c1-60 "$T/cmdline")...)" \
 	sh -c "grep -q -- '--key xxxx' '$T/cmdline' && ! grep -qi '$KEY' '$T/cmdline'"
@@ -222,21 +206,15 @@ MS=$TOP/tests/security/memscan.py
 mkdir -m 700 "$T/m"
 start_backend "$T/m" || { summary; exit 1; }
 PIDS="$PIDS $BACKEND_PID"
-# waitfor FILE TEXT: up to 10 s
-waitfor() {
-	local i=0
-	while ! grep -q "$2" "$1" && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
-	grep -q "$2" "$1"
-}
 K1=$(python3 -c 'import os; print(os.urandom(32).hex())')
 "$C" keyhold "$DEV" "$K1" >"$T/kh1.out" 2>&1 &
 KP=$!
 PIDS="$PIDS $KP"
-if waitfor "$T/kh1.out" live; then
+if wait_line 10 "$T/kh1.out" live; then
 	check "memscan finds the key while its sessions live (the scan works)" \
 		python3 "$MS" "$BACKEND_PID" "$K1" 1
 	kill -USR1 "$KP"
-	waitfor "$T/kh1.out" destroyed
+	wait_line 10 "$T/kh1.out" destroyed
 	check "sessions destroyed (HMAC, GCM; crypto PMD and in-process paths, inline keys, a stream): no copy of the key left in the back-end" \
 		python3 "$MS" "$BACKEND_PID" "$K1"
 else
@@ -248,13 +226,10 @@ K2=$(python3 -c 'import os; print(os.urandom(32).hex())')
 "$C" keyhold "$DEV" "$K2" >"$T/kh2.out" 2>&1 &
 KP=$!
 PIDS="$PIDS $KP"
-if waitfor "$T/kh2.out" live; then
+if wait_line 10 "$T/kh2.out" live; then
 	n=$(grep -c 'front-end disconnected' "$BACKEND_LOG")
 	{ kill -KILL "$KP"; wait "$KP"; } 2>/dev/null
-	i=0
-	while [ "$(grep -c 'front-end disconnected' "$BACKEND_LOG")" -le "$n" ] && [ $i -lt 250 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
+	wait_count 5 "$BACKEND_LOG" 'front-end disconnected' $((n + 1))
 	check "client SIGKILLed with live sessions: no copy of its key left in the back-end" \
 		python3 "$MS" "$BACKEND_PID" "$K2"
 else

@@ -22,7 +22,7 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
-. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib/lib.sh"
 
 [ -x "$B/vhost-user-accel" ] || { echo "$B/vhost-user-accel missing: run make"; exit 2; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-zmem.XXXXXX")

@@ -24,7 +24,7 @@
 #
 # The binary has no firmware of its own: run it with
 #   -L /usr/share/qemu -L /usr/share/seabios -nic none
-# (qemu-system-data and seabios, installed by tests/vm/setup-vm.sh).
+# (qemu-system-data and seabios, installed by tests/vm/harness/setup-vm.sh).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)

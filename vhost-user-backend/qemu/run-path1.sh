@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Path 1 on one host: the DPDK back-end (build/vhost-user-accel) on a UNIX
-# socket, and a 6.12 guest booted by tests/vm/run-in-vm.sh with the
+# socket, and a 6.12 guest booted by tests/vm/harness/run-in-vm.sh with the
 # self-built QEMU (build-qemu.sh) and a vhost-user-accel-pci device on that
 # socket, guest memory in a shared memfd. Runs PAYLOAD in the guest
-# (default tests/vm/t-qemu-accel-pci.sh); exit status is the payload's (or
+# (default tests/vm/guest/t-qemu-accel-pci.sh); exit status is the payload's (or
 # run-in-vm.sh's), 1 if the back-end died or logged no connection.
 #
 # usage: run-path1.sh [--queues N] [--queue-size N] [--backend-arg ARG]...
@@ -25,6 +25,9 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+TOP=$ROOT
+# start_backend, stop_backend, test_tmpdir
+. "$ROOT/tests/lib/lib.sh"
 queues=2
 qsize=128
 backend_args=""
@@ -58,7 +61,7 @@ while [ $# -gt 0 ]; do
 done
 case $queues in ''|*[!0-9]*|0) log "--queues wants a number >= 1"; exit 2 ;; esac
 if [ $# -eq 0 ]; then
-	set -- "$ROOT/tests/vm/t-qemu-accel-pci.sh"
+	set -- "$ROOT/tests/vm/guest/t-qemu-accel-pci.sh"
 fi
 
 make -s -C "$ROOT" vhost-user-accel >&2 || { log "make vhost-user-accel failed"; exit 1; }
@@ -78,40 +81,19 @@ else
 	[ $((t1 - t0)) -lt 5 ] || log "build-qemu.sh took $((t1 - t0)) s"
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-path1.XXXXXX")
+test_tmpdir path1	# removed at exit, after the back-end is stopped
+work=$T
 sock=$work/accel.sock
-bpid=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	if [ -n "$bpid" ] && kill -0 "$bpid" 2>/dev/null; then
-		kill -TERM "$bpid" 2>/dev/null || true
-		wait "$bpid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 old_ifs=$IFS
 IFS=$NL
 set -f
 # shellcheck disable=SC2086
-"$BACKEND" --socket-path "$sock" --queues "$queues" $backend_args \
-	>"$work/backend.log" 2>&1 &
-bpid=$!
+start_backend --bin "$BACKEND" --wait 20 "$work" --queues "$queues" \
+	$backend_args || exit 1
 IFS=$old_ifs
 set +f
-i=0
-while [ ! -S "$sock" ]; do
-	if ! kill -0 "$bpid" 2>/dev/null || [ $i -ge 200 ]; then
-		log "the back-end did not come up:"
-		sed 's/^/run-path1: backend: /' "$work/backend.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
-log "back-end pid $bpid on $sock ($queues data queues)"
+log "back-end pid $BACKEND_PID on $sock ($queues data queues)"
 
 mem=${VM_MEM:-1G}
 echo "NUM_QUEUES=$queues" >"$work/expect"
@@ -128,19 +110,13 @@ shift
 IFS=$NL
 set -f
 # shellcheck disable=SC2086
-"$ROOT/tests/vm/run-in-vm.sh" $vmargs "$payload" "$@" "$work/expect" && rc=0 || rc=$?
+"$ROOT/tests/vm/harness/run-in-vm.sh" $vmargs "$payload" "$@" "$work/expect" && rc=0 || rc=$?
 IFS=$old_ifs
 set +f
 
 alive=1
-kill -0 "$bpid" 2>/dev/null || alive=0
-if [ $alive -eq 1 ]; then
-	kill -TERM "$bpid" 2>/dev/null || true
-	wait "$bpid" 2>/dev/null && brc=0 || brc=$?
-else
-	wait "$bpid" 2>/dev/null && brc=0 || brc=$?
-fi
-bpid=""
+kill -0 "$BACKEND_PID" 2>/dev/null || alive=0
+stop_backend && brc=0 || brc=$?
 sed 's/^/run-path1: backend: /' "$work/backend.log" >&2
 if [ $alive -eq 0 ]; then
 	log "the back-end exited during the run (status $brc)"

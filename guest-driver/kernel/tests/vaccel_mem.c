@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * vaccel-mem: what one user of /dev/vaccelN can make the guest kernel hold,
- * and what it can see of the kernel's memory. Run by tests/vm/t-guest-mem.sh
+ * and what it can see of the kernel's memory. Run by tests/vm/guest/t-guest-mem.sh
  * in the 6.12 guest (booted with init_on_alloc=0, so stale memory would
  * show). Built static.
  *

@@ -35,20 +35,9 @@
 
 #include <linux/virtio_accel_ioctl.h>
 
+#include "vaccel-test.h"
+
 static const char *dev;
-static int failures;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL %s:%d: ", __func__,	\
-				__LINE__);				\
-			fprintf(stderr, __VA_ARGS__);			\
-			fprintf(stderr, "\n");				\
-			failures++;					\
-		}							\
-	} while (0)
-
 static int open_dev(int flags)
 {
 	int fd = open(dev, O_RDWR | flags);
@@ -141,7 +130,7 @@ static int cmd_info(void)
 	CHECK(info.device_id == VIRTIO_ID_ACCEL, "device_id %u", info.device_id);
 	CHECK(info.n_caps > 0 && info.caps_len == info.n_caps, "caps");
 	CHECK(info.driver_features & (1ULL << 32), "VERSION_1 not negotiated");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 static int cmd_sha256(const char *path)
@@ -261,7 +250,7 @@ static int cmd_async(unsigned int n, unsigned int size)
 	}
 	CHECK(read(fd, c, sizeof(c)) < 0 && errno == EAGAIN, "drained");
 	printf("async: %u ops of %u bytes reaped\n", got, size);
-	return failures != 0;
+	return check_failures != 0;
 }
 
 static int create_sess(int fd, uint64_t *id)
@@ -314,7 +303,7 @@ static int cmd_sessions(unsigned int n, int hold)
 	fflush(stdout);
 	if (hold)
 		pause();
-	return failures != 0;	/* close(fd) at exit destroys them */
+	return check_failures != 0;	/* close(fd) at exit destroys them */
 }
 
 static int cmd_quota(void)
@@ -345,7 +334,7 @@ static int cmd_quota(void)
 	err = create_sess(fd, &id);
 	CHECK(!err, "create after destroy: %s", strerror(-err));
 	printf("quota: %u sessions, then EDQUOT\n", info.max_sessions_per_file);
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* Needs max_sessions_per_file > max_sessions and no other live session. */
@@ -368,7 +357,7 @@ static int cmd_tablefull(void)
 	CHECK(err == -ENOSPC, "create %u: %s (want ENOSPC)", i,
 	      strerror(-err));
 	printf("tablefull: %u sessions, then ENOSPC\n", info.max_sessions);
-	return failures != 0;
+	return check_failures != 0;
 }
 
 static int cmd_owner(void)
@@ -414,7 +403,7 @@ static int cmd_owner(void)
 	CHECK(ioctl(fd, VACCEL_IOC_SESSION_DESTROY, &id) == 0,
 	      "owner destroy: %s", strerror(errno));
 	printf("owner: foreign files get ENOENT\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* A completion read by a process with another mm: -EXDEV, nothing written. */
@@ -447,7 +436,7 @@ static int cmd_exdev(void)
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0, "child: status %d", status);
 	printf("exdev: another mm gets EXDEV\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 static int cmd_badargs(void)
@@ -503,7 +492,7 @@ static int cmd_badargs(void)
 	      "NULL with dst_len != src_len: %s status %u", strerror(errno),
 	      op.status);
 	printf("badargs: done\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 static int cmd_raw(void)
@@ -556,7 +545,7 @@ static int cmd_raw(void)
 	CHECK(ioctl(fd, VACCEL_IOC_RAW, &raw) < 0 && errno == EINVAL,
 	      "empty chain: %s", strerror(errno));
 	printf("raw: done\n");
-	return failures != 0;
+	return check_failures != 0;
 }
 
 /* Blocking ops until one fails; 42 if it is ENODEV. */

@@ -42,6 +42,8 @@
 #include <sys/socket.h>
 #include <linux/if_alg.h>
 
+#include "vaccel-test.h"
+
 #ifndef AF_ALG
 #define AF_ALG 38
 #endif
@@ -65,25 +67,13 @@ struct alg {
 
 static const char *prog = "afalg_bench";
 
-static void die(const char *what)
-{
-	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
-	exit(1);
-}
-
-static void fail(const char *msg)
-{
-	fprintf(stderr, "%s: %s\n", prog, msg);
-	exit(1);
-}
-
 static void alg_open(struct alg *a, const char *name, const uint8_t *key)
 {
 	struct sockaddr_alg sa = { .salg_family = AF_ALG };
 	char msg[256];
 
 	if (strlen(name) >= sizeof(sa.salg_name))
-		fail("algorithm or driver name too long");
+		die("%s", "algorithm or driver name too long");
 	memcpy(sa.salg_type, "skcipher", sizeof("skcipher"));
 	memcpy(sa.salg_name, name, strlen(name) + 1);
 	a->name = name;
@@ -95,7 +85,7 @@ static void alg_open(struct alg *a, const char *name, const uint8_t *key)
 				prog);
 			exit(EXIT_SKIP);
 		}
-		die("socket(AF_ALG)");
+		die_errno("socket(AF_ALG)");
 	}
 	if (bind(a->tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (errno == ENOENT) {
@@ -105,16 +95,16 @@ static void alg_open(struct alg *a, const char *name, const uint8_t *key)
 			exit(EXIT_SKIP);
 		}
 		snprintf(msg, sizeof(msg), "bind(skcipher %s)", name);
-		die(msg);
+		die_errno(msg);
 	}
 	if (setsockopt(a->tfm, SOL_ALG, ALG_SET_KEY, key, KEY_LEN) < 0) {
 		snprintf(msg, sizeof(msg), "ALG_SET_KEY on %s", name);
-		die(msg);
+		die_errno(msg);
 	}
 	a->op = accept4(a->tfm, NULL, NULL, SOCK_CLOEXEC);
 	if (a->op < 0) {
 		snprintf(msg, sizeof(msg), "accept(%s)", name);
-		die(msg);
+		die_errno(msg);
 	}
 }
 
@@ -136,27 +126,27 @@ static void alg_bufsize(struct alg *a, size_t size)
 	if (setsockopt(a->op, SOL_SOCKET, SO_SNDBUFFORCE, &want,
 		       sizeof(want)) < 0 &&
 	    setsockopt(a->op, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
-		die("setsockopt(SO_SNDBUF)");
+		die_errno("setsockopt(SO_SNDBUF)");
 	if (setsockopt(a->op, SOL_SOCKET, SO_RCVBUFFORCE, &want,
 		       sizeof(want)) < 0 &&
 	    setsockopt(a->op, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) < 0)
-		die("setsockopt(SO_RCVBUF)");
+		die_errno("setsockopt(SO_RCVBUF)");
 	if (getsockopt(a->op, SOL_SOCKET, SO_SNDBUF, &got, &len) < 0)
-		die("getsockopt(SO_SNDBUF)");
+		die_errno("getsockopt(SO_SNDBUF)");
 	if ((size_t)got < size + 4096) {
 		snprintf(msg, sizeof(msg),
 			 "socket buffer %d bytes < request %zu (need root for SO_SNDBUFFORCE, or raise net.core.wmem_max/rmem_max)",
 			 got, size);
-		fail(msg);
+		die("%s", msg);
 	}
 	len = sizeof(got);
 	if (getsockopt(a->op, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
-		die("getsockopt(SO_RCVBUF)");
+		die_errno("getsockopt(SO_RCVBUF)");
 	if ((size_t)got < size + 4096) {
 		snprintf(msg, sizeof(msg),
 			 "socket receive buffer %d bytes < request %zu",
 			 got, size);
-		fail(msg);
+		die("%s", msg);
 	}
 	a->bufsize = size + 65536;
 }
@@ -201,30 +191,30 @@ static void alg_crypt(struct alg *a, int encrypt, const uint8_t *iv,
 	if (n < 0) {
 		snprintf(what, sizeof(what), "sendmsg(%s, %zu bytes)", a->name,
 			 size);
-		die(what);
+		die_errno(what);
 	}
 	if ((size_t)n != size) {
 		snprintf(what, sizeof(what), "sendmsg(%s): %zd of %zu bytes",
 			 a->name, n, size);
-		fail(what);
+		die("%s", what);
 	}
 	n = read(a->op, out, size);
 	if (n < 0) {
 		snprintf(what, sizeof(what), "read(%s, %zu bytes)", a->name,
 			 size);
-		die(what);
+		die_errno(what);
 	}
 	if ((size_t)n != size) {
 		snprintf(what, sizeof(what), "read(%s): %zd of %zu bytes",
 			 a->name, n, size);
-		fail(what);
+		die("%s", what);
 	}
 }
 
 static void alg_close(struct alg *a)
 {
 	if (close(a->op) < 0 || close(a->tfm) < 0)
-		die("close");
+		die_errno("close");
 }
 
 /* NIST SP 800-38A F.2.5, CBC-AES256.Encrypt */
@@ -269,32 +259,16 @@ static void known_answer(const char *name)
 		snprintf(msg, sizeof(msg),
 			 "%s: wrong ciphertext for the SP 800-38A F.2.5 vector",
 			 name);
-		fail(msg);
+		die("%s", msg);
 	}
 	alg_crypt(&k, 0, kat_iv, kat_ct, out, sizeof(kat_ct));
 	if (memcmp(out, kat_pt, sizeof(kat_pt))) {
 		snprintf(msg, sizeof(msg),
 			 "%s: wrong plaintext decrypting the SP 800-38A F.2.5 vector",
 			 name);
-		fail(msg);
+		die("%s", msg);
 	}
 	alg_close(&k);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		die("clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
 }
 
 /* nearest rank */
@@ -414,7 +388,7 @@ int main(int argc, char **argv)
 	chk = malloc(maxsize);
 	lat = malloc(MAX_SAMPLES * sizeof(*lat));
 	if (!in || !out || !chk || !lat)
-		fail("out of memory");
+		die("%s", "out of memory");
 	fill(key, sizeof(key), 1);
 	fill(iv, sizeof(iv), 2);
 	fill(in, maxsize, 3);
@@ -439,7 +413,7 @@ int main(int argc, char **argv)
 				snprintf(msg, sizeof(msg),
 					 "%s and %s disagree on %zu bytes",
 					 driver, ref_name, size);
-				fail(msg);
+				die("%s", msg);
 			}
 		}
 		alg_crypt(&a, 0, iv, out, chk, size);
@@ -447,7 +421,7 @@ int main(int argc, char **argv)
 			snprintf(msg, sizeof(msg),
 				 "%s: decrypt(encrypt(x)) != x for %zu bytes",
 				 driver, size);
-			fail(msg);
+			die("%s", msg);
 		}
 
 		t0 = now_ns();
@@ -473,7 +447,7 @@ int main(int argc, char **argv)
 		printf("\"p50_us\":%.2f,\"p99_us\":%.2f}\n",
 		       pct_us(lat, n, 50.0), pct_us(lat, n, 99.0));
 		if (fflush(stdout) == EOF)
-			die("stdout");
+			die_errno("stdout");
 	}
 	alg_close(&a);
 	if (ref_name)

@@ -3,7 +3,7 @@
 #
 # Side-by-side peer: QEMU's own virtio-crypto-pci device with the
 # cryptodev-backend-builtin back-end, in the same 6.12 test guest the VM
-# harness boots (tests/vm/run-in-vm.sh), measured through the guest's
+# harness boots (tests/vm/harness/run-in-vm.sh), measured through the guest's
 # virtio_crypto driver and the kernel crypto API from user space (AF_ALG,
 # afalg_bench.c), next to the guest's software AES as the in-guest baseline.
 # JSON lines (one per driver and size) on standard output; progress, the
@@ -42,7 +42,7 @@ set -eu
 
 PEER_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$PEER_DIR/../../.." && pwd)
-VM_DIR=$TOP/tests/vm
+VM_DIR=$TOP/tests/vm/harness
 # shellcheck source=../../vm/lib-vm.sh
 . "$VM_DIR/lib-vm.sh"
 
@@ -90,7 +90,7 @@ fi
 
 if ! vm_kernel_env || [ ! -r "$VM_VMLINUZ" ] ||
 	[ ! -r "$VM_MODDIR/modules.dep" ]; then
-	skip "no guest kernel in $VM_CACHE (run tests/vm/setup-vm.sh)"
+	skip "no guest kernel in $VM_CACHE (run tests/vm/harness/setup-vm.sh)"
 fi
 for m in virtio_crypto crypto_engine algif_skcipher af_alg; do
 	grep -q "/$m\.ko" "$VM_MODDIR/modules.dep" ||
@@ -141,7 +141,7 @@ command -v gcc >/dev/null || skip "no gcc"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-peer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-if ! gcc -O2 -Wall -Wextra -Werror -static -o "$work/afalg_bench" \
+if ! gcc -O2 -Wall -Wextra -Werror -static -I"$TOP/tests/lib" -o "$work/afalg_bench" \
 	"$PEER_DIR/afalg_bench.c" 2>"$work/cc.err"; then
 	cat "$work/cc.err" >&2
 	grep -q 'cannot find -lc' "$work/cc.err" && skip "no static libc (libc6-dev)"
