@@ -191,10 +191,20 @@ void va_dev_refresh(struct va_dev *d)
 		q->idx = i;
 		q->ready = 0;
 		q->infl = NULL;
-		if (i >= nr || i >= nactive || !q->enabled || !d->mem)
+		if (i >= nr || i >= nactive || !d->mem ||
+		    rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0)
 			continue;
-		if (rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0 ||
-		    !vr.desc || !vr.avail || !vr.used || !vr.size)
+		/*
+		 * Kicked, so librte_vhost tried to map the rings: one it could
+		 * not map into the memory table keeps the queue from starting
+		 * (librte_vhost logs why only at debug level).
+		 */
+		if (vr.kickfd >= 0 && (!vr.desc || !vr.avail || !vr.used)) {
+			why = "its rings are not inside the memory table (librte_vhost could not map them)";
+			goto refused;
+		}
+		if (!q->enabled || !vr.desc || !vr.avail || !vr.used ||
+		    !vr.size)
 			continue;
 		why = va_rings_check(d->mem, &vr, f);
 		if (why)
