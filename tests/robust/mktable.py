@@ -15,6 +15,7 @@ Exit status 1, after writing the table, when any case failed, any observed
 outcome is not one the spec allows, an implementation is missing a case,
 or a health or TOCTOU line says FAIL.
 """
+import re
 import sys
 
 IMPLS = [
@@ -141,7 +142,8 @@ def vu_observed(r):
     if o == "refused":
         return "refused: %s" % d if d else "refused"
     if o == "not-started":
-        return "not started: %s" % d if d else "not started"
+        return "not started: %s" % re.sub(r"^queue \d+ not started: ", "",
+                                          d) if d else "not started"
     if o == "crashed":
         return "**crashed** (%s)" % d
     return "`%s`" % o if o == "served" else "**%s** %s" % (o, d)
