@@ -14,7 +14,8 @@
  * after SET_INFLIGHT_FD, rings across the end of their region, event index
  * slots past it with EVENT_IDX negotiated late, GET_INFLIGHT_FD of 1 GiB,
  * memory regions longer than their file, unsealed and shrunk memfds) and
- * more lies about sizes, regions, fds and feature order. --random runs
+ * more lies about sizes, regions, fds (a call eventfd that blocks) and
+ * feature order. --random runs
  * seeded random message sequences for SECONDS instead (the seed is
  * printed; --seed N replays a run).
  *
@@ -1091,6 +1092,39 @@ static const char *c_kick_pipe(struct fe *f)
 							   "served";
 }
 
+/*
+ * A blocking call eventfd whose counter is full: the back-end's next
+ * signal would block (eventfd(2)) until somebody reads it
+ */
+static const char *c_call_full(struct fe *f)
+{
+	uint64_t full = 0xfffffffffffffffeull;
+	unsigned int q;
+	const char *o;
+
+	if (fe_open(f, feat_base, pf_base) || fe_mem(f, 1 << 20, 1))
+		return "setup-failed";
+	for (q = 0; q < NVQ; q++) {
+		uint64_t v = q;
+
+		fe_layout(f, q, 64);
+		f->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->call[q] = eventfd(0, EFD_CLOEXEC | (q == REQ_Q ? 0 :
+						       EFD_NONBLOCK));
+		if (tell_state(f, SET_VRING_NUM, q, 64) ||
+		    tell_state(f, SET_VRING_BASE, q, 0) || fe_addr(f, q) ||
+		    tell(f, SET_VRING_KICK, &v, 8, &f->kick[q], 1) ||
+		    tell(f, SET_VRING_CALL, &v, 8, &f->call[q], 1) ||
+		    tell_state(f, SET_VRING_ENABLE, q, 1))
+			return "refused";
+	}
+	if (write(f->call[REQ_Q], &full, 8) != 8)
+		return "setup-failed";
+	o = fe_request(f, REQ_Q) ? "served" : "no-completion";
+	/* leave without ever reading it: the back-end must still let go */
+	return o;
+}
+
 /* SET_VRING_CALL without the NOFD bit and without an fd */
 static const char *c_call_no_fd(struct fe *f)
 {
@@ -1231,6 +1265,9 @@ static const struct vcase cases[] = {
 	  c_base_huge },
 	{ "kick-pipe", "file descriptors", "a pipe as the kick fd", "refused",
 	  c_kick_pipe },
+	{ "call-eventfd-full", "file descriptors",
+	  "a blocking call eventfd at its maximum count, never read: a signal would block",
+	  "served", c_call_full },
 	{ "call-no-fd", "file descriptors",
 	  "SET_VRING_CALL without NOFD and without an fd", "refused",
 	  c_call_no_fd },

@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -634,6 +636,41 @@ static void *va_worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The kick and call eventfds are the front-end's: it can make the worker's
+ * read of a kick, or its signal (librte_vhost's eventfd_write()), block
+ * for good (a blocking eventfd it drains first, or fills to its maximum
+ * count). Whoever waits for the worker (stop, pause) interrupts such a
+ * call with VA_SIG_UNBLOCK, whose handler does nothing and is installed
+ * without SA_RESTART: the call fails with EINTR and the loop goes on.
+ */
+#define VA_SIG_UNBLOCK	SIGUSR2
+#define VA_UNBLOCK_MS	20
+
+static void va_unblock_handler(int sig)
+{
+	(void)sig;
+}
+
+static void va_unblock_init(void)
+{
+	static int done;
+	struct sigaction sa;
+
+	if (done)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = va_unblock_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(VA_SIG_UNBLOCK, &sa, NULL);
+	done = 1;
+}
+
+static void va_worker_kick(struct va_dev *d)
+{
+	pthread_kill((pthread_t)d->worker, VA_SIG_UNBLOCK);
+}
+
 int va_worker_start(struct va_dev *d)
 {
 	pthread_t t;
@@ -641,6 +678,7 @@ int va_worker_start(struct va_dev *d)
 
 	if (d->worker_started)
 		return 0;
+	va_unblock_init();
 	if (d->wake_fd < 0) {
 		d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->wake_fd < 0)
@@ -674,7 +712,19 @@ void va_worker_stop(struct va_dev *d)
 		return;
 	STORE(&d->stop, 1);
 	va_wake(d);
-	pthread_join((pthread_t)d->worker, NULL);
+	for (;;) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += VA_UNBLOCK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!pthread_timedjoin_np((pthread_t)d->worker, NULL, &ts))
+			break;
+		va_worker_kick(d);
+	}
 	d->worker_started = 0;
 	d->pause_req = 0;
 	/* leave the indexes where GET_VRING_BASE will report them */
@@ -689,12 +739,19 @@ void va_worker_stop(struct va_dev *d)
 
 void va_worker_pause(struct va_dev *d)
 {
+	unsigned int n = 0;
+
 	if (!d->worker_started)
 		return;
+
 	STORE(&d->pause_req, 1);
 	va_wake(d);
-	while (!LOAD(&d->paused))
+	while (!LOAD(&d->paused)) {
 		usleep(10);
+		/* about every VA_UNBLOCK_MS: stuck in a front-end's fd? */
+		if (++n % (VA_UNBLOCK_MS * 50) == 0)
+			va_worker_kick(d);
+	}
 }
 
 void va_worker_resume(struct va_dev *d)
