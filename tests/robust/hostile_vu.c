@@ -643,11 +643,6 @@ static int fe_request(struct fe *f, unsigned int q)
 
 /* ---- cases ---- */
 
-struct out {
-	const char *observed;
-	char detail[256];
-};
-
 static uint64_t feat_base = FEAT_VERSION_1 | FEAT_PROTOCOL;
 static uint64_t pf_base = PF_MQ | PF_REPLY_ACK | PF_CONFIG | PF_INFLIGHT;
 
