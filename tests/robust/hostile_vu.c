@@ -295,6 +295,7 @@ static int honest(void)
 /* ---- the hostile front-end ---- */
 
 static long case_off = -1;	/* the back-end log's size at the case start */
+static long req_wait_ms = 10000;	/* for a completion (1 s when random) */
 static int log_find(long off, const char *what, char *buf, size_t n);
 
 struct fe {
@@ -625,7 +626,7 @@ static int fe_request(struct fe *f, unsigned int q)
 	__atomic_store_n(&a->idx, f->avail_idx, __ATOMIC_RELEASE);
 	if (write(f->kick[q], &one, 8) < 0)
 		return 0;
-	while (now_ms() - t0 < 10000) {
+	while (now_ms() - t0 < req_wait_ms) {
 		if (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != used0)
 			return 1;
 		if (!alive())
@@ -1565,6 +1566,7 @@ static int run_random(unsigned int secs, uint64_t seed)
 	int hon;
 
 	rng = seed ? seed : 1;
+	req_wait_ms = 1000;
 	printf("# random message sequences: seed %llu, %u s (replay: --random %u --seed %llu)\n",
 	       (unsigned long long)seed, secs, secs,
 	       (unsigned long long)seed);
