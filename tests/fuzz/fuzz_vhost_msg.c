@@ -11,9 +11,10 @@
  * the worker is a model of its state (tests/unit/mock_vhost.c); the session
  * table is the real one (ctrl.c) with the unit tests' engine mocks.
  *
- * Each message is a heap buffer of exactly the handler's own message
- * layout (header + the largest payload it knows, 280 bytes), so a read or
- * write beyond it is an ASan report.
+ * Each message is a heap buffer of exactly librte_vhost's message context
+ * (header, 632-byte payload union, 8 fds, fd count: 680 bytes), so a read
+ * or write beyond it is an ASan report; vumsg.c checks every message
+ * first, some with real memfds and eventfds attached.
  *
  * Invariants asserted:
  *  - a message of another connection is not handled and changes nothing;
