@@ -97,7 +97,7 @@ part "malformed-input table and TOCTOU: DPDK back-end, plain, ASan+UBSan, TSan" 
 part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 	tests/robust/run-robust.sh toctou
 # A hostile vhost-user front-end (raw protocol) against the real back-end,
-# plain and ASan+UBSan: 26 named lies, then 30 s + 15 s of seeded random
+# plain and ASan+UBSan: 28 named lies, then 30 s + 15 s of seeded random
 # message sequences; alive, VmRSS bounded, vaccel served after each (~2 min).
 part "hostile vhost-user front-end: named cases and random sequences" \
 	tests/robust/run-hostile.sh

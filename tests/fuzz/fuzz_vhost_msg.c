@@ -155,6 +155,13 @@ static void message(int vid)
 			 va_dev.vid);
 		goto out;
 	}
+	/* fds with a message that takes none: refused, whatever it is */
+	if (nfd && (req == 24 || req == 25 || req == 17)) {
+		memcpy(&fdn, m + CTX_FD_NUM, 4);
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_ERR && !fdn,
+			 "request %u with %d fds: %d", req, nfd, ret);
+		goto out;
+	}
 	switch (req) {
 	case 24:
 		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_REPLY, "GET_CONFIG");

@@ -133,7 +133,15 @@ static int va_get_fd = -1;
 static const char *va_msg_name(uint32_t req)
 {
 	static const char *const names[] = {
+		[1] = "GET_FEATURES",
 		[VU_SET_FEATURES] = "SET_FEATURES",
+		[3] = "SET_OWNER",
+		[15] = "GET_PROTOCOL_FEATURES",
+		[17] = "GET_QUEUE_NUM",
+		[24] = "GET_CONFIG",
+		[25] = "SET_CONFIG",
+		[39] = "SET_STATUS",
+		[40] = "GET_STATUS",
 		[VU_RESET_OWNER] = "RESET_OWNER",
 		[VU_SET_MEM_TABLE] = "SET_MEM_TABLE",
 		[VU_SET_LOG_BASE] = "SET_LOG_BASE",
@@ -282,8 +290,8 @@ static const char *va_check_inflight(struct va_dev *d, struct vu_ctx *m,
 		return "inflight tracking not offered (--no-inflight)";
 	if (m->size != VU_INFL_MSG_SIZE)
 		return "payload size is not 24";
-	if ((uint32_t)m->fd_num != (set ? 1u : 0u))
-		return set ? "not one file descriptor" : "file descriptors sent";
+	if (set && m->fd_num != 1)
+		return "not one file descriptor";
 	if (!nq || nq > d->nr_vq || !va_pow2(qs) || qs > VA_MAX_QSIZE) {
 		snprintf(buf, n, "%u queues of %u entries: the device has %u queues of at most %u (a power of 2)",
 			 nq, qs, d->nr_vq, VA_MAX_QSIZE);
@@ -412,6 +420,27 @@ int va_msg_check(struct va_dev *d, void *msg)
 	}
 	buf[0] = 0;
 	switch (m->request) {
+	case VU_SET_MEM_TABLE:
+	case VU_SET_LOG_BASE:
+	case VU_SET_LOG_FD:
+	case VU_SET_VRING_KICK:
+	case VU_SET_VRING_CALL:
+	case VU_SET_VRING_ERR:
+	case VU_SET_SLAVE_REQ_FD:
+	case VU_SET_INFLIGHT_FD:
+		break;
+	default:
+		/*
+		 * librte_vhost closes the fds of a message that takes none,
+		 * but not of one its hook answered (GET_CONFIG, ...)
+		 */
+		if (m->fd_num) {
+			why = "file descriptors sent with a message that takes none";
+			goto refuse;
+		}
+		break;
+	}
+	switch (m->request) {
 	case VU_SET_FEATURES:
 	case VU_SET_PROTOCOL_FEATURES:
 		if (m->size < 8)
@@ -451,6 +480,7 @@ int va_msg_check(struct va_dev *d, void *msg)
 		break;
 	}
 	if (why) {
+refuse:
 		VA_ERR("refusing %s (request %u): %s", va_msg_name(m->request),
 		       m->request, why);
 		va_close_fds(m);
