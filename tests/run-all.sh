@@ -96,6 +96,11 @@ part "malformed-input table and TOCTOU: DPDK back-end, plain, ASan+UBSan, TSan" 
 	tests/robust/run-robust.sh host
 part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 	tests/robust/run-robust.sh toctou
+# A hostile vhost-user front-end (raw protocol) against the real back-end,
+# plain and ASan+UBSan: 28 named lies, then 30 s + 15 s of seeded random
+# message sequences; alive, VmRSS bounded, vaccel served after each (~2 min).
+part "hostile vhost-user front-end: named cases and random sequences" \
+	tests/robust/run-hostile.sh
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.

@@ -15,6 +15,7 @@ VHOST_USER_ACCEL_VRING_SRC := vhost-user-backend/src/vring.c
 VHOST_USER_ACCEL_SRCS := \
 	vhost-user-backend/src/main.c \
 	vhost-user-backend/src/vhost.c \
+	vhost-user-backend/src/vumsg.c \
 	vhost-user-backend/src/worker.c \
 	vhost-user-backend/src/op.c \
 	vhost-user-backend/src/ctrl.c \

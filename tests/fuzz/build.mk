@@ -31,6 +31,7 @@ FUZZ_SRC_virtqueue := guest-driver/lib/src/virtqueue.c
 FUZZ_SRC_vhost_user := $(FUZZ_LIB_SRC)
 FUZZ_SRC_vdpa := $(FUZZ_LIB_SRC)
 FUZZ_SRC_vhost_msg := vhost-user-backend/src/vhost.c tests/unit/mock_vhost.c \
+	vhost-user-backend/src/vumsg.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
 	tests/unit/mock_backend.c $(SPEC_SRC)
 

@@ -172,14 +172,36 @@ static uint64_t galloc(uint64_t len, uint16_t *first, uint16_t *count)
 
 /* ---- librte_vhost, as far as worker.c uses it ---- */
 
+/*
+ * The guest memory, and a region of its own for each ring part (far above
+ * it: worker.c starts only queues whose rings lie inside one region).
+ */
 int rte_vhost_get_mem_table(int vid, struct rte_vhost_memory **mem)
 {
 	size_t n = sizeof(*memtab) + 2 * sizeof(memtab->regions[0]);
+	struct rte_vhost_memory *m;
+	unsigned int i, k;
 
-	*mem = malloc(n);
-	if (!*mem)
+	m = calloc(1, n + 3 * NQ * sizeof(memtab->regions[0]));
+	if (!m)
 		return -1;
-	memcpy(*mem, memtab, n);
+	memcpy(m, memtab, n);
+	for (i = 0; i < NQ; i++) {
+		const void *p[3] = { fq[i].desc, fq[i].avail, fq[i].used };
+		uint64_t len[3] = { 16ull * fq[i].size, 6 + 2ull * fq[i].size,
+				    6 + 8ull * fq[i].size };
+
+		for (k = 0; k < 3; k++) {
+			struct rte_vhost_mem_region *r =
+				&m->regions[m->nregions++];
+
+			r->guest_phys_addr = (1ull << 62) +
+					     ((uint64_t)(3 * i + k) << 32);
+			r->host_user_addr = (uintptr_t)p[k];
+			r->size = len[k];
+		}
+	}
+	*mem = m;
 	return 0;
 }
 
@@ -225,15 +247,6 @@ int rte_vhost_vring_call_nonblock(int vid, uint16_t i)
 	return call_eagain ? -EAGAIN : 0;
 }
 
-int rte_vhost_get_vhost_ring_inflight(int vid, uint16_t i,
-				      struct rte_vhost_ring_inflight *ri)
-{
-	if (i >= NQ)
-		return -1;
-	ri->inflight_split = (void *)fq[i].infl;
-	ri->resubmit_inflight = NULL;
-	return 0;
-}
 
 /* ---- every request, checked around the real processing ---- */
 
@@ -832,6 +845,9 @@ static void setup(struct fz *f)
 		g->avail->idx = htole16(start);
 		g->used->idx = htole16(start);
 		g->infl->used_idx = start;
+		/* what vumsg.c's SET_INFLIGHT_FD leaves: region, entries */
+		va_dev.vq[i].infl_region = g->infl;
+		va_dev.vq[i].infl_cap = g->infl->desc_num;
 		va_dev.vq[i].enabled = 1;
 		queue_state_reset(&va_dev.vq[i]);
 		g->base_avail = g->base_used = start;

@@ -11,9 +11,10 @@
  * the worker is a model of its state (tests/unit/mock_vhost.c); the session
  * table is the real one (ctrl.c) with the unit tests' engine mocks.
  *
- * Each message is a heap buffer of exactly the handler's own message
- * layout (header + the largest payload it knows, 280 bytes), so a read or
- * write beyond it is an ASan report.
+ * Each message is a heap buffer of exactly librte_vhost's message context
+ * (header, 632-byte payload union, 8 fds, fd count: 680 bytes), so a read
+ * or write beyond it is an ASan report; vumsg.c checks every message
+ * first, some with real memfds and eventfds attached.
  *
  * Invariants asserted:
  *  - a message of another connection is not handled and changes nothing;
@@ -30,6 +31,10 @@
  *    the worker.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include <rte_vhost.h>
 
@@ -38,8 +43,13 @@
 #include "../unit/mock_backend.h"
 #include "../unit/mock_vhost.h"
 
-/* vhost.c's struct vu_msg: header, then GET_CONFIG's payload */
+/*
+ * librte_vhost's struct vhu_msg_context: header, payload union (632
+ * bytes), fds[8], fd_num. The input fills the header and the first 268
+ * payload bytes (GET_CONFIG's payload); the rest is zero, with no fd.
+ */
 #define MSG_LEN		(12 + 12 + 256)
+#define CTX_LEN		(12 + 632 + 8 * 4 + 4)
 #define CFG_LEN		sizeof(struct virtio_accel_config)
 
 static struct fz *in;
@@ -50,12 +60,64 @@ static const uint32_t requests[] = {
 	24, 24, 24, 25, 17, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 15, 16, 18, 40,
 };
 
+/* fds of the context: after the header and the 632-byte payload union */
+#define CTX_FDS		(12 + 632)
+#define CTX_FD_NUM	(CTX_FDS + 8 * 4)
+
+/*
+ * Sometimes the message carries real fds, as librte_vhost would hand them
+ * over: memfds of a fuzzed size, sealed against shrinking or not, and
+ * eventfds, so that vumsg.c's checks of files and fds run for real.
+ */
+static int attach_fds(uint8_t *m)
+{
+	uint8_t sel = fz_u8(in);
+	int fds[8], n = sel & 3, i;
+
+	for (i = 0; i < 8; i++)
+		fds[i] = -1;
+	if (sel & 4)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t k = fz_u8(in);
+
+		if (k & 1) {
+			fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		} else {
+			fds[i] = memfd_create("fuzz-vhost-msg",
+					      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+			if (fds[i] >= 0 &&
+			    (ftruncate(fds[i], (off_t)fz_u16(in) << 8) < 0 ||
+			     ((k & 2) && fcntl(fds[i], F_ADD_SEALS,
+					       F_SEAL_SHRINK) < 0)))
+				abort();
+		}
+		if (fds[i] < 0)
+			abort();
+	}
+	memcpy(m + CTX_FDS, fds, sizeof(fds));
+	memcpy(m + CTX_FD_NUM, &n, 4);
+	return n;
+}
+
+/* Close what is left: librte_vhost's job when the handlers leave them. */
+static void close_fds(uint8_t *m)
+{
+	int fds[8], i;
+
+	memcpy(fds, m + CTX_FDS, sizeof(fds));
+	for (i = 0; i < 8; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static void message(int vid)
 {
-	uint8_t sel = fz_u8(in), *m = malloc(MSG_LEN);
+	uint8_t sel = fz_u8(in), *m = calloc(1, CTX_LEN);
 	uint32_t req, flags, size, off = 0, len = 0, nsize;
 	uint8_t before[sizeof(va_dev)];
 	int ret, post = !(sel & 0x80), readonly, other = vid != va_dev.vid;
+	int nfd, fdn;
 
 	if (!m)
 		abort();
@@ -77,6 +139,7 @@ static void message(int vid)
 	}
 	memcpy(&off, m + 12, 4);
 	memcpy(&len, m + 16, 4);
+	nfd = attach_fds(m);
 	readonly = req == 1 || req == 15 || req == 17 || req == 24 ||
 		   req == 25 || req == 40;
 	memcpy(before, &va_dev, sizeof(va_dev));
@@ -90,6 +153,13 @@ static void message(int vid)
 			 !memcmp(before, &va_dev, sizeof(va_dev)),
 			 "a message of vid %d touched vid %d", vid,
 			 va_dev.vid);
+		goto out;
+	}
+	/* fds with a message that takes none: refused, whatever it is */
+	if (nfd && (req == 24 || req == 25 || req == 17)) {
+		memcpy(&fdn, m + CTX_FD_NUM, 4);
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_ERR && !fdn,
+			 "request %u with %d fds: %d", req, nfd, ret);
 		goto out;
 	}
 	switch (req) {
@@ -122,11 +192,27 @@ static void message(int vid)
 		break;
 	}
 	default:
-		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_NOT_HANDLED,
+		/* a refused message's fds are closed by the back-end */
+		memcpy(&fdn, m + CTX_FD_NUM, 4);
+		if (ret == RTE_VHOST_MSG_RESULT_ERR && nfd) {
+			int fds[8], i;
+
+			memcpy(fds, m + CTX_FDS, sizeof(fds));
+			for (i = 0; i < 8; i++)
+				FZ_CHECK(fds[i] == -1 || fdn == 0,
+					 "request %u refused with fd %d open",
+					 req, fds[i]);
+		}
+		/* refused by vumsg.c, or the inflight messages it answers */
+		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_NOT_HANDLED ||
+			 ret == RTE_VHOST_MSG_RESULT_ERR ||
+			 (req == 31 && ret == RTE_VHOST_MSG_RESULT_REPLY) ||
+			 (req == 32 && ret == RTE_VHOST_MSG_RESULT_OK),
 			 "request %u handled (%d)", req, ret);
-		FZ_CHECK(readonly || !va_dev.worker_started ||
-			 (mock_worker_paused && va_dev.msg_paused),
-			 "request %u with the worker running", req);
+		if (ret != RTE_VHOST_MSG_RESULT_ERR)
+			FZ_CHECK(readonly || !va_dev.worker_started ||
+				 (mock_worker_paused && va_dev.msg_paused),
+				 "request %u with the worker running", req);
 		break;
 	}
 out:
@@ -137,6 +223,7 @@ out:
 				 "the worker stays parked after request %u",
 				 req);
 	}
+	close_fds(m);
 	free(m);
 }
 

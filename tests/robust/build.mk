@@ -16,6 +16,13 @@ EXTRA_CFLAGS_tests_robust_ := -Iguest-driver/lib/include \
 $(O)/tests/robust/vaccel-robust: $(ROBUST_OBJ) $(O)/libvirtaccel.a
 	$(CC) $(BASE_LDFLAGS) -o $@ $(ROBUST_OBJ) $(O)/libvirtaccel.a -lpthread
 
+# The hostile vhost-user front-end (raw protocol, no libvirtaccel) that
+# attacks the real back-end: tests/robust/run-hostile.sh.
+$(O)/tests/robust/hostile-vu: $(O)/tests/robust/hostile_vu.o
+	$(CC) $(BASE_LDFLAGS) -o $@ $^
+
+all: $(O)/tests/robust/hostile-vu
+
 # The back-end's request path without DPDK's libraries (its headers only).
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \

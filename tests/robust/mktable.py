@@ -17,6 +17,7 @@ Exit status 1, after writing the table, when any case failed, any observed
 outcome is not one the spec allows, an implementation is missing a case,
 or a health or TOCTOU line says FAIL.
 """
+import re
 import sys
 
 IMPLS = [
@@ -43,12 +44,32 @@ OUTCOME = {
 }
 
 
+def kv_line(line, prefix):
+    """A result line: space-separated k=v, then " | k=v" parts."""
+    head, *rest = line[len(prefix):].split(" | ")
+    r = dict(kv.split("=", 1) for kv in head.split())
+    for part in rest:
+        k, _, v = part.partition("=")
+        r[k] = v
+    return r
+
+
+VU = {"results": {}, "random": [], "health": []}
+
+
 def parse(path, opener=None):
     res, health, toctou = {}, [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("robust-result "):
+            if line.startswith("vu-result "):
+                r = kv_line(line, "vu-result ")
+                VU["results"].setdefault(r["impl"], {})[r["case"]] = r
+            elif line.startswith("vu-random "):
+                VU["random"].append(kv_line(line, "vu-random "))
+            elif line.startswith("vu-health "):
+                VU["health"].append(line)
+            elif line.startswith("robust-result "):
                 head, *rest = line[len("robust-result "):].split(" | ")
                 r = dict(kv.split("=", 1) for kv in head.split())
                 for part in rest:
@@ -141,6 +162,131 @@ def opener_section(L, opener):
             obs = "**%s**" % obs
         L.append("| %s | %s | %s | %s |" % (r["case"], r["what"],
                                           r["expect"], obs))
+    L.append("")
+
+
+VU_IMPLS = [("dpdk", "DPDK back-end"), ("dpdk-asan", "ASan+UBSan")]
+VU_EXPECT = {
+    "refused": "message refused (NACK), its fds closed",
+    "not-started": "queue not started, reason logged",
+    "served": "served",
+}
+
+
+def vu_observed(r):
+    o = r["observed"]
+    d = r.get("detail", "").replace("vhost-user-accel: error: ", "")
+    if o == "refused":
+        return "refused: %s" % d if d else "refused"
+    if o == "not-started":
+        return "not started: %s" % re.sub(r"^queue \d+ not started: ", "",
+                                          d) if d else "not started"
+    if o == "crashed":
+        return "**crashed** (%s)" % d
+    return "`%s`" % o if o == "served" else "**%s** %s" % (o, d)
+
+
+def vu_after(r):
+    try:
+        rss_ok = 0 <= int(r["rss_kb"]) <= int(r["rss_bound_kb"])
+    except (KeyError, ValueError):
+        rss_ok = False
+    if r.get("alive") == "yes" and rss_ok and r.get("honest") == "ok":
+        return "yes"
+    return "**no** (alive %s, VmRSS %s kB of %s, vaccel %s)" % (
+        r.get("alive"), r.get("rss_kb"), r.get("rss_bound_kb"),
+        r.get("honest"))
+
+
+def vu_section(L, errors):
+    """The "vhost-user messages" section, from tests/robust/run-hostile.sh."""
+    res = VU["results"]
+    order = []
+    for impl, _ in VU_IMPLS:
+        for case in res.get(impl, {}):
+            if case not in order:
+                order.append(case)
+    for impl, name in VU_IMPLS:
+        if impl not in res:
+            errors.append("vhost-user messages: no results from the %s" % name)
+            continue
+        for case in order:
+            r = res[impl].get(case)
+            if not r:
+                errors.append("vhost-user messages: %s: case %s was not run"
+                              % (impl, case))
+            elif r["result"] != "pass" or r["observed"] != r["expect"]:
+                errors.append("vhost-user messages: %s: %s: expected %s, observed %s (%s)"
+                              % (impl, case, r["expect"], r["observed"],
+                                 r.get("detail", "")))
+    for line in VU["health"]:
+        if "status=ok" not in line.split(" | ")[0]:
+            errors.append(line)
+    for r in VU["random"]:
+        if r.get("result") != "pass":
+            errors.append("vhost-user random sequences: %s: seed %s: %s"
+                          % (r.get("impl"), r.get("seed"), r.get("detail")))
+    L.append("## vhost-user messages")
+    L.append("")
+    L.append("Every row is one case of `tests/robust/hostile_vu.c`, run by `make check`")
+    L.append("(`tests/robust/run-hostile.sh`): a vhost-user front-end written from")
+    L.append("scratch (raw messages over the back-end's socket, its own memfds and")
+    L.append("eventfds, no libvirtaccel) lies to the real back-end")
+    L.append("(`build/vhost-user-accel --queues 2` on the system's librte_vhost 22.11,")
+    L.append("and its ASan+UBSan build), asking for a reply to every message")
+    L.append("(`REPLY_ACK`). The lies include the reproductions of issue 10 (defects")
+    L.append("2-5). After each case the back-end must be alive, its VmRSS (also")
+    L.append("measured while the lying connection is open) at most its VmRSS after")
+    L.append("the first honest request + 64 MiB, and the `vaccel` CLI (an honest")
+    L.append("front-end) must hash `abc` right (*after it*); the ASan+UBSan back-end")
+    L.append("must log no sanitizer report. The back-end's checks are")
+    L.append("`vhost-user-backend/src/vumsg.c` (messages) and `va_dev_refresh()` in")
+    L.append("`worker.c` (rings against the memory table); `docs/security.md` has")
+    L.append("the model.")
+    L.append("")
+    L.append("| class | case | expected | DPDK back-end | after it: alive, memory bounded, honest front-end served |")
+    L.append("|---|---|---|---|---|")
+    first = res.get("dpdk") or next(iter(res.values()))
+    for case in order:
+        r0 = first.get(case) or next(res[i][case] for i, _ in VU_IMPLS
+                                      if case in res.get(i, {}))
+        rd = res.get("dpdk", {}).get(case)
+        cell = vu_observed(rd) if rd else "**not run**"
+        ra = res.get("dpdk-asan", {}).get(case)
+        if ra and rd and ra["observed"] == rd["observed"] and \
+                ra.get("detail") == rd.get("detail"):
+            cell += "; ASan+UBSan: same"
+        elif ra:
+            cell += "; ASan+UBSan: %s" % vu_observed(ra)
+        else:
+            cell += "; ASan+UBSan: **not run**"
+        after = [vu_after(res[i][case]) for i, _ in VU_IMPLS
+                 if case in res.get(i, {})]
+        after = after[0] if all(a == after[0] for a in after) else \
+            "; ".join(after)
+        L.append("| %s | %s: %s | %s | %s | %s |" % (
+            r0.get("class", ""), case, r0.get("what", ""),
+            VU_EXPECT.get(r0["expect"], r0["expect"]), cell, after))
+    L.append("")
+    L.append("Then seeded random sequences of messages (features, memory tables")
+    L.append("with sealed, unsealed and short memfds, queue sizes, bases, ring")
+    L.append("addresses near and past the region's end, kick/call fds that are not")
+    L.append("eventfds, inflight regions of any geometry, unknown requests), each")
+    L.append("on a new connection, sometimes finished by a request; the back-end")
+    L.append("must stay alive and within the memory bound after every sequence and")
+    L.append("serve `vaccel` every 25 sequences and at the end. The seed is printed;")
+    L.append("`hostile-vu --random S --seed N` replays a run.")
+    L.append("")
+    L.append("| implementation | random message sequences |")
+    L.append("|---|---|")
+    for r in sorted(VU["random"], key=lambda x: x.get("impl", "")):
+        name = dict(VU_IMPLS).get(r.get("impl"), r.get("impl"))
+        if r.get("impl") == "dpdk-asan":
+            name = "DPDK back-end, ASan+UBSan"
+        L.append("| %s | %s s: %s |" % (
+            name, r.get("seconds"),
+            "alive, memory bounded, honest front-end served at every check"
+            if r.get("result") == "pass" else "**FAILED**"))
     L.append("")
 
 
@@ -294,6 +440,8 @@ def main():
                                   else "**FAILED**"))
     L.append("")
     opener_section(L, opener)
+    if VU["results"] or VU["random"]:
+        vu_section(L, errors)
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(L))
     for e in errors:

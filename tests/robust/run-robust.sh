@@ -189,6 +189,12 @@ do_vm() {
 		echo "# in-process results missing or stale: running that part"
 		do_toctou
 	fi
+	if stale "$OUT/hostile-dpdk.res" build/tests/robust/hostile-vu \
+		build/vhost-user-accel ||
+	   stale "$OUT/hostile-dpdk-asan.res" build-san/vhost-user-accel; then
+		echo "# hostile vhost-user results missing or stale: running them"
+		tests/robust/run-hostile.sh | grep -E '^(not ok|#)'
+	fi
 	need_ko "$ko"
 	res=$OUT/vdpa.res
 	rm -f "$res"
@@ -232,7 +238,8 @@ do_vm() {
 	fi
 	if python3 tests/robust/mktable.py "$OUT/robustness.md" "$OUT/dpdk.res" \
 		"$OUT/dpdk-asan.res" "$OUT/dpdk-tsan.res" "$OUT/vdpa.res" \
-		"$OUT/inproc.res" "$OUT/opener.res"; then
+		"$OUT/inproc.res" "$OUT/opener.res" "$OUT/hostile-dpdk.res" \
+		"$OUT/hostile-dpdk-asan.res"; then
 		ok "malformed-input table: every observed outcome as the spec expects"
 	else
 		not_ok "malformed-input table: see the FAIL lines above"

@@ -148,12 +148,6 @@ int rte_vhost_vring_call_nonblock(int vid, uint16_t i)
 	return 0;
 }
 
-int rte_vhost_get_vhost_ring_inflight(int vid, uint16_t i,
-				      struct rte_vhost_ring_inflight *ri)
-{
-	return -1;
-}
-
 /* ---- engines: the software ones stand in for cryptodev/compressdev ---- */
 
 uint8_t va_crypto_run(struct va_req *r)

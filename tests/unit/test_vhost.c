@@ -16,7 +16,7 @@
 #include "mock_vhost.h"
 #include "../../vhost-user-backend/src/backend.h"
 
-/* vhost.c's view of a message */
+/* librte_vhost's struct vhu_msg_context, as vhost.c and vumsg.c see it */
 struct msg {
 	uint32_t request;
 	uint32_t flags;
@@ -29,7 +29,10 @@ struct msg {
 			uint32_t flags;
 			uint8_t region[256];
 		} cfg;
+		uint8_t raw[632];
 	} payload;
+	int fds[8];
+	int fd_num;
 } __attribute__((packed));
 
 #define GET_FEATURES	1
@@ -62,6 +65,10 @@ static int pre(uint32_t request, struct msg *m)
 	memset(m, 0, sizeof(*m));
 	m->request = request;
 	m->flags = 1;
+	m->size = 8;
+	/* queue 0, no file descriptor (as vumsg.c requires) */
+	if (request == SET_VRING_KICK)
+		m->payload.u64 = 0x100;
 	return mock_vhost_xops->pre_msg_handle(0, m);
 }
 

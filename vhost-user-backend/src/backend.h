@@ -20,6 +20,7 @@ struct rte_vhost_memory;
 #define VA_MAX_KEY_LEN		64
 #define VA_MAX_AAD_LEN		4096
 #define VA_BUDGET		64	/* chains per queue per poll round */
+#define VA_MAX_QSIZE		32768	/* split ring maximum (virtio 1.x 2.7) */
 #define VA_MBUF_SEG_LEN		61440u	/* bytes per engine mbuf */
 #define VA_STAGE_LEN(n)		((uint64_t)(n) + 64)
 
@@ -38,6 +39,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
+	int allow_unsealed;		/* --allow-unsealed-memory */
 };
 
 extern struct va_opts va_opts;
@@ -162,6 +164,11 @@ struct va_vq {
 	struct va_qctx qc;
 	/* inflight tracking (INFLIGHT_SHMFD); NULL: not on this queue */
 	struct va_infl_split *infl;
+	/* this queue's part of the SET_INFLIGHT_FD region and its entries */
+	struct va_infl_split *infl_region;
+	uint32_t infl_cap;
+	uint32_t msg_num;		/* last SET_VRING_NUM accepted, 0: none */
+	const char *bad;		/* why the rings were refused, logged once */
 	uint64_t infl_counter;		/* next take-order counter */
 	int resub_scan;			/* look for requests to resubmit */
 	struct va_resub *resub;		/* oldest first */
@@ -176,6 +183,10 @@ struct va_dev {
 	uint64_t features;
 	uint64_t protocol_features;
 	int inflight;			/* INFLIGHT_SHMFD negotiated */
+	void *infl_base;		/* SET_INFLIGHT_FD mapping (vumsg.c) */
+	uint64_t infl_len;
+	uint32_t infl_nq;		/* queues it covers */
+	uint32_t infl_qsize;		/* entries per queue */
 	struct rte_vhost_memory *mem;
 	unsigned int nr_vq;		/* 1 + data queues */
 	struct va_vq vq[VA_MAX_VQ];
@@ -197,6 +208,16 @@ extern struct va_dev va_dev;
 int va_vhost_start(void);
 void va_vhost_stop(void);
 uint64_t va_implemented(void);
+
+/*
+ * vumsg.c: every front-end message is checked before librte_vhost acts on
+ * it (0: pass it on; -1: refused, its fds closed); the inflight messages
+ * are answered here (an RTE_VHOST_MSG_RESULT_*, or -1 if not one of them).
+ */
+int va_msg_check(struct va_dev *d, void *msg);
+int va_msg_handle(struct va_dev *d, void *msg);
+void va_msg_post(struct va_dev *d, void *msg);
+void va_msg_reset(struct va_dev *d);
 
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);

@@ -72,6 +72,10 @@ static void usage(FILE *f)
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
 "                         requests in flight are lost if the back-end dies\n"
+"  --allow-unsealed-memory  map guest memory and inflight regions from files\n"
+"                         not sealed against shrinking (tmpfs or hugetlbfs\n"
+"                         files of memory-backend-file): only for a trusted\n"
+"                         front-end, whose shrinking them kills the back-end\n"
 "  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
 "                         order, one used index update each (not for streams)\n"
@@ -108,7 +112,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
-	OPT_REORDER, OPT_MAXZS,
+	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED,
 };
 
 static const struct option long_opts[] = {
@@ -125,6 +129,7 @@ static const struct option long_opts[] = {
 	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
+	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -207,6 +212,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_REORDER:
 			va_opts.test_reorder = 1;
+			break;
+		case OPT_UNSEALED:
+			va_opts.allow_unsealed = 1;
 			break;
 		case 'v':
 			va_opts.verbose = 1;

@@ -3,7 +3,8 @@
  * librte_vhost glue: driver registration, feature set, device callbacks,
  * and the messages librte_vhost does not answer for a non-vDPA back-end
  * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM). Inflight tracking
- * (INFLIGHT_SHMFD) is offered unless --no-inflight; see worker.c.
+ * (INFLIGHT_SHMFD) is offered unless --no-inflight; see worker.c. Every
+ * message is checked by vumsg.c before librte_vhost sees it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -175,11 +176,15 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 {
 	struct vu_msg *m = msg;
 	struct va_dev *d = &va_dev;
+	int ret;
 
 	if (vid != d->vid)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	/* a previous message failed before its post handler ran */
 	va_msg_resume(d);
+	/* every field is a lie until checked (vumsg.c) */
+	if (va_msg_check(d, msg) < 0)
+		return RTE_VHOST_MSG_RESULT_ERR;
 
 	switch (m->request) {
 	case VU_GET_CONFIG:
@@ -205,16 +210,19 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 		va_worker_pause(d);
 		d->msg_paused = 1;
 	}
-	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	ret = va_msg_handle(d, msg);
+	return ret < 0 ? RTE_VHOST_MSG_RESULT_NOT_HANDLED :
+			 (enum rte_vhost_msg_result)ret;
 }
 
 static enum rte_vhost_msg_result va_post_msg(int vid, void *msg)
 {
 	struct va_dev *d = &va_dev;
 
-	(void)msg;
-	if (vid == d->vid)
-		va_msg_resume(d);
+	if (vid != d->vid)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	va_msg_post(d, msg);
+	va_msg_resume(d);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
@@ -257,6 +265,7 @@ static int va_new_connection(int vid)
 	d->vid = vid;
 	d->nr_vq = 1 + va_opts.queues;
 	d->features = 0;
+	va_msg_reset(d);
 	for (i = 0; i < VA_MAX_VQ; i++)
 		d->vq[i].enabled = 0;
 	va_fill_config(d);
@@ -279,6 +288,7 @@ static void va_destroy_connection(int vid)
 	d->msg_paused = 0;
 	d->running = 0;
 	va_dev_reset(d);
+	va_msg_reset(d);
 	d->vid = -1;
 	VA_INFO("front-end disconnected (vid %d), sessions destroyed", vid);
 }

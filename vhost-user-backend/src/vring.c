@@ -243,13 +243,16 @@ uint32_t va_inflight_recover(struct va_infl_split *r, uint32_t size,
 			     uint16_t used_idx, struct va_resub *out,
 			     uint64_t *next_counter)
 {
-	uint32_t n = r->desc_num < size ? r->desc_num : size;
+	/* shared memory: each field read once, then bounded */
+	uint16_t dn = __atomic_load_n(&r->desc_num, __ATOMIC_RELAXED);
+	uint16_t lbh = __atomic_load_n(&r->last_batch_head, __ATOMIC_RELAXED);
+	uint32_t n = dn < size ? dn : size;
 	uint32_t i, k = 0;
 	uint64_t next = 0;
 
 	if (r->used_idx != used_idx) {
-		if (r->last_batch_head < n)
-			r->desc[r->last_batch_head].inflight = 0;
+		if (lbh < n)
+			r->desc[lbh].inflight = 0;
 		barrier();
 		r->used_idx = used_idx;
 	}

@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -57,39 +59,29 @@ static void *va_xlate(void *opaque, uint64_t gpa, uint64_t *len)
 }
 
 /*
- * Inflight tracking of queue @q (rings already read), at every refresh: find
- * its region; on the first refresh after a device start (resub_scan), recover
- * the requests a previous back-end took and did not complete.
+ * Inflight tracking of queue @q (rings already read), at every refresh: its
+ * part of the SET_INFLIGHT_FD region (vumsg.c), used only if it holds an
+ * entry for every descriptor; on the first refresh after a device start
+ * (resub_scan), recover the requests a previous back-end took and did not
+ * complete. Returns NULL, or why the queue must not start.
  *
- * librte_vhost has already run the same recovery when SET_VRING_KICK arrived
- * (vhost_check_queue_inflights_split(): clear last_inflight_io if the used
- * index moved, last_avail = used->idx + requests in flight); it is redone here
- * on the region itself so the result does not depend on its resubmit list,
- * which it keeps for the whole connection and does not rebuild after a reset.
+ * The region is the front-end's shared memory: nothing read from it sizes
+ * or indexes anything (desc_num and last_batch_head are bounded by the
+ * queue size in va_inflight_recover(), heads by the queue size).
  */
-static void va_inflight_setup(struct va_dev *d, struct va_vq *q)
+static const char *va_inflight_setup(struct va_dev *d, struct va_vq *q)
 {
-	struct rte_vhost_ring_inflight ri;
-	struct va_infl_split *r;
+	struct va_infl_split *r = q->infl_region;
 	uint16_t used_idx;
 	uint32_t n;
 
-	if (!d->inflight)
-		return;
-	memset(&ri, 0, sizeof(ri));
-	if (rte_vhost_get_vhost_ring_inflight(d->vid, (uint16_t)q->idx,
-					      &ri) < 0 || !ri.inflight_split)
-		return;
-	r = (struct va_infl_split *)ri.inflight_split;
-	if (r->desc_num < q->size) {
-		if (q->resub_scan)
-			VA_ERR("queue %u: inflight region has %u entries for %u descriptors: no inflight tracking",
-			       q->idx, r->desc_num, q->size);
-		return;
-	}
+	if (!d->inflight || !r)
+		return NULL;
+	if (q->infl_cap < q->size)
+		return "its inflight region has fewer entries than descriptors";
 	q->infl = r;
 	if (!q->resub_scan)
-		return;
+		return NULL;
 	q->resub_scan = 0;
 	q->nresub = 0;
 	q->resub_pos = 0;
@@ -100,7 +92,7 @@ static void va_inflight_setup(struct va_dev *d, struct va_vq *q)
 			VA_ERR("queue %u: out of memory for the resubmit list",
 			       q->idx);
 			q->infl = NULL;
-			return;
+			return NULL;
 		}
 		q->resub = p;
 		q->resub_cap = q->size;
@@ -125,6 +117,54 @@ static void va_inflight_setup(struct va_dev *d, struct va_vq *q)
 	if (n)
 		VA_INFO("queue %u: resubmitting %u request%s in flight at the previous back-end's end (used index %u)",
 			q->idx, n, n == 1 ? "" : "s", used_idx);
+	return NULL;
+}
+
+/* [@p, @p + @len) inside one region of @mem (host addresses)? */
+static int va_in_region(const struct rte_vhost_memory *mem, const void *p,
+			uint64_t len)
+{
+	uint64_t a = (uint64_t)(uintptr_t)p;
+	uint32_t i;
+
+	for (i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+		if (a >= r->host_user_addr &&
+		    a - r->host_user_addr <= r->size &&
+		    len <= r->size - (a - r->host_user_addr))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The rings of a queue of @vr->size entries, with the event index slots
+ * when EVENT_IDX is negotiated (@f): each part inside one memory region,
+ * whatever librte_vhost checked when it translated them (sizes, features
+ * and the memory table may have changed since). NULL if fine, else why.
+ */
+static const char *va_rings_check(const struct rte_vhost_memory *mem,
+				  const struct rte_vhost_vring *vr, uint64_t f)
+{
+	uint64_t ev = (f & (1ull << VIRTIO_RING_F_EVENT_IDX)) ? 2 : 0;
+	uint64_t n = vr->size;
+
+	if (!n || n > VA_MAX_QSIZE || (n & (n - 1)))
+		return "queue size not a power of 2 up to 32768";
+	/* virtio 1.x 2.7: alignment of the split-ring parts */
+	if (((uintptr_t)vr->desc & 15) || ((uintptr_t)vr->avail & 1) ||
+	    ((uintptr_t)vr->used & 3))
+		return "misaligned ring addresses";
+	if (!va_in_region(mem, vr->desc, 16 * n))
+		return "descriptor table not inside one memory region";
+	if (!va_in_region(mem, vr->avail, 4 + 2 * n + ev))
+		return ev ? "avail ring (with used_event) not inside one memory region" :
+			    "avail ring not inside one memory region";
+	if (!va_in_region(mem, vr->used, 4 + 8 * n + ev))
+		return ev ? "used ring (with avail_event) not inside one memory region" :
+			    "used ring not inside one memory region";
+	return NULL;
 }
 
 /* Re-read memory table and rings; the worker is parked or not running. */
@@ -132,6 +172,7 @@ void va_dev_refresh(struct va_dev *d)
 {
 	unsigned int i, nr, nactive;
 	uint64_t f = d->features;
+	const char *why;
 
 	free(d->mem);
 	d->mem = NULL;
@@ -152,18 +193,24 @@ void va_dev_refresh(struct va_dev *d)
 		q->idx = i;
 		q->ready = 0;
 		q->infl = NULL;
-		if (i >= nr || i >= nactive || !q->enabled || !d->mem)
+		if (i >= nr || i >= nactive || !d->mem ||
+		    rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0)
 			continue;
-		if (rte_vhost_get_vhost_vring(d->vid, i, &vr) < 0 ||
-		    !vr.desc || !vr.avail || !vr.used || !vr.size)
-			continue;
-		/* virtio 1.x 2.7: alignment of the split-ring parts */
-		if (((uintptr_t)vr.desc & 15) || ((uintptr_t)vr.avail & 1) ||
-		    ((uintptr_t)vr.used & 3)) {
-			VA_ERR("queue %u: misaligned ring addresses, not started",
-			       i);
-			continue;
+		/*
+		 * Kicked, so librte_vhost tried to map the rings: one it could
+		 * not map into the memory table keeps the queue from starting
+		 * (librte_vhost logs why only at debug level).
+		 */
+		if (vr.kickfd >= 0 && (!vr.desc || !vr.avail || !vr.used)) {
+			why = "its rings are not inside the memory table (librte_vhost could not map them)";
+			goto refused;
 		}
+		if (!q->enabled || !vr.desc || !vr.avail || !vr.used ||
+		    !vr.size)
+			continue;
+		why = va_rings_check(d->mem, &vr, f);
+		if (why)
+			goto refused;
 		if (q->iov_cap < 2u * vr.size + 16) {
 			struct va_iov *n = realloc(q->iov, sizeof(*n) *
 						   (2u * vr.size + 16));
@@ -185,8 +232,19 @@ void va_dev_refresh(struct va_dev *d)
 		q->last_avail = la;
 		q->last_used = lu;
 		q->signalled = lu;
-		va_inflight_setup(d, q);
+		why = va_inflight_setup(d, q);
+		if (why)
+			goto refused;
+		q->bad = NULL;
 		q->ready = 1;
+		continue;
+refused:
+		/* once per reason, not at every message */
+		if (why != q->bad)
+			VA_ERR("queue %u not started: %s (size %u)", i, why,
+			       vr.size);
+		q->bad = why;
+		q->infl = NULL;
 	}
 	__atomic_add_fetch(&d->gen, 1, __ATOMIC_RELEASE);
 }
@@ -578,6 +636,41 @@ static void *va_worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The kick and call eventfds are the front-end's: it can make the worker's
+ * read of a kick, or its signal (librte_vhost's eventfd_write()), block
+ * for good (a blocking eventfd it drains first, or fills to its maximum
+ * count). Whoever waits for the worker (stop, pause) interrupts such a
+ * call with VA_SIG_UNBLOCK, whose handler does nothing and is installed
+ * without SA_RESTART: the call fails with EINTR and the loop goes on.
+ */
+#define VA_SIG_UNBLOCK	SIGUSR2
+#define VA_UNBLOCK_MS	20
+
+static void va_unblock_handler(int sig)
+{
+	(void)sig;
+}
+
+static void va_unblock_init(void)
+{
+	static int done;
+	struct sigaction sa;
+
+	if (done)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = va_unblock_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(VA_SIG_UNBLOCK, &sa, NULL);
+	done = 1;
+}
+
+static void va_worker_kick(struct va_dev *d)
+{
+	pthread_kill((pthread_t)d->worker, VA_SIG_UNBLOCK);
+}
+
 int va_worker_start(struct va_dev *d)
 {
 	pthread_t t;
@@ -585,6 +678,7 @@ int va_worker_start(struct va_dev *d)
 
 	if (d->worker_started)
 		return 0;
+	va_unblock_init();
 	if (d->wake_fd < 0) {
 		d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->wake_fd < 0)
@@ -618,7 +712,19 @@ void va_worker_stop(struct va_dev *d)
 		return;
 	STORE(&d->stop, 1);
 	va_wake(d);
-	pthread_join((pthread_t)d->worker, NULL);
+	for (;;) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += VA_UNBLOCK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!pthread_timedjoin_np((pthread_t)d->worker, NULL, &ts))
+			break;
+		va_worker_kick(d);
+	}
 	d->worker_started = 0;
 	d->pause_req = 0;
 	/* leave the indexes where GET_VRING_BASE will report them */
@@ -633,12 +739,19 @@ void va_worker_stop(struct va_dev *d)
 
 void va_worker_pause(struct va_dev *d)
 {
+	unsigned int n = 0;
+
 	if (!d->worker_started)
 		return;
+
 	STORE(&d->pause_req, 1);
 	va_wake(d);
-	while (!LOAD(&d->paused))
+	while (!LOAD(&d->paused)) {
 		usleep(10);
+		/* about every VA_UNBLOCK_MS: stuck in a front-end's fd? */
+		if (++n % (VA_UNBLOCK_MS * 50) == 0)
+			va_worker_kick(d);
+	}
 }
 
 void va_worker_resume(struct va_dev *d)

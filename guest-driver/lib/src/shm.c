@@ -4,6 +4,7 @@
  * metadata.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,10 +40,15 @@ int shm_create(struct shm *s, size_t size, bool with_fd)
 		madvise(s->base, size, MADV_DONTFORK);
 		goto mapped;
 	}
-	s->fd = memfd_create("virtaccel", MFD_CLOEXEC);
+	s->fd = memfd_create("virtaccel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (s->fd < 0)
 		return -errno;
-	if (ftruncate(s->fd, (off_t)size) < 0) {
+	/*
+	 * Sealed at its size: a vhost-user back-end maps it and refuses
+	 * memory it could lose under its feet (a shrunk file faults).
+	 */
+	if (ftruncate(s->fd, (off_t)size) < 0 ||
+	    fcntl(s->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
 		ret = -errno;
 		goto err_close;
 	}
