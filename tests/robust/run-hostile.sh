@@ -14,8 +14,8 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
-# shellcheck source=tests/lib.sh
-. tests/lib.sh
+# shellcheck source=tests/lib/lib.sh
+. tests/lib/lib.sh
 OUT=${ROBUST_OUT:-$TOP/build/robust}
 SECS=${HOSTILE_SECONDS:-30}
 SEED=${HOSTILE_SEED:-}
