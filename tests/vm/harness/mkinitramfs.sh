@@ -86,8 +86,19 @@ copy() {
 copy_bin() {
 	[ -x "$1" ] || vm_die "--bin $1: not an executable"
 	copy "$1" "$2"
-	if ldd "$1" >/dev/null 2>&1; then
-		ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	# ldd fails on a static executable; on a dynamic one that would leave
+	# the guest without its loader ("not found" at exec): refuse instead
+	if ! libs=$(ldd "$1" 2>&1); then
+		if readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; then
+			vm_die "--bin $1: ldd failed: $libs"
+		fi
+		return 0
+	fi
+	case $libs in
+	*"not found"*) vm_die "--bin $1: missing libraries: $libs" ;;
+	esac
+	printf '%s\n' "$libs" |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 		while read -r lib; do
 			# system libraries keep their path; the project's own go
 			# to /usr/local/lib (on LD_LIBRARY_PATH), since their
@@ -98,7 +109,6 @@ copy_bin() {
 			esac
 			[ -e "$stage$dst" ] || copy "$lib" "$dst"
 		done
-	fi
 }
 
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
