@@ -12,7 +12,8 @@
 # the host side counts):
 #   t NAME CMD...           one check: "ok N - NAME" or "not ok N - NAME"
 #                           followed by CMD's output (stdout and stderr,
-#                           "#   " in front, the first VT_SHOW=40 lines);
+#                           "#   " in front, the first VT_SHOW=40 lines;
+#                           of a passing check the first VT_SHOW_OK=0);
 #                           the output of the last check stays in $VT_OUT
 #   ok MSG / not_ok MSG     a numbered result without a command
 #   skip MSG                "# skip: MSG" (not counted)
@@ -54,6 +55,7 @@
 VT_N=0
 VT_FAILED=0
 VT_SHOW=${VT_SHOW:-40}
+VT_SHOW_OK=${VT_SHOW_OK:-0}
 VT_OUT=/tmp/vt.out
 # The kernel splat patterns; tests/vm/harness/run-in-vm.sh reads this line
 # (one definition for the host's scan and the guests' own).
@@ -78,6 +80,8 @@ t() { # t NAME CMD...
 	shift
 	if "$@" >$VT_OUT 2>&1; then
 		ok "$_vt_name"
+		[ "$VT_SHOW_OK" -eq 0 ] ||
+			sed 's/^/#   /' $VT_OUT | head -n "$VT_SHOW_OK"
 	else
 		not_ok "$_vt_name"
 		sed 's/^/#   /' $VT_OUT | head -n "$VT_SHOW"
