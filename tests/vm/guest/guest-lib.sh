@@ -45,6 +45,10 @@
 #   driver_of SYSFS_DEVICE          prints the name of its driver; 1 if none
 #   pci_dev VENDOR DEVICE           prints the first /sys/bus/pci/devices/*
 #                                   with these ids (0x1af4 0x107f); 1 if none
+#   new_vaccel TIMEOUT BEFORE       prints a /dev/vaccelN that is not in
+#                                   BEFORE (what `ls /dev/vaccel*` printed
+#                                   before a device was bound to
+#                                   virtio_vdpa), waiting for it; 1 if none
 #
 # Kernel log:
 #   no_splat FILE                   0 when FILE (a dmesg) has no
@@ -184,6 +188,25 @@ pci_dev() { # pci_dev VENDOR DEVICE
 		fi
 	done
 	return 1
+}
+
+_vt_new_vaccel() { # sets _vt_nv to a node not in " $1 "
+	for _vt_f in /dev/vaccel*; do
+		[ -e "$_vt_f" ] || continue
+		case $1 in *" $_vt_f "*) continue ;; esac
+		_vt_nv=$_vt_f
+	done
+	[ -n "$_vt_nv" ]
+}
+
+new_vaccel() { # new_vaccel TIMEOUT BEFORE
+	_vt_nv=""
+	# shellcheck disable=SC2086 # one line of words, whatever separated them
+	if ! wait_until "$1" _vt_new_vaccel " $(echo $2) "; then
+		echo "no new /dev/vaccelN within $1 s (before: $(echo $2))" >&2
+		return 1
+	fi
+	echo "$_vt_nv"
 }
 
 # ---- kernel log ----------------------------------------------------------------------

@@ -10,16 +10,6 @@
 # shellcheck source=tests/vm/guest/guest-lib.sh
 . /usr/lib/vaccel/guest-lib.sh
 
-# new_vaccel: VC = a /dev/vaccelN that was not in $before
-new_vaccel() {
-	for f in /dev/vaccel*; do
-		[ -e "$f" ] || continue
-		case " $before " in *" $f "*) continue ;; esac
-		VC=$f
-	done
-	[ -n "$VC" ]
-}
-
 # devices: add zs0 (vhost-vdpa, $VH) and zs1 (virtio_vdpa, $VC)
 devices() {
 	before=$(ls /dev/vaccel* 2>/dev/null)
@@ -28,8 +18,8 @@ devices() {
 	vdpa_autoprobe 0
 	vdpa_add zs0 vhost_vdpa && vdpa_add zs1 virtio_vdpa || return 1
 	vdpa_autoprobe 1
-	VH=$(vhost_node zs0) || return 1
-	wait_until 5 new_vaccel && wait_for 5 "$VH" && [ -c "$VC" ]
+	VH=$(vhost_node zs0) && VC=$(new_vaccel 5 "$before") &&
+		wait_for 5 "$VH" && [ -c "$VC" ]
 }
 
 info_shows() { # info_shows DEV N
