@@ -9,7 +9,8 @@
  *                           and check_failures++ (the program goes on; its
  *                           exit status is usually check_failures != 0)
  *   check_failures          the number of failed CHECKs so far
- *   now_ns(), now_ms()      CLOCK_MONOTONIC in ns / ms (uint64_t)
+ *   now_ns(), now_us(), now_ms()
+ *                           CLOCK_MONOTONIC in ns / us / ms (uint64_t)
  *   now_s()                 CLOCK_MONOTONIC in seconds (double)
  *   cmp_u64                 qsort() comparator for uint64_t
  *   die(fmt, ...)           "<program>: <message>" on stderr, exit(1)
@@ -50,6 +51,11 @@ static inline uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t now_us(void)
+{
+	return now_ns() / 1000;
 }
 
 static inline uint64_t now_ms(void)
