@@ -9,6 +9,11 @@
  *                           and check_failures++ (the program goes on; its
  *                           exit status is usually check_failures != 0)
  *   check_failures          the number of failed CHECKs so far
+ *   tap(cond, what)         one numbered result on stdout, "ok N - what" or
+ *                           "not ok N - what" (what a guest payload counts);
+ *                           tap_n results so far, tap_failed of them failed
+ *   tap_finish(name)        "name: N passed, N failed" on stdout; returns
+ *                           the exit status (1 if any failed)
  *   now_ns(), now_us(), now_ms()
  *                           CLOCK_MONOTONIC in ns / us / ms (uint64_t)
  *   now_s()                 CLOCK_MONOTONIC in seconds (double)
@@ -44,6 +49,24 @@ static int check_failures __attribute__((unused));
 			check_failures++;				\
 		}							\
 	} while (0)
+
+static int tap_n __attribute__((unused));
+static int tap_failed __attribute__((unused));
+
+static inline void tap(int cond, const char *what)
+{
+	tap_n++;
+	if (!cond)
+		tap_failed++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", tap_n, what);
+}
+
+static inline int tap_finish(const char *name)
+{
+	printf("%s: %d passed, %d failed\n", name, tap_n - tap_failed,
+	       tap_failed);
+	return tap_failed != 0;
+}
 
 static inline uint64_t now_ns(void)
 {
