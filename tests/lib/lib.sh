@@ -57,8 +57,11 @@
 #   need_ko KO                build the out-of-tree module KO in its directory
 #                             (against the guest kernel's headers) if it is
 #                             missing; skip_all if it cannot be built
-#   guest_prog SRC OUT        build a static guest program from C (spec and
-#                             uapi headers, tests/lib/vaccel-test.h)
+#   guest_prog SRC OUT [LIBS...]
+#                             build a static guest program from C (spec,
+#                             uapi and libvirtaccel headers,
+#                             tests/lib/vaccel-test.h), linked with LIBS
+#                             (e.g. build/libvirtaccel.a -lpthread)
 #   host_prog SRC OUT [LIBS...]
 #                             build a host test program from C (spec and
 #                             libvirtaccel headers, tests/lib/vaccel-test.h),
@@ -257,10 +260,14 @@ need_ko() { # need_ko KO
 	skip_all "$1 is missing and cannot be built"
 }
 
-guest_prog() { # guest_prog SRC OUT
+guest_prog() { # guest_prog SRC OUT [LIBS...]
+	_src=$1
+	_out=$2
+	shift 2
 	gcc -O2 -Wall -Wextra -Werror -static \
 		-I"$TOP/tests/lib" -I"$TOP/virtio-accel-spec/include" \
-		-I"$TOP/guest-driver/include/uapi" -o "$2" "$1"
+		-I"$TOP/guest-driver/include/uapi" \
+		-I"$TOP/guest-driver/lib/include" -o "$_out" "$_src" "$@"
 }
 
 host_prog() { # host_prog SRC OUT [LIBS...]

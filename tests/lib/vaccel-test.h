@@ -9,7 +9,13 @@
  *                           and check_failures++ (the program goes on; its
  *                           exit status is usually check_failures != 0)
  *   check_failures          the number of failed CHECKs so far
- *   now_ns(), now_ms()      CLOCK_MONOTONIC in ns / ms (uint64_t)
+ *   tap(cond, what)         one numbered result on stdout, "ok N - what" or
+ *                           "not ok N - what" (what a guest payload counts);
+ *                           tap_n results so far, tap_failed of them failed
+ *   tap_finish(name)        "name: N passed, N failed" on stdout; returns
+ *                           the exit status (1 if any failed)
+ *   now_ns(), now_us(), now_ms()
+ *                           CLOCK_MONOTONIC in ns / us / ms (uint64_t)
  *   now_s()                 CLOCK_MONOTONIC in seconds (double)
  *   cmp_u64                 qsort() comparator for uint64_t
  *   die(fmt, ...)           "<program>: <message>" on stderr, exit(1)
@@ -44,12 +50,35 @@ static int check_failures __attribute__((unused));
 		}							\
 	} while (0)
 
+static int tap_n __attribute__((unused));
+static int tap_failed __attribute__((unused));
+
+static inline void tap(int cond, const char *what)
+{
+	tap_n++;
+	if (!cond)
+		tap_failed++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", tap_n, what);
+}
+
+static inline int tap_finish(const char *name)
+{
+	printf("%s: %d passed, %d failed\n", name, tap_n - tap_failed,
+	       tap_failed);
+	return tap_failed != 0;
+}
+
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t now_us(void)
+{
+	return now_ns() / 1000;
 }
 
 static inline uint64_t now_ms(void)

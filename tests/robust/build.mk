@@ -10,7 +10,7 @@
 # the static library, whose internal symbols are only hidden in the .so.
 ROBUST_OBJ := $(O)/tests/robust/robust.o $(O)/tests/robust/rt.o \
 	$(O)/tests/robust/toctou.o $(O)/tests/common/cases.o
-EXTRA_CFLAGS_tests_robust_ := -Iguest-driver/lib/include \
+EXTRA_CFLAGS_tests_robust_ := -Iguest-driver/lib/include -Itests/lib \
 	-Iguest-driver/lib/src -pthread
 
 $(O)/tests/robust/vaccel-robust: $(ROBUST_OBJ) $(O)/libvirtaccel.a

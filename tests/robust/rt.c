@@ -19,14 +19,7 @@
 #include <linux/virtio_config.h>
 
 #include "robust.h"
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "vaccel-test.h"
 
 /*
  * The library keeps its vhost-vdpa fd private; the device node it holds
@@ -68,7 +61,7 @@ int rt_open(struct rt *t, size_t mem_size)
 		.mem_size = mem_size,
 	};
 	/* vhost-user: the back-end may still be busy with the last close */
-	int64_t end = now_us() + (t->vdpa ? 0 : 5000000);
+	uint64_t end = now_us() + (t->vdpa ? 0 : 5000000);
 	int ret;
 
 	for (;;) {
@@ -120,7 +113,7 @@ static int log_has(struct rt *t, const char *what)
 
 void rt_close(struct rt *t)
 {
-	int64_t end = now_us() + 2000000;
+	uint64_t end = now_us() + 2000000;
 
 	if (!t->dev)
 		return;
@@ -269,12 +262,12 @@ int rt_wait(struct rt *t, unsigned int vq, uint16_t want, int ms,
 	    struct rt_out *o)
 {
 	struct vring *vr = rt_vr(t, vq);
-	int64_t start = now_us(), end = start + (int64_t)ms * 1000, next = 0;
+	uint64_t start = now_us(), end = start + (uint64_t)ms * 1000, next = 0;
 
 	for (;;) {
 		uint16_t u = le16toh(__atomic_load_n(&vr->used->idx,
 						     __ATOMIC_ACQUIRE));
-		int64_t now;
+		uint64_t now;
 
 		if ((int16_t)(u - want) >= 0) {
 			t->us[vq] = u;

@@ -129,7 +129,8 @@ do_toctou() {
 	run_inproc() { # run_inproc IMPL SECONDS ENV... BIN: one run
 		impl=$1 secs=$2
 		shift 2
-		bin=${*: -1}
+		# local: do_vm's own $bin (vaccel-robust) outlives this call
+		local bin=${*: -1}
 		if [ ! -x "$bin" ]; then
 			not_ok "$impl: $bin missing: run make"
 			echo "robust-toctou impl=$impl status=FAIL" >>"$res"

@@ -19,6 +19,7 @@
 #include <linux/virtio_accel.h>
 
 #include "toctou.h"
+#include "vaccel-test.h"
 
 #define AREA		4096u
 #define GUARD		256u
@@ -74,14 +75,6 @@ static uint32_t xs(unsigned int *s)
 	x ^= x << 5;
 	*s = x;
 	return x;
-}
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static uint64_t pick(struct tt_rewriter *w, const struct field *f)
@@ -287,12 +280,12 @@ static void post(struct tt_dev *d, unsigned int qi, uint16_t head)
 static int wait_used(struct tt_dev *d, unsigned int qi)
 {
 	struct tt_ring *q = &d->q[qi];
-	int64_t start = now_us(), next = start + 1000;
+	uint64_t start = now_us(), next = start + 1000;
 
 	for (;;) {
 		uint16_t u = le16toh(__atomic_load_n(&q->used->idx,
 						     __ATOMIC_ACQUIRE));
-		int64_t now;
+		uint64_t now;
 
 		if (u == q->av)
 			return 1;
@@ -573,7 +566,7 @@ int tt_run(struct tt_dev *d, double seconds, unsigned int seed,
 	   struct tt_stats *st)
 {
 	struct tt_rewriter *w = calloc(1, sizeof(*w));
-	int64_t end = now_us() + (int64_t)(seconds * 1e6);
+	uint64_t end = now_us() + (uint64_t)(seconds * 1e6);
 	unsigned int s = seed;
 	pthread_t th;
 	uint64_t sid;
@@ -636,7 +629,7 @@ int tt_run(struct tt_dev *d, double seconds, unsigned int seed,
 		if (w->na) {
 			unsigned long c0 = __atomic_load_n(&w->count,
 							   __ATOMIC_RELAXED);
-			int64_t until = now_us() + 5000;
+			uint64_t until = now_us() + 5000;
 
 			while (__atomic_load_n(&w->count, __ATOMIC_RELAXED) -
 			       c0 < 4 && now_us() < until)

@@ -25,13 +25,8 @@ B=$(cd "${1:-$TOP/build}" && pwd)
 . "$TOP/tests/lib/lib.sh"
 
 [ -x "$B/vhost-user-accel" ] || { echo "$B/vhost-user-accel missing: run make"; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-zmem.XXXXXX")
-cleanup() {
-	stop_backend >/dev/null 2>&1
-	if [ "$FAIL" -eq 0 ]; then rm -rf "$T"; else echo "logs kept in $T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+KEEP_ON_FAIL=1	# the back-end logs and the client output
+test_tmpdir zmem
 
 # allocator noise, DPDK and OpenSSL pages first touched during the attack
 SLACK_KIB=${SLACK_KIB:-6144}
@@ -39,9 +34,8 @@ STATE_KIB=288	# VIRTIO_ACCEL_COMP_STREAM_STATE
 DEFAULT_STREAMS=64	# VIRTIO_ACCEL_COMP_STREAMS_DEFAULT
 
 C=$T/stream-flood
-gcc -O2 -g -Wall -Wextra -Werror -I"$TOP/guest-driver/lib/include" \
-	-I"$TOP/virtio-accel-spec/include" -o "$C" \
-	"$TOP/tests/security/stream_flood.c" "$TOP/build/libvirtaccel.a" -lpthread ||
+host_prog "$TOP/tests/security/stream_flood.c" "$C" \
+	"$TOP/build/libvirtaccel.a" -lpthread ||
 	{ echo "building the client failed"; echo "0 passed, 1 failed"; exit 1; }
 V=$TOP/build/vaccel
 $PY "$TOP/tests/tools/ref.py" gen 3145728 7 "$T/in"

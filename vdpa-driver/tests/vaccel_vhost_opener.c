@@ -41,6 +41,8 @@
 
 #include <linux/virtio_accel.h>
 
+#include "vaccel-test.h"
+
 #ifndef VHOST_BACKEND_F_IOTLB_PERSIST
 #define VHOST_BACKEND_F_IOTLB_PERSIST 0x8
 #endif
@@ -64,20 +66,11 @@ static const char *const outcome_name[] = {
 	"setup refused",
 };
 
-static int n_test, n_fail;
 static uint8_t *mem;			/* NPAGES pages, locked */
 static uint64_t banner_pa;		/* physical address of linux_banner */
 static const char *node;
 static int no_table;		/* --no-table: no robust-opener lines */
 static int used_pg = P_USED;	/* where post() looks for completions */
-
-static void check(int cond, const char *what)
-{
-	n_test++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n_test, what);
-	if (!cond)
-		n_fail++;
-}
 
 static uint8_t *page(int i)
 {
@@ -359,7 +352,7 @@ static void report(const char *id, const char *what, const char *expect,
 		printf("robust-opener case=%s result=%s | what=%s | expect=%s | observed=%s\n",
 		       id, pass ? "pass" : "FAIL", what, expect, observed);
 	printf("# %s: %s\n", id, observed);
-	check(pass, what);
+	tap(pass, what);
 }
 
 #define EXPECT_NONE "nothing reached: no completion or the queue stopped; " \
@@ -448,7 +441,7 @@ static void mapped_but(const char *id, const char *what, int dst)
 	uint32_t ul = 0;
 
 	if (open_mapped(&d, 0, VHOST_ACCESS_RW)) {
-		check(0, "A3/A4 open and map");
+		tap(0, "A3/A4 open and map");
 		return;
 	}
 	fill();
@@ -474,18 +467,18 @@ static void opener_a(void)
 	struct dev d;
 
 	if (dev_open(&d, 0)) {
-		check(0, "A1 open");
+		tap(0, "A1 open");
 		return;
 	}
 	physical_attack("A1", "maps nothing; rings, buffers at physical addresses of its pages",
 			&d, 0);
 	dev_close(&d);
 	if (!banner_pa) {
-		check(0, "A2 linux_banner's physical address (kallsyms, iomem)");
+		tap(0, "A2 linux_banner's physical address (kallsyms, iomem)");
 		return;
 	}
 	if (dev_open(&d, 0)) {
-		check(0, "A2 open");
+		tap(0, "A2 open");
 		return;
 	}
 	physical_attack("A2", "maps nothing; src = physical address of linux_banner",
@@ -506,13 +499,13 @@ static void opener_b(void)
 
 	/* B1: map, serve, reset, the same IOVAs again */
 	if (open_mapped(&d, 0, VHOST_ACCESS_RW)) {
-		check(0, "B1 open and map");
+		tap(0, "B1 open and map");
 		return;
 	}
 	o = honest(&d, &ul);
-	check(honest_ok(o, ul), "B1 the mapped request is served before the reset");
+	tap(honest_ok(o, ul), "B1 the mapped request is served before the reset");
 	if (reset(&d)) {
-		check(0, "B1 reset");
+		tap(0, "B1 reset");
 		dev_close(&d);
 		return;
 	}
@@ -530,7 +523,7 @@ static void opener_b(void)
 			o, -1, 0);
 	/* B2: the same open file, physical addresses after the reset */
 	if (reset(&d)) {
-		check(0, "B2 reset");
+		tap(0, "B2 reset");
 		dev_close(&d);
 		return;
 	}
@@ -540,14 +533,14 @@ static void opener_b(void)
 
 	/* B3: close after mapping; the next opener maps nothing */
 	if (open_mapped(&d, 0, VHOST_ACCESS_RW)) {
-		check(0, "B3 open and map");
+		tap(0, "B3 open and map");
 		return;
 	}
 	o = honest(&d, &ul);
-	check(honest_ok(o, ul), "B3 the first opener is served");
+	tap(honest_ok(o, ul), "B3 the first opener is served");
 	dev_close(&d);
 	if (dev_open(&d, 0)) {
-		check(0, "B3 reopen");
+		tap(0, "B3 reopen");
 		return;
 	}
 	physical_attack("B3", "maps, closes; the next opener maps nothing, physical addresses",
@@ -561,15 +554,15 @@ static void opener_b(void)
 		return;
 	}
 	if (map_all(&d, VHOST_ACCESS_RW)) {
-		check(0, "B4 map");
+		tap(0, "B4 map");
 		dev_close(&d);
 		return;
 	}
 	o = honest(&d, &ul);
-	check(honest_ok(o, ul), "B4 served before the reset (IOTLB_PERSIST)");
+	tap(honest_ok(o, ul), "B4 served before the reset (IOTLB_PERSIST)");
 	reset(&d);
 	o = honest(&d, &ul);
-	check(honest_ok(o, ul),
+	tap(honest_ok(o, ul),
 	      "B4 IOTLB_PERSIST: the opener's own map still serves after a reset");
 	reset(&d);
 	physical_attack("B4", "IOTLB_PERSIST negotiated, maps, resets, then physical addresses",
@@ -587,7 +580,7 @@ static void readonly(const char *id, const char *what, int where)
 	uint8_t ro_pat;
 
 	if (open_mapped(&d, 0, VHOST_ACCESS_RO)) {
-		check(0, "C open and map");
+		tap(0, "C open and map");
 		return;
 	}
 	fill();
@@ -642,7 +635,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(mem, 0, (size_t)NPAGES * PG);
-	check(phys(mem) != 0, "physical addresses from /proc/self/pagemap");
+	tap(phys(mem) != 0, "physical addresses from /proc/self/pagemap");
 	banner_pa = find_banner();
 	printf("# linux_banner at physical 0x%llx\n",
 	       (unsigned long long)banner_pa);
@@ -657,7 +650,7 @@ int main(int argc, char **argv)
 
 	/* D: after all of it, an honest opener is served */
 	if (open_mapped(&d, 0, VHOST_ACCESS_RW)) {
-		check(0, "D open and map");
+		tap(0, "D open and map");
 	} else {
 		o = honest(&d, &ul);
 		report("D1", "afterwards an honest opener maps and sends a NULL request",
@@ -667,7 +660,5 @@ int main(int argc, char **argv)
 		       outcome_name[o]);
 		dev_close(&d);
 	}
-	printf("vaccel-vhost-opener: %d passed, %d failed\n", n_test - n_fail,
-	       n_fail);
-	return n_fail ? 1 : 0;
+	return tap_finish("vaccel-vhost-opener");
 }

@@ -26,6 +26,8 @@
 
 #include <linux/virtio_accel.h>
 
+#include "vaccel-test.h"
+
 #define QNUM		16
 #define MEM_LEN		0x800000u
 #define DATA_OFF	0x100000u
@@ -50,21 +52,17 @@ struct seg {
 	int wr;
 };
 
-static int fd, n_test, n_fail;
+static int fd;
 static uint8_t *mem;
 static struct vq vqs[2];
 
-static void check(int cond, const char *what)
+/* a setup step failed: one failed result, no summary line */
+static void setup_failed(const char *what)
 {
-	n_test++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n_test, what);
-	if (!cond)
-		n_fail++;
-}
+	char msg[160];
 
-static void die(const char *what)
-{
-	printf("not ok %d - %s: %s\n", ++n_test, what, strerror(errno));
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	tap(0, msg);
 	printf("vaccel-vhost-test: setup failed\n");
 	exit(1);
 }
@@ -186,51 +184,51 @@ int main(int argc, char **argv)
 
 	fd = open(path, O_RDWR);
 	if (fd < 0)
-		die("open");
+		setup_failed("open");
 	if (ioctl(fd, VHOST_SET_OWNER))
-		die("VHOST_SET_OWNER");
+		setup_failed("VHOST_SET_OWNER");
 	if (ioctl(fd, VHOST_GET_FEATURES, &features))
-		die("VHOST_GET_FEATURES");
+		setup_failed("VHOST_GET_FEATURES");
 	printf("# device features 0x%llx\n", (unsigned long long)features);
-	check((features >> VIRTIO_F_VERSION_1 & 1) &&
+	tap((features >> VIRTIO_F_VERSION_1 & 1) &&
 	      (features >> VIRTIO_F_ACCESS_PLATFORM & 1),
 	      "VERSION_1 and ACCESS_PLATFORM offered");
 	if (ioctl(fd, VHOST_VDPA_GET_DEVICE_ID, &id))
-		die("VHOST_VDPA_GET_DEVICE_ID");
-	check(id == VIRTIO_ID_ACCEL, "device id 63");
+		setup_failed("VHOST_VDPA_GET_DEVICE_ID");
+	tap(id == VIRTIO_ID_ACCEL, "device id 63");
 	vc = calloc(1, sizeof(*vc) + sizeof(cfg));
 	vc->off = 0;
 	vc->len = sizeof(cfg);
 	if (ioctl(fd, VHOST_VDPA_GET_CONFIG, vc))
-		die("VHOST_VDPA_GET_CONFIG");
+		setup_failed("VHOST_VDPA_GET_CONFIG");
 	memcpy(&cfg, vc->buf, sizeof(cfg));
 	printf("# config: status %u dataqueues %u segments %u services 0x%x\n",
 	       cfg.status, cfg.max_dataqueues, cfg.max_segments, cfg.services);
 	printf("# config: sessions %u data_len %u key %u aad %u\n",
 	       cfg.max_sessions, cfg.max_data_len, cfg.max_key_len,
 	       cfg.max_aad_len);
-	check(cfg.status == VIRTIO_ACCEL_S_HW_READY && cfg.max_dataqueues >= 1 &&
+	tap(cfg.status == VIRTIO_ACCEL_S_HW_READY && cfg.max_dataqueues >= 1 &&
 	      cfg.max_segments >= 4 && cfg.max_data_len >= 4096,
 	      "config per spec section 4");
 	if (ioctl(fd, VHOST_GET_BACKEND_FEATURES, &bf))
-		die("VHOST_GET_BACKEND_FEATURES");
+		setup_failed("VHOST_GET_BACKEND_FEATURES");
 	bf &= 1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2;
 	if (ioctl(fd, VHOST_SET_BACKEND_FEATURES, &bf))
-		die("VHOST_SET_BACKEND_FEATURES");
+		setup_failed("VHOST_SET_BACKEND_FEATURES");
 	want = features | (1ULL << 40);
-	check(ioctl(fd, VHOST_SET_FEATURES, &want) < 0,
+	tap(ioctl(fd, VHOST_SET_FEATURES, &want) < 0,
 	      "an unknown feature bit is refused");
 	want = (1ULL << VIRTIO_F_VERSION_1) |
 	       (1ULL << VIRTIO_F_ACCESS_PLATFORM) |
 	       (1ULL << VIRTIO_ACCEL_F_STATELESS) |
 	       (1ULL << VIRTIO_ACCEL_F_STREAM);
 	if (ioctl(fd, VHOST_SET_FEATURES, &want))
-		die("VHOST_SET_FEATURES");
+		setup_failed("VHOST_SET_FEATURES");
 
 	mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED)
-		die("mmap");
+		setup_failed("mmap");
 	memset(&msg, 0, sizeof(msg));
 	msg.type = VHOST_IOTLB_MSG_V2;
 	msg.iotlb.iova = (uintptr_t)mem;	/* IOVA = user address */
@@ -239,7 +237,7 @@ int main(int argc, char **argv)
 	msg.iotlb.perm = VHOST_ACCESS_RW;
 	msg.iotlb.type = VHOST_IOTLB_UPDATE;
 	if (write(fd, &msg, sizeof(msg)) != sizeof(msg))
-		die("IOTLB update");
+		setup_failed("IOTLB update");
 
 	for (i = 0; i < 2; i++) {
 		struct vhost_vring_state num = { i, QNUM }, base = { i, 0 };
@@ -264,56 +262,56 @@ int main(int argc, char **argv)
 		    ioctl(fd, VHOST_SET_VRING_BASE, &base) ||
 		    ioctl(fd, VHOST_SET_VRING_KICK, &kick) ||
 		    ioctl(fd, VHOST_SET_VRING_CALL, &call))
-			die("vring setup");
+			setup_failed("vring setup");
 	}
 	st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 	     VIRTIO_CONFIG_S_FEATURES_OK;
 	if (ioctl(fd, VHOST_VDPA_SET_STATUS, &st))
-		die("SET_STATUS FEATURES_OK");
+		setup_failed("SET_STATUS FEATURES_OK");
 	for (i = 0; i < 2; i++) {
 		struct vhost_vring_state en = { i, 1 };
 
 		if (ioctl(fd, VHOST_VDPA_SET_VRING_ENABLE, &en))
-			die("SET_VRING_ENABLE");
+			setup_failed("SET_VRING_ENABLE");
 	}
 	st |= VIRTIO_CONFIG_S_DRIVER_OK;
 	if (ioctl(fd, VHOST_VDPA_SET_STATUS, &st))
-		die("SET_STATUS DRIVER_OK");
+		setup_failed("SET_STATUS DRIVER_OK");
 
 	/* NULL: dst := src, used len = wr_len */
 	memset(data(0x200000), 0x5a, 1000);
 	len = op(VIRTIO_ACCEL_OP_NULL, 0, 0, 0, NULL, 0, NULL, 0,
 		 data(0x200000), 1000, 1000, &dst, &resp);
-	check(len == 1016 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 1016 && resp->status == VIRTIO_ACCEL_OK &&
 	      resp->dst_used == 1000 && !memcmp(dst, data(0x200000), 1000),
 	      "NULL op copies 1000 bytes, used len 1016");
 	len = op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0, 0, NULL, 0,
 		 NULL, 0, "abc", 3, 32, &dst, &resp);
-	check(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
 	      hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
 	      "SHA-256(\"abc\")");
 	len = op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_CRC32C, 0, 0, NULL, 0,
 		 NULL, 0, "123456789", 9, 4, &dst, &resp);
-	check(len == 20 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 20 && resp->status == VIRTIO_ACCEL_OK &&
 	      hexeq(dst, "839206e3"), "CRC32C(\"123456789\") = 0xe3069283");
 	len = op(VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0,
 		 "key", 3, NULL, 0,
 		 "The quick brown fox jumps over the lazy dog", 43, 32, &dst,
 		 &resp);
-	check(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
 	      hexeq(dst, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"),
 	      "HMAC-SHA-256 stateless");
 	/* AES-256-GCM, zero key and IV (McGrew-Viega test case 14) */
 	len = op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT, VIRTIO_ACCEL_ALG_AES256_GCM, 0,
 		 0, zero, 32, zero, 12, zero, 16, 32, &dst, &resp);
-	check(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
 	      hexeq(dst, GCM_TC14),
 	      "AES-256-GCM encrypt (test case 14)");
 	memcpy(data(0x200000), dst, 32);
 	data(0x200000)[3] ^= 1;
 	len = op(VIRTIO_ACCEL_OP_AEAD_DECRYPT, VIRTIO_ACCEL_ALG_AES256_GCM, 0,
 		 0, zero, 32, zero, 12, data(0x200000), 32, 16, &dst, &resp);
-	check(len == 32 && resp->status == VIRTIO_ACCEL_AUTH_FAILED &&
+	tap(len == 32 && resp->status == VIRTIO_ACCEL_AUTH_FAILED &&
 	      !memcmp(dst, zero, 16),
 	      "AES-256-GCM bad tag: AUTH_FAILED, dst zeroed");
 	/* DEFLATE round trip */
@@ -321,14 +319,14 @@ int main(int argc, char **argv)
 		data(0x200000)[i] = "virtio-accel "[i % 13];
 	len = op(VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0, 0,
 		 NULL, 0, NULL, 0, data(0x200000), 4096, 4200, &dst, &resp);
-	check(len == 4216 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 4216 && resp->status == VIRTIO_ACCEL_OK &&
 	      resp->dst_used < 200, "DEFLATE compress 4096 -> small");
 	printf("# compressed to %u bytes\n", resp->dst_used);
 	memcpy(data(0x300000), dst, resp->dst_used);
 	len = op(VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0, 0,
 		 NULL, 0, NULL, 0, data(0x300000), resp->dst_used, 8192, &dst,
 		 &resp);
-	check(len == 8208 && resp->status == VIRTIO_ACCEL_OK &&
+	tap(len == 8208 && resp->status == VIRTIO_ACCEL_OK &&
 	      resp->dst_used == 4096 && (resp->flags & 1) &&
 	      !memcmp(dst, data(0x200000), 4096),
 	      "DEFLATE decompress round trip, STREAM_END");
@@ -340,16 +338,16 @@ int main(int argc, char **argv)
 		struct seg s[2] = { { data(0), 65, 0 }, { data(0x80000), 8, 1 } };
 		uint32_t ul = 99;
 
-		check(!submit(&vqs[1], s, 2, &ul) && ul == 0,
+		tap(!submit(&vqs[1], s, 2, &ul) && ul == 0,
 		      "REQ-SHORT: used len 0");
 	}
 	len = op(7, 0, 0, 0, NULL, 0, NULL, 0, "x", 1, 1, &dst, &resp);
-	check(len == 17 && resp->status == VIRTIO_ACCEL_NOTSUPP,
+	tap(len == 17 && resp->status == VIRTIO_ACCEL_NOTSUPP,
 	      "unknown opcode: NOTSUPP");
 
 	/* control queue */
 	len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
-	check(len == 528 && cr->status == VIRTIO_ACCEL_OK && cr->len % 32 == 0 &&
+	tap(len == 528 && cr->status == VIRTIO_ACCEL_OK && cr->len % 32 == 0 &&
 	      cr->len >= 32, "GET_CAPS");
 	for (i = 0; len > 0 && i < (int)(cr->len / 32); i++) {
 		struct virtio_accel_cap *c = (void *)(data(0x110000) + 32 * i);
@@ -359,14 +357,14 @@ int main(int argc, char **argv)
 		       c->max_key_len, c->iv_len, c->out_len, c->engine);
 	}
 	len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 16, &cr);
-	check(len == 32 && cr->status == VIRTIO_ACCEL_NOSPC && cr->len > 16,
+	tap(len == 32 && cr->status == VIRTIO_ACCEL_NOSPC && cr->len > 16,
 	      "GET_CAPS with little room: NOSPC and the size needed");
 	/* a stream SHA-256 session: "a" then "bc" FINAL */
 	len = ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION, VIRTIO_ACCEL_OP_HASH,
 		   VIRTIO_ACCEL_ALG_SHA256, VIRTIO_ACCEL_SESS_F_STREAM, 0, 0,
 		   &cr);
 	sid = cr->session_id;
-	check(len == 16 && cr->status == VIRTIO_ACCEL_OK && sid,
+	tap(len == 16 && cr->status == VIRTIO_ACCEL_OK && sid,
 	      "CREATE_SESSION stream SHA-256");
 	printf("# session 0x%llx\n", (unsigned long long)sid);
 	if (getenv("SESSIONS_FILE")) {
@@ -380,17 +378,17 @@ int main(int argc, char **argv)
 	}
 	op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid, 0, NULL, 0,
 	   NULL, 0, "a", 1, 0, &dst, &resp);
-	check(resp->status == VIRTIO_ACCEL_OK, "stream part 1");
+	tap(resp->status == VIRTIO_ACCEL_OK, "stream part 1");
 	len = op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid,
 		 VIRTIO_ACCEL_OP_F_FINAL, NULL, 0, NULL, 0, "bc", 2, 32, &dst,
 		 &resp);
-	check(len == 48 && resp->status == VIRTIO_ACCEL_OK && (resp->flags & 1) &&
+	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK && (resp->flags & 1) &&
 	      hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
 	      "stream SHA-256(\"a\" + \"bc\" FINAL)");
 	len = ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, sid, 0, &cr);
-	check(len == 16 && cr->status == VIRTIO_ACCEL_OK, "DESTROY_SESSION");
+	tap(len == 16 && cr->status == VIRTIO_ACCEL_OK, "DESTROY_SESSION");
 	len = ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, sid, 0, &cr);
-	check(len == 16 && cr->status == VIRTIO_ACCEL_INVSESS,
+	tap(len == 16 && cr->status == VIRTIO_ACCEL_INVSESS,
 	      "DESTROY_SESSION again: INVSESS");
 	/* AES-256-GCM stream with the session key: 5 + 11 bytes, then tag */
 	{
@@ -408,7 +406,7 @@ int main(int argc, char **argv)
 		s[0] = (struct seg){ h, 64, 0 };
 		s[1] = (struct seg){ data(0x110000), 16, 1 };
 		cr = (void *)data(0x110000);
-		check(!submit(&vqs[0], s, 2, &ul) &&
+		tap(!submit(&vqs[0], s, 2, &ul) &&
 		      cr->status == VIRTIO_ACCEL_OK, "CREATE_SESSION GCM stream");
 		sid = cr->session_id;
 		op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT, VIRTIO_ACCEL_ALG_AES256_GCM,
@@ -419,7 +417,7 @@ int main(int argc, char **argv)
 		   sid, VIRTIO_ACCEL_OP_F_FINAL, NULL, 0, NULL, 0, zero, 11, 27,
 		   &dst, &resp);
 		memcpy(out + 5, dst, 27);
-		check(st == VIRTIO_ACCEL_OK && resp->status == VIRTIO_ACCEL_OK &&
+		tap(st == VIRTIO_ACCEL_OK && resp->status == VIRTIO_ACCEL_OK &&
 		      hexeq(out, GCM_TC14),
 		      "AES-256-GCM stream 5 + 11 bytes equals one-shot");
 	}
@@ -442,22 +440,20 @@ int main(int argc, char **argv)
 				break;
 			nanosleep(&ts, NULL);
 		}
-		check(st & VIRTIO_CONFIG_S_NEEDS_RESET,
+		tap(st & VIRTIO_CONFIG_S_NEEDS_RESET,
 		      "descriptor loop: DEVICE_NEEDS_RESET");
 		len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
-		check(len == 528 && cr->status == VIRTIO_ACCEL_OK,
+		tap(len == 528 && cr->status == VIRTIO_ACCEL_OK,
 		      "control queue still served after the data queue broke");
 		/* a reset ends DEVICE_NEEDS_RESET: the device is usable again */
 		st = 0;
 		if (ioctl(fd, VHOST_VDPA_SET_STATUS, &st) ||
 		    ioctl(fd, VHOST_VDPA_GET_STATUS, &st))
 			st = 0xff;
-		check(st == 0, "reset clears DEVICE_NEEDS_RESET");
+		tap(st == 0, "reset clears DEVICE_NEEDS_RESET");
 		st = VIRTIO_CONFIG_S_ACKNOWLEDGE;
-		check(!ioctl(fd, VHOST_VDPA_SET_STATUS, &st),
+		tap(!ioctl(fd, VHOST_VDPA_SET_STATUS, &st),
 		      "the driver can start over after the reset");
 	}
-	printf("vaccel-vhost-test: %d passed, %d failed\n", n_test - n_fail,
-	       n_fail);
-	return n_fail ? 1 : 0;
+	return tap_finish("vaccel-vhost-test");
 }

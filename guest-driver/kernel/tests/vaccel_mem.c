@@ -35,23 +35,13 @@
 
 #include <linux/virtio_accel_ioctl.h>
 
+#include "vaccel-test.h"
+
 #define MIB (1024L * 1024)
 #define PARAMS "/sys/module/virtio_accel/parameters/"
 
 static const char *dev;
 static char sysdir[128];
-static int failures;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL %s:%d: ", __func__,	\
-				__LINE__);				\
-			fprintf(stderr, __VA_ARGS__);			\
-			fprintf(stderr, "\n");				\
-			failures++;					\
-		}							\
-	} while (0)
 
 static int open_dev(const char *path)
 {
@@ -62,14 +52,6 @@ static int open_dev(const char *path)
 		exit(1);
 	}
 	return fd;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* A number from a sysfs or cgroup file; -1 when it cannot be read. */
@@ -290,7 +272,7 @@ static long raw_case(int fd, const char *what, uint32_t claim,
 	if (ioctl(fd, VACCEL_IOC_RAW, &raw)) {
 		fprintf(stderr, "%s: VACCEL_IOC_RAW: %s\n", what,
 			strerror(errno));
-		failures++;
+		check_failures++;
 		return -1;	/* a test program: the buffers go at exit */
 	}
 	for (i = 0; i < nw; i++) {
@@ -395,8 +377,8 @@ static int cmd_rawstale(void)
 	free(src);
 	free(dst);
 	close(fd);
-	printf("rawstale: %s\n", failures ? "FAILED" : "done");
-	return failures != 0;
+	printf("rawstale: %s\n", check_failures ? "FAILED" : "done");
+	return check_failures != 0;
 }
 
 /* ---- flood ------------------------------------------------------------- */
@@ -577,8 +559,8 @@ static int cmd_flood(int nfiles, const char *dev2)
 		close(hogs[i].fd);
 	close(other);
 	close(fd0);
-	printf("flood: %s\n", failures ? "FAILED" : "done");
-	return failures != 0;
+	printf("flood: %s\n", check_failures ? "FAILED" : "done");
+	return check_failures != 0;
 }
 
 /* ---- exempt ------------------------------------------------------------ */
@@ -612,8 +594,8 @@ static int cmd_exempt(void)
 		      "async ops wrong");
 	}
 	close(fd);
-	printf("exempt: %s\n", failures ? "FAILED" : "done");
-	return failures != 0;
+	printf("exempt: %s\n", check_failures ? "FAILED" : "done");
+	return check_failures != 0;
 }
 
 /* ---- memcg ------------------------------------------------------------- */
@@ -711,8 +693,8 @@ static int cmd_memcg(void)
 	CHECK(bad == 0, "%d of %d accepted ops wrong", bad, ok);
 	write_str(path, "max");
 	close(fd);
-	printf("memcg: %s\n", failures ? "FAILED" : "done");
-	return failures != 0;
+	printf("memcg: %s\n", check_failures ? "FAILED" : "done");
+	return check_failures != 0;
 }
 
 int main(int argc, char **argv)

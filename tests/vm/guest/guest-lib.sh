@@ -12,7 +12,8 @@
 # the host side counts):
 #   t NAME CMD...           one check: "ok N - NAME" or "not ok N - NAME"
 #                           followed by CMD's output (stdout and stderr,
-#                           "#   " in front, the first VT_SHOW=40 lines);
+#                           "#   " in front, the first VT_SHOW=40 lines;
+#                           of a passing check the first VT_SHOW_OK=0);
 #                           the output of the last check stays in $VT_OUT
 #   ok MSG / not_ok MSG     a numbered result without a command
 #   skip MSG                "# skip: MSG" (not counted)
@@ -44,6 +45,10 @@
 #   driver_of SYSFS_DEVICE          prints the name of its driver; 1 if none
 #   pci_dev VENDOR DEVICE           prints the first /sys/bus/pci/devices/*
 #                                   with these ids (0x1af4 0x107f); 1 if none
+#   new_vaccel TIMEOUT BEFORE       prints a /dev/vaccelN that is not in
+#                                   BEFORE (what `ls /dev/vaccel*` printed
+#                                   before a device was bound to
+#                                   virtio_vdpa), waiting for it; 1 if none
 #
 # Kernel log:
 #   no_splat FILE                   0 when FILE (a dmesg) has no
@@ -54,6 +59,7 @@
 VT_N=0
 VT_FAILED=0
 VT_SHOW=${VT_SHOW:-40}
+VT_SHOW_OK=${VT_SHOW_OK:-0}
 VT_OUT=/tmp/vt.out
 # The kernel splat patterns; tests/vm/harness/run-in-vm.sh reads this line
 # (one definition for the host's scan and the guests' own).
@@ -78,6 +84,8 @@ t() { # t NAME CMD...
 	shift
 	if "$@" >$VT_OUT 2>&1; then
 		ok "$_vt_name"
+		[ "$VT_SHOW_OK" -eq 0 ] ||
+			sed 's/^/#   /' $VT_OUT | head -n "$VT_SHOW_OK"
 	else
 		not_ok "$_vt_name"
 		sed 's/^/#   /' $VT_OUT | head -n "$VT_SHOW"
@@ -180,6 +188,25 @@ pci_dev() { # pci_dev VENDOR DEVICE
 		fi
 	done
 	return 1
+}
+
+_vt_new_vaccel() { # sets _vt_nv to a node not in " $1 "
+	for _vt_f in /dev/vaccel*; do
+		[ -e "$_vt_f" ] || continue
+		case $1 in *" $_vt_f "*) continue ;; esac
+		_vt_nv=$_vt_f
+	done
+	[ -n "$_vt_nv" ]
+}
+
+new_vaccel() { # new_vaccel TIMEOUT BEFORE
+	_vt_nv=""
+	# shellcheck disable=SC2086 # one line of words, whatever separated them
+	if ! wait_until "$1" _vt_new_vaccel " $(echo $2) "; then
+		echo "no new /dev/vaccelN within $1 s (before: $(echo $2))" >&2
+		return 1
+	fi
+	echo "$_vt_nv"
 }
 
 # ---- kernel log ----------------------------------------------------------------------

@@ -54,16 +54,16 @@ mod_objs() {
 	cat /sys/kernel/debug/slab/*/alloc_traces 2>/dev/null | awk "$AWK_MOD"
 }
 
-# wait_objs N: up to 10 s for mod_objs to come back to N (RCU, work items)
+objs_at_most() { # objs_at_most N: mod_objs (into c) is N or fewer
+	c=$(mod_objs)
+	[ "$c" -le "$1" ]
+}
+
+# wait_objs S N: up to S seconds for mod_objs to come back to N (RCU, work
+# items)
 wait_objs() {
-	i=0
-	while [ "$i" -lt 50 ]; do
-		c=$(mod_objs)
-		[ "$c" -le "$1" ] && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	echo "$c objects allocated by the modules are live, $1 before:"
+	wait_until "$1" objs_at_most "$2" && return 0
+	echo "$c objects allocated by the modules are live, $2 before:"
 	cat /sys/kernel/debug/slab/*/alloc_traces 2>/dev/null | awk '
 		/^ *[0-9]+ / { if (hit && !skip) print blk; blk = $0; hit = 0
 			       skip = /alloc_vmap_area|radix_tree_node/; next }
@@ -273,7 +273,7 @@ t "the leak count sees the state an open file keeps ($held objects, $B0 before t
 	[ "$held" -gt "$B0" ]
 kill -9 $lp
 wait $lp 2>/dev/null
-t "holder gone: no object allocated by the modules left" wait_objs "$B0"
+t "holder gone: no object allocated by the modules left" wait_objs 10 "$B0"
 echo "# objects allocated by the modules now: $(mod_objs)"
 t "module reference counts 0" sh -c \
 	'[ "$(cat /sys/module/virtio_accel/refcnt)" = 0 ] && [ "$(cat /sys/module/vdpa_accel/refcnt)" = 0 ]'

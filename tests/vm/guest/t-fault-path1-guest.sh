@@ -50,13 +50,11 @@ kill -9 $hp
 wait $hp 2>/dev/null
 infl=$(cat $S0/inflight)
 t "closed with $infl of them still in flight" [ "$infl" -gt 0 ]
-t "rmmod virtio_accel at once (requests of a closed file in flight)" sh -c '
-	i=0
-	until rmmod virtio_accel 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.05
-	done'
-t "insmod again: /dev/vaccel0 back and working" sh -c \
-	"insmod /payload/virtio_accel.ko && i=0; while [ ! -c $D0 ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done; [ -c $D0 ]"
+rmmod_quiet() { rmmod virtio_accel 2>/dev/null; }
+t "rmmod virtio_accel at once (requests of a closed file in flight)" \
+	wait_until 5 rmmod_quiet
+reload() { insmod /payload/virtio_accel.ko && wait_until 20 test -c $D0; }
+t "insmod again: /dev/vaccel0 back and working" reload
 t "  SHA-256 after the reload" sha_ok
 
 # ---- the PCI function removed with users in flight, then rescanned --------------------
@@ -81,8 +79,8 @@ t "  async user got ENODEV (exit $ra)" [ $ra = 42 ]
 t "  /dev/vaccel0 gone" wait_for 20 $D0 gone
 kill -9 $ps
 wait $ps 2>/dev/null
-t "rescan: the function and /dev/vaccel0 back" sh -c \
-	"echo 1 >/sys/bus/pci/rescan && i=0; while [ ! -c $D0 ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done; [ -c $D0 ]"
+rescan() { echo 1 >/sys/bus/pci/rescan && wait_until 20 test -c $D0; }
+t "rescan: the function and /dev/vaccel0 back" rescan
 t "  SHA-256 after the rescan" sha_ok
 t "  sessions and async work after the rescan" sh -c "$V $D0 sessions 2 && $V $D0 async 16 4096"
 t "  nothing in flight, no session" quiet

@@ -32,17 +32,7 @@ vdpa_autoprobe 1
 
 VH=$(vhost_node libvh0)
 t "vhost-vdpa node for libvh0 ($VH)" wait_for 5 "${VH:-/nonexistent}"
-VC=""
-i=0
-while [ -z "$VC" ] && [ $i -lt 50 ]; do
-	for f in /dev/vaccel*; do
-		[ -e "$f" ] || continue
-		case " $before " in *" $f "*) continue ;; esac
-		VC=$f
-	done
-	[ -n "$VC" ] || sleep 0.1
-	i=$((i + 1))
-done
+VC=$(new_vaccel 5 "$before")
 t "character device for libvc0 ($VC)" test -c "${VC:-/nonexistent}"
 t "character device mode is 0600" sh -c "[ \"\$(stat -c %a '$VC')\" = 600 ]"
 

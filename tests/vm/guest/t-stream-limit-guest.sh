@@ -7,57 +7,19 @@
 # sessions x 64 KiB. /payload has vdpa_accel.ko. One "ok N - ..." /
 # "not ok N - ..." line per check; ends "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
-n=0
-failed=0
-out=/tmp/tzs.out
-t() { # t NAME CMD...
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >$out 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' $out | head -40
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
 
-# bind NAME DRIVER: bind vDPA device NAME to DRIVER
-bind() {
-	d=/sys/bus/vdpa/devices/$1
-	if [ -e "$d/driver" ]; then
-		echo "$1" >"$d/driver/unbind" || return 1
-	fi
-	echo "$2" >"$d/driver_override" || return 1
-	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-# devices WANT: add zs0 (vhost-vdpa, $VH) and zs1 (virtio_vdpa, $VC)
+# devices: add zs0 (vhost-vdpa, $VH) and zs1 (virtio_vdpa, $VC)
 devices() {
 	before=$(ls /dev/vaccel* 2>/dev/null)
-	echo 0 >/sys/bus/vdpa/drivers_autoprobe
-	vdpa dev add name zs0 mgmtdev vdpa_accel && bind zs0 vhost_vdpa &&
-		vdpa dev add name zs1 mgmtdev vdpa_accel && bind zs1 virtio_vdpa ||
-		return 1
-	echo 1 >/sys/bus/vdpa/drivers_autoprobe
 	VH=""
-	for f in /sys/bus/vdpa/devices/zs0/vhost-vdpa-*; do
-		[ -e "$f" ] && VH=/dev/$(basename "$f")
-	done
 	VC=""
-	i=0
-	while { [ -z "$VC" ] || [ ! -e "$VH" ]; } && [ $i -lt 50 ]; do
-		for f in /dev/vaccel*; do
-			[ -e "$f" ] || continue
-			case " $before " in *" $f "*) continue ;; esac
-			VC=$f
-		done
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$VH" ] && [ -e "$VH" ] && [ -n "$VC" ] && [ -c "$VC" ]
+	vdpa_autoprobe 0
+	vdpa_add zs0 vhost_vdpa && vdpa_add zs1 virtio_vdpa || return 1
+	vdpa_autoprobe 1
+	VH=$(vhost_node zs0) && VC=$(new_vaccel 5 "$before") &&
+		wait_for 5 "$VH" && [ -c "$VC" ]
 }
 
 info_shows() { # info_shows DEV N
@@ -118,5 +80,4 @@ t "vhost-vdpa: served afterwards (conformance suite)" \
 t "no session left on zs0" [ "$(cat /sys/bus/vdpa/devices/zs0/sessions)" -eq 0 ]
 t "vdpa dev del zs0 zs1" sh -c "vdpa dev del zs0 && vdpa dev del zs1"
 
-echo "$((n - failed)) passed, $failed failed"
-[ $failed -eq 0 ]
+finish

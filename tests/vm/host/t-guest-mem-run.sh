@@ -19,6 +19,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 K=$TOP/guest-driver/kernel
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
+. "$TOP/tests/lib/lib.sh"
 
 if [ -n "${VACCEL_KO:-}" ]; then
 	make -s -C "$K" tests >&2
@@ -26,15 +27,7 @@ else
 	VACCEL_KO=$K/virtio_accel.ko
 	make -s -C "$K" modules tests >&2
 fi
-if [ ! -e "$VDPA_KO" ]; then
-	dir=$(dirname "$VDPA_KO")
-	kdir=$("$TOP/tests/vm/harness/kernel-env.sh" --kdir)
-	if ! { [ -e "$dir/Kbuild" ] || [ -e "$dir/Makefile" ]; } ||
-	   ! make -C "$kdir" M="$dir" modules >&2 || [ ! -e "$VDPA_KO" ]; then
-		echo "t-guest-mem-run: SKIP: $VDPA_KO is missing and cannot be built" >&2
-		exit 77
-	fi
-fi
+need_ko "$VDPA_KO"
 
 exec "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${GUEST_VM_TIMEOUT:-600}" \
 	--append "init_on_alloc=0" \

@@ -95,6 +95,10 @@ VMPID=$!
 # run-in-vm.sh's own output is buffered: watch QEMU's console file
 CON=$T/vm/console.log
 
+# the guest's stall lines: one per kill so far
+stalled() { [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -ge "$kills" ]; }
+stalled_or_gone() { stalled || ! kill -0 "$VMPID" 2>/dev/null; }
+
 # Kill the back-end each time the guest says the load is steady.
 kills=0
 rec_ms=""	# host: kill -> new back-end's device started
@@ -113,13 +117,8 @@ while kill -0 "$VMPID" 2>/dev/null; do
 		BACKEND_PID=""
 		restart_backend || break
 		# how long until the new back-end runs the device again
-		n=0
-		while ! grep -q 'device started' "$T/backend.$NB.log" && [ $n -lt 600 ]; do
-			sleep 0.02
-			n=$((n + 1))
-		done
-		ts=$(now_ms)
-		if grep -q 'device started' "$T/backend.$NB.log"; then
+		if wait_line 12 "$T/backend.$NB.log" 'device started'; then
+			ts=$(now_ms)
 			rec_ms="$rec_ms $((ts - tk))"
 			log "kill $kills: back-end $NB (pid $BACKEND_PID) running the device $((ts - tk)) ms after the kill"
 		else
@@ -127,13 +126,8 @@ while kill -0 "$VMPID" 2>/dev/null; do
 		fi
 		# the guest prints its stall line at the first completion
 		# after the restart: kill -> that line is the recovery time
-		n=0
-		while [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -lt $kills ] &&
-		      [ $n -lt 6000 ] && kill -0 "$VMPID" 2>/dev/null; do
-			sleep 0.01
-			n=$((n + 1))
-		done
-		if [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -ge $kills ]; then
+		WAIT_POLL=0.01 wait_until 60 stalled_or_gone
+		if stalled; then
 			tf=$(now_ms)
 			first_ms="$first_ms $((tf - tk))"
 			log "kill $kills: first completion in the guest $((tf - tk)) ms after the kill"

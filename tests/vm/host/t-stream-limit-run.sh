@@ -20,26 +20,17 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
+. "$TOP/tests/lib/lib.sh"
 
-for ko in "$VDPA_KO" "$GUEST_KO"; do
-	if [ ! -e "$ko" ]; then
-		make -C "$(dirname "$ko")" >&2 || true
-	fi
-	if [ ! -e "$ko" ]; then
-		echo "t-stream-limit-run: SKIP: $ko is missing and cannot be built" >&2
-		exit 77
-	fi
-done
+need_ko "$VDPA_KO"
+need_ko "$GUEST_KO"
 for b in "$B/vaccel" "$B/tests/conformance_suite"; do
 	[ -x "$b" ] || { echo "t-stream-limit-run: $b missing: run make" >&2; exit 2; }
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-tzs.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-gcc -O2 -g -Wall -Wextra -Werror -static -I"$TOP/guest-driver/lib/include" \
-	-I"$TOP/virtio-accel-spec/include" -o "$T/stream-flood" \
-	"$TOP/tests/security/stream_flood.c" "$B/libvirtaccel.a" -lpthread
-cp "$TOP/tests/vm/guest/t-stream-limit-guest.sh" "$T/"
+test_tmpdir tzs
+guest_prog "$TOP/tests/security/stream_flood.c" "$T/stream-flood" \
+	"$B/libvirtaccel.a" -lpthread
 
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${STREAM_VM_TIMEOUT:-600}" \
@@ -48,5 +39,5 @@ rc=0
 	--module deflate \
 	--bin "$B/vaccel" --bin "$B/tests/conformance_suite" \
 	--bin "$T/stream-flood" \
-	"$T/t-stream-limit-guest.sh" || rc=$?
+	"$TOP/tests/vm/guest/t-stream-limit-guest.sh" || rc=$?
 exit $rc
