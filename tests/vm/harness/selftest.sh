@@ -65,4 +65,14 @@ fi
 printf '#!/bin/sh\nsleep 1000\n' >"$tmp/hang.sh"
 vm timeout 124 --timeout 15 "$tmp/hang.sh"
 
+# a boot that does not reach /init in time is retried once, then given up
+# (a 1 s limit: no guest boots that fast under TCG)
+VM_TCG_BOOT_TIMEOUT=1 vm boot-hang 124 --accel tcg "$VM_DIR/../guest/smoke.sh"
+if [ "$(grep -c 'did not reach /init' "$tmp/boot-hang.err")" -eq 2 ] &&
+	grep -q 'booting again, once' "$tmp/boot-hang.err"; then
+	ok "boot-hang: retried once, then reported"
+else
+	not_ok "boot-hang: not retried and reported"
+fi
+
 summary
