@@ -143,6 +143,12 @@ part "kernel path: fault injection and security (guest, slub_debug)" \
 	tests/vm/t-fault-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/t-lib-run.sh build
+# The kernel crypto API (issue 11): sha256/hmac(sha256) ahash, self-tests,
+# AF_ALG digests vs references, no loop through the parent, removal (~30 s).
+part "guest driver in the crypto API, path 3 (guest, slub_debug)" \
+	tests/vm/t-crypto-run.sh vdpa
+part "guest driver in the crypto API, path 1 (guest)" \
+	tests/vm/t-crypto-run.sh vhost-user
 part "user entry point tests/vm/vaccel-vm.sh (guest)" tests/vm/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

@@ -133,7 +133,7 @@ put:
 }
 
 /* Outcome of a completed data request; 0 or -errno. */
-static int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r)
+int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r)
 {
 	struct virtio_accel_op_resp resp;
 

@@ -94,6 +94,7 @@ struct vaccel_vq {
 	spinlock_t lock;		/* add_sgs, kick, get_buf, dead */
 	struct virtqueue *vq;
 	struct list_head inflight;	/* requests the device owns */
+	struct list_head backlog;	/* crypto requests waiting for room */
 	wait_queue_head_t wq;		/* room in the ring */
 	unsigned long gen;		/* bumped on every used-ring pass */
 	unsigned int size;		/* ring entries, kept past del_vqs */
@@ -143,6 +144,13 @@ struct vaccel_dev {
 	atomic_long_t pinned;		/* bytes charged by files' requests */
 	atomic_long_t pinned_peak;
 	atomic_long_t pinned_refused;	/* requests refused: budget full */
+
+	/* the crypto API (virtio_accel_crypto.c) */
+	struct list_head crypto_node;	/* in the list of devices serving it */
+	u32 crypto_algs;		/* BIT(VACCEL_CALG_*) this device can do */
+	struct llist_head crypto_done;	/* completed crypto requests */
+	struct llist_head crypto_prog;	/* backlog entries now on the ring */
+	struct work_struct crypto_work;	/* runs their callbacks */
 };
 
 struct vaccel_sess {
@@ -202,6 +210,11 @@ struct vaccel_req {
 	u32 dst_len;
 	u32 src_len;
 	struct mm_struct *mm;
+
+	/* crypto API requests: the ahash request this one serves */
+	void *crypto;
+	struct llist_node crypto_lnode;	/* vd->crypto_done */
+	struct llist_node crypto_pnode;	/* vd->crypto_prog */
 };
 
 enum vaccel_xfer {
@@ -229,12 +242,15 @@ size_t vaccel_footprint(size_t len);
 int vaccel_charge(struct vaccel_req *req, size_t bytes);
 struct vaccel_req *vaccel_req_alloc(struct vaccel_dev *vd,
 				    struct vaccel_file *vf);
+struct vaccel_req *vaccel_req_alloc_kern(struct vaccel_dev *vd, gfp_t gfp);
 void vaccel_req_put(struct vaccel_req *req);
+void vaccel_req_put_atomic(struct vaccel_req *req);
 void vaccel_free_work(struct work_struct *work);
 void vaccel_req_finish(struct vaccel_req *req, unsigned int len, int err);
 void vaccel_vq_done(struct virtqueue *vq);
 int vaccel_req_map(struct vaccel_req *req, bool raw);
 int vaccel_req_queue(struct vaccel_req *req, bool kick);
+int vaccel_req_queue_nowait(struct vaccel_req *req, bool backlog);
 void vaccel_vq_kick(struct vaccel_vq *q);
 
 /* virtio_accel_ctrl.c: sessions, the control queue */
@@ -251,5 +267,15 @@ long vaccel_ioc_session_destroy(struct vaccel_file *vf, void __user *argp);
 /* virtio_accel_cdev.c: the character device */
 extern const struct file_operations vaccel_fops;
 void vaccel_file_free(struct kref *ref);
+int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r);
+
+/* virtio_accel_crypto.c: the crypto API */
+extern const struct attribute_group *vaccel_class_groups[];
+void vaccel_crypto_dev_init(struct vaccel_dev *vd);
+void vaccel_crypto_add(struct vaccel_dev *vd);
+void vaccel_crypto_del(struct vaccel_dev *vd);
+void vaccel_crypto_finish(struct vaccel_req *req);
+void vaccel_crypto_started(struct vaccel_req *req);
+void vaccel_crypto_exit(void);
 
 #endif /* VIRTIO_ACCEL_COMMON_H */

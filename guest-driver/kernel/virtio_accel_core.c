@@ -152,6 +152,7 @@ static const struct class vaccel_class = {
 	.name = "vaccel",
 	.devnode = vaccel_devnode,
 	.dev_groups = vaccel_groups,
+	.class_groups = vaccel_class_groups,
 };
 
 /* ---- probe / remove ----------------------------------------------------- */
@@ -228,6 +229,7 @@ static int vaccel_init_vqs(struct vaccel_dev *vd)
 
 		spin_lock_init(&q->lock);
 		INIT_LIST_HEAD(&q->inflight);
+		INIT_LIST_HEAD(&q->backlog);
 		init_waitqueue_head(&q->wq);
 		if (i == VIRTIO_ACCEL_CTRLQ)
 			snprintf(q->name, sizeof(q->name), "control");
@@ -279,6 +281,12 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 			;
 		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
 			vaccel_req_finish(req, 0, -ENODEV);
+		/* crypto requests that never reached the ring */
+		list_for_each_entry_safe(req, tmp, &q->backlog, qnode) {
+			list_del_init(&req->qnode);
+			req->error = -ENODEV;
+			vaccel_crypto_finish(req);
+		}
 		spin_unlock_irq(&q->lock);
 		wake_up_all(&q->wq);
 	}
@@ -288,6 +296,7 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 	list_for_each_entry(vf, &vd->files, node)
 		wake_up_all(&vf->wq);
 	spin_unlock(&vd->files_lock);
+	flush_work(&vd->crypto_work);
 	flush_work(&vd->free_work);
 }
 
@@ -328,6 +337,7 @@ static int vaccel_probe(struct virtio_device *vdev)
 	INIT_LIST_HEAD(&vd->files);
 	init_llist_head(&vd->free_list);
 	INIT_WORK(&vd->free_work, vaccel_free_work);
+	vaccel_crypto_dev_init(vd);
 	vdev->priv = vd;
 
 	err = vaccel_read_config(vd);
@@ -367,6 +377,7 @@ static int vaccel_probe(struct virtio_device *vdev)
 	dev_info(&vd->dev,
 		 "%u data queue(s) of %u, %u capabilities, features %#llx\n",
 		 vd->nr_dataqs, vd->queue_size, vd->n_caps, vdev->features);
+	vaccel_crypto_add(vd);
 	return 0;
 
 shutdown:
@@ -381,7 +392,8 @@ static void vaccel_remove(struct virtio_device *vdev)
 {
 	struct vaccel_dev *vd = vdev->priv;
 
-	/* no new opens, sysfs gone; open files keep vd alive */
+	/* no new crypto requests, no new opens; open files keep vd alive */
+	vaccel_crypto_del(vd);
 	cdev_device_del(&vd->cdev, &vd->dev);
 	vaccel_shutdown(vd);
 	vd->vdev = NULL;
@@ -444,6 +456,7 @@ unregister_class:
 static void __exit vaccel_exit(void)
 {
 	unregister_virtio_driver(&vaccel_driver);
+	vaccel_crypto_exit();
 	unregister_chrdev_region(vaccel_devt, VACCEL_MAX_DEVS);
 	class_unregister(&vaccel_class);
 }

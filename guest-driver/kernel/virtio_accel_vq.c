@@ -195,10 +195,9 @@ static void vaccel_uncharge(struct vaccel_req *req)
 
 /* ---- requests ------------------------------------------------------- */
 
-struct vaccel_req *vaccel_req_alloc(struct vaccel_dev *vd,
-				    struct vaccel_file *vf)
+static struct vaccel_req *vaccel_req_new(struct vaccel_dev *vd,
+					 struct vaccel_file *vf, gfp_t gfp)
 {
-	gfp_t gfp = vf ? VACCEL_GFP_USER : GFP_KERNEL;
 	struct vaccel_req *req = kzalloc(sizeof(*req), gfp);
 
 	if (!req)
@@ -215,6 +214,18 @@ struct vaccel_req *vaccel_req_alloc(struct vaccel_dev *vd,
 		kref_get(&vf->ref);
 	}
 	return req;
+}
+
+struct vaccel_req *vaccel_req_alloc(struct vaccel_dev *vd,
+				    struct vaccel_file *vf)
+{
+	return vaccel_req_new(vd, vf, vf ? VACCEL_GFP_USER : GFP_KERNEL);
+}
+
+/* A request of the kernel (the crypto API): @gfp is GFP_ATOMIC if it may not sleep. */
+struct vaccel_req *vaccel_req_alloc_kern(struct vaccel_dev *vd, gfp_t gfp)
+{
+	return vaccel_req_new(vd, NULL, gfp | __GFP_NOWARN);
 }
 
 /* Process context only. */
@@ -263,7 +274,7 @@ void vaccel_req_put(struct vaccel_req *req)
 }
 
 /* Any context: the last reference of a request may go in irq context. */
-static void vaccel_req_put_atomic(struct vaccel_req *req)
+void vaccel_req_put_atomic(struct vaccel_req *req)
 {
 	struct vaccel_dev *vd = req->vd;
 
@@ -302,6 +313,11 @@ void vaccel_req_finish(struct vaccel_req *req, unsigned int len,
 	atomic_dec(&req->vd->inflight);
 	atomic_long_inc(&req->vd->ops_done);
 
+	if (req->crypto) {
+		/* the virtqueue's reference passes to vd->crypto_done */
+		vaccel_crypto_finish(req);
+		return;
+	}
 	if (vf && (req->sess || req->async)) {
 		spin_lock(&vf->lock);
 		if (req->sess) {
@@ -323,6 +339,29 @@ void vaccel_req_finish(struct vaccel_req *req, unsigned int len,
 	vaccel_req_put_atomic(req);
 }
 
+/*
+ * Called with q->lock held, after used buffers were taken: crypto requests
+ * waiting for room go on the ring, oldest first. Each keeps the virtqueue's
+ * reference it took when it was put on the backlog.
+ */
+static void vaccel_backlog_run(struct vaccel_vq *q)
+{
+	struct vaccel_req *req, *tmp;
+	bool added = false;
+
+	list_for_each_entry_safe(req, tmp, &q->backlog, qnode) {
+		if (virtqueue_add_sgs(q->vq, req->sgp, req->nr_out, req->nr_in,
+				      req, GFP_ATOMIC))
+			break;
+		list_move_tail(&req->qnode, &q->inflight);
+		atomic_inc(&req->vd->inflight);
+		vaccel_crypto_started(req);
+		added = true;
+	}
+	if (added && virtqueue_kick_prepare(q->vq))
+		virtqueue_notify(q->vq);
+}
+
 void vaccel_vq_done(struct virtqueue *vq)
 {
 	struct vaccel_dev *vd = vq->vdev->priv;
@@ -341,6 +380,8 @@ void vaccel_vq_done(struct virtqueue *vq)
 		if (unlikely(virtqueue_is_broken(vq)))
 			break;
 	} while (!virtqueue_enable_cb(vq));
+	if (!list_empty(&q->backlog))
+		vaccel_backlog_run(q);
 	q->gen++;
 	if (wq_has_sleeper(&q->wq))
 		wake_up_all(&q->wq);
@@ -436,6 +477,46 @@ int vaccel_req_queue(struct vaccel_req *req, bool kick)
 		if (wait_event_killable(q->wq, READ_ONCE(q->gen) != gen ||
 					READ_ONCE(q->dead)))
 			return -EINTR;
+	}
+unlock:
+	spin_unlock_irqrestore(&q->lock, flags);
+	return err;
+}
+
+/*
+ * Hand a kernel request to its virtqueue without sleeping: 0 when it is on
+ * the ring (the device notified), -EBUSY when the ring is full and it waits
+ * on the queue's backlog (@backlog: the caller may wait), -ENOSPC when the
+ * ring is full and it may not, -ENODEV when the device is gone. Either of
+ * the first two takes the virtqueue's reference.
+ */
+int vaccel_req_queue_nowait(struct vaccel_req *req, bool backlog)
+{
+	struct vaccel_vq *q = req->q;
+	unsigned long flags;
+	int err;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->dead) {
+		err = -ENODEV;
+		goto unlock;
+	}
+	/* behind a backlog: keep the order */
+	err = list_empty(&q->backlog) ?
+	      virtqueue_add_sgs(q->vq, req->sgp, req->nr_out, req->nr_in, req,
+				GFP_ATOMIC) : -ENOSPC;
+	if (!err) {
+		refcount_inc(&req->ref);
+		list_add_tail(&req->qnode, &q->inflight);
+		atomic_inc(&req->vd->inflight);
+		if (virtqueue_kick_prepare(q->vq))
+			virtqueue_notify(q->vq);
+	} else if (err == -ENOSPC && backlog) {
+		refcount_inc(&req->ref);
+		list_add_tail(&req->qnode, &q->backlog);
+		err = -EBUSY;
+	} else if (err != -ENOSPC) {
+		err = -ENOMEM;
 	}
 unlock:
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -1,0 +1,278 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# VM payload: virtio_accel.ko in the kernel crypto API (issue 11, first
+# part: sha256 and hmac(sha256) as ahash). Started by tests/vm/t-crypto-run.sh
+# with virtio_accel.ko (and on path 3 vdpa_accel.ko) loaded, algif_hash,
+# vaccel-afalg and vaccel-t on PATH, and in /payload: virtio_accel.ko, the
+# data files d.SIZE and refs.txt ("hmac SIZE KEYHEX DIGEST" lines made on
+# the host with Python's hmac).
+#
+# /payload/mode says the path: vdpa (data path 3, vdpa_accel devices
+# bound to virtio_vdpa, with the no-loop, device-removal and
+# re-registration checks) or pci (data path 1, the device already bound). One "ok N - ..." line per check, then
+# "N passed, N failed".
+# shellcheck disable=SC2317 # functions run through t()
+n=0
+failed=0
+out=/tmp/t.out
+MODE=$(cat /payload/mode 2>/dev/null || echo vdpa)
+A=vaccel-afalg
+C=/sys/class/vaccel
+P=/payload
+
+t() { # t NAME CMD...: one check, output shown on failure
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >$out 2>&1; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		sed 's/^/#   /' $out | head -40
+		failed=$((failed + 1))
+	fi
+}
+
+finish() {
+	echo "$((n - failed)) passed, $failed failed"
+	[ $failed -eq 0 ]
+	exit $?
+}
+
+bind() { # bind NAME DRIVER
+	d=/sys/bus/vdpa/devices/$1
+	echo "$2" >"$d/driver_override" || return 1
+	echo "$1" >/sys/bus/vdpa/drivers_probe || return 1
+	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
+}
+
+# add NAME: vdpa dev add + bind to virtio_vdpa
+add() {
+	vdpa dev add name "$1" mgmtdev vdpa_accel && bind "$1" virtio_vdpa
+}
+
+wait_for() { # wait_for PATH [GONE]: up to 10 s
+	i=0
+	while [ "$i" -lt 100 ]; do
+		if [ -z "${2:-}" ]; then [ -e "$1" ] && return 0
+		else [ -e "$1" ] || return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# field DRIVER KEY: the value of KEY in DRIVER's /proc/crypto block (not a
+# larval: a lookup's placeholder of the same name may be listed for a moment)
+field() {
+	awk -v d="$1" -v k="$2" '
+		function flush() {
+			if (drv == d && typ != "larval" && (k in v)) {
+				print v[k]
+				found = 1
+			}
+		}
+		/^name/ { if (!found) flush(); delete v; drv = ""; typ = "" }
+		{
+			key = $1
+			val = $0
+			sub(/^[^:]*: /, "", val)
+			v[key] = val
+			if (key == "driver") drv = val
+			if (key == "type") typ = val
+		}
+		END { if (!found) flush() }' /proc/crypto | head -1
+}
+
+# proc_ok DRIVER NAME PRIO: registered as NAME, ahash, async, self-test passed
+# (6.12 runs the self-tests after registration returns: up to 30 s for them)
+proc_ok() {
+	i=0
+	while [ "$(field "$1" selftest)" != passed ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for k in selftest type async module priority; do
+		echo "$1 $k: $(field "$1" "$k")"
+	done
+	if [ "$(field "$1" selftest)" = passed ] &&
+	   [ "$(field "$1" type)" = ahash ] && [ "$(field "$1" async)" = yes ] &&
+	   [ "$(field "$1" module)" = virtio_accel ] &&
+	   [ "$(field "$1" priority)" = "$3" ] &&
+	   awk -v d="$1" -v nm="$2" '$1 == "name" { cur = $3 }
+		$1 == "driver" && $3 == d && cur == nm { f = 1 }
+		END { exit !f }' /proc/crypto; then
+		return 0
+	fi
+	grep -B2 -A12 "$1" /proc/crypto
+	return 1
+}
+
+cnt() { cat "$C/crypto_$1"; }
+
+# rises NAME CMD...: CMD succeeds and /sys/class/vaccel/crypto_NAME rises
+rises() {
+	c=$1
+	shift
+	b=$(cnt "$c")
+	"$@" || return 1
+	a=$(cnt "$c")
+	[ "$a" -gt "$b" ] || { echo "crypto_$c stayed at $a"; return 1; }
+}
+
+# stays NAME CMD...: CMD succeeds and crypto_NAME does not move
+stays() {
+	c=$1
+	shift
+	b=$(cnt "$c")
+	"$@" || return 1
+	a=$(cnt "$c")
+	[ "$a" -eq "$b" ] || { echo "crypto_$c moved $b -> $a"; return 1; }
+}
+
+# sha_ok NAME FILE [OPTS]: digest via AF_ALG equals busybox sha256sum
+sha_ok() {
+	nm=$1
+	f=$2
+	shift 2
+	got=$($A "$@" "$nm" "$f") || return 1
+	want=$(sha256sum "$f" | cut -d' ' -f1)
+	[ "$got" = "$want" ] || { echo "$nm $f: $got, want $want"; return 1; }
+}
+
+# hmac_ok NAME SIZE [OPTS]: every reference of that size equals AF_ALG's
+hmac_ok() {
+	nm=$1
+	sz=$2
+	shift 2
+	k=0
+	while read -r _ s key want; do
+		[ "$s" = "$sz" ] || continue
+		[ "$key" != - ] || key=
+		got=$($A "$@" -k "$key" "$nm" "$P/d.$sz") || return 1
+		[ "$got" = "$want" ] ||
+			{ echo "key ${#key} hex: $got, want $want"; return 1; }
+		k=$((k + 1))
+	done <"$P/refs.txt"
+	[ "$k" -gt 0 ] || { echo "no reference for size $sz"; return 1; }
+}
+
+SIZES=$(awk '{print $2}' "$P/refs.txt" | sort -un)
+
+if [ "$MODE" = vdpa ]; then
+	echo 0 >/sys/bus/vdpa/drivers_autoprobe
+	t "path 3: vdpa dev add accel0, bound to virtio_vdpa" add accel0
+fi
+t "/dev/vaccel0 present" wait_for /dev/vaccel0
+t "algorithms registered with the first device" \
+	sh -c "[ \"\$(cat $C/crypto_registered)\" = 1 ]"
+t "/proc/crypto: sha256-virtio-accel, ahash, async, priority 50, selftest passed" \
+	proc_ok sha256-virtio-accel sha256 50
+t "/proc/crypto: hmac-sha256-virtio-accel, ahash, async, priority 50, selftest passed" \
+	proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 50
+t "default priority: 'sha256' is still the kernel's own (counter stays)" \
+	stays offloaded sha_ok sha256 "$P/d.4096"
+
+# --- AF_ALG: whole messages go to the device ---------------------------------
+S0=/sys/class/vaccel/vaccel0
+# AF_ALG hands a message over in steps of 16 pages: above 64 KiB the
+# driver sees init + update ... + finup, a partial state
+for sz in $SIZES; do
+	[ "$sz" -eq 0 ] && continue
+	how=offloaded
+	[ "$sz" -le 65536 ] || how=fallback_partial
+	t "sha256-virtio-accel, $sz bytes in one send, equals sha256sum ($how)" \
+		rises $how sha_ok sha256-virtio-accel "$P/d.$sz"
+	t "hmac-sha256-virtio-accel, $sz bytes, keys of 0/20/64/100/200 bytes, equal Python's hmac ($how)" \
+		rises $how hmac_ok hmac-sha256-virtio-accel "$sz"
+done
+t "sha256-virtio-accel, 0 bytes" sha_ok sha256-virtio-accel "$P/d.0"
+t "hmac-sha256-virtio-accel, 0 bytes" hmac_ok hmac-sha256-virtio-accel 0
+b=$(cat $S0/completed)
+t "32 digests of 64 KiB on one socket agree and equal sha256sum" \
+	sha_ok sha256-virtio-accel "$P/d.65536" -n 32
+t "... and the device's completed counter rose by at least 32" sh -c \
+	"[ \$(cat $S0/completed) -ge $((b + 32)) ]"
+
+# --- partial states (update, export/import): software, counted ----------------
+for sz in $SIZES; do
+	[ "$sz" -ge 4096 ] || continue
+	t "sha256-virtio-accel, $sz bytes in 1000-byte sends (update/finup): counted fallback, correct" \
+		rises fallback_partial sha_ok sha256-virtio-accel "$P/d.$sz" -c 1000
+	t "hmac-sha256-virtio-accel, $sz bytes in 4093-byte sends: correct" \
+		hmac_ok hmac-sha256-virtio-accel "$sz" -c 4093
+done
+
+
+if [ "$MODE" = vdpa ]; then
+	# --- no loops on data path 3 -------------------------------------------
+	reload() {
+		vdpa dev del accel0 && rmmod virtio_accel &&
+			insmod "$P/virtio_accel.ko" crypto_priority=2000 && add accel0
+	}
+	t "reload virtio_accel with crypto_priority=2000" reload
+	t "sha256-virtio-accel: priority 2000, selftest passed" \
+		proc_ok sha256-virtio-accel sha256 2000
+	t "hmac-sha256-virtio-accel: priority 2000, selftest passed" \
+		proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 2000
+	t "'sha256' now resolves to the device (counter rises)" \
+		rises offloaded sha_ok sha256 "$P/d.4096"
+	t "'hmac(sha256)' now resolves to the device" \
+		rises offloaded hmac_ok "hmac(sha256)" 4096
+	t "'sha256' with CRYPTO_ALG_KERN_DRIVER_ONLY masked (as the parent asks): never ours" \
+		stays offloaded sha_ok sha256 "$P/d.4096" -m
+	t "'hmac(sha256)' masked the same way: never ours" \
+		stays offloaded hmac_ok "hmac(sha256)" 4096 -m
+	dmesg -c >/dev/null
+	t "a second parent device created while ours are preferred" add accel1
+	t "... its engines are none of ours (parent log)" sh -c \
+		'dmesg | grep -E "hmac-sha256:|aes-256-gcm:" &&
+		 ! dmesg | grep -E "(hmac-sha256|aes-256-gcm): .*virtio-accel"'
+	t "... its SHA-256 requests (/dev/vaccel1) are right and never reach our algorithms" \
+		stays offloaded sh -c "[ \"\$(vaccel-t /dev/vaccel1 sha256 $P/d.65537)\" = \
+			\"\$(sha256sum $P/d.65537 | cut -d' ' -f1)\" ]"
+	vdpa dev del accel1
+
+	# --- removal with requests in flight -----------------------------------
+	# four sockets (tfms) hashing 64 KiB messages on the device
+	bg=
+	for i in 1 2 3 4; do
+		$A -n 100000 sha256-virtio-accel "$P/d.65536" >/tmp/bg.$i 2>&1 &
+		bg="$bg $!"
+	done
+	sleep 2
+	b=$(cat $C/vaccel0/inflight)
+	echo "# in flight on the device: $b"
+	t "vdpa dev del accel0 with 64 KiB digests in flight" vdpa dev del accel0
+	t "/dev/vaccel0 gone" wait_for /dev/vaccel0 gone
+	sleep 1
+	# shellcheck disable=SC2086 # a list of pids
+	kill $bg 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $bg 2>/dev/null
+	cat /tmp/bg.? | sed 's/^/# in flight: /' | head -8
+	t "a tfm was alive at removal: the algorithms stay (software), correct" \
+		rises fallback_whole sha_ok sha256-virtio-accel "$P/d.4096"
+	t "a device again" add accel0
+	t "... digest offloaded" rises offloaded sha_ok sha256-virtio-accel "$P/d.4096"
+	t "a second device" add accel1
+	t "two devices share the load" sh -c \
+		"a0=\$(cat $C/vaccel0/completed) && a1=\$(cat $C/vaccel1/completed) &&
+		 $A -n 16 sha256-virtio-accel $P/d.4096 >/dev/null &&
+		 b0=\$(cat $C/vaccel0/completed) && b1=\$(cat $C/vaccel1/completed) &&
+		 echo \"vaccel0 +\$((b0 - a0)), vaccel1 +\$((b1 - a1))\" &&
+		 [ \$((b0 - a0)) -ge 4 ] && [ \$((b1 - a1)) -ge 4 ]"
+	t "both devices removed, no tfm alive: the algorithms go with the last" sh -c \
+		"vdpa dev del accel0 && vdpa dev del accel1 &&
+		 [ \"\$(cat $C/crypto_registered)\" = 0 ] && ! grep -q virtio-accel /proc/crypto"
+	t "a device again" add accel0
+	t "... registered again" sh -c "[ \"\$(cat $C/crypto_registered)\" = 1 ]"
+	t "... sha256-virtio-accel selftest passed" \
+		proc_ok sha256-virtio-accel sha256 2000
+	t "... hmac-sha256-virtio-accel selftest passed" \
+		proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 2000
+	t "rmmod virtio_accel with a device present: algorithms gone" sh -c \
+		"rmmod virtio_accel && ! grep -q virtio-accel /proc/crypto"
+fi
+finish
