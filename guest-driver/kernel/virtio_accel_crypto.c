@@ -599,12 +599,20 @@ static ssize_t crypto_registered_show(const struct class *c,
 }
 static CLASS_ATTR_RO(crypto_registered);
 
+static ssize_t crypto_tfms_show(const struct class *c,
+				const struct class_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&vaccel_crypto_tfms));
+}
+static CLASS_ATTR_RO(crypto_tfms);
+
 static struct attribute *vaccel_class_attrs[] = {
 	&class_attr_crypto_offloaded.attr,
 	&class_attr_crypto_backlogged.attr,
 	&class_attr_crypto_fallback_partial.attr,
 	&class_attr_crypto_fallback_whole.attr,
 	&class_attr_crypto_registered.attr,
+	&class_attr_crypto_tfms.attr,
 	NULL,
 };
 

@@ -89,7 +89,7 @@ field() {
 # (6.12 runs the self-tests after registration returns: up to 30 s for them)
 proc_ok() {
 	i=0
-	while [ "$(field "$1" selftest)" != passed ] && [ $i -lt 300 ]; do
+	while [ "$(field "$1" selftest)" != passed ] && [ "$i" -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -158,6 +158,69 @@ hmac_ok() {
 	[ "$k" -gt 0 ] || { echo "no reference for size $sz"; return 1; }
 }
 
+# iproute2's ip (busybox's has no netns or xfrm), shipped by the runner
+IP=/usr/local/bin/ip
+
+# completed SUM: requests completed by all devices
+completed() {
+	cat "$C"/vaccel*/completed | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# ipsec: two network namespaces joined by a veth pair, ESP in transport
+# mode with authenc(hmac(sha256),cbc(aes)), hmac(sha256) resolving to the
+# device (crypto_priority raised): 20 pings pass, every ESP packet hashed
+# by the device (at least 2 requests per ping: request and reply, each
+# computed once on sending and checked once on receiving)
+ipsec() {
+	[ -x "$IP" ] || { echo "no iproute2 ip in the guest"; return 1; }
+	AK=0x$(printf '%064d' 7)
+	EK=0x$(printf '%032d' 9)
+	$IP netns add a && $IP netns add b &&
+		$IP link add va netns a type veth peer name vb netns b &&
+		$IP -n a addr add 10.99.0.1/24 dev va &&
+		$IP -n b addr add 10.99.0.2/24 dev vb &&
+		$IP -n a link set va up && $IP -n b link set vb up &&
+		$IP -n a link set lo up && $IP -n b link set lo up || return 1
+	for ns in a b; do
+		$IP -n "$ns" xfrm state add src 10.99.0.1 dst 10.99.0.2 proto esp \
+			spi 0x101 mode transport auth-trunc 'hmac(sha256)' "$AK" 128 \
+			enc 'cbc(aes)' "$EK" &&
+		$IP -n "$ns" xfrm state add src 10.99.0.2 dst 10.99.0.1 proto esp \
+			spi 0x102 mode transport auth-trunc 'hmac(sha256)' "$AK" 128 \
+			enc 'cbc(aes)' "$EK" || return 1
+	done
+	$IP -n a xfrm policy add src 10.99.0.1 dst 10.99.0.2 dir out \
+		tmpl proto esp mode transport &&
+	$IP -n a xfrm policy add src 10.99.0.2 dst 10.99.0.1 dir in \
+		tmpl proto esp mode transport &&
+	$IP -n b xfrm policy add src 10.99.0.2 dst 10.99.0.1 dir out \
+		tmpl proto esp mode transport &&
+	$IP -n b xfrm policy add src 10.99.0.1 dst 10.99.0.2 dir in \
+		tmpl proto esp mode transport || return 1
+	c0=$(completed)
+	$IP netns exec a ping -c 20 -i 0.2 -W 3 10.99.0.2 || return 1
+	c1=$(completed)
+	echo "device requests completed during 20 pings: $((c1 - c0))" |
+		tee /tmp/ipsec.n
+	$IP -n b -s xfrm state | grep -E 'src|replay-window|lifetime current' -A1 | head -8
+	[ $((c1 - c0)) -ge 40 ] || return 1
+	grep -q 'authenc(hmac-sha256-virtio-accel,' /proc/crypto ||
+		{ grep -B1 -A3 authenc /proc/crypto; return 1; }
+}
+
+ipsec_down() {
+	$IP -n a xfrm state flush; $IP -n b xfrm state flush
+	$IP -n a xfrm policy flush; $IP -n b xfrm policy flush
+	$IP netns del a; $IP netns del b
+	# the states' tfms go in a work item
+	i=0
+	while [ "$(cat "$C"/crypto_tfms)" != 0 ] && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat "$C"/crypto_tfms)" = 0 ]
+}
+
 SIZES=$(awk '{print $2}' "$P/refs.txt" | sort -un)
 
 if [ "$MODE" = vdpa ]; then
@@ -205,6 +268,21 @@ for sz in $SIZES; do
 done
 
 
+if [ "$MODE" = pci ]; then
+	reload_pci() {
+		rmmod virtio_accel &&
+			insmod "$P/virtio_accel.ko" crypto_priority=2000 &&
+			wait_for /dev/vaccel0
+	}
+	t "reload virtio_accel with crypto_priority=2000 (PCI device rebinds)" reload_pci
+	t "hmac-sha256-virtio-accel: priority 2000, selftest passed" \
+		proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 2000
+	t "IPsec (ESP, authenc(hmac(sha256),cbc(aes))) between two namespaces: pings pass, the device hashes every packet" \
+		ipsec
+	sed 's/^/# IPsec: /' /tmp/ipsec.n 2>/dev/null
+	t "IPsec torn down: no tfm of ours left" ipsec_down
+fi
+
 if [ "$MODE" = vdpa ]; then
 	# --- no loops on data path 3 -------------------------------------------
 	reload() {
@@ -220,6 +298,28 @@ if [ "$MODE" = vdpa ]; then
 		rises offloaded sha_ok sha256 "$P/d.4096"
 	t "'hmac(sha256)' now resolves to the device" \
 		rises offloaded hmac_ok "hmac(sha256)" 4096
+	t "IPsec (ESP, authenc(hmac(sha256),cbc(aes))) between two namespaces: pings pass, the device hashes every packet" \
+		ipsec
+	sed 's/^/# IPsec: /' /tmp/ipsec.n 2>/dev/null
+	# --- faults under IPsec traffic -----------------------------------------
+	ping_bg() {
+		$IP netns exec a ping -c 100000 -i 0.05 -W 1 10.99.0.2 >/tmp/ping.bg 2>&1 &
+		pbg=$!
+		sleep 2
+	}
+	ping_ok() { $IP netns exec a ping -c 5 -i 0.2 -W 3 10.99.0.2; }
+	ping_bg
+	t "rmmod virtio_accel under IPsec traffic: refused (the SAs' tfms hold it)" \
+		sh -c '! rmmod virtio_accel && grep -q "^virtio_accel " /proc/modules'
+	t "vdpa dev del accel0 under IPsec traffic" vdpa dev del accel0
+	t "... /dev/vaccel0 gone" wait_for /dev/vaccel0 gone
+	t "... pings still pass (software, counted)" \
+		rises fallback_whole ping_ok
+	kill "$pbg" 2>/dev/null
+	wait "$pbg" 2>/dev/null
+	t "... a device again: IPsec offloaded again" add accel0
+	t "... pings hashed by the device" rises offloaded ping_ok
+	t "IPsec torn down: no tfm of ours left" ipsec_down
 	t "'sha256' with CRYPTO_ALG_KERN_DRIVER_ONLY masked (as the parent asks): never ours" \
 		stays offloaded sha_ok sha256 "$P/d.4096" -m
 	t "'hmac(sha256)' masked the same way: never ours" \

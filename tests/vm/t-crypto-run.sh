@@ -53,20 +53,25 @@ with open(os.path.join(d, "refs.txt"), "w") as refs:
                        hmac.new(k, data, hashlib.sha256).hexdigest()))
 PY
 
+# ESP between two namespaces: veth, xfrm, esp4, authenc and its IV
+# generator, iproute2's ip (busybox's has no netns or xfrm)
+IPSEC_MODS="--module veth --module xfrm_user --module esp4 --module authenc --module echainiv --bin /bin/ip"
 if [ "$PATHN" = vdpa ]; then
 	# slub_debug and KFENCE: the removal with requests in flight
+	# shellcheck disable=SC2086 # IPSEC_MODS: a list of options
 	exec "$TOP/tests/vm/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
 		--append "slub_debug=FZPU kfence.sample_interval=5" \
 		--ko "$VDPA_KO" --ko "$GUEST_KO" \
 		--module gcm --module crc32c_generic --module deflate \
-		--module algif_hash \
+		--module algif_hash $IPSEC_MODS \
 		--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
 		"$TOP/tests/vm/t-crypto-guest.sh" "$GUEST_KO" "$T/payload"/*
 fi
 B=$TOP/build
 [ -x "$B/vhost-user-accel" ] || { echo "t-crypto-run: $B/vhost-user-accel missing: run make" >&2; exit 2; }
+# shellcheck disable=SC2086
 exec "$TOP/tests/vm/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
 	--path vhost-user --backend "$B/vhost-user-accel" \
-	--ko "$GUEST_KO" --module algif_hash \
+	--ko "$GUEST_KO" --module algif_hash $IPSEC_MODS \
 	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
 	"$TOP/tests/vm/t-crypto-guest.sh" "$GUEST_KO" "$T/payload"/*
