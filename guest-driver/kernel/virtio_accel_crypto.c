@@ -2,9 +2,10 @@
 /*
  * virtio-accel guest driver: algorithms of the kernel crypto API.
  *
- * sha256 and hmac(sha256) as asynchronous ahash ("sha256-virtio-accel",
- * "hmac-sha256-virtio-accel"), registered once for the first device that
- * can do either and removed with the last (as virtio_crypto_mgr does).
+ * sha256, hmac(sha256) and crc32c as asynchronous ahash
+ * ("sha256-virtio-accel", "hmac-sha256-virtio-accel", "crc32c-virtio-accel"),
+ * registered once for the first device that can do one of them and removed
+ * with the last (as virtio_crypto_mgr does).
  * Priority: the module parameter crypto_priority, by default below the
  * kernel's own implementations, so that nothing changes unless the operator
  * raises it.
@@ -17,8 +18,9 @@
  * queue's backlog (-EBUSY) only with CRYPTO_TFM_REQ_MAY_BACKLOG.
  *
  * What the device cannot take is hashed here in software with the kernel's
- * SHA-256 library (never through the crypto API, so never through us):
- * partial states (update, final after update, export/import), messages
+ * SHA-256 and CRC-32C library code (never through the crypto API, so never
+ * through us): partial states (update, final after update, export/import),
+ * a crc32c seed other than the default ~0 (the device has none), messages
  * longer than the device's max_data_len, a full ring without backlog, no
  * memory, no device. Those are counted in /sys/class/vaccel/crypto_*.
  *
@@ -32,6 +34,8 @@
 #include <crypto/internal/hash.h>
 #include <crypto/scatterwalk.h>
 #include <crypto/sha2.h>
+#include <linux/crc32.h>
+#include <linux/unaligned.h>
 
 #include "virtio_accel_common.h"
 
@@ -47,6 +51,7 @@ MODULE_PARM_DESC(crypto_priority,
 enum {
 	VACCEL_CALG_SHA256,
 	VACCEL_CALG_HMAC_SHA256,
+	VACCEL_CALG_CRC32C,
 	VACCEL_CALG_NR,
 };
 
@@ -63,8 +68,12 @@ static atomic_long_t vaccel_crypto_sw_partial;	/* partial state: software */
 static atomic_long_t vaccel_crypto_sw_other;	/* whole message: software */
 static atomic_long_t vaccel_crypto_backlogged;	/* -EBUSY returned */
 
+#define VACCEL_CRC32C_SEED	(~0U)	/* the kernel's crc32c default key */
+
 struct vaccel_hash_tfm {
+	unsigned int calg;		/* VACCEL_CALG_* */
 	bool hmac;
+	u32 crc_key;			/* crc32c: the seed (setkey, le32) */
 	u8 key[SHA256_BLOCK_SIZE];	/* HMAC: K0, RFC 2104 */
 	struct sha256_state ipad;	/* HMAC: state after K0 ^ ipad */
 	struct sha256_state opad;
@@ -72,7 +81,10 @@ struct vaccel_hash_tfm {
 
 /* The request context, and what export/import carry. */
 struct vaccel_hash_state {
-	struct sha256_state s;
+	union {
+		struct sha256_state s;
+		u32 crc;		/* crc32c: not inverted */
+	};
 	u32 fresh;			/* nothing hashed since init */
 };
 
@@ -83,22 +95,33 @@ static struct vaccel_hash_tfm *vaccel_tctx(struct ahash_request *areq)
 
 /* ---- software: the kernel's SHA-256 library ------------------------- */
 
-static void vaccel_sw_update(struct sha256_state *s, struct ahash_request *areq)
+static void vaccel_sw_update(struct vaccel_hash_tfm *t,
+			     struct vaccel_hash_state *st,
+			     struct ahash_request *areq)
 {
 	struct crypto_hash_walk walk;
 	int n;
 
 	for (n = crypto_hash_walk_first(areq, &walk); n > 0;
-	     n = crypto_hash_walk_done(&walk, 0))
-		sha256_update(s, walk.data, n);
+	     n = crypto_hash_walk_done(&walk, 0)) {
+		if (t->calg == VACCEL_CALG_CRC32C)
+			st->crc = __crc32c_le(st->crc, walk.data, n);
+		else
+			sha256_update(&st->s, walk.data, n);
+	}
 }
 
-static void vaccel_sw_final(struct vaccel_hash_tfm *t, struct sha256_state *s,
-			    u8 *out)
+static void vaccel_sw_final(struct vaccel_hash_tfm *t,
+			    struct vaccel_hash_state *st, u8 *out)
 {
+	struct sha256_state *s = &st->s;
 	struct sha256_state o;
 	u8 inner[SHA256_DIGEST_SIZE];
 
+	if (t->calg == VACCEL_CALG_CRC32C) {
+		put_unaligned_le32(~st->crc, out);
+		return;
+	}
 	if (!t->hmac) {
 		sha256_final(s, out);
 		return;
@@ -110,25 +133,28 @@ static void vaccel_sw_final(struct vaccel_hash_tfm *t, struct sha256_state *s,
 	memzero_explicit(inner, sizeof(inner));
 }
 
-static void vaccel_sw_start(struct vaccel_hash_tfm *t, struct sha256_state *s)
+static void vaccel_sw_start(struct vaccel_hash_tfm *t,
+			    struct vaccel_hash_state *st)
 {
-	if (t->hmac)
-		*s = t->ipad;
+	if (t->calg == VACCEL_CALG_CRC32C)
+		st->crc = t->crc_key;
+	else if (t->hmac)
+		st->s = t->ipad;
 	else
-		sha256_init(s);
+		sha256_init(&st->s);
 }
 
 /* The whole message in software. */
 static int vaccel_sw_digest(struct ahash_request *areq)
 {
 	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
-	struct sha256_state s;
+	struct vaccel_hash_state st;
 
 	atomic_long_inc(&vaccel_crypto_sw_other);
-	vaccel_sw_start(t, &s);
-	vaccel_sw_update(&s, areq);
-	vaccel_sw_final(t, &s, areq->result);
-	memzero_explicit(&s, sizeof(s));
+	vaccel_sw_start(t, &st);
+	vaccel_sw_update(t, &st, areq);
+	vaccel_sw_final(t, &st, areq->result);
+	memzero_explicit(&st, sizeof(st));
 	return 0;
 }
 
@@ -184,8 +210,7 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 	bool may_sleep = areq->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP;
 	bool backlog = areq->base.flags & CRYPTO_TFM_REQ_MAY_BACKLOG;
 	gfp_t gfp = may_sleep ? GFP_KERNEL : GFP_ATOMIC;
-	unsigned int calg = t->hmac ? VACCEL_CALG_HMAC_SHA256 :
-				      VACCEL_CALG_SHA256;
+	unsigned int dsize = crypto_ahash_digestsize(crypto_ahash_reqtfm(areq));
 	u32 key_len = t->hmac ? SHA256_BLOCK_SIZE : 0;
 	struct virtio_accel_op_req hdr = {};
 	struct vaccel_dev *vd;
@@ -193,7 +218,10 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 	size_t rd_len, wr_len;
 	int err;
 
-	vd = vaccel_crypto_pick(calg);
+	/* the device's CRC-32C starts from ~0: another seed is ours to do */
+	if (t->calg == VACCEL_CALG_CRC32C && t->crc_key != VACCEL_CRC32C_SEED)
+		return -EINVAL;
+	vd = vaccel_crypto_pick(t->calg);
 	if (!vd)
 		return -ENODEV;
 	err = -EMSGSIZE;	/* a stream would do: not yet */
@@ -207,19 +235,20 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 					    vd->nr_dataqs)];
 	req->sensitive = t->hmac;
 	req->src_len = areq->nbytes;
-	req->dst_len = SHA256_DIGEST_SIZE;
+	req->dst_len = dsize;
 	rd_len = sizeof(hdr) + key_len + areq->nbytes;
-	wr_len = SHA256_DIGEST_SIZE + sizeof(struct virtio_accel_op_resp);
+	wr_len = dsize + sizeof(struct virtio_accel_op_resp);
 	if (vaccel_buf_alloc(&req->rd, rd_len, gfp) ||
 	    vaccel_buf_alloc(&req->wr, wr_len, gfp | __GFP_ZERO))
 		goto put_req;
 	hdr.opcode = cpu_to_le32(t->hmac ? VIRTIO_ACCEL_OP_MAC :
 				 VIRTIO_ACCEL_OP_HASH);
 	hdr.algo = cpu_to_le32(t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
-			       VIRTIO_ACCEL_ALG_SHA256);
+			       t->calg == VACCEL_CALG_CRC32C ?
+			       VIRTIO_ACCEL_ALG_CRC32C : VIRTIO_ACCEL_ALG_SHA256);
 	hdr.key_len = cpu_to_le32(key_len);
 	hdr.src_len = cpu_to_le32(areq->nbytes);
-	hdr.dst_len = cpu_to_le32(SHA256_DIGEST_SIZE);
+	hdr.dst_len = cpu_to_le32(dsize);
 	vaccel_buf_xfer(&req->rd, 0, &hdr, NULL, sizeof(hdr),
 			VACCEL_FROM_KERN);
 	if (key_len)
@@ -315,11 +344,11 @@ static void vaccel_crypto_work(struct work_struct *work)
 		int err;
 
 		err = vaccel_op_result(req, &r);
-		if (!err && r.dst_used != SHA256_DIGEST_SIZE)
+		if (!err && r.dst_used != req->dst_len)
 			err = -EIO;
 		if (!err)
 			vaccel_buf_xfer(&req->wr, 0, areq->result, NULL,
-					SHA256_DIGEST_SIZE, VACCEL_TO_KERN);
+					req->dst_len, VACCEL_TO_KERN);
 		local_bh_disable();
 		ahash_request_complete(areq, err);
 		local_bh_enable();
@@ -336,7 +365,7 @@ static int vaccel_hash_init(struct ahash_request *areq)
 {
 	struct vaccel_hash_state *st = ahash_request_ctx(areq);
 
-	vaccel_sw_start(vaccel_tctx(areq), &st->s);
+	vaccel_sw_start(vaccel_tctx(areq), st);
 	st->fresh = 1;
 	return 0;
 }
@@ -348,7 +377,7 @@ static int vaccel_hash_update(struct ahash_request *areq)
 	if (!areq->nbytes)
 		return 0;
 	atomic_long_inc(&vaccel_crypto_sw_partial);
-	vaccel_sw_update(&st->s, areq);
+	vaccel_sw_update(vaccel_tctx(areq), st, areq);
 	st->fresh = 0;
 	return 0;
 }
@@ -358,7 +387,7 @@ static int vaccel_hash_final(struct ahash_request *areq)
 	struct vaccel_hash_state *st = ahash_request_ctx(areq);
 
 	atomic_long_inc(&vaccel_crypto_sw_partial);
-	vaccel_sw_final(vaccel_tctx(areq), &st->s, areq->result);
+	vaccel_sw_final(vaccel_tctx(areq), st, areq->result);
 	return 0;
 }
 
@@ -370,8 +399,8 @@ static int vaccel_hash_finup(struct ahash_request *areq)
 	if (st->fresh)
 		return vaccel_hash_whole(areq);
 	atomic_long_inc(&vaccel_crypto_sw_partial);
-	vaccel_sw_update(&st->s, areq);
-	vaccel_sw_final(vaccel_tctx(areq), &st->s, areq->result);
+	vaccel_sw_update(vaccel_tctx(areq), st, areq);
+	vaccel_sw_final(vaccel_tctx(areq), st, areq->result);
 	return 0;
 }
 
@@ -417,11 +446,13 @@ static int vaccel_hmac_setkey(struct crypto_ahash *tfm, const u8 *key,
 	return 0;
 }
 
-static int vaccel_hash_init_tfm(struct crypto_ahash *tfm, bool hmac)
+static int vaccel_hash_init_tfm(struct crypto_ahash *tfm, unsigned int calg)
 {
 	struct vaccel_hash_tfm *t = crypto_ahash_ctx(tfm);
 
-	t->hmac = hmac;
+	t->calg = calg;
+	t->hmac = calg == VACCEL_CALG_HMAC_SHA256;
+	t->crc_key = VACCEL_CRC32C_SEED;
 	crypto_ahash_set_reqsize(tfm, sizeof(struct vaccel_hash_state));
 	atomic_inc(&vaccel_crypto_tfms);
 	return 0;
@@ -429,12 +460,29 @@ static int vaccel_hash_init_tfm(struct crypto_ahash *tfm, bool hmac)
 
 static int vaccel_sha256_init_tfm(struct crypto_ahash *tfm)
 {
-	return vaccel_hash_init_tfm(tfm, false);
+	return vaccel_hash_init_tfm(tfm, VACCEL_CALG_SHA256);
 }
 
 static int vaccel_hmac_init_tfm(struct crypto_ahash *tfm)
 {
-	return vaccel_hash_init_tfm(tfm, true);
+	return vaccel_hash_init_tfm(tfm, VACCEL_CALG_HMAC_SHA256);
+}
+
+static int vaccel_crc32c_init_tfm(struct crypto_ahash *tfm)
+{
+	return vaccel_hash_init_tfm(tfm, VACCEL_CALG_CRC32C);
+}
+
+/* The kernel's crc32c: the key is the seed, four bytes, little-endian. */
+static int vaccel_crc32c_setkey(struct crypto_ahash *tfm, const u8 *key,
+				unsigned int keylen)
+{
+	struct vaccel_hash_tfm *t = crypto_ahash_ctx(tfm);
+
+	if (keylen != sizeof(u32))
+		return -EINVAL;
+	t->crc_key = get_unaligned_le32(key);
+	return 0;
 }
 
 static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
@@ -445,7 +493,8 @@ static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
 	atomic_dec(&vaccel_crypto_tfms);
 }
 
-#define VACCEL_AHASH(_name, _drv, _init_tfm, _setkey)			\
+#define VACCEL_AHASH(_name, _drv, _init_tfm, _setkey, _dsize, _bsize,	\
+		     _flags)						\
 {									\
 	.init = vaccel_hash_init,					\
 	.update = vaccel_hash_update,					\
@@ -458,15 +507,16 @@ static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
 	.init_tfm = _init_tfm,						\
 	.exit_tfm = vaccel_hash_exit_tfm,				\
 	.halg = {							\
-		.digestsize = SHA256_DIGEST_SIZE,			\
+		.digestsize = _dsize,					\
 		.statesize = sizeof(struct vaccel_hash_state),		\
 		.base = {						\
 			.cra_name = _name,				\
 			.cra_driver_name = _drv,			\
 			.cra_flags = CRYPTO_ALG_ASYNC |			\
 				     CRYPTO_ALG_KERN_DRIVER_ONLY |	\
-				     CRYPTO_ALG_ALLOCATES_MEMORY,	\
-			.cra_blocksize = SHA256_BLOCK_SIZE,		\
+				     CRYPTO_ALG_ALLOCATES_MEMORY |	\
+				     (_flags),				\
+			.cra_blocksize = _bsize,			\
 			.cra_ctxsize = sizeof(struct vaccel_hash_tfm),	\
 			.cra_module = THIS_MODULE,			\
 		},							\
@@ -475,11 +525,21 @@ static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
 
 static struct ahash_alg vaccel_ahash_algs[VACCEL_CALG_NR] = {
 	[VACCEL_CALG_SHA256] = VACCEL_AHASH("sha256", "sha256-virtio-accel",
-					    vaccel_sha256_init_tfm, NULL),
+					    vaccel_sha256_init_tfm, NULL,
+					    SHA256_DIGEST_SIZE,
+					    SHA256_BLOCK_SIZE, 0),
 	[VACCEL_CALG_HMAC_SHA256] = VACCEL_AHASH("hmac(sha256)",
 						 "hmac-sha256-virtio-accel",
 						 vaccel_hmac_init_tfm,
-						 vaccel_hmac_setkey),
+						 vaccel_hmac_setkey,
+						 SHA256_DIGEST_SIZE,
+						 SHA256_BLOCK_SIZE, 0),
+	/* as crc32c-generic: a seed may be set, blocks of one byte */
+	[VACCEL_CALG_CRC32C] = VACCEL_AHASH("crc32c", "crc32c-virtio-accel",
+					    vaccel_crc32c_init_tfm,
+					    vaccel_crc32c_setkey,
+					    sizeof(u32), 1,
+					    CRYPTO_ALG_OPTIONAL_KEY),
 };
 
 /* ---- devices come and go ---------------------------------------------- */
@@ -511,6 +571,8 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 
 	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256))
 		vd->crypto_algs |= BIT(VACCEL_CALG_SHA256);
+	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_CRC32C))
+		vd->crypto_algs |= BIT(VACCEL_CALG_CRC32C);
 	/* stateless: the key travels with each request */
 	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_MAC,
 			   VIRTIO_ACCEL_ALG_HMAC_SHA256) &&

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # VM payload: virtio_accel.ko in the kernel crypto API (issue 11, first
-# part: sha256 and hmac(sha256) as ahash). Started by tests/vm/t-crypto-run.sh
+# part: sha256, hmac(sha256) and crc32c as ahash). Started by tests/vm/t-crypto-run.sh
 # with virtio_accel.ko (and on path 3 vdpa_accel.ko) loaded, algif_hash,
 # vaccel-afalg and vaccel-t on PATH, and in /payload: virtio_accel.ko, the
 # data files d.SIZE and refs.txt ("hmac SIZE KEYHEX DIGEST" lines made on
@@ -141,22 +141,34 @@ sha_ok() {
 	[ "$got" = "$want" ] || { echo "$nm $f: $got, want $want"; return 1; }
 }
 
-# hmac_ok NAME SIZE [OPTS]: every reference of that size equals AF_ALG's
-hmac_ok() {
-	nm=$1
-	sz=$2
-	shift 2
+# ref_ok TYPE NAME SIZE [OPTS]: every reference of that type (hmac, crc)
+# and size equals AF_ALG's. Key "-": an empty HMAC key; crc32c's default
+# seed (no setkey)
+ref_ok() {
+	ty=$1
+	nm=$2
+	sz=$3
+	shift 3
 	k=0
-	while read -r _ s key want; do
-		[ "$s" = "$sz" ] || continue
-		[ "$key" != - ] || key=
-		got=$($A "$@" -k "$key" "$nm" "$P/d.$sz") || return 1
+	while read -r r s key want; do
+		if [ "$r" != "$ty" ] || [ "$s" != "$sz" ]; then
+			continue
+		fi
+		if [ "$key" != - ]; then
+			got=$($A "$@" -k "$key" "$nm" "$P/d.$sz") || return 1
+		elif [ "$ty" = hmac ]; then
+			got=$($A "$@" -k "" "$nm" "$P/d.$sz") || return 1
+		else
+			got=$($A "$@" "$nm" "$P/d.$sz") || return 1
+		fi
 		[ "$got" = "$want" ] ||
 			{ echo "key ${#key} hex: $got, want $want"; return 1; }
 		k=$((k + 1))
 	done <"$P/refs.txt"
 	[ "$k" -gt 0 ] || { echo "no reference for size $sz"; return 1; }
 }
+hmac_ok() { ref_ok hmac "$@"; }
+crc_ok() { ref_ok crc "$@"; }
 
 # iproute2's ip (busybox's has no netns or xfrm), shipped by the runner
 IP=/usr/local/bin/ip
@@ -234,6 +246,8 @@ t "/proc/crypto: sha256-virtio-accel, ahash, async, priority 50, selftest passed
 	proc_ok sha256-virtio-accel sha256 50
 t "/proc/crypto: hmac-sha256-virtio-accel, ahash, async, priority 50, selftest passed" \
 	proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 50
+t "/proc/crypto: crc32c-virtio-accel, ahash, async, priority 50, selftest passed" \
+	proc_ok crc32c-virtio-accel crc32c 50
 t "default priority: 'sha256' is still the kernel's own (counter stays)" \
 	stays offloaded sha_ok sha256 "$P/d.4096"
 
@@ -249,9 +263,21 @@ for sz in $SIZES; do
 		rises $how sha_ok sha256-virtio-accel "$P/d.$sz"
 	t "hmac-sha256-virtio-accel, $sz bytes, keys of 0/20/64/100/200 bytes, equal Python's hmac ($how)" \
 		rises $how hmac_ok hmac-sha256-virtio-accel "$sz"
+	t "crc32c-virtio-accel, $sz bytes, default seed and 0x12345678 (software), equal the reference ($how)" \
+		rises $how crc_ok crc32c-virtio-accel "$sz"
 done
 t "sha256-virtio-accel, 0 bytes" sha_ok sha256-virtio-accel "$P/d.0"
 t "hmac-sha256-virtio-accel, 0 bytes" hmac_ok hmac-sha256-virtio-accel 0
+t "crc32c-virtio-accel, 0 bytes" crc_ok crc32c-virtio-accel 0
+# crc_seeded SIZE: crc32c with the seed 0x12345678 equals the reference
+crc_seeded() {
+	want=$(awk -v s="$1" '$1 == "crc" && $2 == s && $3 != "-" { print $4 }' \
+		"$P/refs.txt")
+	got=$($A -k 78563412 crc32c-virtio-accel "$P/d.$1") || return 1
+	[ "$got" = "$want" ] || { echo "$got, want $want"; return 1; }
+}
+t "crc32c with a seed other than ~0 (the device has none): software, counted" \
+	rises fallback_whole crc_seeded 4096
 b=$(cat $S0/completed)
 t "32 digests of 64 KiB on one socket agree and equal sha256sum" \
 	sha_ok sha256-virtio-accel "$P/d.65536" -n 32
@@ -265,6 +291,8 @@ for sz in $SIZES; do
 		rises fallback_partial sha_ok sha256-virtio-accel "$P/d.$sz" -c 1000
 	t "hmac-sha256-virtio-accel, $sz bytes in 4093-byte sends: correct" \
 		hmac_ok hmac-sha256-virtio-accel "$sz" -c 4093
+	t "crc32c-virtio-accel, $sz bytes in 777-byte sends: correct" \
+		crc_ok crc32c-virtio-accel "$sz" -c 777
 done
 
 
@@ -294,6 +322,10 @@ if [ "$MODE" = vdpa ]; then
 		proc_ok sha256-virtio-accel sha256 2000
 	t "hmac-sha256-virtio-accel: priority 2000, selftest passed" \
 		proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 2000
+	t "crc32c-virtio-accel: priority 2000, selftest passed" \
+		proc_ok crc32c-virtio-accel crc32c 2000
+	t "'crc32c' now resolves to the device" \
+		rises offloaded crc_ok crc32c 4096
 	t "'sha256' now resolves to the device (counter rises)" \
 		rises offloaded sha_ok sha256 "$P/d.4096"
 	t "'hmac(sha256)' now resolves to the device" \

@@ -5,7 +5,8 @@
 # 6.12 guest: tests/vm/t-crypto-guest.sh on data path 3 (vdpa_accel +
 # virtio_vdpa, with removal, re-registration and the no-loop checks) or on
 # data path 1 (virtio-pci, the DPDK back-end over vhost-user). Data files
-# and HMAC references (Python's hmac, keys of 0..200 bytes) are made here.
+# and references (Python's hmac, keys of 0..200 bytes; CRC-32C with the
+# default and another seed) are made here.
 #
 #   tests/vm/t-crypto-run.sh [vdpa|vhost-user]       default vdpa
 #
@@ -35,8 +36,21 @@ mkdir "$T/payload"
 gcc -O2 -Wall -Wextra -Werror -static -o "$T/vaccel-afalg" \
 	"$TOP/tests/vm/vaccel_afalg.c"
 python3 - "$T/payload" <<'PY'
-import hashlib, hmac, os, random, sys
+import hashlib, hmac, os, random, struct, sys
 d = sys.argv[1]
+# CRC-32C (Castagnoli, reflected 0x82F63B78), the kernel's crc32c: the key
+# is the seed (le32, default ~0), the digest le32 of the inverted CRC
+T = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    T.append(c)
+def crc32c(seed, data):
+    c = seed
+    for b in data:
+        c = T[(c ^ b) & 0xff] ^ (c >> 8)
+    return struct.pack("<I", c ^ 0xFFFFFFFF)
 rnd = random.Random(11)
 keys = [b"", bytes(rnd.getrandbits(8) for _ in range(20)),
         bytes(rnd.getrandbits(8) for _ in range(64)),
@@ -51,6 +65,9 @@ with open(os.path.join(d, "refs.txt"), "w") as refs:
         for k in keys:
             refs.write("hmac %d %s %s\n" % (size, k.hex() or "-",
                        hmac.new(k, data, hashlib.sha256).hexdigest()))
+        refs.write("crc %d - %s\n" % (size, crc32c(0xFFFFFFFF, data).hex()))
+        refs.write("crc %d 78563412 %s\n" % (size,
+                   crc32c(0x12345678, data).hex()))
 PY
 
 # ESP between two namespaces: veth, xfrm, esp4, authenc and its IV
