@@ -87,8 +87,10 @@ fi
 B=$TOP/build
 [ -x "$B/vhost-user-accel" ] || { echo "t-crypto-run: $B/vhost-user-accel missing: run make" >&2; exit 2; }
 # shellcheck disable=SC2086
+# rings of 16 and 20 ms per request: the guest's flood fills them
 exec "$TOP/tests/vm/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
-	--path vhost-user --backend "$B/vhost-user-accel" \
+	--path vhost-user --backend "$B/vhost-user-accel" --queue-size 16 \
+	--backend-arg --test-delay-us --backend-arg 20000 \
 	--ko "$GUEST_KO" --module algif_hash $IPSEC_MODS \
 	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
 	"$TOP/tests/vm/t-crypto-guest.sh" "$GUEST_KO" "$T/payload"/*
