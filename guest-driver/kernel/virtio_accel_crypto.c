@@ -27,7 +27,8 @@
  * Every algorithm registered here is CRYPTO_ALG_ASYNC and
  * CRYPTO_ALG_KERN_DRIVER_ONLY, and is a whole algorithm (never a building
  * block a template could use): the vDPA parent allocates its engines with
- * both flags masked out, so on data path 3 it can never be handed ours.
+ * CRYPTO_ALG_KERN_DRIVER_ONLY masked out, so on data path 3 it can never
+ * be handed ours.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
