@@ -87,7 +87,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 	vdpa_accel_name(va, VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE,
 			"memcpy");
 
-	va->sha256_tfm = crypto_alloc_shash("sha256", 0, 0);
+	va->sha256_tfm = crypto_alloc_shash("sha256", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(va->sha256_tfm)) {
 		dev_warn(dev, "no sha256: %ld\n", PTR_ERR(va->sha256_tfm));
 		va->sha256_tfm = NULL;
@@ -100,7 +100,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 				VIRTIO_ACCEL_ALG_SHA256,
 				crypto_shash_driver_name(va->sha256_tfm));
 	}
-	va->crc32c_tfm = crypto_alloc_shash("crc32c", 0, 0);
+	va->crc32c_tfm = crypto_alloc_shash("crc32c", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(va->crc32c_tfm)) {
 		dev_warn(dev, "no crc32c: %ld\n", PTR_ERR(va->crc32c_tfm));
 		va->crc32c_tfm = NULL;
@@ -113,7 +113,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 				VIRTIO_ACCEL_ALG_CRC32C,
 				crypto_shash_driver_name(va->crc32c_tfm));
 	}
-	sh = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	sh = crypto_alloc_shash("hmac(sha256)", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(sh)) {
 		dev_warn(dev, "no hmac(sha256): %ld\n", PTR_ERR(sh));
 	} else {
@@ -126,7 +126,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "hmac-sha256: %s\n", crypto_shash_driver_name(sh));
 		crypto_free_shash(sh);
 	}
-	aead = crypto_alloc_aead("gcm(aes)", 0, 0);
+	aead = crypto_alloc_aead("gcm(aes)", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(aead)) {
 		dev_warn(dev, "no gcm(aes): %ld\n", PTR_ERR(aead));
 	} else {
@@ -143,8 +143,8 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "aes-256-gcm: %s\n", crypto_aead_driver_name(aead));
 		crypto_free_aead(aead);
 		/* streams: GCM from its parts */
-		ctr = crypto_alloc_skcipher("ctr(aes)", 0, 0);
-		sh = crypto_alloc_shash("ghash", 0, 0);
+		ctr = crypto_alloc_skcipher("ctr(aes)", 0, VDPA_ACCEL_TFM_MASK);
+		sh = crypto_alloc_shash("ghash", 0, VDPA_ACCEL_TFM_MASK);
 		if (!IS_ERR(ctr) && !IS_ERR(sh))
 			stream |= enc | dec;
 		else
@@ -261,7 +261,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	if (va->implemented & VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_MAC,
 						    VIRTIO_ACCEL_ALG_HMAC_SHA256)) {
 		struct crypto_shash *tfm = crypto_alloc_shash("hmac(sha256)",
-							      0, 0);
+							      0, VDPA_ACCEL_TFM_MASK);
 
 		if (IS_ERR(tfm)) {
 			ret = PTR_ERR(tfm);
@@ -276,7 +276,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	if (va->implemented &
 	    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				  VIRTIO_ACCEL_ALG_AES256_GCM)) {
-		qc->gcm = crypto_alloc_aead("gcm(aes)", 0, 0);
+		qc->gcm = crypto_alloc_aead("gcm(aes)", 0, VDPA_ACCEL_TFM_MASK);
 		if (IS_ERR(qc->gcm)) {
 			ret = PTR_ERR(qc->gcm);
 			qc->gcm = NULL;
@@ -508,7 +508,7 @@ static int vdpa_accel_gcm_stream_alloc(struct vdpa_accel_session *s,
 {
 	int ret;
 
-	st->ctr = crypto_alloc_skcipher("ctr(aes)", 0, 0);
+	st->ctr = crypto_alloc_skcipher("ctr(aes)", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(st->ctr)) {
 		ret = PTR_ERR(st->ctr);
 		st->ctr = NULL;
@@ -517,7 +517,7 @@ static int vdpa_accel_gcm_stream_alloc(struct vdpa_accel_session *s,
 	st->ctr_req = skcipher_request_alloc(st->ctr, GFP_KERNEL);
 	if (!st->ctr_req)
 		return -ENOMEM;
-	st->keyed = crypto_alloc_shash("ghash", 0, 0);
+	st->keyed = crypto_alloc_shash("ghash", 0, VDPA_ACCEL_TFM_MASK);
 	if (IS_ERR(st->keyed)) {
 		ret = PTR_ERR(st->keyed);
 		st->keyed = NULL;
@@ -559,7 +559,8 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 		ret = st->desc ? 0 : -ENOMEM;
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
-		st->keyed = crypto_alloc_shash("hmac(sha256)", 0, 0);
+		st->keyed = crypto_alloc_shash("hmac(sha256)",
+					       0, VDPA_ACCEL_TFM_MASK);
 		if (IS_ERR(st->keyed)) {
 			ret = PTR_ERR(st->keyed);
 			st->keyed = NULL;

@@ -38,11 +38,11 @@ src_check() { # NAME FILE PATTERN
 	fi
 }
 src_check "guest driver: request buffers holding a key are wiped before they are freed" \
-	"$K/virtio_accel.c" 'if \(sensitive\)[[:space:]]*$'
+	"$K/virtio_accel_vq.c" 'if \(sensitive\)[[:space:]]*$'
 src_check "guest driver: ... with memzero_explicit()" \
-	"$K/virtio_accel.c" 'memzero_explicit\(p, len\)'
+	"$K/virtio_accel_vq.c" 'memzero_explicit\(p, len\)'
 src_check "guest driver: requests with a key (ops, SESSION_CREATE) are marked sensitive" \
-	"$K/virtio_accel.c" 'req->sensitive = (op->)?key_len != 0'
+	"$K/virtio_accel_cdev.c" 'req->sensitive = (op->)?key_len != 0'
 src_check "vDPA parent: sessions freed with kfree_sensitive()" \
 	"$TOP/vdpa-driver/vdpa_accel_ops.c" 'kfree_sensitive\(s\)'
 src_check "vDPA parent: stream state freed with kfree_sensitive()" \

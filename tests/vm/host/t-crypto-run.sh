@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# virtio_accel.ko in the kernel crypto API (issue 11, first part), in the
+# 6.12 guest: tests/vm/guest/t-crypto-guest.sh on data path 3 (vdpa_accel +
+# virtio_vdpa, with removal, re-registration and the no-loop checks) or on
+# data path 1 (virtio-pci, the DPDK back-end over vhost-user). Data files
+# and references (Python's hmac, keys of 0..200 bytes; CRC-32C with the
+# default and another seed) are made here.
+#
+#   tests/vm/host/t-crypto-run.sh [vdpa|vhost-user]       default vdpa
+#
+# Environment: VDPA_KO, GUEST_KO (default the build outputs, built here),
+# CRYPTO_VM_TIMEOUT (900). Output ends "N passed, N failed"; exit 77 when
+# a module or (path 1) QEMU with vhost-user-accel-pci cannot be had.
+set -eu
+TOP=$(cd "$(dirname "$0")/../../.." && pwd)
+# shellcheck source=tests/lib/lib.sh
+. "$TOP/tests/lib/lib.sh"
+K=$TOP/guest-driver/kernel
+VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
+GUEST_KO=${GUEST_KO:-$K/virtio_accel.ko}
+PATHN=${1:-vdpa}
+
+make -s -C "$K" modules tests >&2
+[ "$PATHN" = vhost-user ] || make -s -C "$TOP/vdpa-driver" modules >&2 || true
+if [ ! -e "$GUEST_KO" ] || { [ "$PATHN" = vdpa ] && [ ! -e "$VDPA_KO" ]; }; then
+	echo "t-crypto-run: SKIP: a module is missing and cannot be built" >&2
+	exit 77
+fi
+
+test_tmpdir crypto
+mkdir "$T/payload"
+# the payload runs without arguments: the path is a file
+[ "$PATHN" = vdpa ] && echo vdpa >"$T/payload/mode" || echo pci >"$T/payload/mode"
+guest_prog "$TOP/tests/vm/progs/vaccel_afalg.c" "$T/vaccel-afalg"
+python3 - "$T/payload" <<'PY'
+import hashlib, hmac, os, random, struct, sys
+d = sys.argv[1]
+# CRC-32C (Castagnoli, reflected 0x82F63B78), the kernel's crc32c: the key
+# is the seed (le32, default ~0), the digest le32 of the inverted CRC
+T = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    T.append(c)
+def crc32c(seed, data):
+    c = seed
+    for b in data:
+        c = T[(c ^ b) & 0xff] ^ (c >> 8)
+    return struct.pack("<I", c ^ 0xFFFFFFFF)
+rnd = random.Random(11)
+keys = [b"", bytes(rnd.getrandbits(8) for _ in range(20)),
+        bytes(rnd.getrandbits(8) for _ in range(64)),
+        bytes(rnd.getrandbits(8) for _ in range(100)),
+        bytes(rnd.getrandbits(8) for _ in range(200))]
+with open(os.path.join(d, "refs.txt"), "w") as refs:
+    for size in (0, 1, 63, 64, 65, 4096, 65536, 65537, 1048576,
+                 3 * 1048576 + 5):
+        data = rnd.randbytes(size)
+        with open(os.path.join(d, "d.%d" % size), "wb") as f:
+            f.write(data)
+        for k in keys:
+            refs.write("hmac %d %s %s\n" % (size, k.hex() or "-",
+                       hmac.new(k, data, hashlib.sha256).hexdigest()))
+        refs.write("crc %d - %s\n" % (size, crc32c(0xFFFFFFFF, data).hex()))
+        refs.write("crc %d 78563412 %s\n" % (size,
+                   crc32c(0x12345678, data).hex()))
+PY
+
+# ESP between two namespaces: veth, xfrm, esp4, authenc and its IV
+# generator, iproute2's ip (busybox's has no netns or xfrm)
+IPSEC_MODS="--module veth --module xfrm_user --module esp4 --module authenc --module echainiv --bin /bin/ip"
+if [ "$PATHN" = vdpa ]; then
+	# slub_debug and KFENCE: the removal with requests in flight
+	# shellcheck disable=SC2086 # IPSEC_MODS: a list of options
+	rc=0
+	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
+		--append "slub_debug=FZPU kfence.sample_interval=5" \
+		--ko "$VDPA_KO" --ko "$GUEST_KO" \
+		--module gcm --module crc32c_generic --module deflate \
+		--module algif_hash $IPSEC_MODS \
+		--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
+		"$TOP/tests/vm/guest/t-crypto-guest.sh" "$GUEST_KO" \
+		"$T/payload"/* || rc=$?
+	exit $rc
+fi
+B=$TOP/build
+[ -x "$B/vhost-user-accel" ] || { echo "t-crypto-run: $B/vhost-user-accel missing: run make" >&2; exit 2; }
+# shellcheck disable=SC2086
+# rings of 16 and 20 ms per request: the guest's flood fills them
+rc=0
+"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
+	--path vhost-user --backend "$B/vhost-user-accel" --queue-size 16 \
+	--backend-arg --test-delay-us --backend-arg 20000 \
+	--ko "$GUEST_KO" --module algif_hash $IPSEC_MODS \
+	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
+	"$TOP/tests/vm/guest/t-crypto-guest.sh" "$GUEST_KO" "$T/payload"/* ||
+	rc=$?
+exit $rc
