@@ -563,7 +563,7 @@ static void opener_b(void)
 	reset(&d);
 	o = honest(&d, &ul);
 	tap(honest_ok(o, ul),
-	      "B4 IOTLB_PERSIST: the opener's own map still serves after a reset");
+	    "B4 IOTLB_PERSIST: the opener's own map still serves after a reset");
 	reset(&d);
 	physical_attack("B4", "IOTLB_PERSIST negotiated, maps, resets, then physical addresses",
 			&d, 1);

@@ -191,8 +191,8 @@ int main(int argc, char **argv)
 		setup_failed("VHOST_GET_FEATURES");
 	printf("# device features 0x%llx\n", (unsigned long long)features);
 	tap((features >> VIRTIO_F_VERSION_1 & 1) &&
-	      (features >> VIRTIO_F_ACCESS_PLATFORM & 1),
-	      "VERSION_1 and ACCESS_PLATFORM offered");
+	    (features >> VIRTIO_F_ACCESS_PLATFORM & 1),
+	    "VERSION_1 and ACCESS_PLATFORM offered");
 	if (ioctl(fd, VHOST_VDPA_GET_DEVICE_ID, &id))
 		setup_failed("VHOST_VDPA_GET_DEVICE_ID");
 	tap(id == VIRTIO_ID_ACCEL, "device id 63");
@@ -208,8 +208,8 @@ int main(int argc, char **argv)
 	       cfg.max_sessions, cfg.max_data_len, cfg.max_key_len,
 	       cfg.max_aad_len);
 	tap(cfg.status == VIRTIO_ACCEL_S_HW_READY && cfg.max_dataqueues >= 1 &&
-	      cfg.max_segments >= 4 && cfg.max_data_len >= 4096,
-	      "config per spec section 4");
+	    cfg.max_segments >= 4 && cfg.max_data_len >= 4096,
+	    "config per spec section 4");
 	if (ioctl(fd, VHOST_GET_BACKEND_FEATURES, &bf))
 		setup_failed("VHOST_GET_BACKEND_FEATURES");
 	bf &= 1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2;
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		setup_failed("VHOST_SET_BACKEND_FEATURES");
 	want = features | (1ULL << 40);
 	tap(ioctl(fd, VHOST_SET_FEATURES, &want) < 0,
-	      "an unknown feature bit is refused");
+	    "an unknown feature bit is refused");
 	want = (1ULL << VIRTIO_F_VERSION_1) |
 	       (1ULL << VIRTIO_F_ACCESS_PLATFORM) |
 	       (1ULL << VIRTIO_ACCEL_F_STATELESS) |
@@ -283,53 +283,53 @@ int main(int argc, char **argv)
 	len = op(VIRTIO_ACCEL_OP_NULL, 0, 0, 0, NULL, 0, NULL, 0,
 		 data(0x200000), 1000, 1000, &dst, &resp);
 	tap(len == 1016 && resp->status == VIRTIO_ACCEL_OK &&
-	      resp->dst_used == 1000 && !memcmp(dst, data(0x200000), 1000),
-	      "NULL op copies 1000 bytes, used len 1016");
+	    resp->dst_used == 1000 && !memcmp(dst, data(0x200000), 1000),
+	    "NULL op copies 1000 bytes, used len 1016");
 	len = op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0, 0, NULL, 0,
 		 NULL, 0, "abc", 3, 32, &dst, &resp);
 	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
-	      hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-	      "SHA-256(\"abc\")");
+	    hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	    "SHA-256(\"abc\")");
 	len = op(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_CRC32C, 0, 0, NULL, 0,
 		 NULL, 0, "123456789", 9, 4, &dst, &resp);
 	tap(len == 20 && resp->status == VIRTIO_ACCEL_OK &&
-	      hexeq(dst, "839206e3"), "CRC32C(\"123456789\") = 0xe3069283");
+	    hexeq(dst, "839206e3"), "CRC32C(\"123456789\") = 0xe3069283");
 	len = op(VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0,
 		 "key", 3, NULL, 0,
 		 "The quick brown fox jumps over the lazy dog", 43, 32, &dst,
 		 &resp);
 	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
-	      hexeq(dst, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"),
-	      "HMAC-SHA-256 stateless");
+	    hexeq(dst, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"),
+	    "HMAC-SHA-256 stateless");
 	/* AES-256-GCM, zero key and IV (McGrew-Viega test case 14) */
 	len = op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT, VIRTIO_ACCEL_ALG_AES256_GCM, 0,
 		 0, zero, 32, zero, 12, zero, 16, 32, &dst, &resp);
 	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK &&
-	      hexeq(dst, GCM_TC14),
-	      "AES-256-GCM encrypt (test case 14)");
+	    hexeq(dst, GCM_TC14),
+	    "AES-256-GCM encrypt (test case 14)");
 	memcpy(data(0x200000), dst, 32);
 	data(0x200000)[3] ^= 1;
 	len = op(VIRTIO_ACCEL_OP_AEAD_DECRYPT, VIRTIO_ACCEL_ALG_AES256_GCM, 0,
 		 0, zero, 32, zero, 12, data(0x200000), 32, 16, &dst, &resp);
 	tap(len == 32 && resp->status == VIRTIO_ACCEL_AUTH_FAILED &&
-	      !memcmp(dst, zero, 16),
-	      "AES-256-GCM bad tag: AUTH_FAILED, dst zeroed");
+	    !memcmp(dst, zero, 16),
+	    "AES-256-GCM bad tag: AUTH_FAILED, dst zeroed");
 	/* DEFLATE round trip */
 	for (i = 0; i < 4096; i++)
 		data(0x200000)[i] = "virtio-accel "[i % 13];
 	len = op(VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0, 0,
 		 NULL, 0, NULL, 0, data(0x200000), 4096, 4200, &dst, &resp);
 	tap(len == 4216 && resp->status == VIRTIO_ACCEL_OK &&
-	      resp->dst_used < 200, "DEFLATE compress 4096 -> small");
+	    resp->dst_used < 200, "DEFLATE compress 4096 -> small");
 	printf("# compressed to %u bytes\n", resp->dst_used);
 	memcpy(data(0x300000), dst, resp->dst_used);
 	len = op(VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0, 0,
 		 NULL, 0, NULL, 0, data(0x300000), resp->dst_used, 8192, &dst,
 		 &resp);
 	tap(len == 8208 && resp->status == VIRTIO_ACCEL_OK &&
-	      resp->dst_used == 4096 && (resp->flags & 1) &&
-	      !memcmp(dst, data(0x200000), 4096),
-	      "DEFLATE decompress round trip, STREAM_END");
+	    resp->dst_used == 4096 && (resp->flags & 1) &&
+	    !memcmp(dst, data(0x200000), 4096),
+	    "DEFLATE decompress round trip, STREAM_END");
 	/* [REQ-SHORT]: writable part below 16 bytes */
 	len = op(VIRTIO_ACCEL_OP_NULL, 0, 0, 0, NULL, 0, NULL, 0, "x", 1, 0,
 		 &dst, &resp);
@@ -339,16 +339,16 @@ int main(int argc, char **argv)
 		uint32_t ul = 99;
 
 		tap(!submit(&vqs[1], s, 2, &ul) && ul == 0,
-		      "REQ-SHORT: used len 0");
+		    "REQ-SHORT: used len 0");
 	}
 	len = op(7, 0, 0, 0, NULL, 0, NULL, 0, "x", 1, 1, &dst, &resp);
 	tap(len == 17 && resp->status == VIRTIO_ACCEL_NOTSUPP,
-	      "unknown opcode: NOTSUPP");
+	    "unknown opcode: NOTSUPP");
 
 	/* control queue */
 	len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
 	tap(len == 528 && cr->status == VIRTIO_ACCEL_OK && cr->len % 32 == 0 &&
-	      cr->len >= 32, "GET_CAPS");
+	    cr->len >= 32, "GET_CAPS");
 	for (i = 0; len > 0 && i < (int)(cr->len / 32); i++) {
 		struct virtio_accel_cap *c = (void *)(data(0x110000) + 32 * i);
 
@@ -358,14 +358,14 @@ int main(int argc, char **argv)
 	}
 	len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 16, &cr);
 	tap(len == 32 && cr->status == VIRTIO_ACCEL_NOSPC && cr->len > 16,
-	      "GET_CAPS with little room: NOSPC and the size needed");
+	    "GET_CAPS with little room: NOSPC and the size needed");
 	/* a stream SHA-256 session: "a" then "bc" FINAL */
 	len = ctrl(VIRTIO_ACCEL_CTRL_CREATE_SESSION, VIRTIO_ACCEL_OP_HASH,
 		   VIRTIO_ACCEL_ALG_SHA256, VIRTIO_ACCEL_SESS_F_STREAM, 0, 0,
 		   &cr);
 	sid = cr->session_id;
 	tap(len == 16 && cr->status == VIRTIO_ACCEL_OK && sid,
-	      "CREATE_SESSION stream SHA-256");
+	    "CREATE_SESSION stream SHA-256");
 	printf("# session 0x%llx\n", (unsigned long long)sid);
 	if (getenv("SESSIONS_FILE")) {
 		char cmd[256];
@@ -383,13 +383,13 @@ int main(int argc, char **argv)
 		 VIRTIO_ACCEL_OP_F_FINAL, NULL, 0, NULL, 0, "bc", 2, 32, &dst,
 		 &resp);
 	tap(len == 48 && resp->status == VIRTIO_ACCEL_OK && (resp->flags & 1) &&
-	      hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-	      "stream SHA-256(\"a\" + \"bc\" FINAL)");
+	    hexeq(dst, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	    "stream SHA-256(\"a\" + \"bc\" FINAL)");
 	len = ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, sid, 0, &cr);
 	tap(len == 16 && cr->status == VIRTIO_ACCEL_OK, "DESTROY_SESSION");
 	len = ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, sid, 0, &cr);
 	tap(len == 16 && cr->status == VIRTIO_ACCEL_INVSESS,
-	      "DESTROY_SESSION again: INVSESS");
+	    "DESTROY_SESSION again: INVSESS");
 	/* AES-256-GCM stream with the session key: 5 + 11 bytes, then tag */
 	{
 		struct virtio_accel_ctrl_req *h = (void *)data(0x100000);
@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 		s[1] = (struct seg){ data(0x110000), 16, 1 };
 		cr = (void *)data(0x110000);
 		tap(!submit(&vqs[0], s, 2, &ul) &&
-		      cr->status == VIRTIO_ACCEL_OK, "CREATE_SESSION GCM stream");
+		    cr->status == VIRTIO_ACCEL_OK, "CREATE_SESSION GCM stream");
 		sid = cr->session_id;
 		op(VIRTIO_ACCEL_OP_AEAD_ENCRYPT, VIRTIO_ACCEL_ALG_AES256_GCM,
 		   sid, 0, NULL, 0, zero, 12, zero, 5, 5, &dst, &resp);
@@ -418,8 +418,8 @@ int main(int argc, char **argv)
 		   &dst, &resp);
 		memcpy(out + 5, dst, 27);
 		tap(st == VIRTIO_ACCEL_OK && resp->status == VIRTIO_ACCEL_OK &&
-		      hexeq(out, GCM_TC14),
-		      "AES-256-GCM stream 5 + 11 bytes equals one-shot");
+		    hexeq(out, GCM_TC14),
+		    "AES-256-GCM stream 5 + 11 bytes equals one-shot");
 	}
 	/* [RING-BROKEN]: a descriptor loop on data queue 0 */
 	{
@@ -441,10 +441,10 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 		tap(st & VIRTIO_CONFIG_S_NEEDS_RESET,
-		      "descriptor loop: DEVICE_NEEDS_RESET");
+		    "descriptor loop: DEVICE_NEEDS_RESET");
 		len = ctrl(VIRTIO_ACCEL_CTRL_GET_CAPS, 0, 0, 0, 0, 512, &cr);
 		tap(len == 528 && cr->status == VIRTIO_ACCEL_OK,
-		      "control queue still served after the data queue broke");
+		    "control queue still served after the data queue broke");
 		/* a reset ends DEVICE_NEEDS_RESET: the device is usable again */
 		st = 0;
 		if (ioctl(fd, VHOST_VDPA_SET_STATUS, &st) ||
@@ -453,7 +453,7 @@ int main(int argc, char **argv)
 		tap(st == 0, "reset clears DEVICE_NEEDS_RESET");
 		st = VIRTIO_CONFIG_S_ACKNOWLEDGE;
 		tap(!ioctl(fd, VHOST_VDPA_SET_STATUS, &st),
-		      "the driver can start over after the reset");
+		    "the driver can start over after the reset");
 	}
 	return tap_finish("vaccel-vhost-test");
 }
