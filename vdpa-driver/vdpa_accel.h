@@ -21,15 +21,6 @@
 
 #define VDPA_ACCEL_NAME		"vdpa_accel"
 
-/*
- * The mask of every crypto_alloc_*() of an engine: no algorithm of a
- * hardware driver (CRYPTO_ALG_KERN_DRIVER_ONLY), so none of the guest
- * driver's (virtio_accel.ko sets the flag on each, and registers whole
- * algorithms only, never a building block a template could take). With
- * both modules in one kernel (data path 3), a request of the parent can
- * never come back to a virtio-accel device, whatever the priorities.
- */
-#define VDPA_ACCEL_TFM_MASK	CRYPTO_ALG_KERN_DRIVER_ONLY
 #define VDPA_ACCEL_MAX_DATAQ	16
 #define VDPA_ACCEL_QUEUE_MAX	256	/* get_vq_num_max */
 #define VDPA_ACCEL_MAX_SEGMENTS	128	/* config max_segments */

@@ -59,6 +59,67 @@ static void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
 	memcpy(e, name, min(strlen(name), sizeof(va->engine[0][0])));
 }
 
+/*
+ * Engines are the host kernel's best implementations, a hardware driver's
+ * (QAT, CCP, ...) included, but never an algorithm of virtio_accel.ko, nor
+ * a template instance built on one: with both modules in one kernel (data
+ * path 3) a request of the parent would come back to a virtio-accel
+ * device. The guest driver names each of its algorithms "...-virtio-accel",
+ * and a template instance carries the names of its parts. When the best
+ * implementation is ours, the best one that is not a hardware driver's
+ * (CRYPTO_ALG_KERN_DRIVER_ONLY, a flag ours all set) is taken instead,
+ * and if even that is built on ours, none (-ELOOP).
+ */
+static bool vdpa_accel_alg_ours(struct crypto_tfm *tfm)
+{
+	return strstr(crypto_tfm_alg_driver_name(tfm), "virtio-accel");
+}
+
+static struct crypto_shash *vdpa_accel_alloc_shash(const char *name)
+{
+	struct crypto_shash *tfm = crypto_alloc_shash(name, 0, 0);
+
+	if (IS_ERR(tfm) || !vdpa_accel_alg_ours(crypto_shash_tfm(tfm)))
+		return tfm;
+	crypto_free_shash(tfm);
+	tfm = crypto_alloc_shash(name, 0, CRYPTO_ALG_KERN_DRIVER_ONLY);
+	if (!IS_ERR(tfm) && vdpa_accel_alg_ours(crypto_shash_tfm(tfm))) {
+		crypto_free_shash(tfm);
+		tfm = ERR_PTR(-ELOOP);
+	}
+	return tfm;
+}
+
+static struct crypto_aead *vdpa_accel_alloc_aead(const char *name)
+{
+	struct crypto_aead *tfm = crypto_alloc_aead(name, 0, 0);
+
+	if (IS_ERR(tfm) || !vdpa_accel_alg_ours(crypto_aead_tfm(tfm)))
+		return tfm;
+	crypto_free_aead(tfm);
+	tfm = crypto_alloc_aead(name, 0, CRYPTO_ALG_KERN_DRIVER_ONLY);
+	if (!IS_ERR(tfm) && vdpa_accel_alg_ours(crypto_aead_tfm(tfm))) {
+		crypto_free_aead(tfm);
+		tfm = ERR_PTR(-ELOOP);
+	}
+	return tfm;
+}
+
+static struct crypto_skcipher *vdpa_accel_alloc_skcipher(const char *name)
+{
+	struct crypto_skcipher *tfm = crypto_alloc_skcipher(name, 0, 0);
+
+	if (IS_ERR(tfm) || !vdpa_accel_alg_ours(crypto_skcipher_tfm(tfm)))
+		return tfm;
+	crypto_free_skcipher(tfm);
+	tfm = crypto_alloc_skcipher(name, 0, CRYPTO_ALG_KERN_DRIVER_ONLY);
+	if (!IS_ERR(tfm) && vdpa_accel_alg_ours(crypto_skcipher_tfm(tfm))) {
+		crypto_free_skcipher(tfm);
+		tfm = ERR_PTR(-ELOOP);
+	}
+	return tfm;
+}
+
 static struct shash_desc *vdpa_accel_desc_alloc(struct crypto_shash *tfm)
 {
 	struct shash_desc *d;
@@ -87,7 +148,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 	vdpa_accel_name(va, VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE,
 			"memcpy");
 
-	va->sha256_tfm = crypto_alloc_shash("sha256", 0, VDPA_ACCEL_TFM_MASK);
+	va->sha256_tfm = vdpa_accel_alloc_shash("sha256");
 	if (IS_ERR(va->sha256_tfm)) {
 		dev_warn(dev, "no sha256: %ld\n", PTR_ERR(va->sha256_tfm));
 		va->sha256_tfm = NULL;
@@ -100,7 +161,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 				VIRTIO_ACCEL_ALG_SHA256,
 				crypto_shash_driver_name(va->sha256_tfm));
 	}
-	va->crc32c_tfm = crypto_alloc_shash("crc32c", 0, VDPA_ACCEL_TFM_MASK);
+	va->crc32c_tfm = vdpa_accel_alloc_shash("crc32c");
 	if (IS_ERR(va->crc32c_tfm)) {
 		dev_warn(dev, "no crc32c: %ld\n", PTR_ERR(va->crc32c_tfm));
 		va->crc32c_tfm = NULL;
@@ -113,7 +174,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 				VIRTIO_ACCEL_ALG_CRC32C,
 				crypto_shash_driver_name(va->crc32c_tfm));
 	}
-	sh = crypto_alloc_shash("hmac(sha256)", 0, VDPA_ACCEL_TFM_MASK);
+	sh = vdpa_accel_alloc_shash("hmac(sha256)");
 	if (IS_ERR(sh)) {
 		dev_warn(dev, "no hmac(sha256): %ld\n", PTR_ERR(sh));
 	} else {
@@ -126,7 +187,7 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "hmac-sha256: %s\n", crypto_shash_driver_name(sh));
 		crypto_free_shash(sh);
 	}
-	aead = crypto_alloc_aead("gcm(aes)", 0, VDPA_ACCEL_TFM_MASK);
+	aead = vdpa_accel_alloc_aead("gcm(aes)");
 	if (IS_ERR(aead)) {
 		dev_warn(dev, "no gcm(aes): %ld\n", PTR_ERR(aead));
 	} else {
@@ -143,8 +204,8 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "aes-256-gcm: %s\n", crypto_aead_driver_name(aead));
 		crypto_free_aead(aead);
 		/* streams: GCM from its parts */
-		ctr = crypto_alloc_skcipher("ctr(aes)", 0, VDPA_ACCEL_TFM_MASK);
-		sh = crypto_alloc_shash("ghash", 0, VDPA_ACCEL_TFM_MASK);
+		ctr = vdpa_accel_alloc_skcipher("ctr(aes)");
+		sh = vdpa_accel_alloc_shash("ghash");
 		if (!IS_ERR(ctr) && !IS_ERR(sh))
 			stream |= enc | dec;
 		else
@@ -260,8 +321,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	}
 	if (va->implemented & VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_MAC,
 						    VIRTIO_ACCEL_ALG_HMAC_SHA256)) {
-		struct crypto_shash *tfm = crypto_alloc_shash("hmac(sha256)",
-							      0, VDPA_ACCEL_TFM_MASK);
+		struct crypto_shash *tfm = vdpa_accel_alloc_shash("hmac(sha256)");
 
 		if (IS_ERR(tfm)) {
 			ret = PTR_ERR(tfm);
@@ -276,7 +336,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	if (va->implemented &
 	    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				  VIRTIO_ACCEL_ALG_AES256_GCM)) {
-		qc->gcm = crypto_alloc_aead("gcm(aes)", 0, VDPA_ACCEL_TFM_MASK);
+		qc->gcm = vdpa_accel_alloc_aead("gcm(aes)");
 		if (IS_ERR(qc->gcm)) {
 			ret = PTR_ERR(qc->gcm);
 			qc->gcm = NULL;
@@ -508,7 +568,7 @@ static int vdpa_accel_gcm_stream_alloc(struct vdpa_accel_session *s,
 {
 	int ret;
 
-	st->ctr = crypto_alloc_skcipher("ctr(aes)", 0, VDPA_ACCEL_TFM_MASK);
+	st->ctr = vdpa_accel_alloc_skcipher("ctr(aes)");
 	if (IS_ERR(st->ctr)) {
 		ret = PTR_ERR(st->ctr);
 		st->ctr = NULL;
@@ -517,7 +577,7 @@ static int vdpa_accel_gcm_stream_alloc(struct vdpa_accel_session *s,
 	st->ctr_req = skcipher_request_alloc(st->ctr, GFP_KERNEL);
 	if (!st->ctr_req)
 		return -ENOMEM;
-	st->keyed = crypto_alloc_shash("ghash", 0, VDPA_ACCEL_TFM_MASK);
+	st->keyed = vdpa_accel_alloc_shash("ghash");
 	if (IS_ERR(st->keyed)) {
 		ret = PTR_ERR(st->keyed);
 		st->keyed = NULL;
@@ -559,8 +619,7 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 		ret = st->desc ? 0 : -ENOMEM;
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
-		st->keyed = crypto_alloc_shash("hmac(sha256)",
-					       0, VDPA_ACCEL_TFM_MASK);
+		st->keyed = vdpa_accel_alloc_shash("hmac(sha256)");
 		if (IS_ERR(st->keyed)) {
 			ret = PTR_ERR(st->keyed);
 			st->keyed = NULL;
