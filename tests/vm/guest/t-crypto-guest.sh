@@ -339,7 +339,7 @@ if [ "$MODE" = vdpa ]; then
 	t "... a device again: IPsec offloaded again" add accel0
 	t "... pings hashed by the device" rises offloaded ping_ok
 	t "IPsec torn down: no tfm of ours left" ipsec_down
-	t "'sha256' with CRYPTO_ALG_KERN_DRIVER_ONLY masked (as the parent asks): never ours" \
+	t "'sha256' with CRYPTO_ALG_KERN_DRIVER_ONLY masked (the parent's fallback when the best is ours): never ours" \
 		stays offloaded sha_ok sha256 "$P/d.4096" -m
 	t "'hmac(sha256)' masked the same way: never ours" \
 		stays offloaded hmac_ok "hmac(sha256)" 4096 -m
