@@ -49,6 +49,13 @@
 #                                   BEFORE (what `ls /dev/vaccel*` printed
 #                                   before a device was bound to
 #                                   virtio_vdpa), waiting for it; 1 if none
+#   crypto_settled TIMEOUT          until the crypto manager has finished
+#                                   its self-tests of every algorithm of
+#                                   virtio_accel.ko in /proc/crypto (they
+#                                   run in the background after a device
+#                                   registers them; removing the last
+#                                   device under them fails them, and
+#                                   testmgr WARNs); 1 on a timeout
 #
 # Kernel log:
 #   no_splat FILE                   0 when FILE (a dmesg) has no
@@ -207,6 +214,14 @@ new_vaccel() { # new_vaccel TIMEOUT BEFORE
 		return 1
 	fi
 	echo "$_vt_nv"
+}
+
+crypto_settled() { # crypto_settled TIMEOUT
+	wait_until "$1" awk '
+		/^driver/ { ours = $3 ~ /virtio-accel$/ }
+		ours && /^selftest/ && $3 == "unknown" { busy = 1 }
+		END { exit busy }' /proc/crypto ||
+		{ echo "crypto self-tests of virtio_accel still running after $1 s"; return 1; }
 }
 
 # ---- kernel log ----------------------------------------------------------------------

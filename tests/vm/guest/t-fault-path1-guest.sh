@@ -25,6 +25,10 @@ sha_ok() { [ "$($V $D0 sha256-str abc)" = ba7816bf8f01cfea414140de5dae2223b00361
 quiet() { wait_val 30 $S0/inflight 0 && wait_val 30 $S0/sessions 0; }
 
 t "/dev/vaccel0 (virtio_accel on the PCI device)" wait_for 20 $D0
+# each probe of a first device registers the crypto API algorithms, whose
+# self-tests then run in the background: the removals below must not race
+# them (they would fail, and testmgr WARNs), so every (re)load waits
+t "  crypto self-tests done" crypto_settled 120
 BDF=
 for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")
@@ -53,7 +57,10 @@ t "closed with $infl of them still in flight" [ "$infl" -gt 0 ]
 rmmod_quiet() { rmmod virtio_accel 2>/dev/null; }
 t "rmmod virtio_accel at once (requests of a closed file in flight)" \
 	wait_until 5 rmmod_quiet
-reload() { insmod /payload/virtio_accel.ko && wait_until 20 test -c $D0; }
+reload() {
+	insmod /payload/virtio_accel.ko && wait_until 20 test -c $D0 &&
+		crypto_settled 120
+}
 t "insmod again: /dev/vaccel0 back and working" reload
 t "  SHA-256 after the reload" sha_ok
 
@@ -79,7 +86,10 @@ t "  async user got ENODEV (exit $ra)" [ $ra = 42 ]
 t "  /dev/vaccel0 gone" wait_for 20 $D0 gone
 kill -9 $ps
 wait $ps 2>/dev/null
-rescan() { echo 1 >/sys/bus/pci/rescan && wait_until 20 test -c $D0; }
+rescan() {
+	echo 1 >/sys/bus/pci/rescan && wait_until 20 test -c $D0 &&
+		crypto_settled 120
+}
 t "rescan: the function and /dev/vaccel0 back" rescan
 t "  SHA-256 after the rescan" sha_ok
 t "  sessions and async work after the rescan" sh -c "$V $D0 sessions 2 && $V $D0 async 16 4096"
