@@ -735,19 +735,33 @@ static const char *c_inflight_grow(struct fe *f)
 	return fe_run(f, num, 1);
 }
 
-/* issue 10 (3): the used ring 8 bytes before the end of a 64 KiB region */
-static const char *c_used_at_end(struct fe *f)
+/*
+ * Open, one sealed 64 KiB region, and every queue's rings (64 entries)
+ * packed into it: the start of the ring-placement cases, which then move
+ * one ring to where they want it.
+ */
+static int fe_small(struct fe *f)
 {
 	unsigned int q;
 
 	if (fe_open(f, feat_base, pf_base) || fe_mem(f, 65536, 1))
-		return "setup-failed";
+		return -1;
 	for (q = 0; q < NVQ; q++) {
 		f->num[q] = 64;
 		f->ring[q][0] = q * 4096;
 		f->ring[q][1] = 12288 + q * 512;
 		f->ring[q][2] = 16384 + q * 1024;
 	}
+	return 0;
+}
+
+/* issue 10 (3): the used ring 8 bytes before the end of a 64 KiB region */
+static const char *c_used_at_end(struct fe *f)
+{
+	unsigned int q;
+
+	if (fe_small(f))
+		return "setup-failed";
 	f->ring[REQ_Q][2] = 65536 - 8;
 	/* start at index 63: its used element lands 500 bytes past the end */
 	*(uint16_t *)(f->mem + f->ring[REQ_Q][1] + 2) = 63;
@@ -767,14 +781,8 @@ static const char *c_avail_event_late(struct fe *f)
 {
 	unsigned int q;
 
-	if (fe_open(f, feat_base, pf_base) || fe_mem(f, 65536, 1))
+	if (fe_small(f))
 		return "setup-failed";
-	for (q = 0; q < NVQ; q++) {
-		f->num[q] = 64;
-		f->ring[q][0] = q * 4096;
-		f->ring[q][1] = 12288 + q * 512;
-		f->ring[q][2] = 16384 + q * 1024;
-	}
 	/* 4 + 8 * 64 bytes end exactly at the region's end */
 	f->ring[REQ_Q][2] = 65536 - (4 + 8 * 64);
 	for (q = 0; q < NVQ; q++)
@@ -1027,14 +1035,8 @@ static const char *c_avail_at_end(struct fe *f)
 {
 	unsigned int q;
 
-	if (fe_open(f, feat_base, pf_base) || fe_mem(f, 65536, 1))
+	if (fe_small(f))
 		return "setup-failed";
-	for (q = 0; q < NVQ; q++) {
-		f->num[q] = 64;
-		f->ring[q][0] = q * 4096;
-		f->ring[q][1] = 12288 + q * 512;
-		f->ring[q][2] = 16384 + q * 1024;
-	}
 	f->ring[REQ_Q][1] = 65536 - 64;
 	for (q = 0; q < NVQ; q++)
 		if (fe_queue(f, q, 0))
