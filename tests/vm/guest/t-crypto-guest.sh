@@ -48,11 +48,7 @@ field() {
 # proc_ok DRIVER NAME PRIO: registered as NAME, ahash, async, self-test passed
 # (6.12 runs the self-tests after registration returns: up to 30 s for them)
 proc_ok() {
-	i=0
-	while [ "$(field "$1" selftest)" != passed ] && [ "$i" -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	crypto_settled 30
 	for k in selftest type async module priority; do
 		echo "$1 $k: $(field "$1" "$k")"
 	done
