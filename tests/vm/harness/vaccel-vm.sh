@@ -4,7 +4,8 @@
 # Run any script inside the 6.12 test guest with the virtio-accel stack up:
 #
 #   tests/vm/harness/vaccel-vm.sh [--path vdpa|vhost-user] [--queues N] [--timeout S]
-#                         [--bin PROGRAM]... [--parent-param P=V]...
+#                         [--bin PROGRAM]... [--module NAME]...
+#                         [--parent-param P=V]... [--driver-param P=V]...
 #                         [--backend-arg ARG]... SCRIPT [FILES...]
 #
 # --path vdpa (default): builds the user-space programs and both kernel
@@ -24,7 +25,10 @@
 # Both: vaccel and conformance_suite are on PATH (and each --bin PROGRAM,
 # with the shared libraries it needs); SCRIPT runs with sh in /payload,
 # where FILES are too. --parent-param passes a module parameter to
-# vdpa_accel.ko (--path vdpa), e.g. max_data_len=4194304; --backend-arg
+# vdpa_accel.ko (--path vdpa), e.g. max_data_len=4194304; --driver-param
+# one to virtio_accel.ko (both paths), e.g. crypto_priority=300; --module
+# NAME loads one more module of the guest kernel (with modprobe, so with its
+# dependencies) before ours, e.g. --module esp4; --backend-arg
 # one more argument to the back-end (--path vhost-user). Prints the script's output and exits with
 # its status (125: the guest or the device set-up failed; 1 also when the
 # guest kernel logged a splat or, on path 1, the back-end failed; 77: no
@@ -41,9 +45,11 @@ path=vdpa
 queues=""
 bins=""
 pparams=""
+dparams=""
+mods=""
 bargs=""
 usage() {
-	sed -n '4,37s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,41s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -53,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--queues) [ $# -ge 2 ] || usage; queues=$2; shift 2 ;;
 	--bin) [ $# -ge 2 ] || usage; bins="$bins --bin $2"; shift 2 ;;
 	--parent-param) [ $# -ge 2 ] || usage; pparams="$pparams:$2"; shift 2 ;;
+	--driver-param) [ $# -ge 2 ] || usage; dparams="$dparams:$2"; shift 2 ;;
+	--module) [ $# -ge 2 ] || usage; mods="$mods --module $2"; shift 2 ;;
 	--backend-arg) [ $# -ge 2 ] || usage; bargs="$bargs --backend-arg $2"; shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
@@ -89,13 +97,13 @@ if [ "$path" = vhost-user ]; then
 	# the engines are the back-end's: no guest crypto modules needed
 	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "$timeout" \
 		--path vhost-user --queues "${queues:-2}" $bargs \
-		--ko "$TOP/guest-driver/kernel/virtio_accel.ko" \
+		--ko "$TOP/guest-driver/kernel/virtio_accel.ko$dparams" $mods \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
 		$bins "$@" || rc=$?
 else
 	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "$timeout" \
 		--ko "$TOP/vdpa-driver/vdpa_accel.ko$pparams" \
-		--ko "$TOP/guest-driver/kernel/virtio_accel.ko" \
+		--ko "$TOP/guest-driver/kernel/virtio_accel.ko$dparams" $mods \
 		--module gcm --module ghash_generic --module crc32c_generic \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
 		$bins "$@" || rc=$?

@@ -16,9 +16,12 @@ test -c /dev/vaccel0 && echo "have /dev/vaccel0"
 test -c /dev/vhost-vdpa-0 && echo "have /dev/vhost-vdpa-0"
 echo "chardev $(vaccel hash $VACCEL_CHARDEV --alg sha256 blob)"
 echo "vhost-vdpa $(vaccel hash $VACCEL_VHOST_VDPA --alg sha256 blob)"
+echo "crypto_priority $(cat /sys/module/virtio_accel/parameters/crypto_priority)"
+grep -q "^xfrm_user " /proc/modules && echo "module xfrm_user loaded"
 exit 42
 EOS
-"$TOP/tests/vm/harness/vaccel-vm.sh" "$T/user.sh" "$T/blob" >"$T/out" 2>&1
+"$TOP/tests/vm/harness/vaccel-vm.sh" --driver-param crypto_priority=77 \
+	--module xfrm_user "$T/user.sh" "$T/blob" >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 42 ] && ok "the script's exit status (42) is returned" ||
 	{ not_ok "exit status $rc, expected 42"; tail -30 "$T/out"; }
@@ -29,4 +32,8 @@ grep -q "^chardev $want  blob" "$T/out" && ok "sha256 over /dev/vaccel0 of a FIL
 	not_ok "sha256 over /dev/vaccel0"
 grep -q "^vhost-vdpa $want  blob" "$T/out" && ok "sha256 over vhost-vdpa of a FILE" ||
 	not_ok "sha256 over vhost-vdpa"
+grep -q "^crypto_priority 77$" "$T/out" && ok "--driver-param reaches virtio_accel.ko" ||
+	not_ok "--driver-param crypto_priority=77 not seen"
+grep -q "^module xfrm_user loaded$" "$T/out" && ok "--module loads a guest kernel module" ||
+	not_ok "--module xfrm_user not loaded"
 summary
