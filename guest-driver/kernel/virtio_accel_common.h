@@ -51,6 +51,8 @@
 #include <linux/virtio_accel_ioctl.h>
 #include "virtio_accel_req.h"
 
+struct vaccel_result;
+
 #define VACCEL_MAX_DEVS		256
 #define VACCEL_NO_STATUS	0xff
 #define VACCEL_MAX_IV_LEN	64
@@ -211,8 +213,13 @@ struct vaccel_req {
 	u32 src_len;
 	struct mm_struct *mm;
 
-	/* crypto API requests: the ahash request this one serves */
-	void *crypto;
+	/*
+	 * crypto API requests: the request this one serves, and what turns
+	 * the device's answer into its result (struct vaccel_crypto_op)
+	 */
+	struct crypto_async_request *crypto;
+	int (*crypto_done)(struct vaccel_req *req,
+			   const struct vaccel_result *r, int err);
 	struct llist_node crypto_lnode;	/* vd->crypto_done */
 	struct llist_node crypto_pnode;	/* vd->crypto_prog */
 };
@@ -270,7 +277,48 @@ void vaccel_file_free(struct kref *ref);
 int vaccel_op_result(struct vaccel_req *req, struct vaccel_result *r);
 
 /* virtio_accel_crypto.c: the crypto API */
+struct crypto_async_request;
+struct scatterlist;
+
+enum {
+	VACCEL_CALG_SHA256,		/* ahash */
+	VACCEL_CALG_HMAC_SHA256,
+	VACCEL_CALG_CRC32C,
+	VACCEL_CALG_NR_AHASH,
+	VACCEL_CALG_GCM_AES = VACCEL_CALG_NR_AHASH,	/* aead */
+	VACCEL_CALG_DEFLATE,		/* acomp */
+	VACCEL_CALG_NR,
+};
+
+/*
+ * One request of a crypto API algorithm for a device: the readable part is
+ * the header, key, iv, then aad_len + src_len bytes of @sg (the AAD and the
+ * data lie there one after the other, as in the AEAD API); the writable
+ * part dst_len bytes and the response. @done runs in process context with
+ * bottom halves off, with the device's verdict in @err (0: OK), copies the
+ * result out of req->wr and returns what @base completes with.
+ */
+struct vaccel_crypto_op {
+	unsigned int calg;		/* VACCEL_CALG_*: devices that can */
+	u32 opcode;			/* VIRTIO_ACCEL_OP_* */
+	u32 algo;			/* VIRTIO_ACCEL_ALG_* */
+	const u8 *key;
+	u32 key_len;
+	const u8 *iv;
+	u32 iv_len;
+	struct scatterlist *sg;
+	u32 aad_len;
+	u32 src_len;
+	u32 dst_len;
+	struct crypto_async_request *base;
+	int (*done)(struct vaccel_req *req, const struct vaccel_result *r,
+		    int err);
+};
+
 extern const struct attribute_group *vaccel_class_groups[];
+int vaccel_crypto_submit(const struct vaccel_crypto_op *op);
+void vaccel_crypto_tfm_get(void);
+void vaccel_crypto_tfm_put(void);
 void vaccel_crypto_dev_init(struct vaccel_dev *vd);
 void vaccel_crypto_add(struct vaccel_dev *vd);
 void vaccel_crypto_del(struct vaccel_dev *vd);

@@ -49,13 +49,6 @@ module_param(crypto_priority, int, 0644);
 MODULE_PARM_DESC(crypto_priority,
 		 "crypto API priority of the device's algorithms (default 50, below the kernel's own)");
 
-enum {
-	VACCEL_CALG_SHA256,
-	VACCEL_CALG_HMAC_SHA256,
-	VACCEL_CALG_CRC32C,
-	VACCEL_CALG_NR,
-};
-
 static DEFINE_MUTEX(vaccel_crypto_mutex);	/* registration, ndevs */
 static DEFINE_SPINLOCK(vaccel_crypto_lock);	/* vaccel_crypto_devs */
 static LIST_HEAD(vaccel_crypto_devs);
@@ -161,6 +154,17 @@ static int vaccel_sw_digest(struct ahash_request *areq)
 
 /* ---- devices --------------------------------------------------------- */
 
+/* A tfm of any of our algorithms keeps them registered (see _del). */
+void vaccel_crypto_tfm_get(void)
+{
+	atomic_inc(&vaccel_crypto_tfms);
+}
+
+void vaccel_crypto_tfm_put(void)
+{
+	atomic_dec(&vaccel_crypto_tfms);
+}
+
 /* A device that can do @calg, with a reference; round robin. */
 static struct vaccel_dev *vaccel_crypto_pick(unsigned int calg)
 {
@@ -202,31 +206,27 @@ static void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,
 }
 
 /*
- * Send the whole message of @areq to a device: -EINPROGRESS or -EBUSY
- * (backlogged) when it went, else nonzero for "do it in software".
+ * Send @op to a device: -EINPROGRESS, or -EBUSY when it went to a queue's
+ * backlog (CRYPTO_TFM_REQ_MAY_BACKLOG), else an error that means "nothing
+ * was sent; do it in software".
  */
-static int vaccel_hash_submit(struct ahash_request *areq)
+int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 {
-	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
-	bool may_sleep = areq->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP;
-	bool backlog = areq->base.flags & CRYPTO_TFM_REQ_MAY_BACKLOG;
+	bool may_sleep = op->base->flags & CRYPTO_TFM_REQ_MAY_SLEEP;
+	bool backlog = op->base->flags & CRYPTO_TFM_REQ_MAY_BACKLOG;
 	gfp_t gfp = may_sleep ? GFP_KERNEL : GFP_ATOMIC;
-	unsigned int dsize = crypto_ahash_digestsize(crypto_ahash_reqtfm(areq));
-	u32 key_len = t->hmac ? SHA256_BLOCK_SIZE : 0;
 	struct virtio_accel_op_req hdr = {};
+	size_t off = sizeof(hdr);
 	struct vaccel_dev *vd;
 	struct vaccel_req *req;
-	size_t rd_len, wr_len;
 	int err;
 
-	/* the device's CRC-32C starts from ~0: another seed is ours to do */
-	if (t->calg == VACCEL_CALG_CRC32C && t->crc_key != VACCEL_CRC32C_SEED)
-		return -EINVAL;
-	vd = vaccel_crypto_pick(t->calg);
+	vd = vaccel_crypto_pick(op->calg);
 	if (!vd)
 		return -ENODEV;
 	err = -EMSGSIZE;	/* a stream would do: not yet */
-	if (areq->nbytes > vd->max_data_len)
+	if (op->src_len > vd->max_data_len || op->dst_len > vd->max_data_len ||
+	    op->aad_len > vd->max_aad_len)
 		goto put_dev;
 	err = -ENOMEM;
 	req = vaccel_req_alloc_kern(vd, gfp);
@@ -234,33 +234,38 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 		goto put_dev;
 	req->q = &vd->qs[VIRTIO_ACCEL_DATAQ(raw_smp_processor_id() %
 					    vd->nr_dataqs)];
-	req->sensitive = t->hmac;
-	req->src_len = areq->nbytes;
-	req->dst_len = dsize;
-	rd_len = sizeof(hdr) + key_len + areq->nbytes;
-	wr_len = dsize + sizeof(struct virtio_accel_op_resp);
-	if (vaccel_buf_alloc(&req->rd, rd_len, gfp) ||
-	    vaccel_buf_alloc(&req->wr, wr_len, gfp | __GFP_ZERO))
+	req->sensitive = op->key_len;
+	req->src_len = op->src_len;
+	req->dst_len = op->dst_len;
+	if (vaccel_buf_alloc(&req->rd, sizeof(hdr) + op->key_len + op->iv_len +
+			     op->aad_len + op->src_len, gfp) ||
+	    vaccel_buf_alloc(&req->wr, op->dst_len +
+			     sizeof(struct virtio_accel_op_resp),
+			     gfp | __GFP_ZERO))
 		goto put_req;
-	hdr.opcode = cpu_to_le32(t->hmac ? VIRTIO_ACCEL_OP_MAC :
-				 VIRTIO_ACCEL_OP_HASH);
-	hdr.algo = cpu_to_le32(t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
-			       t->calg == VACCEL_CALG_CRC32C ?
-			       VIRTIO_ACCEL_ALG_CRC32C : VIRTIO_ACCEL_ALG_SHA256);
-	hdr.key_len = cpu_to_le32(key_len);
-	hdr.src_len = cpu_to_le32(areq->nbytes);
-	hdr.dst_len = cpu_to_le32(dsize);
+	hdr.opcode = cpu_to_le32(op->opcode);
+	hdr.algo = cpu_to_le32(op->algo);
+	hdr.key_len = cpu_to_le32(op->key_len);
+	hdr.iv_len = cpu_to_le32(op->iv_len);
+	hdr.aad_len = cpu_to_le32(op->aad_len);
+	hdr.src_len = cpu_to_le32(op->src_len);
+	hdr.dst_len = cpu_to_le32(op->dst_len);
 	vaccel_buf_xfer(&req->rd, 0, &hdr, NULL, sizeof(hdr),
 			VACCEL_FROM_KERN);
-	if (key_len)
-		vaccel_buf_xfer(&req->rd, sizeof(hdr), t->key, NULL, key_len,
-				VACCEL_FROM_KERN);
-	vaccel_buf_from_sg(&req->rd, sizeof(hdr) + key_len, areq->src,
-			   areq->nbytes);
+	if (op->key_len)
+		vaccel_buf_xfer(&req->rd, off, (void *)op->key, NULL,
+				op->key_len, VACCEL_FROM_KERN);
+	off += op->key_len;
+	if (op->iv_len)
+		vaccel_buf_xfer(&req->rd, off, (void *)op->iv, NULL,
+				op->iv_len, VACCEL_FROM_KERN);
+	off += op->iv_len;
+	vaccel_buf_from_sg(&req->rd, off, op->sg, op->aad_len + op->src_len);
 	err = vaccel_req_map(req, false);
 	if (err)
 		goto put_req;
-	req->crypto = areq;
+	req->crypto = op->base;
+	req->crypto_done = op->done;
 	err = vaccel_req_queue_nowait(req, backlog);
 	if (!err) {
 		err = -EINPROGRESS;
@@ -281,6 +286,45 @@ put_req:
 put_dev:
 	put_device(&vd->dev);
 	return err;
+}
+
+/* The device's digest is the result. */
+static int vaccel_hash_done(struct vaccel_req *req,
+			    const struct vaccel_result *r, int err)
+{
+	struct ahash_request *areq = ahash_request_cast(req->crypto);
+
+	if (!err && r->dst_used != req->dst_len)
+		err = -EIO;
+	if (!err)
+		vaccel_buf_xfer(&req->wr, 0, areq->result, NULL, req->dst_len,
+				VACCEL_TO_KERN);
+	return err;
+}
+
+/* The whole message of @areq to a device, as vaccel_crypto_submit(). */
+static int vaccel_hash_submit(struct ahash_request *areq)
+{
+	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
+	struct vaccel_crypto_op op = {
+		.calg = t->calg,
+		.opcode = t->hmac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH,
+		.algo = t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
+			t->calg == VACCEL_CALG_CRC32C ?
+			VIRTIO_ACCEL_ALG_CRC32C : VIRTIO_ACCEL_ALG_SHA256,
+		.key = t->key,
+		.key_len = t->hmac ? SHA256_BLOCK_SIZE : 0,
+		.sg = areq->src,
+		.src_len = areq->nbytes,
+		.dst_len = crypto_ahash_digestsize(crypto_ahash_reqtfm(areq)),
+		.base = &areq->base,
+		.done = vaccel_hash_done,
+	};
+
+	/* the device's CRC-32C starts from ~0: another seed is ours to do */
+	if (t->calg == VACCEL_CALG_CRC32C && t->crc_key != VACCEL_CRC32C_SEED)
+		return -EINVAL;
+	return vaccel_crypto_submit(&op);
 }
 
 /* digest: a whole message */
@@ -335,23 +379,18 @@ static void vaccel_crypto_work(struct work_struct *work)
 	prog = llist_reverse_order(llist_del_all(&vd->crypto_prog));
 	llist_for_each_entry_safe(req, tmp, prog, crypto_pnode) {
 		local_bh_disable();
-		ahash_request_complete(req->crypto, -EINPROGRESS);
+		crypto_request_complete(req->crypto, -EINPROGRESS);
 		local_bh_enable();
 		vaccel_req_put(req);
 	}
 	llist_for_each_entry_safe(req, tmp, done, crypto_lnode) {
-		struct ahash_request *areq = req->crypto;
 		struct vaccel_result r;
 		int err;
 
 		err = vaccel_op_result(req, &r);
-		if (!err && r.dst_used != req->dst_len)
-			err = -EIO;
-		if (!err)
-			vaccel_buf_xfer(&req->wr, 0, areq->result, NULL,
-					req->dst_len, VACCEL_TO_KERN);
+		err = req->crypto_done(req, &r, err);
 		local_bh_disable();
-		ahash_request_complete(areq, err);
+		crypto_request_complete(req->crypto, err);
 		local_bh_enable();
 		/* ours and the virtqueue's */
 		vaccel_req_put(req);
@@ -455,7 +494,7 @@ static int vaccel_hash_init_tfm(struct crypto_ahash *tfm, unsigned int calg)
 	t->hmac = calg == VACCEL_CALG_HMAC_SHA256;
 	t->crc_key = VACCEL_CRC32C_SEED;
 	crypto_ahash_set_reqsize(tfm, sizeof(struct vaccel_hash_state));
-	atomic_inc(&vaccel_crypto_tfms);
+	vaccel_crypto_tfm_get();
 	return 0;
 }
 
@@ -491,7 +530,7 @@ static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
 	struct vaccel_hash_tfm *t = crypto_ahash_ctx(tfm);
 
 	memzero_explicit(t, sizeof(*t));
-	atomic_dec(&vaccel_crypto_tfms);
+	vaccel_crypto_tfm_put();
 }
 
 #define VACCEL_AHASH(_name, _drv, _init_tfm, _setkey, _dsize, _bsize,	\
@@ -524,7 +563,7 @@ static void vaccel_hash_exit_tfm(struct crypto_ahash *tfm)
 	},								\
 }
 
-static struct ahash_alg vaccel_ahash_algs[VACCEL_CALG_NR] = {
+static struct ahash_alg vaccel_ahash_algs[VACCEL_CALG_NR_AHASH] = {
 	[VACCEL_CALG_SHA256] = VACCEL_AHASH("sha256", "sha256-virtio-accel",
 					    vaccel_sha256_init_tfm, NULL,
 					    SHA256_DIGEST_SIZE,
@@ -589,11 +628,11 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 	spin_unlock_irq(&vaccel_crypto_lock);
 	vaccel_crypto_ndevs++;
 	if (!vaccel_crypto_registered) {
-		for (i = 0; i < VACCEL_CALG_NR; i++)
+		for (i = 0; i < VACCEL_CALG_NR_AHASH; i++)
 			vaccel_ahash_algs[i].halg.base.cra_priority =
 				crypto_priority;
 		err = crypto_register_ahashes(vaccel_ahash_algs,
-					      VACCEL_CALG_NR);
+					      VACCEL_CALG_NR_AHASH);
 		if (err)
 			dev_warn(&vd->dev, "crypto API registration: %d\n",
 				 err);
@@ -607,7 +646,7 @@ static void vaccel_crypto_unregister(void)
 {
 	if (!vaccel_crypto_registered)
 		return;
-	crypto_unregister_ahashes(vaccel_ahash_algs, VACCEL_CALG_NR);
+	crypto_unregister_ahashes(vaccel_ahash_algs, VACCEL_CALG_NR_AHASH);
 	vaccel_crypto_registered = false;
 }
 
