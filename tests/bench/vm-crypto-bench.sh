@@ -138,10 +138,13 @@ ipsec_up() {
 	$IP netns exec a ping -c 2 -W 3 10.99.0.2 >/dev/null
 }
 ipsec_down() {
-	$IP netns del a 2>/dev/null
-	$IP netns del b 2>/dev/null
+	for ns in a b; do
+		$IP -n "$ns" xfrm state flush 2>/dev/null
+		$IP -n "$ns" xfrm policy flush 2>/dev/null
+		$IP netns del "$ns" 2>/dev/null
+	done
 	# the states' tfms go in a work item
-	wait_val 20 "$C/crypto_tfms" 0 >/dev/null
+	wait_val 60 "$C/crypto_tfms" 0 >&2
 }
 # transfer: Mbit/s from a to b for SECS seconds with $TOOL
 TOOL=nc
@@ -178,7 +181,11 @@ set_priority() {
 		echo "$n" >/sys/bus/virtio/drivers/virtio_accel/unbind || return 1
 		echo "$n" >/sys/bus/virtio/drivers/virtio_accel/bind || return 1
 	done
-	wait_for 10 /dev/vaccel0 >/dev/null && crypto_settled 60
+	wait_for 10 /dev/vaccel0 >/dev/null && crypto_settled 60 || return 1
+	# registered again, at P (a tfm alive at the unbind keeps the old ones)
+	p=$(awk '$1 == "driver" { d = $3 }
+		$1 == "priority" && d == "hmac-sha256-virtio-accel" { print $3; exit }' /proc/crypto)
+	[ "$p" = "$1" ] || { log "priority $p after the rebind, want $1"; return 1; }
 }
 # A/B/A: software, the device, software again (the baseline is the mean
 # of the two software runs: a TCG guest on a shared machine drifts)
