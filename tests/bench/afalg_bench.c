@@ -55,7 +55,7 @@ static int cmp_double(const void *a, const void *b)
 /* An accepted AF_ALG hash socket for @name, keyed when @klen >= 0. */
 static int open_op(const char *name, const unsigned char *key, int klen)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG };
+	struct sockaddr_alg sa = {.salg_family = AF_ALG};
 	int tfm, op;
 
 	snprintf((char *)sa.salg_type, sizeof(sa.salg_type), "hash");
@@ -104,8 +104,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'k':
 			klen = 0;
-			for (s = optarg; s[0] && s[1] && klen < (int)sizeof(key);
-			     s += 2) {
+			for (s = optarg;
+			     s[0] && s[1] && klen < (int)sizeof(key); s += 2) {
 				if (hexval(s[0]) < 0 || hexval(s[1]) < 0)
 					die("bad key hex");
 				key[klen++] = hexval(s[0]) << 4 | hexval(s[1]);
@@ -118,18 +118,20 @@ int main(int argc, char **argv)
 			ms = atoi(optarg);
 			break;
 		case 's':
-			for (tok = strtok(optarg, ","); tok && nsizes < MAX_SIZES;
-			     tok = strtok(NULL, ","))
+			for (tok = strtok(optarg, ",");
+			     tok && nsizes < MAX_SIZES; tok = strtok(NULL, ","))
 				sizes[nsizes++] = strtoul(tok, NULL, 0);
 			break;
 		default:
-			die("usage: afalg-bench [-k KEYHEX] [-r ROUNDS] [-t MS] -s SIZE[,SIZE...] NAME...");
+			die("usage: afalg-bench [-k KEYHEX] [-r ROUNDS] [-t "
+			    "MS] -s SIZE[,SIZE...] NAME...");
 		}
 	}
 	nn = argc - optind;
 	if (nn < 1 || nn > MAX_NAMES || !nsizes || rounds < 1 ||
 	    rounds > MAX_ROUNDS || ms < 1)
-		die("usage: afalg-bench [-k KEYHEX] [-r ROUNDS] [-t MS] -s SIZE[,SIZE...] NAME...");
+		die("usage: afalg-bench [-k KEYHEX] [-r ROUNDS] [-t MS] -s "
+		    "SIZE[,SIZE...] NAME...");
 	for (j = 0; j < nsizes; j++)
 		if (sizes[j] > maxsz)
 			maxsz = sizes[j];
@@ -159,7 +161,8 @@ int main(int argc, char **argv)
 				do {
 					digest(op[i][j], buf, sizes[j], out);
 					if (memcmp(ref[j], out, dlen))
-						die("%s: a wrong digest of %zu bytes",
+						die("%s: a wrong digest of %zu "
+						    "bytes",
 						    argv[optind + i], sizes[j]);
 					n++;
 					t = now_s() - t0;
@@ -174,14 +177,16 @@ int main(int argc, char **argv)
 			double med;
 
 			qsort(v, rounds, sizeof(*v), cmp_double);
-			med = rounds % 2 ? v[rounds / 2] :
-			      (v[rounds / 2 - 1] + v[rounds / 2]) / 2;
-			printf("{\"name\": \"%s\", \"size\": %zu, \"rounds\": %d, "
+			med = rounds % 2
+				      ? v[rounds / 2]
+				      : (v[rounds / 2 - 1] + v[rounds / 2]) / 2;
+			printf("{\"name\": \"%s\", \"size\": %zu, \"rounds\": "
+			       "%d, "
 			       "\"ms\": %d, \"ops_per_s\": {\"median\": %.1f, "
 			       "\"min\": %.1f, \"max\": %.1f}, "
 			       "\"gb_per_s\": {\"median\": %.6f}}\n",
-			       argv[optind + i], sizes[j], rounds, ms, med, v[0],
-			       v[rounds - 1], med * sizes[j] / 1e9);
+			       argv[optind + i], sizes[j], rounds, ms, med,
+			       v[0], v[rounds - 1], med * sizes[j] / 1e9);
 			close(op[i][j]);
 		}
 	}
