@@ -136,14 +136,14 @@ fi
 crypto_run() {
 	label=$1
 	shift
-	# shellcheck disable=SC2086 # IPERF: an option or nothing
+	# shellcheck disable=SC2086 # IPERF, TCRYPT: an option / a file or nothing
 	"$TOP/tests/vm/harness/vaccel-vm.sh" --timeout 900 \
 		--bin "$T/afalg-bench" --bin /bin/ip $IPERF \
 		--module algif_hash --module veth --module xfrm_user \
 		--module esp4 --module authenc --module echainiv --module seqiv \
 		--module gcm --module ghash_generic "$@" \
 		"$TOP/tests/bench/vm-crypto-bench.sh" "$T/ipsec-algs" \
-		"$T/ipsec-seconds" >"$T/$label.out" 2>&1
+		"$T/ipsec-seconds" $TCRYPT >"$T/$label.out" 2>&1
 	rc=$?
 	grep '^vm-crypto-bench:' "$T/$label.out"
 	sed -n '/^@@BENCH-JSON-BEGIN vm-crypto-api/,/^@@BENCH-JSON-END vm-crypto-api/p' \
@@ -169,6 +169,21 @@ else
 		IPERF="--bin /usr/bin/iperf3"
 	else
 		echo "bench: no iperf3 (scripts/setup.sh installs it): IPsec with a timed nc transfer" >&2
+	fi
+	# tcrypt.ko of the guest kernel, decompressed (the guest's insmod
+	# cannot read .ko.xz; --module would load it at boot)
+	TCRYPT=""
+	if (. "$TOP/tests/vm/harness/lib-vm.sh" && vm_need_kernel &&
+		f=$(find "$VM_MODDIR/kernel/crypto" -name 'tcrypt.ko*' | head -1) &&
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -qdc "$f" ;;
+		*.gz) gzip -dc "$f" ;;
+		*) cat "$f" ;;
+		esac) >"$T/tcrypt.ko" 2>/dev/null && [ -s "$T/tcrypt.ko" ]; then
+		TCRYPT=$T/tcrypt.ko
+	else
+		echo "bench: no tcrypt.ko in the guest kernel: no tcrypt figures" >&2
 	fi
 	echo "${BENCH_IPSEC_ALGS:-authenc rfc4106}" >"$T/ipsec-algs"
 	echo "${BENCH_IPSEC_SECONDS:-5}" >"$T/ipsec-seconds"
