@@ -9,7 +9,7 @@ set -eu
 
 PKGS="make gcc pkg-config python3 python3-cryptography python3-matplotlib
 libdpdk-dev dpdk dpdk-dev libcunit1-dev libssl-dev zlib1g-dev libisal-dev
-clang libclang-rt-14-dev kcapi-tools"
+clang libclang-rt-14-dev kcapi-tools iperf3"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

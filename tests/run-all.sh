@@ -151,6 +151,14 @@ part "guest driver in the crypto API, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-crypto-run.sh vdpa
 part "guest driver in the crypto API, path 1 (guest)" \
 	tests/vm/host/t-crypto-run.sh vhost-user
+# An unchanged AF_ALG consumer (Debian's kcapi-tools, libkcapi): kcapi-dgst
+# with our driver names and the generic ones at crypto_priority=300, 0 B to
+# 4 MiB + 5, against Python's references; which way each run went (the
+# device or a software fallback); bad input (~30 s each).
+part "crypto API through kcapi-tools (AF_ALG), path 3 (guest)" \
+	tests/vm/host/t-kcapi-run.sh vdpa
+part "crypto API through kcapi-tools (AF_ALG), path 1 (guest)" \
+	tests/vm/host/t-kcapi-run.sh vhost-user
 part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

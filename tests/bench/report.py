@@ -3,7 +3,8 @@
 """Merge the parts of one `make bench` run into bench/results.json.
 
     report.py OUTDIR HOST.json [--vm FILE.json ...] [--loopback FILE.json]
-              [--peer FILE.jsonl] [--skipped NAME=REASON ...] [--seconds N]
+              [--peer FILE.jsonl] [--crypto LABEL=FILE.jsonl ...]
+              [--skipped NAME=REASON ...] [--seconds N]
     report.py --again RESULTS.json OUT.md OUT.png
 
 HOST.json is vaccel-bench's output for the vhost-user path (its ratios are
@@ -12,7 +13,10 @@ vaccel-bench output (label vm-chardev, vm-vhost-vdpa: the kernel paths
 inside the test VM, with native baselines measured in that VM), whose
 ratios are prefixed with the label. --loopback is the DPDK virtio-user <->
 vhost-user loopback (one JSON line), --peer QEMU's virtio-crypto-pci in the
-test VM (JSON lines). Writes OUTDIR/results.json, OUTDIR/results.md (the
+test VM (JSON lines), every --crypto the kernel crypto API in the test VM
+(tests/bench/vm-crypto-bench.sh's JSON lines: AF_ALG digests of
+virtio_accel.ko's algorithms and of the guest's own software, IPsec
+throughput without and with the device). Writes OUTDIR/results.json, OUTDIR/results.md (the
 tables of docs/performance.md) and OUTDIR/throughput.png and prints the
 ratio table; --again makes the tables and the plot again from a
 results.json.
@@ -139,6 +143,39 @@ def write_markdown(path, res):
                 fmt(spread, 0), fmt(med(c, "kicks_per_op"), 3),
                 fmt(med(c, "interrupts_per_op"), 3)]) + " |")
         out.append("")
+    for label, p in res["paths"].items():
+        if not isinstance(p, dict) or "afalg" not in p:
+            continue
+        m = p.get("machine", {})
+        out += [f"### {label}: kernel crypto API ({m.get('accel', '?')} guest)",
+                "", "| algorithm | size | device ops/s | software ops/s | "
+                "device / software | device's requests went | software "
+                "driver |", "|---|---:|---:|---:|---:|---|---|"]
+        for a in p["afalg"]:
+            out.append(f"| {a['alg']} | {a['size']} | "
+                       f"{fmt(a['device'], 0)} | {fmt(a['software'], 0)} | "
+                       f"{fmt(a['ratio'], 3)} | {a['way']} | "
+                       f"{a['software_driver']} |")
+        if p.get("tcrypt"):
+            out += ["", "| tcrypt digest | size | device cycles/op | "
+                    "software cycles/op | device speed / software | "
+                    "software driver |", "|---|---:|---:|---:|---:|---|"]
+            for a in p["tcrypt"]:
+                out.append(f"| {a['alg']} | {a['size']} | "
+                           f"{fmt(a['device'], 0)} | {fmt(a['software'], 0)}"
+                           f" | {fmt(a['ratio'], 3)} | "
+                           f"{a['software_driver']} |")
+        if p.get("ipsec"):
+            out += ["", "| IPsec ESP | tool | software Mbit/s | device "
+                    "Mbit/s | device / software | device requests | "
+                    "device's requests went |",
+                    "|---|---|---:|---:|---:|---:|---|"]
+            for i in p["ipsec"]:
+                out.append(f"| {i['alg']} | {i['tool']} | "
+                           f"{fmt(i['software'])} | {fmt(i['device'])} | "
+                           f"{fmt(i['ratio'], 3)} | {i['device_requests']} "
+                           f"| {i['way']} |")
+        out.append("")
     out += ["### Ratios", "", "| ratio | value | bar | met | what |",
             "|---|---:|---|---|---|"]
     for name, v in res["ratios"].items():
@@ -150,6 +187,115 @@ def write_markdown(path, res):
         out += [f"- {k}: {w}" for k, w in res["skipped"].items()]
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+SIZE_TAG = {64: "64", 4096: "4k", 65536: "64k", 1048576: "1m"}
+IPSEC_NAME = {"authenc": "authenc(hmac(sha256),cbc(aes))",
+              "rfc4106": "rfc4106(gcm(aes))"}
+
+
+def crypto_api(res, label, lines):
+    """tests/bench/vm-crypto-bench.sh's lines: the path and its ratios."""
+    path = {"machine": {}, "afalg": [], "ipsec": []}
+    acc = "?"
+    side = {}
+    ipsec = {}
+    tc = {}
+    for ln in lines:
+        if "machine" in ln:
+            path["machine"] = ln["machine"]
+            acc = ln["machine"].get("accel", "?").upper()
+        elif "ipsec" in ln:
+            ipsec.setdefault(ln["ipsec"], {}).setdefault(
+                ln["side"], []).append(ln)
+        elif "tcrypt" in ln:
+            # tcrypt prints each case twice (two passes): the faster
+            d = tc.setdefault((ln["tcrypt"], ln["size"]), {})
+            old = d.get(ln["side"])
+            if not old or ln["cycles_per_op"] < old["cycles_per_op"]:
+                d[ln["side"]] = ln
+        elif "alg" in ln:
+            side.setdefault((ln["alg"], ln["size"]), {})[ln["side"]] = ln
+    prefix = label.replace("-", "_") + "_"
+    for (alg, size), d in sorted(side.items()):
+        dev, sw = d.get("device"), d.get("software")
+        if not dev or not sw:
+            continue
+        ratio = (med(dev, "ops_per_s") / med(sw, "ops_per_s")
+                 if med(sw, "ops_per_s") else None)
+        path["afalg"].append({
+            "alg": alg, "size": size, "device": med(dev, "ops_per_s"),
+            "software": med(sw, "ops_per_s"), "ratio": ratio,
+            "way": dev.get("way"), "device_driver": dev.get("driver"),
+            "software_driver": sw.get("driver"), "rounds": dev.get("rounds"),
+            "device_case": dev, "software_case": sw})
+        res["ratios"][prefix + "%s_%s_vs_guest_sw" % (
+            alg.replace("-", "_"), SIZE_TAG.get(size, str(size)))] = {
+            "value": ratio, "metric": "ops_per_s", "bar": None,
+            "path": label,
+            "case": "%s %d B" % (dev.get("driver"), size),
+            "baseline": sw.get("driver"),
+            "what": "AF_ALG digests/s, %s (requests went: %s) vs the "
+                    "guest kernel's own %s, same size, same run "
+                    "(in the %s test guest)" % (
+                        dev.get("driver"), dev.get("way"), sw.get("driver"),
+                        acc)}
+    path["tcrypt"] = []
+    for (alg, size), d in sorted(tc.items()):
+        dev, sw = d.get("device"), d.get("software")
+        if not dev or not sw or not dev.get("cycles_per_op"):
+            continue
+        ratio = sw["cycles_per_op"] / dev["cycles_per_op"]
+        path["tcrypt"].append({
+            "alg": alg, "size": size, "device": dev["cycles_per_op"],
+            "software": sw["cycles_per_op"], "ratio": ratio,
+            "device_driver": dev.get("driver"),
+            "software_driver": sw.get("driver")})
+        if size not in (64, 1024, 4096, 8192):
+            continue
+        res["ratios"][prefix + "tcrypt_%s_%s_vs_guest_sw" % (
+            alg.replace("-", "_"), {1024: "1k", 8192: "8k"}.get(
+                size, SIZE_TAG.get(size, str(size))))] = {
+            "value": ratio, "metric": "cycles_per_op (inverted: speed)",
+            "bar": None, "path": label,
+            "case": "tcrypt mode=400 %s %d B digest" % (dev.get("driver"),
+                                                       size),
+            "baseline": sw.get("driver"),
+            "what": "tcrypt's ahash digest speed in the kernel (sec=0: 8 "
+                    "digests, the better of its two passes), %s vs the guest kernel's own %s (in the %s "
+                    "test guest)" % (dev.get("driver"), sw.get("driver"),
+                                     acc)}
+
+    def mean(runs):
+        v = [r["mbit_per_s"] for r in runs if r.get("mbit_per_s")]
+        return sum(v) / len(v) if v and len(v) == len(runs) else None
+
+    for alg, d in ipsec.items():
+        if not d.get("device") or not d.get("software"):
+            continue
+        # A/B/A: the software runs before and after the device's
+        dev, sw = d["device"][0], mean(d["software"])
+        ratio = (dev["mbit_per_s"] / sw
+                 if dev.get("mbit_per_s") and sw else None)
+        path["ipsec"].append({
+            "alg": IPSEC_NAME.get(alg, alg), "tool": dev.get("tool"),
+            "software": sw, "device": dev.get("mbit_per_s"),
+            "software_runs": [r.get("mbit_per_s") for r in d["software"]],
+            "ratio": ratio, "device_requests": dev.get("device_requests"),
+            "way": dev.get("way"), "seconds": dev.get("seconds"),
+            "drivers": dev.get("drivers")})
+        res["ratios"][prefix + "ipsec_%s_device_vs_software" % alg] = {
+            "value": ratio, "metric": "mbit_per_s", "bar": None,
+            "path": label, "case": "ESP %s, crypto_priority=300" %
+            IPSEC_NAME.get(alg, alg),
+            "baseline": "the same at the default priority (software), "
+                        "mean of a run before and one after",
+            "what": "IPsec throughput (%s, %s s) between two network "
+                    "namespaces, the device preferred vs the guest's own "
+                    "crypto (requests went: %s; in the %s test guest)" % (
+                        dev.get("tool"), dev.get("seconds"), dev.get("way"),
+                        acc)}
+    res["paths"][label] = path
 
 
 def main():
@@ -168,6 +314,7 @@ def main():
     ap.add_argument("--vm", action="append", default=[])
     ap.add_argument("--loopback")
     ap.add_argument("--peer")
+    ap.add_argument("--crypto", action="append", default=[])
     ap.add_argument("--skipped", action="append", default=[])
     ap.add_argument("--seconds", type=float)
     a = ap.parse_args()
@@ -257,6 +404,9 @@ def main():
                             "1) vs QEMU's virtio-crypto-pci (AES-256-CBC over "
                             "AF_ALG, depth 1): both engines on the host, both "
                             "drivers in the same TCG guest"}
+    for c in a.crypto:
+        label, _, path = c.partition("=")
+        crypto_api(res, label, jsonl(path))
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why

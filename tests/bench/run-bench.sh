@@ -16,14 +16,22 @@
 #      on data path 1 (virtio-pci, the DPDK back-end on the host), with
 #      native baselines in that VM;
 #   4. the peer: QEMU's virtio-crypto-pci (cryptodev-backend-builtin) in the
-#      same kind of guest.
+#      same kind of guest;
+#   5. the kernel crypto API in the test VM (tests/bench/vm-crypto-bench.sh),
+#      on data path 3 and data path 1: virtio_accel.ko's sha256 and
+#      hmac(sha256) through AF_ALG against the guest's own software, and
+#      IPsec throughput between two namespaces without and with the device.
 # A part that cannot run here is reported as skipped with its reason, in the
 # output and in results.json, never silently.
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
-# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 (leave a part out).
+# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_CRYPTO=0
+# (leave a part out), BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
+# algorithms of part 5), BENCH_IPSEC_SECONDS (5).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/lib.sh
+. "$TOP/tests/lib/lib.sh"	# guest_prog (its skip() is replaced below)
 OUT=${1:-$TOP/bench}
 B=$TOP/build
 mkdir -p "$OUT"
@@ -44,7 +52,7 @@ VACCEL_BENCH_GIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null ||
 	echo unknown)
 export VACCEL_BENCH_GIT
 
-echo "bench: 1/4 vhost-user path (DPDK back-end) and in-process baselines" >&2
+echo "bench: 1/5 vhost-user path (DPDK back-end) and in-process baselines" >&2
 "$B/vaccel-bench" --backend "$B/vhost-user-accel" \
 	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" $quick \
 	--json "$T/host.json" || {
@@ -53,7 +61,7 @@ echo "bench: 1/4 vhost-user path (DPDK back-end) and in-process baselines" >&2
 }
 
 set --
-echo "bench: 2/4 DPDK virtio-user <-> vhost-user loopback" >&2
+echo "bench: 2/5 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"
 elif [ ! -x "$TOP/tests/bench/dpdk-loopback.sh" ]; then
@@ -94,7 +102,7 @@ vm_run() {
 }
 
 vm_json=""
-echo "bench: 3/4 kernel paths in the 6.12 test VM (TCG)" >&2
+echo "bench: 3/5 kernel paths in the 6.12 test VM (TCG)" >&2
 if [ "${BENCH_VM:-1}" = 0 ]; then
 	skip vm "BENCH_VM=0"
 else
@@ -109,7 +117,7 @@ for j in $vm_json; do
 	set -- "$@" --vm "$j"
 done
 
-echo "bench: 4/4 peer: QEMU virtio-crypto-pci in the test VM" >&2
+echo "bench: 4/5 peer: QEMU virtio-crypto-pci in the test VM" >&2
 if [ "${BENCH_PEER:-1}" = 0 ]; then
 	skip peer-virtio-crypto "BENCH_PEER=0"
 elif [ ! -x "$TOP/tests/bench/peer/run-peer.sh" ]; then
@@ -123,6 +131,68 @@ else
 		skip peer-virtio-crypto "run-peer.sh exit $rc (reason above)"
 	fi
 fi
+
+# crypto_run LABEL VACCEL-VM-ARGS...: vm-crypto-bench.sh in the test guest
+crypto_run() {
+	label=$1
+	shift
+	# shellcheck disable=SC2086 # IPERF, TCRYPT: an option / a file or nothing
+	"$TOP/tests/vm/harness/vaccel-vm.sh" --timeout 900 \
+		--bin "$T/afalg-bench" --bin /bin/ip $IPERF \
+		--module algif_hash --module veth --module xfrm_user \
+		--module esp4 --module authenc --module echainiv --module seqiv \
+		--module gcm --module ghash_generic "$@" \
+		"$TOP/tests/bench/vm-crypto-bench.sh" "$T/ipsec-algs" \
+		"$T/ipsec-seconds" $TCRYPT >"$T/$label.out" 2>&1
+	rc=$?
+	grep '^vm-crypto-bench:' "$T/$label.out"
+	sed -n '/^@@BENCH-JSON-BEGIN vm-crypto-api/,/^@@BENCH-JSON-END vm-crypto-api/p' \
+		"$T/$label.out" | sed '1d;$d' >"$T/$label.jsonl"
+	if grep -q '"side"' "$T/$label.jsonl"; then
+		crypto_json="$crypto_json $label=$T/$label.jsonl"
+	else
+		tail -30 "$T/$label.out" >&2
+		skip "$label" "no result from the VM (vaccel-vm.sh exit $rc; see above)"
+	fi
+	[ $rc -eq 0 ] || skip "$label-status" "vaccel-vm.sh exit $rc (some cases failed; see above)"
+}
+
+crypto_json=""
+echo "bench: 5/5 kernel crypto API in the 6.12 test VM (AF_ALG, IPsec)" >&2
+if [ "${BENCH_CRYPTO:-1}" = 0 ]; then
+	skip vm-crypto-api "BENCH_CRYPTO=0"
+elif ! guest_prog "$TOP/tests/bench/afalg_bench.c" "$T/afalg-bench"; then
+	skip vm-crypto-api "tests/bench/afalg_bench.c did not build"
+else
+	IPERF=""
+	if [ -x /usr/bin/iperf3 ]; then
+		IPERF="--bin /usr/bin/iperf3"
+	else
+		echo "bench: no iperf3 (scripts/setup.sh installs it): IPsec with a timed nc transfer" >&2
+	fi
+	# tcrypt.ko of the guest kernel, decompressed (the guest's insmod
+	# cannot read .ko.xz; --module would load it at boot)
+	TCRYPT=""
+	if (. "$TOP/tests/vm/harness/lib-vm.sh" && vm_need_kernel &&
+		f=$(find "$VM_MODDIR/kernel/crypto" -name 'tcrypt.ko*' | head -1) &&
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -qdc "$f" ;;
+		*.gz) gzip -dc "$f" ;;
+		*) cat "$f" ;;
+		esac) >"$T/tcrypt.ko" 2>/dev/null && [ -s "$T/tcrypt.ko" ]; then
+		TCRYPT=$T/tcrypt.ko
+	else
+		echo "bench: no tcrypt.ko in the guest kernel: no tcrypt figures" >&2
+	fi
+	echo "${BENCH_IPSEC_ALGS:-authenc rfc4106}" >"$T/ipsec-algs"
+	echo "${BENCH_IPSEC_SECONDS:-5}" >"$T/ipsec-seconds"
+	crypto_run vm-crypto-api-vdpa
+	crypto_run vm-crypto-api-path1 --path vhost-user
+fi
+for j in $crypto_json; do
+	set -- "$@" --crypto "$j"
+done
 
 printf '%s' "$skipped" >"$T/skipped"
 while IFS= read -r s; do
