@@ -374,6 +374,12 @@ struct vaccel_stream {
 	 * and return what op.base completes with.
 	 */
 	int (*fallback)(struct vaccel_stream *s);
+	/*
+	 * Optional, process context: the stream ended with @err (0 or the
+	 * failure; AEAD decryption wipes the plaintext it released). Returns
+	 * what op.base completes with.
+	 */
+	int (*end)(struct vaccel_stream *s, int err);
 
 	/* the engine's */
 	struct work_struct work;

@@ -188,6 +188,8 @@ static void vaccel_stream_work(struct work_struct *work)
 	if (err && !s->sent) {
 		atomic_long_inc(&vaccel_crypto_sw_stream);
 		err = s->fallback(s);
+	} else if (s->end) {
+		err = s->end(s, err);
 	}
 	memalloc_noio_restore(noio);
 	local_bh_disable();
