@@ -313,11 +313,16 @@ static int vaccel_hash_done(struct vaccel_req *req,
 	return err;
 }
 
-/* The whole message of @areq to a device, as vaccel_crypto_submit(). */
-static int vaccel_hash_submit(struct ahash_request *areq)
+/*
+ * The device's operation on the whole message of @areq, in one request or
+ * a stream. HMAC: K0 is the key (its zero padding changes nothing).
+ */
+static void vaccel_hash_op(struct ahash_request *areq,
+			   struct vaccel_crypto_op *op)
 {
 	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
-	struct vaccel_crypto_op op = {
+
+	*op = (struct vaccel_crypto_op) {
 		.calg = t->calg,
 		.opcode = t->hmac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH,
 		.algo = t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
@@ -331,10 +336,18 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 		.base = &areq->base,
 		.done = vaccel_hash_done,
 	};
+}
+
+/* The whole message of @areq to a device, as vaccel_crypto_submit(). */
+static int vaccel_hash_submit(struct ahash_request *areq)
+{
+	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
+	struct vaccel_crypto_op op;
 
 	/* the device's CRC-32C starts from ~0: another seed is ours to do */
 	if (t->calg == VACCEL_CALG_CRC32C && t->crc_key != VACCEL_CRC32C_SEED)
 		return -EINVAL;
+	vaccel_hash_op(areq, &op);
 	return vaccel_crypto_submit(&op);
 }
 
@@ -366,22 +379,11 @@ static int vaccel_hash_stream_fallback(struct vaccel_stream *s)
 static int vaccel_hash_stream(struct ahash_request *areq)
 {
 	struct vaccel_hash_req *rctx = ahash_request_ctx(areq);
-	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
 	struct vaccel_stream *s = &rctx->stream;
 
 	memset(s, 0, sizeof(*s));
-	s->op.calg = t->calg;
-	s->op.opcode = t->hmac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH;
-	s->op.algo = t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
-		     t->calg == VACCEL_CALG_CRC32C ?
-		     VIRTIO_ACCEL_ALG_CRC32C : VIRTIO_ACCEL_ALG_SHA256;
-	/* HMAC: K0 is the session's key (zero padding changes nothing) */
-	s->op.key = t->key;
-	s->op.key_len = t->hmac ? SHA256_BLOCK_SIZE : 0;
-	s->op.sg = areq->src;
-	s->op.src_len = areq->nbytes;
-	s->op.dst_len = crypto_ahash_digestsize(crypto_ahash_reqtfm(areq));
-	s->op.base = &areq->base;
+	/* as one request: the crc32c seed was checked there */
+	vaccel_hash_op(areq, &s->op);
 	s->chunk_done = vaccel_hash_chunk_done;
 	s->fallback = vaccel_hash_stream_fallback;
 	return vaccel_stream_submit(s);
