@@ -96,6 +96,27 @@ all_sizes() {
 		dev_ok crc 8388608 - atomic
 }
 
+# many [atomic]: 16 requests of 8 MiB at once on one tfm, all correct and
+# all device streams; at most 8 stream works run at once (the driver's
+# bound on stream memory), so the device never holds more than 8 of its
+# sessions, and more than one ran at a time
+many() {
+	peak=0
+	s0=$(cnt streams)
+	(kd crc32c-virtio-accel $P/d.8388608 - par=16 "$@" >/tmp/many.out 2>&1) &
+	b=$!
+	while kill -0 "$b" 2>/dev/null; do
+		n=$(cat $C/vaccel0/sessions)
+		[ "$n" -le "$peak" ] || peak=$n
+		sleep 0.05
+	done
+	wait "$b"
+	echo "$(cat /tmp/many.out); peak sessions $peak; streams +$(($(cnt streams) - s0))"
+	[ "$(cut -d' ' -f1 /tmp/many.out)" = "$(want crc 8388608 -)" ] &&
+		[ "$peak" -le 8 ] && [ "$peak" -ge 2 ] &&
+		[ $(($(cnt streams) - s0)) -eq 16 ]
+}
+
 # timing: 8 MiB, our driver against the kernel's own (the CPU's)
 timing() {
 	for a in sha256 crc32c; do
@@ -153,6 +174,7 @@ if [ "$MODE" = vdpa ]; then
 	all_sizes "max_data_len 1 MiB"
 	t "max_data_len 1 MiB: 8 MiB timing, device and software agree" timing "path 3 (1 MiB requests):"
 	t "session budget full: the stream falls back to software, counted in crypto_fallback_stream" limit
+	t "16 crc32c streams of 8 MiB at once: all right, at most 8 sessions at a time" many
 	reparent() {
 		vdpa dev del accel0 && wait_for 20 /dev/vaccel0 gone &&
 			rmmod vdpa_accel && insmod $P/vdpa_accel.ko max_data_len=65536 &&
@@ -162,6 +184,7 @@ if [ "$MODE" = vdpa ]; then
 	t "parent reloaded with max_data_len=65536" reparent
 	all_sizes "max_data_len 64 KiB"
 	t "max_data_len 64 KiB: 8 MiB timing, device and software agree" timing "path 3 (64 KiB requests):"
+	t "max_data_len 64 KiB: 16 crc32c streams of 8 MiB at once, may not sleep: all right, <= 8 sessions" many atomic
 	t "vdpa dev del during a 48 MiB stream: the request completes with an error" \
 		removed "vdpa dev del accel0"
 	t "... /dev/vaccel0 gone" wait_for 20 /dev/vaccel0 gone
@@ -183,6 +206,7 @@ else
 	all_sizes "path 1, max_data_len 64 KiB"
 	t "path 1: 8 MiB timing, device and software agree" timing "path 1 (64 KiB requests):"
 	t "path 1: session budget full: the stream falls back to software, counted" limit
+	t "path 1: 16 crc32c streams of 8 MiB at once, may not sleep: all right, <= 8 sessions" many atomic
 	BDF=
 	for d in /sys/bus/pci/devices/*; do
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")

@@ -4,13 +4,14 @@
  * digest of a file through the kernel crypto API, the way a kernel user
  * makes it (AF_ALG cannot: it hands a message over in steps of 64 KiB).
  *
- *   echo "DRIVER FILE KEY [finup] [atomic]" \
+ *   echo "DRIVER FILE KEY [finup] [atomic] [par=N]" \
  *	> /sys/module/vaccel_kdigest/parameters/run
  *   cat /sys/module/vaccel_kdigest/parameters/result
  *
  * KEY is hex, "empty" for a setkey of 0 bytes, or "-" for none. finup:
  * init + finup instead of digest; atomic: the request without
- * CRYPTO_TFM_REQ_MAY_SLEEP and MAY_BACKLOG. The file's data lies in a
+ * CRYPTO_TFM_REQ_MAY_SLEEP and MAY_BACKLOG; par=N: N requests of the same
+ * message at once (<= 64), which must agree. The file's data lies in a
  * scatterlist of entries of 4096, 1000 and 3000 bytes in turn (each within
  * a page). result: "HEXDIGEST MICROSECONDS" or "error ERRNO
  * MICROSECONDS".
@@ -63,13 +64,22 @@ close:
 	return err;
 }
 
+#define KD_PAR_MAX	64
+
+struct kd_one {
+	struct ahash_request *req;
+	struct crypto_wait wait;
+	int ret;
+	u8 out[64];
+};
+
 static int kd_digest(const char *drv, const char *path, const char *key,
-		     bool finup, bool atomic, u8 *out, unsigned int *dlen)
+		     bool finup, bool atomic, unsigned int par, u8 *out,
+		     unsigned int *dlen)
 {
 	struct crypto_ahash *tfm;
-	struct ahash_request *req;
 	struct scatterlist *sg = NULL;
-	DECLARE_CRYPTO_WAIT(wait);
+	struct kd_one *one = NULL;
 	unsigned int n = 0, i;
 	size_t size = 0, pos;
 	void *buf = NULL;
@@ -114,25 +124,51 @@ static int kd_digest(const char *drv, const char *path, const char *key,
 		if (err)
 			goto free_tfm;
 	}
-	req = ahash_request_alloc(tfm, GFP_KERNEL);
-	err = -ENOMEM;
-	if (!req)
-		goto free_tfm;
-	ahash_request_set_callback(req, atomic ? 0 :
-				   CRYPTO_TFM_REQ_MAY_SLEEP |
-				   CRYPTO_TFM_REQ_MAY_BACKLOG,
-				   crypto_req_done, &wait);
-	ahash_request_set_crypt(req, sg, out, size);
-	if (finup) {
-		err = crypto_wait_req(crypto_ahash_init(req), &wait);
-		if (!err)
-			err = crypto_wait_req(crypto_ahash_finup(req), &wait);
-	} else {
-		err = crypto_wait_req(crypto_ahash_digest(req), &wait);
-	}
 	*dlen = crypto_ahash_digestsize(tfm);
-	ahash_request_free(req);
+	one = kcalloc(par, sizeof(*one), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!one || *dlen > sizeof(one->out))
+		goto free_tfm;
+	/* all submitted first, then waited for: @par requests at once */
+	err = 0;
+	for (i = 0; i < par; i++) {
+		struct kd_one *o = &one[i];
+
+		o->req = ahash_request_alloc(tfm, GFP_KERNEL);
+		if (!o->req) {
+			par = i;	/* wait for those in flight */
+			err = -ENOMEM;
+			break;
+		}
+		crypto_init_wait(&o->wait);
+		ahash_request_set_callback(o->req, atomic ? 0 :
+					   CRYPTO_TFM_REQ_MAY_SLEEP |
+					   CRYPTO_TFM_REQ_MAY_BACKLOG,
+					   crypto_req_done, &o->wait);
+		ahash_request_set_crypt(o->req, sg, o->out, size);
+		if (finup) {
+			o->ret = crypto_wait_req(crypto_ahash_init(o->req),
+						 &o->wait);
+			if (!o->ret)
+				o->ret = crypto_ahash_finup(o->req);
+		} else {
+			o->ret = crypto_ahash_digest(o->req);
+		}
+	}
+	for (i = 0; i < par; i++) {
+		int e = crypto_wait_req(one[i].ret, &one[i].wait);
+
+		if (!err)
+			err = e;
+		if (!err && memcmp(one[i].out, one[0].out, *dlen))
+			err = -EBADMSG;	/* the same message, another digest */
+	}
+	if (!err)
+		memcpy(out, one[0].out, *dlen);
+	for (i = 0; i < par; i++)
+		ahash_request_free(one[i].req);
 free_tfm:
+	kfree(one);
 	kfree(k);
 	crypto_free_ahash(tfm);
 free_sg:
@@ -146,6 +182,7 @@ static int kd_run(const char *val, const struct kernel_param *kp)
 {
 	char *s = kstrdup(val, GFP_KERNEL), *p, *drv, *path, *key, *w;
 	bool finup = false, atomic = false;
+	unsigned int par = 1;
 	u8 out[64];
 	unsigned int dlen = 0;
 	ktime_t t0;
@@ -163,11 +200,16 @@ static int kd_run(const char *val, const struct kernel_param *kp)
 			finup = true;
 		else if (!strcmp(w, "atomic"))
 			atomic = true;
+		else if (!strncmp(w, "par=", 4) &&
+			 (kstrtouint(w + 4, 10, &par) || !par ||
+			  par > KD_PAR_MAX))
+			par = 0;	/* refused below */
 	}
 	err = -EINVAL;
 	t0 = ktime_get();
-	if (drv && path && key)
-		err = kd_digest(drv, path, key, finup, atomic, out, &dlen);
+	if (drv && path && key && par)
+		err = kd_digest(drv, path, key, finup, atomic, par, out,
+				&dlen);
 	us = ktime_us_delta(ktime_get(), t0);
 	if (err || dlen > sizeof(out))
 		snprintf(result, sizeof(result), "error %d %lld\n", err, us);
@@ -181,7 +223,7 @@ static const struct kernel_param_ops kd_run_ops = {
 	.set = kd_run,
 };
 module_param_cb(run, &kd_run_ops, NULL, 0200);
-MODULE_PARM_DESC(run, "DRIVER FILE KEYHEX|-|empty [finup] [atomic]");
+MODULE_PARM_DESC(run, "DRIVER FILE KEYHEX|-|empty [finup] [atomic] [par=N]");
 module_param_string(result, result, sizeof(result), 0444);
 MODULE_PARM_DESC(result, "HEXDIGEST USEC, or error ERRNO USEC");
 
