@@ -13,7 +13,8 @@
 # /payload/mode: vdpa (data path 3: first with the parent's default
 # max_data_len, then reloaded with max_data_len=65536, then the device
 # removed during a long stream) or pci (data path 1, the back-end started
-# with --max-data-len 65536; the PCI function removed during a stream).
+# with --max-data-len 65536, 3 ms per request; the back-end killed and
+# restarted during a stream; the PCI function removed during a stream).
 # shellcheck disable=SC2317 # functions run through t()
 MODE=$(cat /payload/mode 2>/dev/null || echo vdpa)
 C=/sys/class/vaccel
@@ -165,6 +166,26 @@ removed() {
 
 up() { wait_for 30 /dev/vaccel0 && crypto_settled 60; }
 
+# restarted: the host kills the back-end during a 48 MiB stream and starts
+# another (path 1; the request in flight is resubmitted to it): the
+# stream's session is lost (spec 8.6, INVSESS), the request completes with
+# an error, promptly
+restarted() {
+	[ -e /tmp/big ] || dd if=/dev/urandom of=/tmp/big bs=1M count=48 2>/dev/null
+	s0=$(cnt streams)
+	(kd sha256-virtio-accel /tmp/big - >/tmp/rs.out 2>&1) &
+	b=$!
+	wait_until 60 sh -c "[ \$(cat $C/crypto_streams) -gt $s0 ]" ||
+		{ echo "no stream started"; return 1; }
+	sleep 0.5
+	echo "STREAM: kill the back-end" >/dev/console
+	wait_until 120 sh -c "! kill -0 $b 2>/dev/null" ||
+		{ echo "the digest did not complete"; return 1; }
+	wait "$b"
+	echo "result: $(cat /tmp/rs.out)"
+	grep -q '^error -' /tmp/rs.out
+}
+
 crypto_settled 60
 if [ "$MODE" = vdpa ]; then
 	vdpa_autoprobe 0
@@ -207,6 +228,9 @@ else
 	t "path 1: 8 MiB timing, device and software agree" timing "path 1 (64 KiB requests):"
 	t "path 1: session budget full: the stream falls back to software, counted" limit
 	t "path 1: 16 crc32c streams of 8 MiB at once, may not sleep: all right, <= 8 sessions" many atomic
+	t "path 1: back-end killed and restarted during a 48 MiB stream: the request completes with an error" \
+		restarted
+	t "... a stream after the restart" dev_ok sha256 8388608 -
 	BDF=
 	for d in /sys/bus/pci/devices/*; do
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")

@@ -6,7 +6,7 @@
 # the 6.12 guest on data path 3 (vdpa_accel + virtio_vdpa: the parent's
 # default max_data_len, then max_data_len=65536, then removal during a
 # stream; slub_debug and KFENCE) or on data path 1 (virtio-pci, the DPDK
-# back-end with --max-data-len 65536). Whole-message digests come from the
+# back-end with --max-data-len 65536, killed and restarted during a stream). Whole-message digests come from the
 # test module guest-driver/kernel/tests/kdigest (AF_ALG cannot make one
 # above 64 KiB). Data files of 1 MiB + 1, 3 MiB + 5 and 8 MiB and their
 # references (hashlib, hmac with keys of 0, 64 and 100 bytes, CRC-32C) are
@@ -80,9 +80,36 @@ if [ "$PATHN" = vdpa ]; then
 fi
 B=$TOP/build
 [ -x "$B/vhost-user-accel" ] || { echo "t-stream-run: $B/vhost-user-accel missing: run make" >&2; exit 2; }
+# Path 1: the back-end is ours to run, so that it can be killed and
+# restarted while a stream is running (the guest asks on its console);
+# 3 ms per request makes the guest's 48 MiB streams last seconds
+SOCK=$T/accel.sock
+NB=0
+backend() {
+	NB=$((NB + 1))
+	rm -f "$SOCK"	# a killed back-end leaves its socket
+	start_backend --bin "$B/vhost-user-accel" --sock "$SOCK" \
+		--log "$T/backend.$NB.log" --wait 15 "$T" \
+		--max-data-len 65536 --test-delay-us 3000
+}
+backend || exit 1
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${STREAM_VM_TIMEOUT:-1200}" \
-	--path vhost-user --backend "$B/vhost-user-accel" \
-	--backend-arg --max-data-len --backend-arg 65536 \
+	--path vhost-user --no-backend --socket "$SOCK" --keep "$T/vm" \
 	--ko "$GUEST_KO" --ko "$KD_KO" --bin "$K/tests/vaccel-t" \
-	"$TOP/tests/vm/guest/t-stream-guest.sh" "$T/payload"/* || rc=$?
-exit $rc
+	"$TOP/tests/vm/guest/t-stream-guest.sh" "$T/payload"/* &
+VMPID=$!
+at_exit '[ -z "$VMPID" ] || kill "$VMPID" 2>/dev/null'
+while kill -0 "$VMPID" 2>/dev/null; do
+	if [ "$NB" -eq 1 ] &&
+		grep -q 'STREAM: kill the back-end' "$T/vm/console.log" 2>/dev/null; then
+		kill -KILL "$BACKEND_PID"
+		wait "$BACKEND_PID" 2>/dev/null || true
+		echo "t-stream-run: back-end killed, starting another" >&2
+		backend || break
+	fi
+	sleep 0.1
+done
+wait "$VMPID" || rc=$?
+VMPID=
+stop_backend || { echo "t-stream-run: the back-end did not exit 0 on SIGTERM" >&2; rc=1; }
+exit "$rc"
