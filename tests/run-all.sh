@@ -154,8 +154,7 @@ part "guest driver in the crypto API, path 1 (guest)" \
 # Digests above max_data_len as device streams (issue 11): 1 MiB + 1 ..
 # 8 MiB against references, max_data_len 1 MiB and 64 KiB, fallback when
 # the session budget is full, removal (path 1: and a back-end restart)
-# during a stream (~80 s, ~60 s under
-# TCG).
+# during a stream (~80 s and ~60 s under TCG).
 part "crypto API digests above max_data_len as streams, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-stream-run.sh vdpa
 part "crypto API digests above max_data_len as streams, path 1 (guest)" \
