@@ -159,6 +159,15 @@ part "crypto API through kcapi-tools (AF_ALG), path 3 (guest)" \
 	tests/vm/host/t-kcapi-run.sh vdpa
 part "crypto API through kcapi-tools (AF_ALG), path 1 (guest)" \
 	tests/vm/host/t-kcapi-run.sh vhost-user
+
+# Digests above max_data_len as device streams (issue 11): 1 MiB + 1 ..
+# 8 MiB against references, max_data_len 1 MiB and 64 KiB, fallback when
+# the session budget is full, removal (path 1: and a back-end restart)
+# during a stream (~80 s and ~60 s under TCG).
+part "crypto API digests above max_data_len as streams, path 3 (guest, slub_debug)" \
+	tests/vm/host/t-stream-run.sh vdpa
+part "crypto API digests above max_data_len as streams, path 1 (guest)" \
+	tests/vm/host/t-stream-run.sh vhost-user
 part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

@@ -153,6 +153,8 @@ struct vaccel_dev {
 	struct llist_head crypto_done;	/* completed crypto requests */
 	struct llist_head crypto_prog;	/* backlog entries now on the ring */
 	struct work_struct crypto_work;	/* runs their callbacks */
+	atomic_t crypto_streams;	/* stream works holding us */
+	wait_queue_head_t crypto_streams_wq;	/* ... the last one ended */
 };
 
 struct vaccel_sess {
@@ -267,6 +269,9 @@ int vaccel_bad_len(struct vaccel_req *req);
 void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid);
 int vaccel_get_caps(struct vaccel_dev *vd);
 long vaccel_ioc_session_create(struct vaccel_file *vf, void __user *argp);
+int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
+			    u32 flags, const u8 *key, u32 key_len, u64 *sid);
+void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid);
 int vaccel_sess_destroy(struct vaccel_file *vf, struct vaccel_sess *s,
 			bool killable);
 long vaccel_ioc_session_destroy(struct vaccel_file *vf, void __user *argp);
@@ -317,6 +322,10 @@ struct vaccel_crypto_op {
 
 extern const struct attribute_group *vaccel_class_groups[];
 int vaccel_crypto_submit(const struct vaccel_crypto_op *op);
+struct vaccel_dev *vaccel_crypto_pick(unsigned int calg);
+void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,
+			struct scatterlist *sg, unsigned int sg_off,
+			unsigned int len);
 void vaccel_crypto_tfm_get(void);
 void vaccel_crypto_tfm_put(void);
 void vaccel_crypto_dev_init(struct vaccel_dev *vd);
@@ -325,5 +334,68 @@ void vaccel_crypto_del(struct vaccel_dev *vd);
 void vaccel_crypto_finish(struct vaccel_req *req);
 void vaccel_crypto_started(struct vaccel_req *req);
 void vaccel_crypto_exit(void);
+
+/*
+ * virtio_accel_stream.c: a crypto API request longer than the device's
+ * max_data_len, run as a stream session (spec section 9) from a work item.
+ *
+ * The algorithm fills @op (the session's key in key/key_len; iv and the
+ * aad_len bytes at the start of @sg go in the stream's first request; src:
+ * the src_len bytes of @sg after the AAD; dst_len: the final request's)
+ * and the callbacks, in memory that lives as long as the request (its
+ * request context), and calls vaccel_stream_submit(). The engine picks a
+ * device, creates a stream session of the kernel's own, sends the requests
+ * one at a time (one chunk buffer at a time), completes @op.base and
+ * destroys the session.
+ */
+struct vaccel_stream_chunk {
+	u32 src_len;			/* from src at vaccel_stream.src_done */
+	u32 dst_len;
+	bool final;			/* VIRTIO_ACCEL_OP_F_FINAL */
+};
+
+struct vaccel_stream {
+	struct vaccel_crypto_op op;
+	/*
+	 * The next request, at most chunk_max bytes of src; 0 or -errno.
+	 * NULL: HASH and MAC (dst_len 0 until the final request, 9.2).
+	 */
+	int (*next)(struct vaccel_stream *s, struct vaccel_stream_chunk *c);
+	/*
+	 * Request @c came back OK: take its output from req->wr (src_done
+	 * and dst_done still where it started). 1: more to send, 0: the
+	 * operation is done, -errno: it failed.
+	 */
+	int (*chunk_done)(struct vaccel_stream *s,
+			  const struct vaccel_stream_chunk *c,
+			  struct vaccel_req *req, const struct vaccel_result *r);
+	/*
+	 * No data reached a device: do it all in software (process context)
+	 * and return what op.base completes with.
+	 */
+	int (*fallback)(struct vaccel_stream *s);
+	/*
+	 * Optional, process context: the stream ended with @err (0 or the
+	 * failure; AEAD decryption wipes the plaintext it released). Returns
+	 * what op.base completes with.
+	 */
+	int (*end)(struct vaccel_stream *s, int err);
+
+	/* the engine's */
+	struct work_struct work;
+	struct vaccel_dev *vd;
+	u32 chunk_max;
+	u32 src_done;			/* bytes of src the device consumed */
+	u32 dst_done;			/* bytes of dst it wrote */
+	unsigned int sent;		/* requests handed to the device */
+};
+
+extern atomic_long_t vaccel_crypto_streamed;
+extern atomic_long_t vaccel_crypto_sw_stream;
+int vaccel_stream_submit(struct vaccel_stream *s);
+void vaccel_stream_dev_init(struct vaccel_dev *vd);
+void vaccel_stream_drain(struct vaccel_dev *vd);
+int vaccel_stream_init(void);
+void vaccel_stream_exit(void);
 
 #endif /* VIRTIO_ACCEL_COMMON_H */

@@ -291,6 +291,8 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 		wake_up_all(&q->wq);
 	}
 	vd->vdev->config->del_vqs(vd->vdev);
+	/* streams: their requests failed, later ones fail at once */
+	vaccel_stream_drain(vd);
 
 	spin_lock(&vd->files_lock);
 	list_for_each_entry(vf, &vd->files, node)
@@ -435,9 +437,12 @@ static int __init vaccel_init(void)
 	if (!max_pinned_mb_per_file)
 		max_pinned_mb_per_file = max(1U, max_pinned_mb_per_dev / 4);
 
-	err = class_register(&vaccel_class);
+	err = vaccel_stream_init();
 	if (err)
 		return err;
+	err = class_register(&vaccel_class);
+	if (err)
+		goto stream_exit;
 	err = alloc_chrdev_region(&vaccel_devt, 0, VACCEL_MAX_DEVS, "vaccel");
 	if (err)
 		goto unregister_class;
@@ -450,6 +455,8 @@ free_region:
 	unregister_chrdev_region(vaccel_devt, VACCEL_MAX_DEVS);
 unregister_class:
 	class_unregister(&vaccel_class);
+stream_exit:
+	vaccel_stream_exit();
 	return err;
 }
 
@@ -459,6 +466,7 @@ static void __exit vaccel_exit(void)
 	vaccel_crypto_exit();
 	unregister_chrdev_region(vaccel_devt, VACCEL_MAX_DEVS);
 	class_unregister(&vaccel_class);
+	vaccel_stream_exit();
 }
 
 module_init(vaccel_init);

@@ -20,9 +20,13 @@
  * What the device cannot take is hashed here in software with the kernel's
  * SHA-256 and CRC-32C library code (never through the crypto API, so never
  * through us): partial states (update, final after update, export/import),
- * a crc32c seed other than the default ~0 (the device has none), messages
- * longer than the device's max_data_len, a full ring without backlog, no
- * memory, no device. Those are counted in /sys/class/vaccel/crypto_*.
+ * a crc32c seed other than the default ~0 (the device has none), a full
+ * ring without backlog, no memory, no device. Those are counted in
+ * /sys/class/vaccel/crypto_*.
+ *
+ * A whole message longer than the device's max_data_len runs as a stream
+ * session (virtio_accel_stream.c), or in software, counted, when no device
+ * with streams can take it.
  *
  * Every algorithm registered here is CRYPTO_ALG_ASYNC and
  * CRYPTO_ALG_KERN_DRIVER_ONLY, and is a whole algorithm (never a building
@@ -73,13 +77,18 @@ struct vaccel_hash_tfm {
 	struct sha256_state opad;
 };
 
-/* The request context, and what export/import carry. */
+/* What export/import carry; the request context starts with it. */
 struct vaccel_hash_state {
 	union {
 		struct sha256_state s;
 		u32 crc;		/* crc32c: not inverted */
 	};
 	u32 fresh;			/* nothing hashed since init */
+};
+
+struct vaccel_hash_req {
+	struct vaccel_hash_state st;
+	struct vaccel_stream stream;	/* a message above max_data_len */
 };
 
 static struct vaccel_hash_tfm *vaccel_tctx(struct ahash_request *areq)
@@ -138,13 +147,12 @@ static void vaccel_sw_start(struct vaccel_hash_tfm *t,
 		sha256_init(&st->s);
 }
 
-/* The whole message in software. */
+/* The whole message in software; counted by the caller. */
 static int vaccel_sw_digest(struct ahash_request *areq)
 {
 	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
 	struct vaccel_hash_state st;
 
-	atomic_long_inc(&vaccel_crypto_sw_other);
 	vaccel_sw_start(t, &st);
 	vaccel_sw_update(t, &st, areq);
 	vaccel_sw_final(t, &st, areq->result);
@@ -166,7 +174,7 @@ void vaccel_crypto_tfm_put(void)
 }
 
 /* A device that can do @calg, with a reference; round robin. */
-static struct vaccel_dev *vaccel_crypto_pick(unsigned int calg)
+struct vaccel_dev *vaccel_crypto_pick(unsigned int calg)
 {
 	struct vaccel_dev *vd, *found = NULL;
 	unsigned long flags;
@@ -185,9 +193,10 @@ static struct vaccel_dev *vaccel_crypto_pick(unsigned int calg)
 	return found;
 }
 
-/* Copy @len bytes of @sg into @b from offset @off. */
-static void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,
-			       struct scatterlist *sg, unsigned int len)
+/* Copy @len bytes of @sg from its offset @sg_off into @b at offset @off. */
+void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,
+			struct scatterlist *sg, unsigned int sg_off,
+			unsigned int len)
 {
 	unsigned int i, done = 0;
 
@@ -199,7 +208,8 @@ static void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,
 			continue;
 		}
 		n = min_t(size_t, len - done, b->c[i].len - off);
-		scatterwalk_map_and_copy(b->c[i].p + off, sg, done, n, 0);
+		scatterwalk_map_and_copy(b->c[i].p + off, sg, sg_off + done,
+					 n, 0);
 		done += n;
 		off = 0;
 	}
@@ -224,7 +234,7 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 	vd = vaccel_crypto_pick(op->calg);
 	if (!vd)
 		return -ENODEV;
-	err = -EMSGSIZE;	/* a stream would do: not yet */
+	err = -EMSGSIZE;	/* a stream would do */
 	if (op->src_len > vd->max_data_len || op->dst_len > vd->max_data_len ||
 	    op->aad_len > vd->max_aad_len)
 		goto put_dev;
@@ -260,7 +270,8 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 		vaccel_buf_xfer(&req->rd, off, (void *)op->iv, NULL,
 				op->iv_len, VACCEL_FROM_KERN);
 	off += op->iv_len;
-	vaccel_buf_from_sg(&req->rd, off, op->sg, op->aad_len + op->src_len);
+	vaccel_buf_from_sg(&req->rd, off, op->sg, 0,
+			   op->aad_len + op->src_len);
 	err = vaccel_req_map(req, false);
 	if (err)
 		goto put_req;
@@ -302,11 +313,16 @@ static int vaccel_hash_done(struct vaccel_req *req,
 	return err;
 }
 
-/* The whole message of @areq to a device, as vaccel_crypto_submit(). */
-static int vaccel_hash_submit(struct ahash_request *areq)
+/*
+ * The device's operation on the whole message of @areq, in one request or
+ * a stream. HMAC: K0 is the key (its zero padding changes nothing).
+ */
+static void vaccel_hash_op(struct ahash_request *areq,
+			   struct vaccel_crypto_op *op)
 {
 	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
-	struct vaccel_crypto_op op = {
+
+	*op = (struct vaccel_crypto_op) {
 		.calg = t->calg,
 		.opcode = t->hmac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH,
 		.algo = t->hmac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
@@ -320,20 +336,72 @@ static int vaccel_hash_submit(struct ahash_request *areq)
 		.base = &areq->base,
 		.done = vaccel_hash_done,
 	};
+}
+
+/* The whole message of @areq to a device, as vaccel_crypto_submit(). */
+static int vaccel_hash_submit(struct ahash_request *areq)
+{
+	struct vaccel_hash_tfm *t = vaccel_tctx(areq);
+	struct vaccel_crypto_op op;
 
 	/* the device's CRC-32C starts from ~0: another seed is ours to do */
 	if (t->calg == VACCEL_CALG_CRC32C && t->crc_key != VACCEL_CRC32C_SEED)
 		return -EINVAL;
+	vaccel_hash_op(areq, &op);
 	return vaccel_crypto_submit(&op);
+}
+
+/* A stream request went through: the final one carries the digest. */
+static int vaccel_hash_chunk_done(struct vaccel_stream *s,
+				  const struct vaccel_stream_chunk *c,
+				  struct vaccel_req *req,
+				  const struct vaccel_result *r)
+{
+	struct ahash_request *areq = ahash_request_cast(s->op.base);
+
+	if (r->src_used != c->src_len)
+		return -EIO;
+	if (!c->final)
+		return 1;
+	if (r->dst_used != c->dst_len)
+		return -EIO;
+	vaccel_buf_xfer(&req->wr, 0, areq->result, NULL, c->dst_len,
+			VACCEL_TO_KERN);
+	return 0;
+}
+
+static int vaccel_hash_stream_fallback(struct vaccel_stream *s)
+{
+	return vaccel_sw_digest(ahash_request_cast(s->op.base));
+}
+
+/* A message longer than the device takes in one request: a stream. */
+static int vaccel_hash_stream(struct ahash_request *areq)
+{
+	struct vaccel_hash_req *rctx = ahash_request_ctx(areq);
+	struct vaccel_stream *s = &rctx->stream;
+
+	memset(s, 0, sizeof(*s));
+	/* as one request: the crc32c seed was checked there */
+	vaccel_hash_op(areq, &s->op);
+	s->chunk_done = vaccel_hash_chunk_done;
+	s->fallback = vaccel_hash_stream_fallback;
+	return vaccel_stream_submit(s);
 }
 
 /* digest: a whole message */
 static int vaccel_hash_whole(struct ahash_request *areq)
 {
 	int err = vaccel_hash_submit(areq);
+	atomic_long_t *cnt = &vaccel_crypto_sw_other;
 
+	if (err == -EMSGSIZE) {
+		err = vaccel_hash_stream(areq);
+		cnt = &vaccel_crypto_sw_stream;
+	}
 	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
+	atomic_long_inc(cnt);
 	return vaccel_sw_digest(areq);
 }
 
@@ -493,7 +561,7 @@ static int vaccel_hash_init_tfm(struct crypto_ahash *tfm, unsigned int calg)
 	t->calg = calg;
 	t->hmac = calg == VACCEL_CALG_HMAC_SHA256;
 	t->crc_key = VACCEL_CRC32C_SEED;
-	crypto_ahash_set_reqsize(tfm, sizeof(struct vaccel_hash_state));
+	crypto_ahash_set_reqsize(tfm, sizeof(struct vaccel_hash_req));
 	vaccel_crypto_tfm_get();
 	return 0;
 }
@@ -601,6 +669,7 @@ void vaccel_crypto_dev_init(struct vaccel_dev *vd)
 	init_llist_head(&vd->crypto_done);
 	init_llist_head(&vd->crypto_prog);
 	INIT_WORK(&vd->crypto_work, vaccel_crypto_work);
+	vaccel_stream_dev_init(vd);
 }
 
 /* After probe: the device serves the algorithms it has. */
@@ -692,6 +761,8 @@ VACCEL_CRYPTO_ATTR(crypto_offloaded, vaccel_crypto_offloaded);
 VACCEL_CRYPTO_ATTR(crypto_backlogged, vaccel_crypto_backlogged);
 VACCEL_CRYPTO_ATTR(crypto_fallback_partial, vaccel_crypto_sw_partial);
 VACCEL_CRYPTO_ATTR(crypto_fallback_whole, vaccel_crypto_sw_other);
+VACCEL_CRYPTO_ATTR(crypto_streams, vaccel_crypto_streamed);
+VACCEL_CRYPTO_ATTR(crypto_fallback_stream, vaccel_crypto_sw_stream);
 
 static ssize_t crypto_registered_show(const struct class *c,
 				      const struct class_attribute *a,
@@ -713,6 +784,8 @@ static struct attribute *vaccel_class_attrs[] = {
 	&class_attr_crypto_backlogged.attr,
 	&class_attr_crypto_fallback_partial.attr,
 	&class_attr_crypto_fallback_whole.attr,
+	&class_attr_crypto_streams.attr,
+	&class_attr_crypto_fallback_stream.attr,
 	&class_attr_crypto_registered.attr,
 	&class_attr_crypto_tfms.attr,
 	NULL,

@@ -69,10 +69,11 @@ void vaccel_sess_unuse_locked(struct vaccel_file *vf,
 
 /* ---- control queue -------------------------------------------------- */
 
+/* The key: @key_len bytes at @key_ptr in user memory, or at @kkey. */
 static struct vaccel_req *
 vaccel_ctrl_prepare(struct vaccel_dev *vd, struct vaccel_file *vf,
 		    const struct virtio_accel_ctrl_req *hdr, u64 key_ptr,
-		    u32 key_len, size_t room)
+		    const void *kkey, u32 key_len, size_t room)
 {
 	struct vaccel_req *req = vaccel_req_alloc(vd, vf);
 	int err;
@@ -91,7 +92,12 @@ vaccel_ctrl_prepare(struct vaccel_dev *vd, struct vaccel_file *vf,
 		goto put;
 	vaccel_buf_xfer(&req->rd, 0, (void *)hdr, NULL, sizeof(*hdr),
 			VACCEL_FROM_KERN);
-	err = vaccel_buf_from_user(&req->rd, sizeof(*hdr), key_ptr, key_len);
+	if (kkey)
+		err = vaccel_buf_xfer(&req->rd, sizeof(*hdr), (void *)kkey,
+				      NULL, key_len, VACCEL_FROM_KERN);
+	else
+		err = vaccel_buf_from_user(&req->rd, sizeof(*hdr), key_ptr,
+					   key_len);
 	if (err)
 		goto put;
 	err = vaccel_req_map(req, false);
@@ -148,7 +154,7 @@ static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid, bool killable)
 	struct vaccel_req *req;
 	int err;
 
-	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, 0);
+	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, NULL, 0, 0);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 	err = vaccel_req_queue(req, true);
@@ -175,7 +181,7 @@ void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid)
 
 	if (READ_ONCE(vd->dead))
 		return;
-	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, 0);
+	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, NULL, 0, 0);
 	if (IS_ERR(req))
 		return;
 	vaccel_req_queue(req, true);
@@ -194,7 +200,7 @@ int vaccel_get_caps(struct vaccel_dev *vd)
 	u32 len;
 
 	for (tries = 0; tries < 2; tries++) {
-		req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, 0, room);
+		req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, NULL, 0, room);
 		if (IS_ERR(req))
 			return PTR_ERR(req);
 		err = vaccel_req_queue(req, true);
@@ -235,16 +241,64 @@ put:
 
 /* ---- sessions --------------------------------------------------------- */
 
+/* A slot of the device's session budget, before CREATE_SESSION. */
+static int vaccel_sess_hold(struct vaccel_dev *vd)
+{
+	unsigned int held = atomic_inc_return(&vd->sess_held);
+	unsigned int dev_max = READ_ONCE(max_sessions_per_dev);
+
+	if (dev_max && held > dev_max) {
+		atomic_dec(&vd->sess_held);
+		return -ENOSPC;	/* as the device says when its table is full */
+	}
+	return 0;
+}
+
+/*
+ * CREATE_SESSION with the key of @hdr's key_len bytes at @key_ptr (user
+ * memory) or @kkey, the id in *@sid. A creator killed (@killable) or timed
+ * out leaves a session the device makes later to the request's free path,
+ * which destroys it.
+ */
+static int vaccel_ctrl_create(struct vaccel_dev *vd, struct vaccel_file *vf,
+			      const struct virtio_accel_ctrl_req *hdr,
+			      u64 key_ptr, const void *kkey, bool killable,
+			      u64 *sid)
+{
+	struct virtio_accel_ctrl_resp resp;
+	struct vaccel_req *req;
+	int err;
+
+	req = vaccel_ctrl_prepare(vd, vf, hdr, key_ptr, kkey,
+				  le32_to_cpu(hdr->key_len), 0);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->ctrl_create = true;
+	err = vaccel_req_queue(req, true);
+	if (err)
+		goto put;
+	if (killable)
+		err = wait_for_completion_killable(&req->done) ? -EINTR : 0;
+	else
+		err = vaccel_wait_bounded(req);
+	if (!err)
+		err = vaccel_ctrl_result(req, &resp);
+	if (!err) {
+		req->sid_taken = true;
+		*sid = le64_to_cpu(resp.session_id);
+	}
+put:
+	vaccel_req_put(req);
+	return err;
+}
+
 long vaccel_ioc_session_create(struct vaccel_file *vf,
 			       void __user *argp)
 {
 	struct vaccel_dev *vd = vf->vd;
 	struct virtio_accel_ctrl_req hdr = {};
-	struct virtio_accel_ctrl_resp resp;
 	struct vaccel_session us;
 	struct vaccel_sess *s;
-	struct vaccel_req *req;
-	unsigned int dev_max, held;
 	int err;
 
 	if (copy_from_user(&us, argp, sizeof(us)))
@@ -266,37 +320,18 @@ long vaccel_ioc_session_create(struct vaccel_file *vf,
 	}
 	vf->nr_sessions++;		/* reserved */
 	spin_unlock_irq(&vf->lock);
-	held = atomic_inc_return(&vd->sess_held);
-	dev_max = READ_ONCE(max_sessions_per_dev);
-	if (dev_max && held > dev_max) {
-		err = -ENOSPC;	/* as the device says when its table is full */
-		goto unhold;
-	}
+	err = vaccel_sess_hold(vd);
+	if (err)
+		goto unreserve;
 
 	hdr.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_CREATE_SESSION);
 	hdr.algo = cpu_to_le32(us.algo);
 	hdr.op = cpu_to_le32(us.op);
 	hdr.flags = cpu_to_le32(us.flags);
 	hdr.key_len = cpu_to_le32(us.key_len);
-	req = vaccel_ctrl_prepare(vd, vf, &hdr, us.key_ptr, us.key_len, 0);
-	if (IS_ERR(req)) {
-		err = PTR_ERR(req);
+	err = vaccel_ctrl_create(vd, vf, &hdr, us.key_ptr, NULL, true, &s->id);
+	if (err)
 		goto unhold;
-	}
-	req->ctrl_create = true;
-	err = vaccel_req_queue(req, true);
-	if (err)
-		goto put;
-	/* killed: the free path destroys the session if the device made it */
-	if (wait_for_completion_killable(&req->done)) {
-		err = -EINTR;
-		goto put;
-	}
-	err = vaccel_ctrl_result(req, &resp);
-	if (err)
-		goto put;
-	req->sid_taken = true;
-	s->id = le64_to_cpu(resp.session_id);
 	s->flags = us.flags;
 	spin_lock_irq(&vf->lock);
 	err = s->id ? vaccel_sess_insert(vf, s) : -EIO;
@@ -305,23 +340,85 @@ long vaccel_ioc_session_create(struct vaccel_file *vf,
 		/* the device broke [CTRL-CREATE]: id 0 or one we hold */
 		dev_warn_ratelimited(&vd->dev, "bad session id %llu\n", s->id);
 		err = -EIO;
-		goto put;
+		goto unhold;
 	}
 	atomic_inc(&vd->sess_live);
 	atomic_long_inc(&vd->sess_created);
-	vaccel_req_put(req);
 	if (put_user(s->id, &((struct vaccel_session __user *)argp)->session_id))
 		return -EFAULT;	/* still ours: destroyed on close */
 	return 0;
-put:
-	vaccel_req_put(req);
 unhold:
 	atomic_dec(&vd->sess_held);
+unreserve:
 	spin_lock_irq(&vf->lock);
 	vf->nr_sessions--;
 	spin_unlock_irq(&vf->lock);
 	kfree(s);
 	return err;
+}
+
+/*
+ * A session of the kernel's own (the crypto API's streams), owned by its
+ * caller, who destroys it with vaccel_kern_sess_destroy(); counted in the
+ * device's sessions and budget as a file's. Process context: waits for
+ * the device (bounded). -ENOSPC when the budget or the device's table is
+ * full.
+ */
+int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
+			    u32 flags, const u8 *key, u32 key_len, u64 *sid)
+{
+	struct virtio_accel_ctrl_req hdr = {
+		.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_CREATE_SESSION),
+		.algo = cpu_to_le32(algo),
+		.op = cpu_to_le32(op),
+		.flags = cpu_to_le32(flags),
+		.key_len = cpu_to_le32(key_len),
+	};
+	int err;
+
+	if (key_len > vd->max_key_len)
+		return -EINVAL;
+	err = vaccel_sess_hold(vd);
+	if (err)
+		return err;
+	err = vaccel_ctrl_create(vd, NULL, &hdr, 0, key_len ? key : NULL,
+				 false, sid);
+	if (!err && !*sid) {
+		/* [CTRL-CREATE]: never 0 */
+		dev_warn_ratelimited(&vd->dev, "bad session id 0\n");
+		err = -EIO;
+	}
+	if (err) {
+		atomic_dec(&vd->sess_held);
+		return err;
+	}
+	atomic_inc(&vd->sess_live);
+	atomic_long_inc(&vd->sess_created);
+	return 0;
+}
+
+/* DESTROY_SESSION of a session no request names any more, and its count. */
+static int vaccel_dev_sess_destroy(struct vaccel_dev *vd, u64 sid,
+				   bool killable)
+{
+	int err = 0;
+
+	if (!READ_ONCE(vd->dead))
+		err = vaccel_ctrl_destroy(vd, sid, killable);
+	if (err && err != -ENODEV && err != -ENOENT && err != -EINTR)
+		dev_warn_ratelimited(&vd->dev, "destroy session %llu: %d\n",
+				     sid, err);
+	/* the device's sessions die with it on reset or removal */
+	atomic_dec(&vd->sess_live);
+	atomic_dec(&vd->sess_held);
+	atomic_long_inc(&vd->sess_destroyed);
+	return err == -ENODEV ? 0 : err;
+}
+
+/* Process context; bounded wait. */
+void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid)
+{
+	vaccel_dev_sess_destroy(vd, sid, false);
 }
 
 /*
@@ -332,21 +429,12 @@ unhold:
 int vaccel_sess_destroy(struct vaccel_file *vf, struct vaccel_sess *s,
 			bool killable)
 {
-	struct vaccel_dev *vd = vf->vd;
-	int err = 0;
+	int err;
 
 	wait_event_idle(vf->wq, !READ_ONCE(s->users));
-	if (!READ_ONCE(vd->dead))
-		err = vaccel_ctrl_destroy(vd, s->id, killable);
-	if (err && err != -ENODEV && err != -ENOENT && err != -EINTR)
-		dev_warn_ratelimited(&vd->dev, "destroy session %llu: %d\n",
-				     s->id, err);
-	/* the device's sessions die with it on reset or removal */
-	atomic_dec(&vd->sess_live);
-	atomic_dec(&vd->sess_held);
-	atomic_long_inc(&vd->sess_destroyed);
+	err = vaccel_dev_sess_destroy(vf->vd, s->id, killable);
 	kfree(s);
-	return err == -ENODEV ? 0 : err;
+	return err;
 }
 
 long vaccel_ioc_session_destroy(struct vaccel_file *vf,
