@@ -219,13 +219,16 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 	size_t off = sizeof(hdr);
 	struct vaccel_dev *vd;
 	struct vaccel_req *req;
+	u32 dst_len;
 	int err;
 
 	vd = vaccel_crypto_pick(op->calg);
 	if (!vd)
 		return -ENODEV;
+	dst_len = op->dst_cap ? min(op->dst_len, vd->max_data_len) :
+		  op->dst_len;
 	err = -EMSGSIZE;	/* a stream would do: not yet */
-	if (op->src_len > vd->max_data_len || op->dst_len > vd->max_data_len ||
+	if (op->src_len > vd->max_data_len || dst_len > vd->max_data_len ||
 	    op->aad_len > vd->max_aad_len)
 		goto put_dev;
 	err = -ENOMEM;
@@ -236,10 +239,10 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 					    vd->nr_dataqs)];
 	req->sensitive = op->key_len;
 	req->src_len = op->src_len;
-	req->dst_len = op->dst_len;
+	req->dst_len = dst_len;
 	if (vaccel_buf_alloc(&req->rd, sizeof(hdr) + op->key_len + op->iv_len +
 			     op->aad_len + op->src_len, gfp) ||
-	    vaccel_buf_alloc(&req->wr, op->dst_len +
+	    vaccel_buf_alloc(&req->wr, dst_len +
 			     sizeof(struct virtio_accel_op_resp),
 			     gfp | __GFP_ZERO))
 		goto put_req;
@@ -249,7 +252,7 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 	hdr.iv_len = cpu_to_le32(op->iv_len);
 	hdr.aad_len = cpu_to_le32(op->aad_len);
 	hdr.src_len = cpu_to_le32(op->src_len);
-	hdr.dst_len = cpu_to_le32(op->dst_len);
+	hdr.dst_len = cpu_to_le32(dst_len);
 	vaccel_buf_xfer(&req->rd, 0, &hdr, NULL, sizeof(hdr),
 			VACCEL_FROM_KERN);
 	if (op->key_len)
@@ -618,6 +621,11 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 			   VIRTIO_ACCEL_ALG_HMAC_SHA256) &&
 	    virtio_has_feature(vd->vdev, VIRTIO_ACCEL_F_STATELESS))
 		vd->crypto_algs |= BIT(VACCEL_CALG_HMAC_SHA256);
+	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_COMPRESS,
+			   VIRTIO_ACCEL_ALG_DEFLATE) &&
+	    vaccel_has_cap(vd, VIRTIO_ACCEL_OP_DECOMPRESS,
+			   VIRTIO_ACCEL_ALG_DEFLATE))
+		vd->crypto_algs |= BIT(VACCEL_CALG_DEFLATE);
 	if (!vd->crypto_algs)
 		return;
 
@@ -633,6 +641,8 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 				crypto_priority;
 		err = crypto_register_ahashes(vaccel_ahash_algs,
 					      VACCEL_CALG_NR_AHASH);
+		if (!err)
+			err = vaccel_acomp_register(crypto_priority);
 		if (err)
 			dev_warn(&vd->dev, "crypto API registration: %d\n",
 				 err);
@@ -646,6 +656,7 @@ static void vaccel_crypto_unregister(void)
 {
 	if (!vaccel_crypto_registered)
 		return;
+	vaccel_acomp_unregister();
 	crypto_unregister_ahashes(vaccel_ahash_algs, VACCEL_CALG_NR_AHASH);
 	vaccel_crypto_registered = false;
 }
@@ -692,6 +703,7 @@ VACCEL_CRYPTO_ATTR(crypto_offloaded, vaccel_crypto_offloaded);
 VACCEL_CRYPTO_ATTR(crypto_backlogged, vaccel_crypto_backlogged);
 VACCEL_CRYPTO_ATTR(crypto_fallback_partial, vaccel_crypto_sw_partial);
 VACCEL_CRYPTO_ATTR(crypto_fallback_whole, vaccel_crypto_sw_other);
+VACCEL_CRYPTO_ATTR(crypto_fallback_comp, vaccel_acomp_fallbacks);
 
 static ssize_t crypto_registered_show(const struct class *c,
 				      const struct class_attribute *a,
@@ -713,6 +725,7 @@ static struct attribute *vaccel_class_attrs[] = {
 	&class_attr_crypto_backlogged.attr,
 	&class_attr_crypto_fallback_partial.attr,
 	&class_attr_crypto_fallback_whole.attr,
+	&class_attr_crypto_fallback_comp.attr,
 	&class_attr_crypto_registered.attr,
 	&class_attr_crypto_tfms.attr,
 	NULL,
