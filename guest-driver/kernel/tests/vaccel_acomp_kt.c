@@ -6,7 +6,8 @@
  *
  *   insmod vaccel_acomp_kt.ko [alg=deflate-virtio-accel]
  *   /sys/kernel/debug/vaccel_acomp_kt/
- *     src      write: the input (a write at offset 0 starts it anew)
+ *     src      write: the input (opening it with O_TRUNC, or a write at
+ *              offset 0, starts it anew)
  *     run      write "comp|decomp DLEN one|page|odd [null] [atomic]":
  *              one request, waited for. Layouts of src and dst: one
  *              contiguous entry; an entry per page (vmalloc); entries of
@@ -194,6 +195,17 @@ free:
 	return ret;
 }
 
+/* opened with O_TRUNC (a shell's "> src"): empty until written */
+static int kt_src_open(struct inode *inode, struct file *f)
+{
+	if (f->f_flags & O_TRUNC) {
+		mutex_lock(&kt_lock);
+		kt_src_len = 0;
+		mutex_unlock(&kt_lock);
+	}
+	return 0;
+}
+
 static ssize_t kt_src_write(struct file *f, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
@@ -313,6 +325,7 @@ static ssize_t kt_gz_read(struct file *f, char __user *ubuf, size_t count,
 
 static const struct file_operations kt_src_fops = {
 	.owner = THIS_MODULE,
+	.open = kt_src_open,
 	.write = kt_src_write,
 };
 
