@@ -151,6 +151,12 @@ part "guest driver in the crypto API, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-crypto-run.sh vdpa
 part "guest driver in the crypto API, path 1 (guest)" \
 	tests/vm/host/t-crypto-run.sh vhost-user
+# deflate as acomp: self-test, round trips through a test module, Python
+# zlib streams, corrupt streams, fallback counters; zswap (~2 min, ~2 min).
+part "guest driver in the crypto API: deflate and zswap, path 3 (guest, slub_debug)" \
+	tests/vm/host/t-acomp-run.sh vdpa
+part "guest driver in the crypto API: deflate and zswap, path 1 (guest)" \
+	tests/vm/host/t-acomp-run.sh vhost-user
 part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

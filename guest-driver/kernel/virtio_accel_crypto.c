@@ -5,7 +5,8 @@
  * sha256, hmac(sha256) and crc32c as asynchronous ahash
  * ("sha256-virtio-accel", "hmac-sha256-virtio-accel", "crc32c-virtio-accel"),
  * registered once for the first device that can do one of them and removed
- * with the last (as virtio_crypto_mgr does).
+ * with the last (as virtio_crypto_mgr does), and with them deflate as acomp
+ * (virtio_accel_acomp.c).
  * Priority: the module parameter crypto_priority, by default below the
  * kernel's own implementations, so that nothing changes unless the operator
  * raises it.
@@ -641,8 +642,12 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 				crypto_priority;
 		err = crypto_register_ahashes(vaccel_ahash_algs,
 					      VACCEL_CALG_NR_AHASH);
-		if (!err)
+		if (!err) {
 			err = vaccel_acomp_register(crypto_priority);
+			if (err)
+				crypto_unregister_ahashes(vaccel_ahash_algs,
+							  VACCEL_CALG_NR_AHASH);
+		}
 		if (err)
 			dev_warn(&vd->dev, "crypto API registration: %d\n",
 				 err);
