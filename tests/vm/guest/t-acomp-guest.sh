@@ -181,6 +181,8 @@ for n in 1 4096 65537 $MAX; do
 done
 t "... with dlen larger than the output (device)" \
 	on_dev dec "$P/z.c.65537" "$P/c.65537" 300000 odd
+t "... with dlen above max_data_len: the device is asked for max_data_len (device)" \
+	on_dev dec "$P/z.c.65537" "$P/c.65537" 4000000 page
 t "Python's 3 MiB stream: device NOSPC within max_data_len, then software" \
 	on_sw dec "$P/z.c.3145728" "$P/c.3145728" 4000000 page
 
@@ -206,7 +208,14 @@ if [ "$MODE" = vdpa ]; then
 	t "vdpa dev del accel0 while a tfm is held: algorithms stay" sh -c \
 		"vdpa dev del accel0 && grep -q deflate-virtio-accel /proc/crypto"
 	t "no device: c.65537 round trip in software" on_sw rt "$P/c.65537" odd
-	t "no device: corrupt stream still -EINVAL" fails 22 decomp "$P/bad.flip" 300000 page
+	for b in btype trunc trail flip; do
+		t "no device: corrupt stream ($b) still -EINVAL (software)" \
+			on_sw fails 22 decomp "$P/bad.$b" 300000 odd
+	done
+	t "no device: decompress into one byte less: -ENOSPC (software)" \
+		on_sw fails 28 decomp "$P/z.c.65537" 65536 page
+	t "no device: Python's stream of c.65537 (software)" \
+		on_sw dec "$P/z.c.65537" "$P/c.65537" 65537 odd
 	t "vdpa dev add accel0: the device again" add accel0
 	t "... c.65537 round trip on the device" on_dev rt "$P/c.65537" page
 fi
@@ -248,8 +257,8 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # 32 MiB of compressible pages in a memory cgroup of 12 MiB: they go out
 # through zswap (compressed by the device) and come back (decompressed)
-# mf_filled PID: vaccel-memfill has filled its memory, or is gone
-mf_filled() { grep -q filled /tmp/mf.out || ! kill -0 "$1" 2>/dev/null; }
+# mf_filled PID OUT: vaccel-memfill has filled its memory, or is gone
+mf_filled() { grep -q filled "$2" || ! kill -0 "$1" 2>/dev/null; }
 
 zswap_run() {
 	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
@@ -264,7 +273,7 @@ zswap_run() {
 	sh -c 'echo $$ >/sys/fs/cgroup/zt/cgroup.procs && exec vaccel-memfill 32 /tmp/go' \
 		>/tmp/mf.out 2>&1 &
 	pid=$!
-	if ! wait_until 900 mf_filled "$pid"; then
+	if ! wait_until 900 mf_filled "$pid" /tmp/mf.out; then
 		kill "$pid" 2>/dev/null
 		cat /tmp/mf.out
 		dmesg | tail -40
@@ -291,6 +300,41 @@ zswap_run() {
 t "zswap: 32 MiB through a 12 MiB cgroup: pages stored compressed, device requests >= pages swapped out, every byte read back intact" \
 	zswap_run
 sed 's/^/# zswap: /' "$VT_OUT"
+t "rmmod virtio_accel refused while zswap holds its tfms" \
+	sh -c '! rmmod virtio_accel 2>/dev/null && grep -q "^virtio_accel " /proc/modules'
+
+# path 3: the device removed while zswap compresses through it: requests in
+# flight and after are done in software, pages the device compressed are
+# decompressed there (its 32 KiB window), none lost (zswap BUG()s on a
+# failed decompression)
+zswpout_rose() { [ "$(vmstat zswpout)" -gt "$1" ]; }
+zswap_del() {
+	o0=$(vmstat zswpout)
+	f0=$(cnt fallback_comp)
+	rm -f /tmp/go
+	sh -c 'echo $$ >/sys/fs/cgroup/zt/cgroup.procs && exec vaccel-memfill 32 /tmp/go' \
+		>/tmp/mf2.out 2>&1 &
+	pid=$!
+	if ! wait_until 300 zswpout_rose $((o0 + 500)) ||
+	   ! vdpa dev del accel0 ||
+	   ! wait_until 900 mf_filled "$pid" /tmp/mf2.out; then
+		kill "$pid" 2>/dev/null
+		cat /tmp/mf2.out
+		return 1
+	fi
+	touch /tmp/go
+	wait "$pid"
+	rc=$?
+	f1=$(cnt fallback_comp)
+	cat /tmp/mf2.out
+	echo "zswpout +$(($(vmstat zswpout) - o0)), software fallback +$((f1 - f0))"
+	[ "$rc" -eq 0 ] && grep -q ', 0 bad' /tmp/mf2.out && [ "$f1" -gt "$f0" ]
+}
+if [ "$MODE" = vdpa ]; then
+	t "zswap: vdpa dev del under zswap traffic: software takes over, every byte read back intact" \
+		zswap_del
+	sed 's/^/# zswap, device removed: /' "$VT_OUT"
+fi
 splat_free() { dmesg >/tmp/dmesg.txt && no_splat /tmp/dmesg.txt; }
 t "no splat in the kernel log" splat_free
 finish
