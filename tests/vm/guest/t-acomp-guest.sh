@@ -119,6 +119,46 @@ on_sw() {
 	[ "$f1" -gt "$f0" ]
 }
 
+# inflight_once: a 1 MiB compression sent to the device, which is deleted
+# as soon as the request is on its ring (crypto_offloaded rose); the device
+# added again. 0: the request was still in flight and was done again in
+# software (crypto_fallback_comp rose), correctly; 1: it had completed
+# first; 2: it failed or came back wrong
+inflight_once() {
+	o0=$(cnt offloaded)
+	f0=$(cnt fallback_comp)
+	put "$P/c.$MAX" || return 2
+	echo "comp $(bound "$MAX") page" >"$KT/run" &
+	bg=$!
+	i=0
+	while [ "$(cnt offloaded)" = "$o0" ] && [ "$i" -lt 5000 ]; do
+		i=$((i + 1))
+	done
+	vdpa dev del accel0
+	wait "$bg"
+	read -r RET OUT <"$KT/result"
+	f1=$(cnt fallback_comp)
+	add accel0 || return 2
+	[ "$RET" = 0 ] || { echo "the request failed: $RET"; return 2; }
+	gunzip -c "$KT/gz" >/tmp/if.out && cmp "$P/c.$MAX" /tmp/if.out || return 2
+	[ "$f1" -gt "$f0" ]
+}
+
+# inflight: inflight_once until the request was in flight (8 tries)
+inflight() {
+	n=1
+	while [ "$n" -le 8 ]; do
+		inflight_once
+		case $? in
+		0) echo "in flight at the removal on try $n: done in software"; return 0 ;;
+		2) return 1 ;;
+		esac
+		n=$((n + 1))
+	done
+	echo "the request completed before the removal 8 times"
+	return 1
+}
+
 dmesg -c >/dev/null
 if [ "$MODE" = vdpa ]; then
 	echo 0 >/sys/bus/vdpa/drivers_autoprobe
@@ -218,6 +258,8 @@ if [ "$MODE" = vdpa ]; then
 		on_sw dec "$P/z.c.65537" "$P/c.65537" 65537 odd
 	t "vdpa dev add accel0: the device again" add accel0
 	t "... c.65537 round trip on the device" on_dev rt "$P/c.65537" page
+	t "vdpa dev del with a 1 MiB compression in flight: done again in software, correct" \
+		inflight
 fi
 t "rmmod vaccel_acomp_kt" rmmod vaccel_acomp_kt
 
