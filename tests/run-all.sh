@@ -152,7 +152,8 @@ part "guest driver in the crypto API, path 3 (guest, slub_debug)" \
 part "guest driver in the crypto API, path 1 (guest)" \
 	tests/vm/host/t-crypto-run.sh vhost-user
 # deflate as acomp: self-test, round trips through a test module, Python
-# zlib streams, corrupt streams, fallback counters; zswap (~2 min, ~2 min).
+# zlib streams, corrupt streams, fallback counters, removal with a request in
+# flight (path 3); zswap, and on path 3 the device removed under it (~2 min, ~1 min).
 part "guest driver in the crypto API: deflate and zswap, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-acomp-run.sh vdpa
 part "guest driver in the crypto API: deflate and zswap, path 1 (guest)" \
