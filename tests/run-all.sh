@@ -168,6 +168,13 @@ part "crypto API digests above max_data_len as streams, path 3 (guest, slub_debu
 	tests/vm/host/t-stream-run.sh vdpa
 part "crypto API digests above max_data_len as streams, path 1 (guest)" \
 	tests/vm/host/t-stream-run.sh vhost-user
+# deflate as acomp: self-test, round trips through a test module, Python
+# zlib streams, corrupt streams, fallback counters, removal with a request in
+# flight (path 3); zswap, and on path 3 the device removed under it (~2 min, ~1 min).
+part "guest driver in the crypto API: deflate and zswap, path 3 (guest, slub_debug)" \
+	tests/vm/host/t-acomp-run.sh vdpa
+part "guest driver in the crypto API: deflate and zswap, path 1 (guest)" \
+	tests/vm/host/t-acomp-run.sh vhost-user
 part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

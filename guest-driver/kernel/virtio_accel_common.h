@@ -315,6 +315,7 @@ struct vaccel_crypto_op {
 	u32 aad_len;
 	u32 src_len;
 	u32 dst_len;
+	bool dst_cap;			/* dst_len is a capacity: at most max_data_len */
 	struct crypto_async_request *base;
 	int (*done)(struct vaccel_req *req, const struct vaccel_result *r,
 		    int err);
@@ -397,5 +398,10 @@ void vaccel_stream_dev_init(struct vaccel_dev *vd);
 void vaccel_stream_drain(struct vaccel_dev *vd);
 int vaccel_stream_init(void);
 void vaccel_stream_exit(void);
+
+/* virtio_accel_acomp.c: deflate, an acomp algorithm */
+extern atomic_long_t vaccel_acomp_fallbacks;
+int vaccel_acomp_register(int priority);
+void vaccel_acomp_unregister(void);
 
 #endif /* VIRTIO_ACCEL_COMMON_H */

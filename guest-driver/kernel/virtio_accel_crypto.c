@@ -5,7 +5,8 @@
  * sha256, hmac(sha256) and crc32c as asynchronous ahash
  * ("sha256-virtio-accel", "hmac-sha256-virtio-accel", "crc32c-virtio-accel"),
  * registered once for the first device that can do one of them and removed
- * with the last (as virtio_crypto_mgr does).
+ * with the last (as virtio_crypto_mgr does), and with them deflate as acomp
+ * (virtio_accel_acomp.c).
  * Priority: the module parameter crypto_priority, by default below the
  * kernel's own implementations, so that nothing changes unless the operator
  * raises it.
@@ -229,13 +230,16 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 	size_t off = sizeof(hdr);
 	struct vaccel_dev *vd;
 	struct vaccel_req *req;
+	u32 dst_len;
 	int err;
 
 	vd = vaccel_crypto_pick(op->calg);
 	if (!vd)
 		return -ENODEV;
+	dst_len = op->dst_cap ? min(op->dst_len, vd->max_data_len) :
+		  op->dst_len;
 	err = -EMSGSIZE;	/* a stream would do */
-	if (op->src_len > vd->max_data_len || op->dst_len > vd->max_data_len ||
+	if (op->src_len > vd->max_data_len || dst_len > vd->max_data_len ||
 	    op->aad_len > vd->max_aad_len)
 		goto put_dev;
 	err = -ENOMEM;
@@ -246,10 +250,10 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 					    vd->nr_dataqs)];
 	req->sensitive = op->key_len;
 	req->src_len = op->src_len;
-	req->dst_len = op->dst_len;
+	req->dst_len = dst_len;
 	if (vaccel_buf_alloc(&req->rd, sizeof(hdr) + op->key_len + op->iv_len +
 			     op->aad_len + op->src_len, gfp) ||
-	    vaccel_buf_alloc(&req->wr, op->dst_len +
+	    vaccel_buf_alloc(&req->wr, dst_len +
 			     sizeof(struct virtio_accel_op_resp),
 			     gfp | __GFP_ZERO))
 		goto put_req;
@@ -259,7 +263,7 @@ int vaccel_crypto_submit(const struct vaccel_crypto_op *op)
 	hdr.iv_len = cpu_to_le32(op->iv_len);
 	hdr.aad_len = cpu_to_le32(op->aad_len);
 	hdr.src_len = cpu_to_le32(op->src_len);
-	hdr.dst_len = cpu_to_le32(op->dst_len);
+	hdr.dst_len = cpu_to_le32(dst_len);
 	vaccel_buf_xfer(&req->rd, 0, &hdr, NULL, sizeof(hdr),
 			VACCEL_FROM_KERN);
 	if (op->key_len)
@@ -687,6 +691,11 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 			   VIRTIO_ACCEL_ALG_HMAC_SHA256) &&
 	    virtio_has_feature(vd->vdev, VIRTIO_ACCEL_F_STATELESS))
 		vd->crypto_algs |= BIT(VACCEL_CALG_HMAC_SHA256);
+	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_COMPRESS,
+			   VIRTIO_ACCEL_ALG_DEFLATE) &&
+	    vaccel_has_cap(vd, VIRTIO_ACCEL_OP_DECOMPRESS,
+			   VIRTIO_ACCEL_ALG_DEFLATE))
+		vd->crypto_algs |= BIT(VACCEL_CALG_DEFLATE);
 	if (!vd->crypto_algs)
 		return;
 
@@ -702,6 +711,12 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 				crypto_priority;
 		err = crypto_register_ahashes(vaccel_ahash_algs,
 					      VACCEL_CALG_NR_AHASH);
+		if (!err) {
+			err = vaccel_acomp_register(crypto_priority);
+			if (err)
+				crypto_unregister_ahashes(vaccel_ahash_algs,
+							  VACCEL_CALG_NR_AHASH);
+		}
 		if (err)
 			dev_warn(&vd->dev, "crypto API registration: %d\n",
 				 err);
@@ -715,6 +730,7 @@ static void vaccel_crypto_unregister(void)
 {
 	if (!vaccel_crypto_registered)
 		return;
+	vaccel_acomp_unregister();
 	crypto_unregister_ahashes(vaccel_ahash_algs, VACCEL_CALG_NR_AHASH);
 	vaccel_crypto_registered = false;
 }
@@ -763,6 +779,7 @@ VACCEL_CRYPTO_ATTR(crypto_fallback_partial, vaccel_crypto_sw_partial);
 VACCEL_CRYPTO_ATTR(crypto_fallback_whole, vaccel_crypto_sw_other);
 VACCEL_CRYPTO_ATTR(crypto_streams, vaccel_crypto_streamed);
 VACCEL_CRYPTO_ATTR(crypto_fallback_stream, vaccel_crypto_sw_stream);
+VACCEL_CRYPTO_ATTR(crypto_fallback_comp, vaccel_acomp_fallbacks);
 
 static ssize_t crypto_registered_show(const struct class *c,
 				      const struct class_attribute *a,
@@ -786,6 +803,7 @@ static struct attribute *vaccel_class_attrs[] = {
 	&class_attr_crypto_fallback_whole.attr,
 	&class_attr_crypto_streams.attr,
 	&class_attr_crypto_fallback_stream.attr,
+	&class_attr_crypto_fallback_comp.attr,
 	&class_attr_crypto_registered.attr,
 	&class_attr_crypto_tfms.attr,
 	NULL,

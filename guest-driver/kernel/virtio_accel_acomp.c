@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-accel guest driver: "deflate" (raw DEFLATE, RFC 1951, the format
+ * of the kernel's deflate-scomp) as an acomp algorithm of the kernel crypto
+ * API, "deflate-virtio-accel".
+ *
+ * A request goes to a device as one one-shot COMPRESS or DECOMPRESS
+ * ([OP-DEFLATE]) through vaccel_crypto_submit(). dlen is a capacity: the
+ * device is asked for min(dlen, max_data_len) bytes of output.
+ *
+ * What the device cannot take is done here in software, with the spec's
+ * own DEFLATE code (virtio-accel-spec/lib/virtio_accel_zlib.c, which both
+ * hosts run, over the kernel's zlib: never through the crypto API, so never
+ * through us), streamed over the scatterlists a page at a time: src above
+ * max_data_len, a NOSPC answer when dst was capped at max_data_len, no
+ * device, a full ring without CRYPTO_TFM_REQ_MAY_BACKLOG, no memory, and a
+ * device that failed the request (removed, reset, an engine error) rather
+ * than judged the data. Counted in /sys/class/vaccel/crypto_fallback_comp.
+ *
+ * Either way the result is the same: dlen set to the bytes written;
+ * -ENOSPC when the output does not fit in dlen; -EINVAL for data that is
+ * not one complete raw DEFLATE stream (bad, truncated, or followed by more
+ * bytes); a zero-length src compresses to the empty stream. A NULL dst
+ * (CRYPTO_ACOMP_ALLOC_OUTPUT) gets a scatterlist of dlen bytes (0:
+ * CRYPTO_ACOMP_DST_MAX, the most scomp gives), which dst_free releases.
+ *
+ * The algorithm is CRYPTO_ALG_KERN_DRIVER_ONLY (the vDPA parent masks it;
+ * its own engines are zlib, not the crypto API) and CRYPTO_ALG_NEED_FALLBACK
+ * (a driver allocating a fallback "deflate" masks that one).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/internal/acompress.h>
+#include <crypto/scatterwalk.h>
+#include <linux/vmalloc.h>
+#include <linux/zlib.h>
+
+#include "virtio_accel_common.h"
+#include "virtio_accel_zlib.h"
+
+atomic_long_t vaccel_acomp_fallbacks;	/* /sys/class/vaccel/crypto_fallback_comp */
+static bool vaccel_acomp_registered;
+
+struct vaccel_acomp_tfm {
+	spinlock_t lock;		/* the streams */
+	struct z_stream_s def;		/* raw DEFLATE, window 32 KiB */
+	struct z_stream_s inf;
+};
+
+struct vaccel_acomp_rctx {
+	bool comp;
+	bool dst_ours;			/* allocated here: NULL dst */
+};
+
+/* ---- software ------------------------------------------------------- */
+
+/* The next non-empty piece of @m. */
+static bool vaccel_miter_next(struct sg_mapping_iter *m)
+{
+	while (sg_miter_next(m))
+		if (m->length)
+			return true;
+	return false;
+}
+
+/*
+ * The spec's stream steps over the scatterlists, one mapped page of src
+ * and of dst at a time, ending with a 1-byte probe of dst: output for it
+ * means the result does not fit. Any context (the streams under a lock).
+ */
+static int vaccel_acomp_sw(struct acomp_req *areq, bool comp)
+{
+	struct vaccel_acomp_tfm *t = acomp_tfm_ctx(crypto_acomp_reqtfm(areq));
+	struct z_stream_s *z = comp ? &t->def : &t->inf;
+	u32 sleft = areq->slen, dleft = areq->dlen, out = 0;
+	struct sg_mapping_iter si, di;
+	bool start = true;
+	u8 probe;
+	int err;
+
+	atomic_long_inc(&vaccel_acomp_fallbacks);
+	sg_miter_start(&si, areq->src, sg_nents(areq->src),
+		       SG_MITER_ATOMIC | SG_MITER_FROM_SG);
+	sg_miter_start(&di, areq->dst, sg_nents(areq->dst),
+		       SG_MITER_ATOMIC | SG_MITER_TO_SG);
+	spin_lock_bh(&t->lock);
+	for (;;) {
+		struct virtio_accel_zio io = { .dst = &probe, .dst_len = 1 };
+		u8 st;
+
+		err = -EINVAL;		/* a scatterlist shorter than its length */
+		if (sleft) {
+			if (!vaccel_miter_next(&si))
+				break;
+			io.src = si.addr;
+			io.src_len = min_t(size_t, si.length, sleft);
+		}
+		if (dleft) {
+			if (!vaccel_miter_next(&di)) {
+				sg_miter_stop(&si);
+				break;
+			}
+			io.dst = di.addr;
+			io.dst_len = min_t(size_t, di.length, dleft);
+		}
+		st = virtio_accel_z_stream(z, comp, start,
+					   io.src_len == sleft, &io);
+		start = false;
+		if (dleft)
+			di.consumed = io.dst_used;
+		sg_miter_stop(&di);
+		if (sleft)
+			si.consumed = io.src_used;
+		sg_miter_stop(&si);
+		err = virtio_accel_status_errno(st);
+		if (err)
+			break;
+		sleft -= io.src_used;
+		err = -ENOSPC;
+		if (!dleft && io.dst_used)
+			break;		/* the probe byte */
+		dleft -= io.dst_used;
+		out += io.dst_used;
+		if (io.rflags & VIRTIO_ACCEL_RESP_F_STREAM_END) {
+			/* more src after the final block */
+			err = sleft ? -EINVAL : 0;
+			break;
+		}
+		err = -EINVAL;		/* no progress: cannot happen */
+		if (!io.src_used && !io.dst_used)
+			break;
+	}
+	spin_unlock_bh(&t->lock);
+	sg_miter_stop(&si);
+	sg_miter_stop(&di);
+	if (!err)
+		areq->dlen = out;
+	return err;
+}
+
+/* ---- the device ------------------------------------------------------- */
+
+static void vaccel_acomp_put_dst(struct acomp_req *areq)
+{
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+
+	if (!rc->dst_ours)
+		return;
+	sgl_free(areq->dst);
+	areq->dst = NULL;
+	rc->dst_ours = false;
+}
+
+/* Copy @len bytes of @b to @sg. */
+static void vaccel_buf_to_sg(struct vaccel_buf *b, struct scatterlist *sg,
+			     unsigned int len)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < b->nr && done < len; i++) {
+		unsigned int n = min_t(size_t, len - done, b->c[i].len);
+
+		scatterwalk_map_and_copy(b->c[i].p, sg, done, n, 1);
+		done += n;
+	}
+}
+
+static int vaccel_acomp_done(struct vaccel_req *req,
+			     const struct vaccel_result *r, int err)
+{
+	struct acomp_req *areq = container_of(req->crypto, struct acomp_req,
+					      base);
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+
+	if (!err) {
+		vaccel_buf_to_sg(&req->wr, areq->dst, r->dst_used);
+		areq->dlen = r->dst_used;
+		return 0;
+	}
+	/*
+	 * The device's verdict on the data stands, unless dst was capped at
+	 * its max_data_len; anything else (removal, an engine error) is
+	 * done here.
+	 */
+	if (r->status == VIRTIO_ACCEL_BADMSG)
+		err = -EINVAL;
+	else if (r->status != VIRTIO_ACCEL_NOSPC || req->dst_len < areq->dlen)
+		err = vaccel_acomp_sw(areq, rc->comp);
+	if (err)
+		vaccel_acomp_put_dst(areq);
+	return err;
+}
+
+static int vaccel_acomp_run(struct acomp_req *areq, bool comp)
+{
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+	struct vaccel_crypto_op op = {
+		.calg = VACCEL_CALG_DEFLATE,
+		.opcode = comp ? VIRTIO_ACCEL_OP_COMPRESS :
+			  VIRTIO_ACCEL_OP_DECOMPRESS,
+		.algo = VIRTIO_ACCEL_ALG_DEFLATE,
+		.sg = areq->src,
+		.src_len = areq->slen,
+		.dst_cap = true,
+		.base = &areq->base,
+		.done = vaccel_acomp_done,
+	};
+	int err;
+
+	rc->comp = comp;
+	rc->dst_ours = false;
+	if (!areq->dst) {
+		gfp_t gfp = areq->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP ?
+			    GFP_KERNEL : GFP_ATOMIC;
+
+		if (!areq->dlen || areq->dlen > CRYPTO_ACOMP_DST_MAX)
+			areq->dlen = CRYPTO_ACOMP_DST_MAX;
+		areq->dst = sgl_alloc(areq->dlen, gfp, NULL);
+		if (!areq->dst)
+			return -ENOMEM;
+		rc->dst_ours = true;
+	}
+	op.dst_len = areq->dlen;
+	err = vaccel_crypto_submit(&op);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return err;
+	err = vaccel_acomp_sw(areq, comp);
+	if (err)
+		vaccel_acomp_put_dst(areq);
+	return err;
+}
+
+static int vaccel_acomp_compress(struct acomp_req *areq)
+{
+	return vaccel_acomp_run(areq, true);
+}
+
+static int vaccel_acomp_decompress(struct acomp_req *areq)
+{
+	return vaccel_acomp_run(areq, false);
+}
+
+static void vaccel_acomp_dst_free(struct scatterlist *dst)
+{
+	if (dst)
+		sgl_free(dst);
+}
+
+/* ---- tfms ------------------------------------------------------------- */
+
+static int vaccel_acomp_init_tfm(struct crypto_acomp *tfm)
+{
+	struct vaccel_acomp_tfm *t = acomp_tfm_ctx(tfm);
+	int err = -ENOMEM;
+
+	memset(t, 0, sizeof(*t));
+	spin_lock_init(&t->lock);
+	/* the hosts' parameters (vdpa_accel_engine.c) */
+	t->def.workspace = vzalloc(zlib_deflate_workspacesize(MAX_WBITS,
+							      DEF_MEM_LEVEL));
+	if (!t->def.workspace)
+		return err;
+	t->inf.workspace = vzalloc(zlib_inflate_workspacesize());
+	if (!t->inf.workspace)
+		goto free_def;
+	err = -EINVAL;
+	if (zlib_deflateInit2(&t->def, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+			      -MAX_WBITS, DEF_MEM_LEVEL,
+			      Z_DEFAULT_STRATEGY) != Z_OK)
+		goto free_inf;
+	if (zlib_inflateInit2(&t->inf, -MAX_WBITS) != Z_OK)
+		goto end_def;
+	vaccel_crypto_tfm_get();
+	return 0;
+
+end_def:
+	zlib_deflateEnd(&t->def);
+free_inf:
+	vfree(t->inf.workspace);
+free_def:
+	vfree(t->def.workspace);
+	return err;
+}
+
+static void vaccel_acomp_exit_tfm(struct crypto_acomp *tfm)
+{
+	struct vaccel_acomp_tfm *t = acomp_tfm_ctx(tfm);
+
+	zlib_inflateEnd(&t->inf);
+	zlib_deflateEnd(&t->def);
+	vfree(t->inf.workspace);
+	vfree(t->def.workspace);
+	vaccel_crypto_tfm_put();
+}
+
+static struct acomp_alg vaccel_acomp_alg = {
+	.compress = vaccel_acomp_compress,
+	.decompress = vaccel_acomp_decompress,
+	.dst_free = vaccel_acomp_dst_free,
+	.init = vaccel_acomp_init_tfm,
+	.exit = vaccel_acomp_exit_tfm,
+	.reqsize = sizeof(struct vaccel_acomp_rctx),
+	.base = {
+		.cra_name = "deflate",
+		.cra_driver_name = "deflate-virtio-accel",
+		.cra_flags = CRYPTO_ALG_ASYNC | CRYPTO_ALG_KERN_DRIVER_ONLY |
+			     CRYPTO_ALG_NEED_FALLBACK |
+			     CRYPTO_ALG_ALLOCATES_MEMORY,
+		.cra_ctxsize = sizeof(struct vaccel_acomp_tfm),
+		.cra_module = THIS_MODULE,
+	},
+};
+
+/* With the crypto API's mutex of virtio_accel_crypto.c held. */
+int vaccel_acomp_register(int priority)
+{
+	int err;
+
+	if (vaccel_acomp_registered)
+		return 0;
+	vaccel_acomp_alg.base.cra_priority = priority;
+	err = crypto_register_acomp(&vaccel_acomp_alg);
+	if (!err)
+		vaccel_acomp_registered = true;
+	return err;
+}
+
+void vaccel_acomp_unregister(void)
+{
+	if (!vaccel_acomp_registered)
+		return;
+	crypto_unregister_acomp(&vaccel_acomp_alg);
+	vaccel_acomp_registered = false;
+}
