@@ -326,4 +326,9 @@ void vaccel_crypto_finish(struct vaccel_req *req);
 void vaccel_crypto_started(struct vaccel_req *req);
 void vaccel_crypto_exit(void);
 
+/* virtio_accel_aead.c: gcm(aes) */
+extern const struct attribute_group vaccel_aead_group;
+int vaccel_aead_register(int priority);
+void vaccel_aead_unregister(void);
+
 #endif /* VIRTIO_ACCEL_COMMON_H */
