@@ -21,7 +21,8 @@
  * 16 bytes, AAD longer than the device's max_aad_len or data longer than
  * its max_data_len (no AEAD streams here), and no device, a full ring
  * without CRYPTO_TFM_REQ_MAY_BACKLOG, no memory. Each reason is counted in
- * /sys/class/vaccel/crypto_fallback_gcm_*.
+ * /sys/class/vaccel/crypto_fallback_gcm_*. A fallback decryption whose tag
+ * does not verify leaves no plaintext in the destination either.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -51,6 +52,28 @@ struct vaccel_aead_rctx {
 	struct aead_request fallback_req;	/* last: its context follows */
 };
 
+/*
+ * A decryption whose tag did not verify: the software gcm wrote the
+ * plaintext before it checked the tag; none of it is released (as on the
+ * device, [ST-NOLEAK]).
+ */
+static int vaccel_aead_wipe(struct aead_request *areq, int err)
+{
+	unsigned int authsize = crypto_aead_authsize(crypto_aead_reqtfm(areq));
+
+	if (err == -EBADMSG)
+		sg_zero_buffer(areq->dst, sg_nents(areq->dst),
+			       areq->cryptlen - authsize, areq->assoclen);
+	return err;
+}
+
+static void vaccel_aead_fallback_done(void *data, int err)
+{
+	struct aead_request *areq = data;
+
+	aead_request_complete(areq, vaccel_aead_wipe(areq, err));
+}
+
 /* @areq in software, counted in @why. */
 static int vaccel_aead_fallback(struct aead_request *areq, bool enc,
 				atomic_long_t *why)
@@ -61,12 +84,18 @@ static int vaccel_aead_fallback(struct aead_request *areq, bool enc,
 
 	atomic_long_inc(why);
 	aead_request_set_tfm(sub, t->fallback);
-	aead_request_set_callback(sub, areq->base.flags, areq->base.complete,
-				  areq->base.data);
 	aead_request_set_crypt(sub, areq->src, areq->dst, areq->cryptlen,
 			       areq->iv);
 	aead_request_set_ad(sub, areq->assoclen);
-	return enc ? crypto_aead_encrypt(sub) : crypto_aead_decrypt(sub);
+	if (enc) {
+		aead_request_set_callback(sub, areq->base.flags,
+					  areq->base.complete,
+					  areq->base.data);
+		return crypto_aead_encrypt(sub);
+	}
+	aead_request_set_callback(sub, areq->base.flags,
+				  vaccel_aead_fallback_done, areq);
+	return vaccel_aead_wipe(areq, crypto_aead_decrypt(sub));
 }
 
 /* Copy @len bytes of @b to @sg from offset @skip. */
@@ -94,16 +123,19 @@ static int vaccel_aead_done(struct vaccel_req *req,
 	struct aead_request *areq = aead_request_cast(req->crypto);
 	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
 	unsigned int authsize = crypto_aead_authsize(crypto_aead_reqtfm(areq));
-	unsigned int len;
+	unsigned int len, i;
 
-	if (err)
-		return err;
-	if (r->dst_used != req->dst_len)
-		return -EIO;
-	len = rctx->enc ? areq->cryptlen + authsize :
-	      areq->cryptlen - VIRTIO_ACCEL_GCM_TAG_LEN;
-	vaccel_aead_buf_to_sg(&req->wr, areq->dst, areq->assoclen, len);
-	return 0;
+	if (!err && r->dst_used != req->dst_len)
+		err = -EIO;
+	if (!err) {
+		len = rctx->enc ? areq->cryptlen + authsize :
+		      areq->cryptlen - VIRTIO_ACCEL_GCM_TAG_LEN;
+		vaccel_aead_buf_to_sg(&req->wr, areq->dst, areq->assoclen, len);
+	}
+	/* the plaintext does not outlive the request (the source is wiped) */
+	for (i = 0; !rctx->enc && i < req->wr.nr; i++)
+		memzero_explicit(req->wr.c[i].p, req->wr.c[i].len);
+	return err;
 }
 
 static int vaccel_aead_crypt(struct aead_request *areq, bool enc)
