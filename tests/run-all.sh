@@ -153,7 +153,7 @@ part "guest driver in the crypto API, path 1 (guest)" \
 	tests/vm/host/t-crypto-run.sh vhost-user
 # gcm(aes) (AEAD): AF_ALG and kcapi-enc vs Python's cryptography, which
 # fallback each case takes, IPsec with rfc4106(gcm(aes)), removal under it
-# (~60 s, ~? s).
+# (~90 s each under TCG).
 part "guest driver in the crypto API: gcm(aes), IPsec rfc4106, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-crypto-run.sh vdpa aead
 part "guest driver in the crypto API: gcm(aes), IPsec rfc4106, path 1 (guest)" \
