@@ -647,7 +647,9 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 		err = vaccel_crypto_registered ?
 		      vaccel_aead_register(crypto_priority) : 0;
 		if (err)
-			dev_warn(&vd->dev, "crypto API: gcm(aes): %d\n", err);
+			dev_warn(&vd->dev,
+				 "crypto API: gcm(aes) not registered: %d (no software gcm(aes) for the fallback?)\n",
+				 err);
 	}
 	mutex_unlock(&vaccel_crypto_mutex);
 }
