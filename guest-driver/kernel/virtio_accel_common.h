@@ -404,4 +404,9 @@ extern atomic_long_t vaccel_acomp_fallbacks;
 int vaccel_acomp_register(int priority);
 void vaccel_acomp_unregister(void);
 
+/* virtio_accel_aead.c: gcm(aes) */
+extern const struct attribute_group vaccel_aead_group;
+int vaccel_aead_register(int priority);
+void vaccel_aead_unregister(void);
+
 #endif /* VIRTIO_ACCEL_COMMON_H */

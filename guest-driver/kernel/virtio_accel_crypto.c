@@ -696,6 +696,12 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 	    vaccel_has_cap(vd, VIRTIO_ACCEL_OP_DECOMPRESS,
 			   VIRTIO_ACCEL_ALG_DEFLATE))
 		vd->crypto_algs |= BIT(VACCEL_CALG_DEFLATE);
+	if (vaccel_has_cap(vd, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+			   VIRTIO_ACCEL_ALG_AES256_GCM) &&
+	    vaccel_has_cap(vd, VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+			   VIRTIO_ACCEL_ALG_AES256_GCM) &&
+	    virtio_has_feature(vd->vdev, VIRTIO_ACCEL_F_STATELESS))
+		vd->crypto_algs |= BIT(VACCEL_CALG_GCM_AES);
 	if (!vd->crypto_algs)
 		return;
 
@@ -722,6 +728,12 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 				 err);
 		else
 			vaccel_crypto_registered = true;
+		err = vaccel_crypto_registered ?
+		      vaccel_aead_register(crypto_priority) : 0;
+		if (err)
+			dev_warn(&vd->dev,
+				 "crypto API: gcm(aes) not registered: %d (no software gcm(aes) for the fallback?)\n",
+				 err);
 	}
 	mutex_unlock(&vaccel_crypto_mutex);
 }
@@ -731,6 +743,7 @@ static void vaccel_crypto_unregister(void)
 	if (!vaccel_crypto_registered)
 		return;
 	vaccel_acomp_unregister();
+	vaccel_aead_unregister();
 	crypto_unregister_ahashes(vaccel_ahash_algs, VACCEL_CALG_NR_AHASH);
 	vaccel_crypto_registered = false;
 }
@@ -815,5 +828,6 @@ static const struct attribute_group vaccel_class_group = {
 
 const struct attribute_group *vaccel_class_groups[] = {
 	&vaccel_class_group,
+	&vaccel_aead_group,
 	NULL,
 };

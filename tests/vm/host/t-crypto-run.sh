@@ -8,7 +8,12 @@
 # and references (Python's hmac, keys of 0..200 bytes; CRC-32C with the
 # default and another seed) are made here.
 #
-#   tests/vm/host/t-crypto-run.sh [vdpa|vhost-user]       default vdpa
+#   tests/vm/host/t-crypto-run.sh [vdpa|vhost-user] [aead]  default vdpa
+#
+# aead: tests/vm/guest/t-aead-guest.sh instead (gcm(aes), AF_ALG through
+# tests/vm/progs/vaccel_aead.c and kcapi-enc against Python's cryptography,
+# cases and references from tests/vm/host/aead-refs.py; IPsec with
+# rfc4106(gcm(aes))).
 #
 # Environment: VDPA_KO, GUEST_KO (default the build outputs, built here),
 # CRYPTO_VM_TIMEOUT (900). Output ends "N passed, N failed"; exit 77 when
@@ -21,6 +26,8 @@ K=$TOP/guest-driver/kernel
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 GUEST_KO=${GUEST_KO:-$K/virtio_accel.ko}
 PATHN=${1:-vdpa}
+GUEST_T=t-crypto-guest.sh
+[ "${2:-}" != aead ] || GUEST_T=t-aead-guest.sh
 
 make -s -C "$K" modules tests >&2
 [ "$PATHN" = vhost-user ] || make -s -C "$TOP/vdpa-driver" modules >&2 || true
@@ -34,6 +41,13 @@ mkdir "$T/payload"
 # the payload runs without arguments: the path is a file
 [ "$PATHN" = vdpa ] && echo vdpa >"$T/payload/mode" || echo pci >"$T/payload/mode"
 guest_prog "$TOP/tests/vm/progs/vaccel_afalg.c" "$T/vaccel-afalg"
+AEAD_ARGS=
+if [ "$GUEST_T" = t-aead-guest.sh ]; then
+	# both hosts' limits (max_data_len 1 MiB, max_aad_len 4096): defaults
+	guest_prog "$TOP/tests/vm/progs/vaccel_aead.c" "$T/vaccel-aead"
+	python3 "$TOP/tests/vm/host/aead-refs.py" "$T/payload" 1048576 4096
+	AEAD_ARGS="--module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
+else
 python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
 d = sys.argv[1]
@@ -68,6 +82,7 @@ with open(os.path.join(d, "refs.txt"), "w") as refs:
         refs.write("crc %d 78563412 %s\n" % (size,
                    crc32c(0x12345678, data).hex()))
 PY
+fi
 
 # ESP between two namespaces: veth, xfrm, esp4, authenc and its IV
 # generator, iproute2's ip (busybox's has no netns or xfrm)
@@ -81,8 +96,8 @@ if [ "$PATHN" = vdpa ]; then
 		--ko "$VDPA_KO" --ko "$GUEST_KO" \
 		--module gcm --module crc32c_generic --module deflate \
 		--module algif_hash $IPSEC_MODS \
-		--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
-		"$TOP/tests/vm/guest/t-crypto-guest.sh" "$GUEST_KO" \
+		--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" $AEAD_ARGS \
+		"$TOP/tests/vm/guest/$GUEST_T" "$GUEST_KO" \
 		"$T/payload"/* || rc=$?
 	exit $rc
 fi
@@ -95,7 +110,7 @@ rc=0
 	--path vhost-user --backend "$B/vhost-user-accel" --queue-size 16 \
 	--backend-arg --test-delay-us --backend-arg 20000 \
 	--ko "$GUEST_KO" --module algif_hash $IPSEC_MODS \
-	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" \
-	"$TOP/tests/vm/guest/t-crypto-guest.sh" "$GUEST_KO" "$T/payload"/* ||
+	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" $AEAD_ARGS \
+	"$TOP/tests/vm/guest/$GUEST_T" "$GUEST_KO" "$T/payload"/* ||
 	rc=$?
 exit $rc
