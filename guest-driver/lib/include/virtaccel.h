@@ -190,6 +190,11 @@ int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
  * repeat until *done is set. Digests, MACs and tags appear in the output of
  * the final call. For AEAD decryption the input is ciphertext || tag; the
  * plaintext must be discarded if the final call returns -EBADMSG.
+ *
+ * HMAC-SHA-256 keys may have any length (RFC 2104): virtaccel_stream_open()
+ * replaces a key longer than 64 bytes by its SHA-256, computed on the device
+ * (one HASH request), and an empty key by 64 zero bytes, as the device takes
+ * 1 to 64 bytes.
  */
 struct virtaccel_stream;
 
