@@ -218,6 +218,15 @@ int virtaccel_stream_update(struct virtaccel_stream *s, const void *in,
 			    int *done);
 void virtaccel_stream_close(struct virtaccel_stream *s);
 
+/*
+ * The HMAC-SHA-256 key rule above, for callers that build their own
+ * requests or sessions: @k0 (64 bytes) receives the key the device takes
+ * (1 to 64 bytes, *k0_len), a long key's SHA-256 computed by a HASH request
+ * on @dev. 0 or -errno.
+ */
+int virtaccel_hmac_key(struct virtaccel_dev *dev, const void *key, size_t len,
+		       void *k0, uint32_t *k0_len);
+
 /* One-shot helpers over streams: any length, output sized by the caller. */
 int virtaccel_hash(struct virtaccel_dev *dev, uint32_t algo, const void *data,
 		   size_t len, void *digest, size_t digest_len);

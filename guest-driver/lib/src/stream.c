@@ -86,12 +86,12 @@ static uint8_t *dup_mem(const void *p, uint32_t len, int *err)
  * on the device itself (the library computes nothing in software); an empty
  * key is K0 = a block of zeros, which is what any key is padded to.
  */
-static int hmac_key(struct virtaccel_dev *dev, const void *key, size_t len,
-		    uint8_t *k0, uint32_t *k0_len)
+VA_EXPORT int virtaccel_hmac_key(struct virtaccel_dev *dev, const void *key,
+				 size_t len, void *k0, uint32_t *k0_len)
 {
 	int ret;
 
-	if (len && !key)
+	if (!dev || !k0 || !k0_len || (len && !key))
 		return -EINVAL;
 	if (len > VA_HMAC_BLOCK) {
 		ret = virtaccel_hash(dev, VIRTIO_ACCEL_ALG_SHA256, key, len, k0,
@@ -125,7 +125,7 @@ VA_EXPORT int virtaccel_stream_open(struct virtaccel_dev *dev,
 	    (p->key_len < 1 || p->key_len > VA_HMAC_BLOCK)) {
 		*sp = NULL;
 		hp = *p;
-		ret = hmac_key(dev, p->key, p->key_len, k0, &hp.key_len);
+		ret = virtaccel_hmac_key(dev, p->key, p->key_len, k0, &hp.key_len);
 		hp.key = k0;
 		if (!ret)
 			ret = virtaccel_stream_open(dev, &hp, sp);
