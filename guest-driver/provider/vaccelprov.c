@@ -128,7 +128,9 @@ static void vp_atfork_parent(void)
 static void vp_atfork_child(void)
 {
 	if (g_dev) {
-		g_dev = NULL; /* the parent's: neither used nor closed here */
+		/* releases the copies only: the connection stays the parent's */
+		virtaccel_close(g_dev);
+		g_dev = NULL;
 		g_gen++;
 	}
 	pthread_mutex_unlock(&g_lock);
@@ -148,8 +150,7 @@ static void dev_drop(void)
 {
 	if (!g_dev)
 		return;
-	if (g_pid == getpid())
-		virtaccel_close(g_dev);
+	virtaccel_close(g_dev); /* in a fork child: releases the copies only */
 	g_dev = NULL;
 	g_gen++;
 }
@@ -163,7 +164,8 @@ static struct virtaccel_dev *dev_get(void)
 	int ret;
 
 	if (g_dev && g_pid != getpid()) {
-		/* forked without our atfork handler (e.g. vfork + exec paths) */
+		/* forked without our atfork handler: release the copies only */
+		virtaccel_close(g_dev);
 		g_dev = NULL;
 		g_gen++;
 	}

@@ -14,6 +14,12 @@
  * Threading: a device handle may be used from several threads as long as
  * each data queue is used by one thread at a time; session calls and the
  * blocking helpers take the handle's control lock.
+ *
+ * fork(): a child must not use a handle its parent opened (the connection,
+ * rings and sessions are the parent's); it opens its own. virtaccel_close()
+ * called in the child only releases the child's copies of the descriptors
+ * and memory, without a word to the device, so that the parent's
+ * connection ends when the parent closes it.
  */
 #ifndef VIRTACCEL_H
 #define VIRTACCEL_H
