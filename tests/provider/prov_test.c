@@ -49,6 +49,9 @@ static void load_providers(void)
 	}
 }
 
+/* usage and I/O errors: exit 2 (1 is a bad tag) */
+#define fail2(...) do { fprintf(stderr, __VA_ARGS__); exit(2); } while (0)
+
 static unsigned char *hex(const char *s, size_t *len)
 {
 	long l = 0;
@@ -60,7 +63,7 @@ static unsigned char *hex(const char *s, size_t *len)
 	}
 	b = OPENSSL_hexstr2buf(s, &l);
 	if (!b)
-		die("bad hex: %s", s);
+		fail2("bad hex: %s\n", s);
 	*len = (size_t)l;
 	return b;
 }
@@ -72,10 +75,10 @@ static unsigned char *read_file(const char *path, size_t *len)
 	struct stat st;
 
 	if (!f || fstat(fileno(f), &st))
-		die_errno(path);
+		fail2("%s: %s\n", path, strerror(errno));
 	b = malloc((size_t)st.st_size + 1);
 	if (!b || fread(b, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
-		die_errno(path);
+		fail2("%s: cannot read\n", path);
 	fclose(f);
 	*len = (size_t)st.st_size;
 	return b;
@@ -86,7 +89,7 @@ static void write_file(const char *path, const void *b, size_t len)
 	FILE *f = fopen(path, "wb");
 
 	if (!f || fwrite(b, 1, len, f) != len || fclose(f))
-		die_errno(path);
+		fail2("%s: cannot write\n", path);
 }
 
 static int gcm_file(bool enc, char **a)

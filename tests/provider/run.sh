@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The OpenSSL provider vaccelprov.so on path 5 (library -> vhost-user ->
+# the back-end on this host), driven by unmodified programs: openssl dgst,
+# mac and list, and an EVP program (tests/provider/prov_test.c). Results
+# are checked against the default provider, sha256sum, Python's hmac and
+# the 'cryptography' package's AESGCM; the back-end's "N data requests
+# served" (logged per connection) must rise.
+#
+#   tests/provider/run.sh BUILD_DIR [quick]
+#
+# Prints "ok"/"not ok" lines and ends with "N passed, N failed".
+set -u
+B=$(cd "${1:-build}" && pwd)
+MODE=${2:-full}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/lib/lib.sh"
+# Python's OpenSSL must not look for its modules in the build directory
+REF="env -u OPENSSL_MODULES $PY $TOP/tests/tools/ref.py"
+test_tmpdir prov
+[ -e "$B/vaccelprov.so" ] || { not_ok "$B/vaccelprov.so is built"; summary; exit 1; }
+host_prog "$TOP/tests/provider/prov_test.c" "$T/prov_test" -lcrypto -lpthread ||
+	{ not_ok "prov_test builds"; summary; exit 1; }
+
+start_backend "$T" || { not_ok "backend starts"; summary; exit 1; }
+ok "backend starts on $SOCK"
+export OPENSSL_MODULES=$B VACCEL_DEVICE=$DEV
+# the provider only, and every fetch asks for it: nothing can come from
+# OpenSSL's default provider (which openssl(1) may load on its own)
+VP="-provider-path $B -provider vaccelprov -provider default -propquery provider=vaccelprov"
+_all_closed() {
+	[ "$(grep -c 'front-end connected' "$BACKEND_LOG")" -eq \
+	  "$(grep -c 'data requests served$' "$BACKEND_LOG")" ]
+}
+served() { # the back-end's data requests so far, once every connection closed
+	wait_until 10 _all_closed
+	sed -n 's/.*, \([0-9]*\) data requests served$/\1/p' "$BACKEND_LOG" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+# --- openssl list ---------------------------------------------------------
+openssl list -provider-path "$B" -provider vaccelprov -cipher-algorithms >"$T/list" 2>&1
+check "openssl list -cipher-algorithms shows AES-256-GCM @ vaccelprov" \
+	grep -qiE 'aes-256-gcm.*@ vaccelprov' "$T/list"
+openssl list -provider-path "$B" -provider vaccelprov -digest-algorithms >"$T/list" 2>&1
+check "openssl list -digest-algorithms shows SHA2-256 @ vaccelprov" \
+	grep -qE 'SHA2-256.*@ vaccelprov' "$T/list"
+openssl list -provider-path "$B" -provider vaccelprov -mac-algorithms >"$T/list" 2>&1
+check "openssl list -mac-algorithms shows HMAC @ vaccelprov" \
+	grep -qE 'HMAC @ vaccelprov' "$T/list"
+
+# --- openssl dgst -sha256 ---------------------------------------------------
+SIZES="0 1 64 4096 1048576 1048577"
+[ "$MODE" = full ] && SIZES="$SIZES 5000000"
+for n in $SIZES; do
+	$REF gen "$n" "$n" "$T/in.$n"
+done
+r0=$(served)
+for n in $SIZES; do
+	# shellcheck disable=SC2086 # $VP is words
+	out=$(openssl dgst $VP -sha256 -r "$T/in.$n" 2>"$T/err" | cut -d' ' -f1)
+	sw=$(openssl dgst -provider default -sha256 -r "$T/in.$n" | cut -d' ' -f1)
+	check "openssl dgst -sha256 $n B: vaccelprov = default provider = sha256sum" \
+		[ -n "$out" -a "$out" = "$sw" -a "$out" = "$(sha256sum <"$T/in.$n" | cut -d' ' -f1)" ]
+done
+r1=$(served)
+check "the back-end served the digests ($((r1 - r0)) data requests)" [ "$r1" -gt "$r0" ]
+
+# --- openssl mac HMAC (digest SHA256), keys of any length -------------------
+K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+for n in $SIZES; do
+	# shellcheck disable=SC2086
+	out=$(openssl mac $VP -digest SHA256 -macopt hexkey:$K -in "$T/in.$n" HMAC 2>"$T/err" | tr A-F a-f)
+	sw=$(openssl mac -provider default -digest SHA256 -macopt hexkey:$K -in "$T/in.$n" HMAC | tr A-F a-f)
+	check "openssl mac HMAC-SHA256 $n B: vaccelprov = default provider = Python hmac" \
+		[ -n "$out" -a "$out" = "$sw" -a "$out" = "$($REF hmac $K "$T/in.$n")" ]
+done
+for kl in 1 64 65 200; do
+	k=$(head -c "$kl" "$T/in.1048577" | od -An -v -tx1 | tr -d ' \n')
+	# shellcheck disable=SC2086
+	out=$(openssl mac $VP -digest SHA256 -macopt hexkey:$k -in "$T/in.4096" HMAC 2>"$T/err" | tr A-F a-f)
+	check "openssl mac HMAC with a $kl-byte key = Python hmac" \
+		[ -n "$out" -a "$out" = "$($REF hmac "$k" "$T/in.4096")" ]
+done
+# shellcheck disable=SC2086
+openssl mac $VP -digest SHA384 -macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
+check "HMAC with SHA-384: refused with an error naming the provider" \
+	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov.*SHA-256 only' '$T/err'"
+r2=$(served)
+check "the back-end served the MACs ($((r2 - r1)) data requests)" [ "$r2" -gt "$r1" ]
+
+# --- AES-256-GCM through EVP against cryptography's AESGCM --------------------
+IV=cafebabefacedbaddecaf888
+AAD=feedfacedeadbeeffeedfacedeadbeefabaddad2
+GSIZES="0 1 4096 1048579"
+[ "$MODE" = full ] && GSIZES="$GSIZES 5000000"
+[ -e "$T/in.1048579" ] || $REF gen 1048579 7 "$T/in.1048579"
+[ -e "$T/in.5000000" ] || $REF gen 5000000 5 "$T/in.5000000"
+for n in $GSIZES; do
+	$REF gcm-enc $K $IV $AAD "$T/in.$n" "$T/ref.$n"
+	for chunk in 1000003 65536 4099 1; do
+		[ "$chunk" -eq 1 ] && [ "$n" -gt 4096 ] && continue
+		"$T/prov_test" gcm-enc $K $IV $AAD "$T/in.$n" "$T/ct" "$chunk" 2>"$T/err"
+		check "AES-256-GCM encrypt $n B in updates of $chunk: = cryptography's AESGCM" \
+			cmp -s "$T/ct" "$T/ref.$n"
+		"$T/prov_test" gcm-dec $K $IV $AAD "$T/ref.$n" "$T/pt" "$chunk" 2>"$T/err"
+		check "AES-256-GCM decrypt $n B (cryptography's) in updates of $chunk" \
+			cmp -s "$T/pt" "$T/in.$n"
+	done
+done
+$REF gcm-enc $K $IV "" "$T/in.4096" "$T/ref.noaad"
+"$T/prov_test" gcm-enc $K $IV "" "$T/in.4096" "$T/ct" 4096
+check "AES-256-GCM without AAD = cryptography's" cmp -s "$T/ct" "$T/ref.noaad"
+for what in tag data aad; do
+	cp "$T/ref.4096" "$T/bad" || not_ok "reference ciphertext made"
+	a=$AAD
+	case $what in
+	tag) printf '\x01' | dd of="$T/bad" bs=1 seek=4100 conv=notrunc 2>/dev/null ;;
+	data) printf '\x01' | dd of="$T/bad" bs=1 seek=7 conv=notrunc 2>/dev/null ;;
+	aad) a=${AAD%??}00 ;;
+	esac
+	rm -f "$T/pt"
+	"$T/prov_test" gcm-dec $K $IV "$a" "$T/bad" "$T/pt" 1000 2>"$T/err"
+	check "AES-256-GCM tampered $what: refused (exit 1), no plaintext" \
+		[ $? -eq 1 -a ! -e "$T/pt" ]
+done
+cp "$T/ref.1048579" "$T/bad"
+printf '\x01' | dd of="$T/bad" bs=1 seek=1048580 conv=notrunc 2>/dev/null
+"$T/prov_test" gcm-dec $K $IV $AAD "$T/bad" "$T/pt" 300000 2>"$T/err"
+check "AES-256-GCM tampered tag after 1 MiB streamed: refused" [ $? -eq 1 ]
+"$T/prov_test" refuse >"$T/refuse" 2>&1
+rc=$?
+sed 's/^/  /' "$T/refuse"
+count_results "$T/refuse" $rc
+r3=$(served)
+check "the back-end served AES-GCM ($((r3 - r2)) data requests)" [ "$r3" -gt "$r2" ]
+
+# --- threads and fork ---------------------------------------------------------
+timeout 300 "$T/prov_test" threads-fork 4 "$([ "$MODE" = full ] && echo 25 || echo 5)" >"$T/tf" 2>&1
+rc=$?
+sed 's/^/  /' "$T/tf"
+count_results "$T/tf" $rc
+r4=$(served)
+check "the back-end served the threads and the child ($((r4 - r3)) data requests)" [ "$r4" -gt "$r3" ]
+
+# --- the back-end gone: a clear error, no hang -------------------------------
+stop_backend
+check "backend exits 0 on SIGTERM" [ $? -eq 0 ]
+t0=$(now_ms)
+# shellcheck disable=SC2086
+timeout 60 openssl dgst $VP -sha256 "$T/in.4096" >"$T/o" 2>"$T/err"
+rc=$?
+t1=$(now_ms)
+check "back-end stopped: openssl dgst fails (rc $rc, $((t1 - t0)) ms, no hang)" \
+	[ $rc -ne 0 -a $rc -ne 124 ]
+check "... with an error naming the device" grep -q "cannot open device vhost-user:$SOCK" "$T/err"
+sed 's/^/  # /' "$T/err" | head -3
+check "... and no digest printed (no software fallback)" [ ! -s "$T/o" ]
+timeout 60 "$T/prov_test" gcm-enc $K $IV $AAD "$T/in.4096" "$T/ct2" 4096 2>"$T/err"
+rc=$?
+check "back-end stopped: AES-GCM fails (rc $rc) naming the device, no output" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'cannot open device' '$T/err' && [ ! -e '$T/ct2' ]"
+VACCEL_DEVICE=bogus timeout 60 openssl dgst -provider-path "$B" -provider vaccelprov \
+	-provider default -propquery provider=vaccelprov -sha256 "$T/in.1" >"$T/o" 2>"$T/err"
+check "VACCEL_DEVICE=bogus: the error names it" grep -q "cannot open device bogus" "$T/err"
+
+# --- the device from openssl.cnf --------------------------------------------------
+start_backend "$T" || { not_ok "backend restarts"; summary; exit 1; }
+cat >"$T/openssl.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+alg_section = algorithm_sect
+[provider_sect]
+default = default_sect
+vaccelprov = vaccelprov_sect
+[default_sect]
+activate = 1
+[vaccelprov_sect]
+module = $B/vaccelprov.so
+device = $DEV
+activate = 1
+[algorithm_sect]
+default_properties = ?provider=vaccelprov
+EOF
+r5=$(served)
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/openssl.cnf" openssl dgst -sha256 -r "$T/in.1048577" 2>"$T/err" | cut -d' ' -f1)
+check "OPENSSL_CONF only (device = in openssl.cnf): openssl dgst -sha256 right" \
+	[ "$out" = "$(sha256sum <"$T/in.1048577" | cut -d' ' -f1)" ]
+r6=$(served)
+check "... and computed by the back-end ($((r6 - r5)) data requests)" [ "$r6" -gt "$r5" ]
+stop_backend
+if san_report "$BACKEND_LOG"; then not_ok "backend log free of sanitizer reports"
+else ok "backend log free of sanitizer reports"; fi
+summary
