@@ -95,6 +95,12 @@ static void vp_err_at(const char *file, int line, const char *func,
 #define vp_err(reason, ...) \
 	vp_err_at(__FILE__, __LINE__, __func__, reason, __VA_ARGS__)
 
+/* One per provider instance (library context). */
+struct vp_prov {
+	const OSSL_CORE_HANDLE *core;
+	OSSL_LIB_CTX *child;	/* the other providers of that context */
+};
+
 /* ---- the device -------------------------------------------------------- */
 
 /*
@@ -271,6 +277,12 @@ struct vp_hash {
 	bool streaming;
 	unsigned long stream_gen;
 	bool failed;
+	/*
+	 * HMAC with another digest than SHA-256: the next provider's HMAC
+	 * (see hmac_other()); NULL while the digest is SHA-256.
+	 */
+	struct vp_prov *prov;
+	EVP_MAC_CTX *other;
 };
 
 static void hash_reset(struct vp_hash *h)
@@ -280,23 +292,25 @@ static void hash_reset(struct vp_hash *h)
 	h->failed = false;
 }
 
-static void *hash_new(bool mac)
+static void *hash_new(bool mac, void *provctx)
 {
 	struct vp_hash *h = OPENSSL_zalloc(sizeof(*h));
 
-	if (h)
+	if (h) {
 		h->mac = mac;
+		h->prov = provctx;
+	}
 	return h;
 }
 
 static void *sha256_newctx(void *provctx)
 {
-	return hash_new(false);
+	return hash_new(false, provctx);
 }
 
 static void *hmac_newctx(void *provctx)
 {
-	return hash_new(true);
+	return hash_new(true, provctx);
 }
 
 static void hash_free(void *vctx)
@@ -306,6 +320,7 @@ static void hash_free(void *vctx)
 	if (!h)
 		return;
 	sess_put(&h->sess);
+	EVP_MAC_CTX_free(h->other);
 	OPENSSL_clear_free(h->key, h->key_len);
 	OPENSSL_clear_free(h->buf, h->cap);
 	OPENSSL_cleanse(h->k0, sizeof(h->k0));
@@ -327,6 +342,11 @@ static void *hash_dup(void *vctx)
 	if (!h)
 		return NULL;
 	h->sess.id = 0;
+	h->other = NULL;
+	if (src->other && !(h->other = EVP_MAC_CTX_dup(src->other))) {
+		OPENSSL_free(h);
+		return NULL;
+	}
 	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
 	h->buf = src->cap ? OPENSSL_memdup(src->buf, src->cap) : NULL;
 	if ((src->key_len && !h->key) || (src->cap && !h->buf)) {
@@ -598,6 +618,17 @@ static const OSSL_DISPATCH sha256_fns[] = {
 
 /* MAC */
 
+static int hmac_set_key_param(struct vp_hash *h, const OSSL_PARAM params[])
+{
+	const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_KEY);
+
+	if (!p)
+		return 1;
+	if (p->data_type != OSSL_PARAM_OCTET_STRING)
+		return 0;
+	return hash_set_key(h, p->data, p->data_size);
+}
+
 static bool is_sha256_name(const char *n)
 {
 	static const char *const names[] = {
@@ -609,6 +640,47 @@ static bool is_sha256_name(const char *n)
 		if (!strcasecmp(n, names[i]))
 			return true;
 	return false;
+}
+
+/*
+ * OpenSSL picks a MAC implementation before it is told the digest, so with
+ * "default_properties = ?provider=vaccelprov" every HMAC comes here, also
+ * TLS's HMAC-SHA-384 (HKDF, the TLS 1.2 PRF). The device does SHA-256
+ * only: another digest is passed to the HMAC of the next provider loaded
+ * beside this one (the operator's choice, e.g. default), through a child
+ * library context; with none, it fails. HMAC-SHA-256 never leaves the
+ * device.
+ */
+static int hmac_other(struct vp_hash *h, const char *name,
+		      const OSSL_PARAM params[])
+{
+	EVP_MAC *m;
+
+	EVP_MAC_CTX_free(h->other);
+	h->other = NULL;
+	m = h->prov && h->prov->child ?
+		    EVP_MAC_fetch(h->prov->child, "HMAC", "provider!=" VP_NAME) :
+		    NULL;
+	if (m)
+		h->other = EVP_MAC_CTX_new(m);
+	EVP_MAC_free(m);
+	if (!h->other) {
+		vp_err(VP_R_UNSUPPORTED,
+		       "%s: HMAC with %s: the device does HMAC with SHA-256 only, and no other provider has HMAC",
+		       VP_NAME, name);
+		return 0;
+	}
+	if (h->key_set) {
+		OSSL_PARAM k[] = {
+			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, h->key,
+						h->key_len),
+			OSSL_PARAM_END
+		};
+
+		if (!EVP_MAC_CTX_set_params(h->other, k))
+			return 0;
+	}
+	return EVP_MAC_CTX_set_params(h->other, params);
 }
 
 static int hmac_set_ctx_params(void *vctx, const OSSL_PARAM params[])
@@ -623,21 +695,15 @@ static int hmac_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 	if (p) {
 		if (!OSSL_PARAM_get_utf8_string_ptr(p, &name))
 			return 0;
-		if (!is_sha256_name(name)) {
-			vp_err(VP_R_UNSUPPORTED,
-			       "%s: HMAC with %s: the device does HMAC with SHA-256 only",
-			       VP_NAME, name);
-			return 0;
-		}
+		if (!is_sha256_name(name))
+			return hmac_other(h, name, params) &&
+			       hmac_set_key_param(h, params);
+		EVP_MAC_CTX_free(h->other);
+		h->other = NULL;
 	}
-	p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_KEY);
-	if (p) {
-		if (p->data_type != OSSL_PARAM_OCTET_STRING)
-			return 0;
-		if (!hash_set_key(h, p->data, p->data_size))
-			return 0;
-	}
-	return 1;
+	if (h->other && !EVP_MAC_CTX_set_params(h->other, params))
+		return 0;
+	return hmac_set_key_param(h, params);
 }
 
 static const OSSL_PARAM *hmac_settable_ctx_params(void *ctx, void *provctx)
@@ -660,6 +726,8 @@ static int hmac_init(void *vctx, const unsigned char *key, size_t keylen,
 		return 0;
 	if (key && !hash_set_key(h, key, keylen))
 		return 0;
+	if (h->other)
+		return EVP_MAC_init(h->other, key, keylen, NULL);
 	if (!h->key_set) {
 		vp_err(VP_R_STATE, "%s: HMAC: no key set", VP_NAME);
 		return 0;
@@ -668,9 +736,32 @@ static int hmac_init(void *vctx, const unsigned char *key, size_t keylen,
 	return vp_dev_check();
 }
 
+static int hmac_update(void *vctx, const unsigned char *in, size_t inl)
+{
+	struct vp_hash *h = vctx;
+
+	if (h->other)
+		return EVP_MAC_update(h->other, in, inl);
+	return hash_update(h, in, inl);
+}
+
+static int hmac_final(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsz)
+{
+	struct vp_hash *h = vctx;
+
+	if (h->other)
+		return EVP_MAC_final(h->other, out, outl, outsz);
+	return hash_final(h, out, outl, outsz);
+}
+
 static int hmac_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
+	struct vp_hash *h = vctx;
 	OSSL_PARAM *p;
+
+	if (h->other)
+		return EVP_MAC_CTX_get_params(h->other, params);
 
 	p = OSSL_PARAM_locate(params, OSSL_MAC_PARAM_SIZE);
 	if (p && !OSSL_PARAM_set_size_t(p, SHA256_LEN))
@@ -696,8 +787,8 @@ static const OSSL_DISPATCH hmac_fns[] = {
 	{ OSSL_FUNC_MAC_DUPCTX, (void (*)(void))hash_dup },
 	{ OSSL_FUNC_MAC_FREECTX, (void (*)(void))hash_free },
 	{ OSSL_FUNC_MAC_INIT, (void (*)(void))hmac_init },
-	{ OSSL_FUNC_MAC_UPDATE, (void (*)(void))hash_update },
-	{ OSSL_FUNC_MAC_FINAL, (void (*)(void))hash_final },
+	{ OSSL_FUNC_MAC_UPDATE, (void (*)(void))hmac_update },
+	{ OSSL_FUNC_MAC_FINAL, (void (*)(void))hmac_final },
 	{ OSSL_FUNC_MAC_GET_CTX_PARAMS, (void (*)(void))hmac_get_ctx_params },
 	{ OSSL_FUNC_MAC_GETTABLE_CTX_PARAMS,
 	  (void (*)(void))hmac_gettable_ctx_params },
@@ -1378,6 +1469,10 @@ static const OSSL_ITEM *vp_reason_strings(void *provctx)
 
 static void vp_teardown(void *provctx)
 {
+	struct vp_prov *pv = provctx;
+
+	OSSL_LIB_CTX_free(pv->child);
+	OPENSSL_free(pv);
 	pthread_mutex_lock(&g_lock);
 	if (g_refs && !--g_refs) {
 		dev_drop();
@@ -1405,29 +1500,36 @@ OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		       const OSSL_DISPATCH **out, void **provctx)
 {
+	const OSSL_DISPATCH *f;
+	struct vp_prov *pv;
 	char *dev = NULL;
 	OSSL_PARAM req[] = {
 		OSSL_PARAM_utf8_ptr("device", &dev, 0),
 		OSSL_PARAM_END
 	};
 
-	for (; in->function_id; in++) {
-		switch (in->function_id) {
+	for (f = in; f->function_id; f++) {
+		switch (f->function_id) {
 		case OSSL_FUNC_CORE_NEW_ERROR:
-			c_new_error = OSSL_FUNC_core_new_error(in);
+			c_new_error = OSSL_FUNC_core_new_error(f);
 			break;
 		case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
-			c_set_error_debug = OSSL_FUNC_core_set_error_debug(in);
+			c_set_error_debug = OSSL_FUNC_core_set_error_debug(f);
 			break;
 		case OSSL_FUNC_CORE_VSET_ERROR:
-			c_vset_error = OSSL_FUNC_core_vset_error(in);
+			c_vset_error = OSSL_FUNC_core_vset_error(f);
 			break;
 		case OSSL_FUNC_CORE_GET_PARAMS:
-			c_get_params = OSSL_FUNC_core_get_params(in);
+			c_get_params = OSSL_FUNC_core_get_params(f);
 			break;
 		}
 	}
 	vp_core = handle;
+	pv = OPENSSL_zalloc(sizeof(*pv));
+	if (!pv)
+		return 0;
+	pv->core = handle;
+	pv->child = OSSL_LIB_CTX_new_child(handle, in);
 	if (c_get_params && !c_get_params(handle, req))
 		dev = NULL;
 	pthread_mutex_lock(&g_lock);
@@ -1441,6 +1543,6 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	g_refs++;
 	pthread_mutex_unlock(&g_lock);
 	*out = vp_dispatch;
-	*provctx = (void *)handle;
+	*provctx = pv;
 	return 1;
 }

@@ -83,9 +83,15 @@ for kl in 1 64 65 200; do
 	check "openssl mac HMAC with a $kl-byte key = Python hmac" \
 		[ -n "$out" -a "$out" = "$($REF hmac "$k" "$T/in.4096")" ]
 done
+# another digest: the next provider's HMAC (TLS's HKDF and PRF need
+# HMAC-SHA-384), or an error naming the provider when there is none
 # shellcheck disable=SC2086
-openssl mac $VP -digest SHA384 -macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
-check "HMAC with SHA-384: refused with an error naming the provider" \
+out=$(openssl mac $VP -digest SHA384 -macopt hexkey:$K -in "$T/in.4096" HMAC 2>"$T/err")
+check "HMAC with SHA-384, default provider beside: passed on, = default's" \
+	[ -n "$out" -a "$out" = "$(openssl mac -digest SHA384 -macopt hexkey:$K -in "$T/in.4096" HMAC)" ]
+openssl mac -provider-path "$B" -provider vaccelprov -propquery provider=vaccelprov \
+	-digest SHA384 -macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
+check "HMAC with SHA-384, vaccelprov alone: refused with an error naming the provider" \
 	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov.*SHA-256 only' '$T/err'"
 r2=$(served)
 check "the back-end served the MACs ($((r2 - r1)) data requests)" [ "$r2" -gt "$r1" ]
@@ -143,6 +149,103 @@ sed 's/^/  /' "$T/tf"
 count_results "$T/tf" $rc
 r4=$(served)
 check "the back-end served the threads and the child ($((r4 - r3)) data requests)" [ "$r4" -gt "$r3" ]
+
+# --- TLS: unmodified s_server and s_client, the provider from OPENSSL_CONF --------
+# A vhost-user back-end serves one front-end, so the server and the client
+# have one back-end each; each side's openssl.cnf names its device.
+mkcnf() { # mkcnf FILE DEVICE
+	cat >"$1" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+alg_section = algorithm_sect
+[provider_sect]
+default = default_sect
+vaccelprov = vaccelprov_sect
+[default_sect]
+activate = 1
+[vaccelprov_sect]
+module = $B/vaccelprov.so
+device = $2
+activate = 1
+[algorithm_sect]
+default_properties = ?provider=vaccelprov
+EOF
+}
+cli_served() {
+	sed -n 's/.*, \([0-9]*\) data requests served$/\1/p' "$CLI_LOG" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+# tls_run NAME ARGS...: fetch a file from s_server -WWW with s_client, both
+# with their openssl.cnf only; 0 if it arrived intact
+tls_run() {
+	name=$1
+	shift
+	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	(cd "$T/www" && env -u OPENSSL_MODULES -u VACCEL_DEVICE OPENSSL_CONF="$T/srv.cnf" \
+		timeout 120 openssl s_server -accept "127.0.0.1:$port" -cert cert.pem \
+		-key key.pem "$@" -naccept 1 -WWW >"$T/srv.$name" 2>&1) &
+	spid=$!
+	wait_line 20 "$T/srv.$name" ACCEPT
+	printf 'GET /file HTTP/1.0\r\n\r\n' |
+		env -u OPENSSL_MODULES -u VACCEL_DEVICE OPENSSL_CONF="$T/cli.cnf" \
+		timeout 120 openssl s_client -connect "127.0.0.1:$port" "$@" \
+		-quiet -ign_eof >"$T/got.$name" 2>"$T/cli.$name"
+	wait $spid
+	grep -q "^HTTP/1.0 200" "$T/got.$name" &&
+		tail -c "$TSIZE" "$T/got.$name" | cmp -s - "$T/www/file" &&
+		[ "$(stat -c %s "$T/got.$name")" -lt $((TSIZE + 100)) ]
+}
+SRV_DEV=$DEV
+SRV_SOCK=$SOCK
+SRV_LOG=$BACKEND_LOG
+SRV_PID=$BACKEND_PID
+BACKEND_PID=
+mkdir -p "$T/cli" "$T/www"
+if start_backend "$T/cli"; then
+	CLI_PID=$BACKEND_PID
+	CLI_LOG=$BACKEND_LOG
+	at_exit "kill -TERM $CLI_PID 2>/dev/null"
+	mkcnf "$T/cli.cnf" "$DEV"
+	mkcnf "$T/srv.cnf" "$SRV_DEV"
+	BACKEND_PID=$SRV_PID
+	BACKEND_LOG=$SRV_LOG
+	DEV=$SRV_DEV
+	SOCK=$SRV_SOCK
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/www/key.pem" \
+		-out "$T/www/cert.pem" -days 2 -subj /CN=localhost >/dev/null 2>&1
+	TSIZE=$([ "$MODE" = full ] && echo 6000000 || echo 1048579)
+	$REF gen "$TSIZE" 9 "$T/www/file"
+	rec=$((TSIZE / 16384))	# records of 16 KiB: one request or more each
+	s0=$(served)
+	c0=$(cli_served)
+	check "TLS 1.3 TLS_AES_256_GCM_SHA384: $TSIZE B intact through s_server -WWW / s_client" \
+		tls_run 13 -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384
+	s1=$(served)
+	sleep 1
+	c1=$(cli_served)
+	check "... the server's back-end served >= 1 request per record ($((s1 - s0)) for $rec records)" \
+		[ $((s1 - s0)) -ge $rec ]
+	check "... the client's back-end served >= 1 request per record ($((c1 - c0)))" \
+		[ $((c1 - c0)) -ge $rec ]
+	check "TLS 1.2 ECDHE-RSA-AES256-GCM-SHA384: $TSIZE B intact through s_server -WWW / s_client" \
+		tls_run 12 -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384
+	s2=$(served)
+	sleep 1
+	c2=$(cli_served)
+	check "... the server's back-end served >= 1 request per record ($((s2 - s1)))" \
+		[ $((s2 - s1)) -ge $rec ]
+	check "... the client's back-end served >= 1 request per record ($((c2 - c1)))" \
+		[ $((c2 - c1)) -ge $rec ]
+	kill -TERM "$CLI_PID" 2>/dev/null
+	wait "$CLI_PID" 2>/dev/null
+else
+	not_ok "a second back-end starts (for the TLS client)"
+	BACKEND_PID=$SRV_PID
+	BACKEND_LOG=$SRV_LOG
+	DEV=$SRV_DEV
+	SOCK=$SRV_SOCK
+fi
 
 # --- the back-end gone: a clear error, no hang -------------------------------
 stop_backend
