@@ -248,8 +248,27 @@ else
 fi
 
 # --- the back-end gone: a clear error, no hang -------------------------------
-stop_backend
-check "backend exits 0 on SIGTERM" [ $? -eq 0 ]
+# killed under a program in the middle of its requests
+OPENSSL_MODULES=$B VACCEL_DEVICE=$DEV "$T/prov_test" speed 4096 60 "provider=vaccelprov" \
+	>"$T/speed" 2>"$T/speed.err" &
+spid=$!
+sleep 2
+kill -KILL "$BACKEND_PID"
+wait "$BACKEND_PID" 2>/dev/null
+BACKEND_PID=
+t0=$(now_ms)
+wait_until 20 eval "! kill -0 $spid 2>/dev/null"
+t1=$(now_ms)
+if kill -0 "$spid" 2>/dev/null; then
+	not_ok "back-end killed mid-run: the program is still waiting after 20 s"
+	kill -KILL "$spid"
+else
+	wait "$spid"
+	rc=$?
+	check "back-end killed mid-run: the program fails (rc $rc) $((t1 - t0)) ms later" [ $rc -ne 0 ]
+	check "... with an error naming the device" grep -q "on device $DEV" "$T/speed.err"
+	grep "vaccelprov" "$T/speed.err" | head -2 | sed 's/^/  # /'
+fi
 t0=$(now_ms)
 # shellcheck disable=SC2086
 timeout 60 openssl dgst $VP -sha256 "$T/in.4096" >"$T/o" 2>"$T/err"
