@@ -23,6 +23,15 @@ test_tmpdir prov
 host_prog "$TOP/tests/provider/prov_test.c" "$T/prov_test" -lcrypto -lpthread ||
 	{ not_ok "prov_test builds"; summary; exit 1; }
 
+# make install puts it where OpenSSL looks (openssl version -m)
+MODDIR=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
+if [ "$MODE" = full ]; then
+	make -s -C "$TOP" O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
+	check "make install puts vaccelprov.so into \$DESTDIR$MODDIR" [ -x "$T/inst$MODDIR/vaccelprov.so" ]
+	openssl list -provider-path "$T/inst$MODDIR" -provider vaccelprov -providers >"$T/list" 2>&1
+	check "... where OpenSSL loads it by name" grep -q "vaccelprov" "$T/list"
+fi
+
 start_backend "$T" || { not_ok "backend starts"; summary; exit 1; }
 ok "backend starts on $SOCK"
 export OPENSSL_MODULES=$B VACCEL_DEVICE=$DEV
