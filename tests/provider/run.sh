@@ -297,6 +297,7 @@ VACCEL_DEVICE=bogus timeout 60 openssl dgst -provider-path "$B" -provider vaccel
 check "VACCEL_DEVICE=bogus: the error names it" grep -q "cannot open device bogus" "$T/err"
 
 # --- the device from openssl.cnf --------------------------------------------------
+rm -f "$SOCK"	# the killed back-end's: start_backend waits for a new one
 start_backend "$T" || { not_ok "backend restarts"; summary; exit 1; }
 cat >"$T/openssl.cnf" <<EOF
 openssl_conf = openssl_init
