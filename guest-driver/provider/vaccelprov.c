@@ -815,6 +815,18 @@ struct vp_gcm {
 	uint8_t *aad;
 	size_t aad_len, aad_cap;
 	struct vp_sess sess;
+	/*
+	 * One request per message when it can be: the first update of a
+	 * message (encryption, or decryption with the tag already set, as TLS
+	 * 1.3 does) is sent as a whole message, tag and all, and its input is
+	 * kept; final then costs nothing. Should another update follow, the
+	 * kept input starts a stream on the device again (its output, the
+	 * same, is dropped) and the message goes on as a stream.
+	 */
+	bool spec_done;		/* the first update went as a whole message */
+	uint8_t spec_tag[GCM_TAG_LEN];	/* decryption: the tag it checked */
+	uint8_t *spec;		/* that update's input */
+	size_t spec_len, spec_cap;
 	/* TLS (EVP_CTRL_AEAD_TLS1_AAD, EVP_CTRL_AEAD_SET_IV_FIXED) */
 	uint8_t tls_aad[EVP_AEAD_TLS1_AAD_LEN];
 	size_t tls_aad_len;	/* 0: not a TLS 1.2 record */
@@ -834,6 +846,7 @@ static void gcm_free(void *vctx)
 		return;
 	sess_put(&g->sess);
 	OPENSSL_clear_free(g->aad, g->aad_cap);
+	OPENSSL_clear_free(g->spec, g->spec_cap);
 	OPENSSL_clear_free(g, sizeof(*g));
 }
 
@@ -852,9 +865,13 @@ static void *gcm_dup(void *vctx)
 	if (!g)
 		return NULL;
 	g->sess.id = 0;
-	g->aad = NULL;
-	if (src->aad_cap && !(g->aad = OPENSSL_memdup(src->aad, src->aad_cap))) {
-		g->aad_cap = 0;
+	g->aad = src->aad_cap ? OPENSSL_memdup(src->aad, src->aad_cap) : NULL;
+	g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
+	if ((src->aad_cap && !g->aad) || (src->spec_cap && !g->spec)) {
+		if (!g->aad)
+			g->aad_cap = 0;
+		if (!g->spec)
+			g->spec_cap = 0;
 		gcm_free(g);
 		return NULL;
 	}
@@ -866,6 +883,7 @@ static void gcm_restart(struct vp_gcm *g)
 {
 	g->started = false;
 	g->failed = false;
+	g->spec_done = false;
 	g->aad_len = 0;
 	g->tag_ready = false;
 	g->tag_set = false;
@@ -1005,6 +1023,68 @@ static int gcm_add_aad(struct vp_gcm *g, const unsigned char *in, size_t inl)
 	return 1;
 }
 
+#define VP_SPEC_MAX (256u << 10)
+
+/*
+ * With g_lock held and gcm_prepare() done: @in as a whole message (FINAL,
+ * IV and AAD), @out its output; @tag the tag to check (decryption) or
+ * where the tag goes. 0, -EBADMSG (tag mismatch: @out wiped) or -errno.
+ */
+static int gcm_whole(struct vp_gcm *g, unsigned char *out,
+		     const unsigned char *in, size_t inl, uint8_t *tag)
+{
+	uint8_t *tmp = OPENSSL_malloc(inl + GCM_TAG_LEN);
+	int ret;
+
+	if (!tmp)
+		return -ENOMEM;
+	if (g->enc) {
+		ret = gcm_req(g, in, inl, tmp, inl + GCM_TAG_LEN, true);
+		if (!ret) {
+			memcpy(out, tmp, inl);
+			memcpy(tag, tmp + inl, GCM_TAG_LEN);
+		}
+	} else {
+		memcpy(tmp, in, inl);
+		memcpy(tmp + inl, tag, GCM_TAG_LEN);
+		ret = gcm_req(g, tmp, inl + GCM_TAG_LEN, out, inl, true);
+		if (ret == -EBADMSG)
+			OPENSSL_cleanse(out, inl);
+	}
+	OPENSSL_clear_free(tmp, inl + GCM_TAG_LEN);
+	return ret;
+}
+
+/* Keep a copy of the input of a whole-message update. */
+static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
+{
+	if (inl > g->spec_cap) {
+		uint8_t *n = OPENSSL_clear_realloc(g->spec, g->spec_cap, inl);
+
+		if (!n)
+			return -ENOMEM;
+		g->spec = n;
+		g->spec_cap = inl;
+	}
+	memcpy(g->spec, in, inl);
+	g->spec_len = inl;
+	return 0;
+}
+
+/* A second update after a whole message: the device starts over as a stream. */
+static int spec_replay(struct vp_gcm *g)
+{
+	uint8_t *scratch = OPENSSL_malloc(g->spec_len);
+	int ret;
+
+	if (!scratch)
+		return -ENOMEM;
+	g->spec_done = false;
+	ret = gcm_req(g, g->spec, g->spec_len, scratch, g->spec_len, false);
+	OPENSSL_clear_free(scratch, g->spec_len);
+	return ret;
+}
+
 static int gcm_data(struct vp_gcm *g, unsigned char *out,
 		    const unsigned char *in, size_t inl)
 {
@@ -1013,6 +1093,30 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 
 	pthread_mutex_lock(&g_lock);
 	ret = gcm_prepare(g);
+	if (!ret && !g->started && !g->spec_done && inl <= VP_SPEC_MAX &&
+	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set)) {
+		if (!g->enc)
+			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
+		/* kept first: @out may be @in */
+		ret = spec_keep(g, in, inl);
+		if (!ret)
+			ret = gcm_whole(g, out, in == out ? g->spec : in, inl,
+					g->enc ? g->tag : g->spec_tag);
+		if (ret == -EBADMSG) {
+			/*
+			 * Not this tag, or more input to come: the plaintext
+			 * is still owed now, the verdict at final. Go on as
+			 * a stream from the start.
+			 */
+			ret = gcm_req(g, g->spec, inl, out, inl, false);
+		} else if (!ret) {
+			g->spec_done = true;
+		}
+		pthread_mutex_unlock(&g_lock);
+		return ret;
+	}
+	if (!ret && g->spec_done)
+		ret = spec_replay(g);
 	while (!ret && off < inl) {
 		n = inl - off;
 		if (n > g_chunk)
@@ -1065,9 +1169,26 @@ static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		vp_err(VP_R_STATE, "%s: AES-GCM decrypt: no tag set", VP_NAME);
 		return 0;
 	}
+	if (g->spec_done && (g->enc || !memcmp(g->tag, g->spec_tag,
+					      GCM_TAG_LEN))) {
+		/* the whole message went with the first update */
+		g->spec_done = false;
+		g->iv_set = false;
+		g->aad_len = 0;
+		g->tag_ready = g->enc;
+		return 1;
+	}
 	pthread_mutex_lock(&g_lock);
 	ret = gcm_prepare(g);
-	if (!ret && g->enc)
+	if (!ret && g->spec_done) {
+		/* decryption whose tag changed since: check the new one */
+		uint8_t *scratch = OPENSSL_malloc(g->spec_len ? g->spec_len : 1);
+
+		g->spec_done = false;
+		ret = scratch ? gcm_whole(g, scratch, g->spec, g->spec_len,
+					  g->tag) : -ENOMEM;
+		OPENSSL_clear_free(scratch, g->spec_len ? g->spec_len : 1);
+	} else if (!ret && g->enc)
 		ret = gcm_req(g, NULL, 0, g->tag, GCM_TAG_LEN, true);
 	else if (!ret)
 		ret = gcm_req(g, g->tag, GCM_TAG_LEN, NULL, 0, true);

@@ -269,6 +269,36 @@ static int gcm(const char *pq, int enc, const unsigned char *key,
 	return ok;
 }
 
+/* Decryption with the tag set before the updates (as TLS 1.3 does) and/or after. */
+static int gcm_dec2(const unsigned char *key, const unsigned char *iv,
+		    const void *aad, size_t al, const unsigned char *in,
+		    size_t n, unsigned char *out, const unsigned char *before,
+		    const unsigned char *after, size_t chunk)
+{
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", VP);
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	size_t off, k;
+	int ok = c && x, ol;
+
+	ok = ok && EVP_DecryptInit_ex2(x, c, key, iv, NULL);
+	if (ok && before)
+		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16,
+					 (void *)before) > 0;
+	ok = ok && (!al || EVP_DecryptUpdate(x, NULL, &ol, aad, (int)al));
+	for (off = 0; ok && off < n; off += k) {
+		k = n - off < chunk ? n - off : chunk;
+		ok = EVP_DecryptUpdate(x, out + off, &ol, in + off, (int)k) &&
+		     (size_t)ol == k;
+	}
+	if (ok && after)
+		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16,
+					 (void *)after) > 0;
+	ok = ok && EVP_DecryptFinal_ex(x, out + n, &ol) > 0;
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_free(c);
+	return ok;
+}
+
 struct job {
 	unsigned int seed;
 	int iters;
@@ -308,6 +338,20 @@ static void one_round(struct job *j)
 		j->errs++;
 	else if (memcmp(p, d, n))
 		j->bad++;
+	/* the tag set first (TLS 1.3's order), changed or not before final */
+	memcpy(t2, t1, 16);
+	t2[5] ^= 0x40;
+	memset(p, 0, n);
+	if (!gcm_dec2(key, iv, aad, al, c1, n, p, t1, NULL, chunk) ||
+	    memcmp(p, d, n))
+		j->bad++;
+	memset(p, 0, n);
+	if (!gcm_dec2(key, iv, aad, al, c1, n, p, t2, t1, chunk) ||
+	    memcmp(p, d, n))
+		j->bad++; /* a wrong tag first, the right one at the end */
+	if (gcm_dec2(key, iv, aad, al, c1, n, p, t1, t2, chunk) ||
+	    gcm_dec2(key, iv, aad, al, c1, n, p, t2, NULL, chunk))
+		j->bad++; /* the tag that counts is the last one set */
 	t1[3] ^= 1;
 	if (gcm(VP, 0, key, iv, aad, al, c1, n, p, t1, chunk))
 		j->bad++; /* a tampered tag must not verify */
