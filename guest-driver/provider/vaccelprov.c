@@ -942,12 +942,9 @@ static int gcm_dinit(void *vctx, const unsigned char *key, size_t keylen,
 	return gcm_init(vctx, false, key, keylen, iv, ivlen, params);
 }
 
-/* With g_lock held: session and stream ready for a request. */
+/* With g_lock held: key, IV, device and AAD ready for a request. */
 static int gcm_prepare(struct vp_gcm *g)
 {
-	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
-			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
-
 	if (!g->key_set || !g->iv_set) {
 		vp_err(VP_R_STATE, "%s: AES-GCM: no %s set", VP_NAME,
 		       g->key_set ? "IV" : "key");
@@ -967,11 +964,25 @@ static int gcm_prepare(struct vp_gcm *g)
 		       VP_NAME, g->aad_len, g_max_aad);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* With g_lock held: the context's stream session. */
+static int gcm_sess(struct vp_gcm *g)
+{
+	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+
 	return sess_get(&g->sess, op, VIRTIO_ACCEL_ALG_AES256_GCM,
 			VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
 }
 
-/* One request of the stream; the first carries the IV and AAD. */
+/*
+ * One request: of the stream (the first carries the IV and AAD), or, for a
+ * whole message (final, nothing sent yet) on a device with
+ * VIRTIO_ACCEL_F_STATELESS, one stateless request with the key inline, so
+ * that a short message costs no session.
+ */
 static int gcm_req(struct vp_gcm *g, const void *src, size_t src_len,
 		   void *dst, size_t dst_len, bool final)
 {
@@ -981,8 +992,16 @@ static int gcm_req(struct vp_gcm *g, const void *src, size_t src_len,
 	op.opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
 			     VIRTIO_ACCEL_OP_AEAD_DECRYPT;
 	op.algo = VIRTIO_ACCEL_ALG_AES256_GCM;
-	op.session_id = g->sess.id;
-	op.flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
+	if (final && !g->started && g_stateless) {
+		op.key = g->key;
+		op.key_len = GCM_KEY_LEN;
+	} else {
+		ret = gcm_sess(g);
+		if (ret)
+			return ret;
+		op.session_id = g->sess.id;
+		op.flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
+	}
 	if (!g->started) {
 		op.iv = g->iv;
 		op.iv_len = GCM_IV_LEN;
@@ -1253,22 +1272,24 @@ static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
 	}
 	pthread_mutex_lock(&g_lock);
 	ret = dev_get() ? 0 : -ENODEV;
-	if (!ret)
-		ret = sess_get(&g->sess,
-			       g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
-					VIRTIO_ACCEL_OP_AEAD_DECRYPT,
-			       VIRTIO_ACCEL_ALG_AES256_GCM,
-			       VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
+	if (!ret && !g_stateless)
+		ret = gcm_sess(g);
 	if (!ret) {
 		struct virtaccel_op op = { 0 };
 		uint8_t iv[GCM_IV_LEN];
 
 		memcpy(iv, g->iv, fx);
 		memcpy(iv + fx, out, ex); /* written above, or the record's */
-		op.opcode = g->sess.op;
+		op.opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+				     VIRTIO_ACCEL_OP_AEAD_DECRYPT;
 		op.algo = VIRTIO_ACCEL_ALG_AES256_GCM;
-		op.session_id = g->sess.id;
-		op.flags = VIRTIO_ACCEL_OP_F_FINAL; /* a stream of one request */
+		if (g_stateless) {
+			op.key = g->key;
+			op.key_len = GCM_KEY_LEN;
+		} else {
+			op.session_id = g->sess.id;
+			op.flags = VIRTIO_ACCEL_OP_F_FINAL; /* a stream of one */
+		}
 		op.iv = iv;
 		op.iv_len = GCM_IV_LEN;
 		op.aad = g->tls_aad;

@@ -12,6 +12,7 @@
  *                                               result checked against the
  *                                               default provider
  *   prov_test speed SIZE SECONDS PROPQ          EVP loop: ops/s, MB/s
+ *   prov_test speed SIZE SECONDS PROPQ THREADS  SHA-256 from THREADS at once
  *
  * KEY, IV, AAD in hex ('' for none). gcm-* exit 0 on success, 1 on a bad
  * tag, 2 on any other error (OpenSSL's error queue printed).
@@ -535,6 +536,47 @@ static int speed(size_t size, double secs, const char *pq)
 	return 0;
 }
 
+struct sjob {
+	const char *pq;
+	size_t size;
+	double secs;
+	long ops;
+};
+
+static void *speed_worker(void *arg)
+{
+	struct sjob *j = arg;
+	unsigned char *d = calloc(1, j->size + 16), md[32];
+	double t0 = now_s();
+
+	while (now_s() - t0 < j->secs && digest(j->pq, d, j->size, md))
+		j->ops++;
+	free(d);
+	return NULL;
+}
+
+/* SHA-256 of SIZE bytes from THREADS threads at once: ops/s in all. */
+static int speed_threads(size_t size, double secs, const char *pq, int nt)
+{
+	pthread_t t[64];
+	struct sjob j[64];
+	long total = 0;
+	int i;
+
+	load_providers();
+	for (i = 0; i < nt && i < 64; i++) {
+		j[i] = (struct sjob){ .pq = pq, .size = size, .secs = secs };
+		pthread_create(&t[i], NULL, speed_worker, &j[i]);
+	}
+	for (i = 0; i < nt && i < 64; i++) {
+		pthread_join(t[i], NULL);
+		total += j[i].ops;
+	}
+	printf("sha256 %zu B, %d threads: %.0f ops/s\n", size, nt,
+	       total / secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -546,6 +588,9 @@ int main(int argc, char **argv)
 		return refuse();
 	if (argc == 4 && !strcmp(argv[1], "threads-fork"))
 		return threads_fork(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 6 && !strcmp(argv[1], "speed"))
+		return speed_threads(strtoul(argv[2], NULL, 0), atof(argv[3]),
+				     argv[4], atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "speed"))
 		return speed(strtoul(argv[2], NULL, 0), atof(argv[3]), argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of prov_test.c\n");
