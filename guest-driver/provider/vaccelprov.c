@@ -50,6 +50,7 @@
 #define GCM_KEY_LEN	VIRTIO_ACCEL_GCM_KEY_LEN
 #define GCM_IV_LEN	VIRTIO_ACCEL_GCM_IV_LEN
 #define GCM_TAG_LEN	VIRTIO_ACCEL_GCM_TAG_LEN
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* reason codes (OSSL_FUNC_provider_get_reason_strings) */
 enum {
@@ -343,9 +344,12 @@ static void *hash_dup(void *vctx)
 		return NULL;
 	h->sess.id = 0;
 	h->other = NULL;
-	if (src->other && !(h->other = EVP_MAC_CTX_dup(src->other))) {
-		OPENSSL_free(h);
-		return NULL;
+	if (src->other) {
+		h->other = EVP_MAC_CTX_dup(src->other);
+		if (!h->other) {
+			OPENSSL_free(h);
+			return NULL;
+		}
 	}
 	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
 	h->buf = src->cap ? OPENSSL_memdup(src->buf, src->cap) : NULL;
@@ -414,8 +418,11 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 		       VP_NAME);
 		return -ESTALE;
 	}
-	if (h->mac && (ret = hash_k0(h)))
-		return ret;
+	if (h->mac) {
+		ret = hash_k0(h);
+		if (ret)
+			return ret;
+	}
 	while (h->len - off > g_chunk || (!final && off < h->len)) {
 		if (!h->streaming) {
 			/* a stream starts from a fresh session */
@@ -544,7 +551,7 @@ static int vp_dev_check(void)
 	bool ok;
 
 	pthread_mutex_lock(&g_lock);
-	ok = dev_get() != NULL;
+	ok = dev_get();
 	pthread_mutex_unlock(&g_lock);
 	return ok;
 }
@@ -636,7 +643,7 @@ static bool is_sha256_name(const char *n)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcasecmp(n, names[i]))
 			return true;
 	return false;
@@ -1188,8 +1195,8 @@ static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		vp_err(VP_R_STATE, "%s: AES-GCM decrypt: no tag set", VP_NAME);
 		return 0;
 	}
-	if (g->spec_done && (g->enc || !memcmp(g->tag, g->spec_tag,
-					      GCM_TAG_LEN))) {
+	if (g->spec_done &&
+	    (g->enc || !memcmp(g->tag, g->spec_tag, GCM_TAG_LEN))) {
 		/* the whole message went with the first update */
 		g->spec_done = false;
 		g->iv_set = false;
@@ -1207,10 +1214,11 @@ static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		ret = scratch ? gcm_whole(g, scratch, g->spec, g->spec_len,
 					  g->tag) : -ENOMEM;
 		OPENSSL_clear_free(scratch, g->spec_len ? g->spec_len : 1);
-	} else if (!ret && g->enc)
+	} else if (!ret && g->enc) {
 		ret = gcm_req(g, NULL, 0, g->tag, GCM_TAG_LEN, true);
-	else if (!ret)
+	} else if (!ret) {
 		ret = gcm_req(g, g->tag, GCM_TAG_LEN, NULL, 0, true);
+	}
 	pthread_mutex_unlock(&g_lock);
 	g->iv_set = false; /* an IV is used once */
 	g->aad_len = 0;

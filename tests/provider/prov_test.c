@@ -64,7 +64,7 @@ static unsigned char *hex(const char *s, size_t *len)
 	}
 	b = OPENSSL_hexstr2buf(s, &l);
 	if (!b)
-		fail2("bad hex: %s\n", s);
+		fail2("not hex digits: %s\n", s);
 	*len = (size_t)l;
 	return b;
 }
@@ -175,19 +175,20 @@ static int refuse(void)
 	unsigned char tag[16], buf[64] = { 0 };
 	EVP_CIPHER *c;
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	bool r;
 	int ol;
 
 	load_providers();
 	c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", VP);
-	tap(c != NULL, "AES-256-GCM fetched from vaccelprov");
+	tap(!!c, "AES-256-GCM fetched from vaccelprov");
 	if (!c)
 		return tap_finish("refuse");
 	EVP_EncryptInit_ex2(x, c, NULL, NULL, NULL);
-	tap(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 16, NULL) <= 0 &&
-		    err_from_vp(),
+	r = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 16, NULL) <= 0;
+	tap(r && err_from_vp(),
 	    "IV length 16 refused with a vaccelprov error");
-	tap(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 8, NULL) <= 0 &&
-		    err_from_vp(),
+	r = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 8, NULL) <= 0;
+	tap(r && err_from_vp(),
 	    "IV length 8 refused with a vaccelprov error");
 	tap(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) > 0,
 	    "IV length 12 accepted");
@@ -196,8 +197,8 @@ static int refuse(void)
 	EVP_CIPHER_CTX_free(x);
 	x = EVP_CIPHER_CTX_new();
 	EVP_DecryptInit_ex2(x, c, key, iv, NULL);
-	tap(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 8, tag) <= 0 &&
-		    err_from_vp(),
+	r = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 8, tag) <= 0;
+	tap(r && err_from_vp(),
 	    "an 8-byte tag to check refused with a vaccelprov error");
 	EVP_CIPHER_CTX_free(x);
 	/* without a tag, a decryption does not succeed */
@@ -413,6 +414,16 @@ static int threads_fork(int nt, int iters)
 	char line[256];
 	int w_bad = -1, w_errs = -1, w_same = -1, c_refused = -1;
 	int c_bad = -1, c_errs = -1, c_served = -1, w_after = -1;
+	const struct {
+		const char *k;
+		int *v;
+	} keys[] = {
+		{ "w_bad", &w_bad }, { "w_errs", &w_errs },
+		{ "w_after", &w_after }, { "w_same", &w_same },
+		{ "c_refused", &c_refused }, { "c_served", &c_served },
+		{ "c_bad", &c_bad }, { "c_errs", &c_errs },
+	};
+	size_t i;
 
 	if (pipe(pfd))
 		die_errno("pipe");
@@ -488,14 +499,9 @@ static int threads_fork(int nt, int iters)
 		if (sscanf(line, "%31s %d", k, &v) != 2)
 			continue;
 		printf("# %s", line);
-		if (!strcmp(k, "w_bad")) w_bad = v;
-		else if (!strcmp(k, "w_errs")) w_errs = v;
-		else if (!strcmp(k, "w_after")) w_after = v;
-		else if (!strcmp(k, "w_same")) w_same = v;
-		else if (!strcmp(k, "c_refused")) c_refused = v;
-		else if (!strcmp(k, "c_served")) c_served = v;
-		else if (!strcmp(k, "c_bad")) c_bad = v;
-		else if (!strcmp(k, "c_errs")) c_errs = v;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(k, keys[i].k))
+				*keys[i].v = v;
 	}
 	waitpid(w, &st, 0);
 	tap(w_bad == 0 && w_errs == 0,
