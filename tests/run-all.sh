@@ -74,8 +74,11 @@ part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP
-# against cryptography's AESGCM, threads and fork, back-end gone (~15 s).
+# against cryptography's AESGCM, threads and fork, TLS 1.3 and 1.2 through
+# s_server/s_client, back-end gone (~15 s each).
 part "OpenSSL provider vaccelprov (path 5)" tests/provider/run.sh build
+part "OpenSSL provider vaccelprov (path 5, ASan+UBSan)" \
+	tests/provider/run.sh build-san quick
 # Fault injection on the host (client SIGKILLed mid-request; connect/
 # disconnect cycles with fd and RSS read before/after: ~40 s for 10,000
 # here, capped at 100 s on a busy machine) and the back-end's security

@@ -53,6 +53,12 @@ static void load_providers(void)
 /* usage and I/O errors: exit 2 (1 is a bad tag) */
 #define fail2(...) do { fprintf(stderr, __VA_ARGS__); exit(2); } while (0)
 
+static void unload_providers(void)
+{
+	OSSL_PROVIDER_unload(prov_vp);
+	OSSL_PROVIDER_unload(prov_sw);
+}
+
 static unsigned char *hex(const char *s, size_t *len)
 {
 	long l = 0;
@@ -60,7 +66,7 @@ static unsigned char *hex(const char *s, size_t *len)
 
 	if (!*s) {
 		*len = 0;
-		return calloc(1, 1);
+		return OPENSSL_zalloc(1);
 	}
 	b = OPENSSL_hexstr2buf(s, &l);
 	if (!b)
@@ -101,7 +107,7 @@ static int gcm_file(bool enc, char **a)
 	unsigned char *out = malloc(inl + 16);
 	EVP_CIPHER *c;
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-	int ol, ok, datal = (int)inl;
+	int ol, ok, datal = (int)inl, rc = 2;
 
 	load_providers();
 	c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", VP);
@@ -135,7 +141,8 @@ static int gcm_file(bool enc, char **a)
 	ok = EVP_CipherFinal_ex(x, out + datal, &ol);
 	if (!ok && !enc) {
 		fprintf(stderr, "%s: authentication failed\n", a[3]);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if (!ok || ol)
 		goto err;
@@ -143,12 +150,20 @@ static int gcm_file(bool enc, char **a)
 					out + datal))
 		goto err;
 	write_file(a[4], out, (size_t)datal + (enc ? 16 : 0));
-	EVP_CIPHER_CTX_free(x);
-	EVP_CIPHER_free(c);
-	return 0;
+	rc = 0;
+	goto out;
 err:
 	ERR_print_errors_fp(stderr);
-	return 2;
+out:
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_free(c);
+	OPENSSL_free(key);
+	OPENSSL_free(iv);
+	OPENSSL_free(aad);
+	free(in);
+	free(out);
+	unload_providers();
+	return rc;
 }
 
 /* The last error queued names the provider (and is printed). */
@@ -528,6 +543,7 @@ static int speed(size_t size, double secs, const char *pq)
 	for (n = 0, t0 = now_s(); (el = now_s() - t0) < secs; n++)
 		if (!digest(pq, d, size, md)) {
 			ERR_print_errors_fp(stderr);
+			free(d);
 			die("sha256 failed after %ld", n);
 		}
 	printf("sha256 %zu B: %.0f ops/s %.1f MB/s\n", size, n / el,
@@ -535,10 +551,12 @@ static int speed(size_t size, double secs, const char *pq)
 	for (n = 0, t0 = now_s(); (el = now_s() - t0) < secs; n++)
 		if (!gcm(pq, 1, key, iv, NULL, 0, d, size, d, tag, size + 1)) {
 			ERR_print_errors_fp(stderr);
+			free(d);
 			die("gcm failed after %ld", n);
 		}
 	printf("aes-256-gcm %zu B: %.0f ops/s %.1f MB/s\n", size, n / el,
 	       n * (double)size / el / 1e6);
+	free(d);
 	return 0;
 }
 

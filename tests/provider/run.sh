@@ -20,7 +20,38 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REF="env -u OPENSSL_MODULES $PY $TOP/tests/tools/ref.py"
 test_tmpdir prov
 [ -e "$B/vaccelprov.so" ] || { not_ok "$B/vaccelprov.so is built"; summary; exit 1; }
-host_prog "$TOP/tests/provider/prov_test.c" "$T/prov_test" -lcrypto -lpthread ||
+# The ASan+UBSan build (build-san): prov_test is built with the sanitizers,
+# openssl(1) gets their run-times preloaded (leak checks off: the tool's
+# own), and every report lands in $T/san, which must stay empty.
+SANFLAGS=
+OSSL_PRE=
+if [ "${B##*-}" = san ]; then
+	SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+	OSSL_PRE="LD_PRELOAD=$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+	mkdir -p "$T/san"
+	export ASAN_OPTIONS="detect_leaks=1:log_path=$T/san/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T/san/ubsan"
+fi
+# openssl as this test runs it (the sanitizer run-times preloaded for -san)
+openssl() {
+	if [ -n "$OSSL_PRE" ]; then
+		env "$OSSL_PRE" ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" \
+			openssl "$@"
+	else
+		command openssl "$@"
+	fi
+}
+# OSSL_TO S ARGS...: openssl under timeout S (a program, for env and timeout)
+OSSL_TO="$T/ossl-timeout"
+if [ -n "$OSSL_PRE" ]; then
+	printf '#!/bin/sh\ns=$1\nshift\nexec timeout "$s" env "%s" ASAN_OPTIONS="%s" openssl "$@"\n' \
+		"$OSSL_PRE" "${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" >"$OSSL_TO"
+else
+	printf '#!/bin/sh\ns=$1\nshift\nexec timeout "$s" openssl "$@"\n' >"$OSSL_TO"
+fi
+chmod +x "$OSSL_TO"
+# shellcheck disable=SC2086 # SANFLAGS is words
+host_prog "$TOP/tests/provider/prov_test.c" "$T/prov_test" $SANFLAGS -lcrypto -lpthread ||
 	{ not_ok "prov_test builds"; summary; exit 1; }
 
 # make install puts it where OpenSSL looks (openssl version -m)
@@ -192,13 +223,13 @@ tls_run() {
 	shift
 	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	(cd "$T/www" && env -u OPENSSL_MODULES -u VACCEL_DEVICE OPENSSL_CONF="$T/srv.cnf" \
-		timeout 120 openssl s_server -accept "127.0.0.1:$port" -cert cert.pem \
+		$OSSL_TO 120 s_server -accept "127.0.0.1:$port" -cert cert.pem \
 		-key key.pem "$@" -naccept 1 -WWW >"$T/srv.$name" 2>&1) &
 	spid=$!
 	wait_line 20 "$T/srv.$name" ACCEPT
 	printf 'GET /file HTTP/1.0\r\n\r\n' |
 		env -u OPENSSL_MODULES -u VACCEL_DEVICE OPENSSL_CONF="$T/cli.cnf" \
-		timeout 120 openssl s_client -connect "127.0.0.1:$port" "$@" \
+		$OSSL_TO 120 s_client -connect "127.0.0.1:$port" "$@" \
 		-quiet -ign_eof >"$T/got.$name" 2>"$T/cli.$name"
 	wait $spid
 	grep -q "^HTTP/1.0 200" "$T/got.$name" &&
@@ -280,7 +311,7 @@ else
 fi
 t0=$(now_ms)
 # shellcheck disable=SC2086
-timeout 60 openssl dgst $VP -sha256 "$T/in.4096" >"$T/o" 2>"$T/err"
+$OSSL_TO 60 dgst $VP -sha256 "$T/in.4096" >"$T/o" 2>"$T/err"
 rc=$?
 t1=$(now_ms)
 check "back-end stopped: openssl dgst fails (rc $rc, $((t1 - t0)) ms, no hang)" \
@@ -292,7 +323,7 @@ timeout 60 "$T/prov_test" gcm-enc $K $IV $AAD "$T/in.4096" "$T/ct2" 4096 2>"$T/e
 rc=$?
 check "back-end stopped: AES-GCM fails (rc $rc) naming the device, no output" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'cannot open device' '$T/err' && [ ! -e '$T/ct2' ]"
-VACCEL_DEVICE=bogus timeout 60 openssl dgst -provider-path "$B" -provider vaccelprov \
+VACCEL_DEVICE=bogus $OSSL_TO 60 dgst -provider-path "$B" -provider vaccelprov \
 	-provider default -propquery provider=vaccelprov -sha256 "$T/in.1" >"$T/o" 2>"$T/err"
 check "VACCEL_DEVICE=bogus: the error names it" grep -q "cannot open device bogus" "$T/err"
 
@@ -317,7 +348,7 @@ activate = 1
 default_properties = ?provider=vaccelprov
 EOF
 r5=$(served)
-out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/openssl.cnf" openssl dgst -sha256 -r "$T/in.1048577" 2>"$T/err" | cut -d' ' -f1)
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/openssl.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.1048577" 2>"$T/err" | cut -d' ' -f1)
 check "OPENSSL_CONF only (device = in openssl.cnf): openssl dgst -sha256 right" \
 	[ "$out" = "$(sha256sum <"$T/in.1048577" | cut -d' ' -f1)" ]
 r6=$(served)
@@ -325,4 +356,12 @@ check "... and computed by the back-end ($((r6 - r5)) data requests)" [ "$r6" -g
 stop_backend
 if san_report "$BACKEND_LOG"; then not_ok "backend log free of sanitizer reports"
 else ok "backend log free of sanitizer reports"; fi
+if [ -n "$SANFLAGS" ]; then
+	if [ -n "$(ls -A "$T/san")" ]; then
+		not_ok "no sanitizer report from the provider, prov_test or the back-end"
+		head -60 "$T"/san/*
+	else
+		ok "no sanitizer report from the provider, prov_test or the back-end"
+	fi
+fi
 summary
