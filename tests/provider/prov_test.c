@@ -184,6 +184,57 @@ static bool err_from_vp(void)
 	return found;
 }
 
+static int digest(const char *pq, const void *d, size_t n, unsigned char *md);
+static int hmac(const char *pq, const void *k, size_t kl, const void *d,
+		size_t n, unsigned char *md);
+
+/* Context copies: of buffered input, right; of a stream begun, an error. */
+static void copies(void)
+{
+	size_t big = 3 << 20;
+	unsigned char *d = calloc(1, big), a[32], b[32], r[32];
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", VP);
+	EVP_MD_CTX *x = EVP_MD_CTX_new(), *y = EVP_MD_CTX_new();
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", VP);
+	EVP_MAC_CTX *mx = m ? EVP_MAC_CTX_new(m) : NULL, *my = NULL;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_END
+	};
+	unsigned int l;
+	size_t ml;
+	bool ok;
+
+	memset(d, 'x', big);
+	ok = d && md && x && y && EVP_DigestInit_ex(x, md, NULL) &&
+	     EVP_DigestUpdate(x, d, 100) && EVP_MD_CTX_copy_ex(y, x) &&
+	     EVP_DigestUpdate(x, d, 50) && EVP_DigestFinal_ex(x, a, &l) &&
+	     EVP_DigestFinal_ex(y, b, &l) && digest(SW, d, 150, r) &&
+	     !memcmp(a, r, 32) && digest(SW, d, 100, r) && !memcmp(b, r, 32);
+	tap(ok, "SHA-256 context copied after 100 B: both go on right");
+	ok = EVP_DigestInit_ex(x, md, NULL) && EVP_DigestUpdate(x, d, big);
+	ok = ok && !EVP_MD_CTX_copy_ex(y, x) && err_from_vp();
+	tap(ok, "SHA-256 context that has streamed 3 MiB: a copy is refused (vaccelprov error)");
+	ok = EVP_DigestFinal_ex(x, a, &l) && digest(SW, d, big, r) &&
+	     !memcmp(a, r, 32);
+	tap(ok, "... and the original finishes right");
+	ok = mx && EVP_MAC_init(mx, (const unsigned char *)"k", 1, p) &&
+	     EVP_MAC_update(mx, d, 10) && (my = EVP_MAC_CTX_dup(mx)) &&
+	     EVP_MAC_update(my, d, 5) && EVP_MAC_final(mx, a, &ml, 32) &&
+	     EVP_MAC_final(my, b, &ml, 32) && hmac(SW, "k", 1, d, 10, r) &&
+	     !memcmp(a, r, 32) && hmac(SW, "k", 1, d, 15, r) &&
+	     !memcmp(b, r, 32);
+	tap(ok, "HMAC context copied: both go on right, each its own");
+	ERR_clear_error();
+	EVP_MAC_CTX_free(mx);
+	EVP_MAC_CTX_free(my);
+	EVP_MAC_free(m);
+	EVP_MD_CTX_free(x);
+	EVP_MD_CTX_free(y);
+	EVP_MD_free(md);
+	free(d);
+}
+
 static int refuse(void)
 {
 	static const unsigned char key[32], iv[16];
@@ -225,6 +276,7 @@ static int refuse(void)
 	ERR_clear_error();
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(c);
+	copies();
 	return tap_finish("refuse");
 }
 
@@ -429,6 +481,7 @@ static int threads_fork(int nt, int iters)
 	char line[256];
 	int w_bad = -1, w_errs = -1, w_same = -1, c_refused = -1;
 	int c_bad = -1, c_errs = -1, c_served = -1, w_after = -1;
+	int w_mid = -1, c_mid = -1;
 	const struct {
 		const char *k;
 		int *v;
@@ -437,6 +490,7 @@ static int threads_fork(int nt, int iters)
 		{ "w_after", &w_after }, { "w_same", &w_same },
 		{ "c_refused", &c_refused }, { "c_served", &c_served },
 		{ "c_bad", &c_bad }, { "c_errs", &c_errs },
+		{ "w_mid", &w_mid }, { "c_mid_refused", &c_mid },
 	};
 	size_t i;
 
@@ -446,6 +500,11 @@ static int threads_fork(int nt, int iters)
 	if (w == 0) {
 		int sync[2], back[2];
 		unsigned char a[32], b[32];
+		size_t big = 3 << 20;
+		unsigned char *bigbuf = calloc(1, big);
+		EVP_MD *md;
+		EVP_MD_CTX *mid;
+		unsigned int ml;
 		pid_t c;
 
 		close(pfd[0]);
@@ -454,6 +513,12 @@ static int threads_fork(int nt, int iters)
 		load_providers();
 		bad = run_threads(nt, iters, 1, &errs);
 		fprintf(f, "w_bad %d\nw_errs %d\n", bad, errs);
+		/* a digest in the middle of a stream on W's connection */
+		md = EVP_MD_fetch(NULL, "SHA256", VP);
+		mid = EVP_MD_CTX_new();
+		if (!bigbuf || !md || !mid || !EVP_DigestInit_ex(mid, md, NULL) ||
+		    !EVP_DigestUpdate(mid, bigbuf, big))
+			_exit(3);
 		if (pipe(sync) || pipe(back))
 			_exit(3);
 		c = fork();
@@ -483,6 +548,9 @@ static int threads_fork(int nt, int iters)
 			fprintf(f, "c_served %d\n", ok && !memcmp(a, b, 32));
 			if (!ok)
 				_exit(0);
+			/* W's half-done stream is not the child's to go on */
+			ok = EVP_DigestFinal_ex(mid, a, &ml);
+			fprintf(f, "c_mid_refused %d\n", !ok && err_from_vp());
 			bad = run_threads(nt, iters, 100, &errs);
 			fprintf(f, "c_bad %d\nc_errs %d\n", bad, errs);
 			fclose(f);
@@ -495,6 +563,8 @@ static int threads_fork(int nt, int iters)
 			_exit(3);
 		fprintf(f, "w_after %d\n", digest(VP, "abc", 3, a) &&
 			digest(SW, "abc", 3, b) && !memcmp(a, b, 32));
+		fprintf(f, "w_mid %d\n", EVP_DigestFinal_ex(mid, a, &ml) &&
+			digest(SW, bigbuf, big, b) && !memcmp(a, b, 32));
 		bad = run_threads(2, 3, 50, &errs);
 		fprintf(f, "w_same %d\n", !bad && !errs);
 		fclose(f);
@@ -525,7 +595,11 @@ static int threads_fork(int nt, int iters)
 	    "forked child: its own connection, refused while the parent holds the device (a vaccelprov error)");
 	tap(w_after == 1 && w_same == 1,
 	    "parent after the child's attempt: still served, results right");
+	tap(w_mid == 1,
+	    "parent: its digest streamed before the fork (3 MiB) finishes right");
 	tap(c_served == 1, "forked child: served on its own connection once the parent is gone");
+	tap(c_mid == 1,
+	    "forked child: the parent's half-streamed digest is refused (a vaccelprov error)");
 	tap(c_bad == 0 && c_errs == 0, "forked child: threads, every result right");
 	return tap_finish("threads-fork");
 }
