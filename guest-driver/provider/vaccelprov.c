@@ -170,7 +170,7 @@ static struct virtaccel_dev *dev_get(void)
 	const char *ds = vp_devstr();
 	int ret;
 
-	if (g_dev && g_pid != getpid()) {
+	if (g_dev && !g_atfork && g_pid != getpid()) {
 		/* forked without our atfork handler: release the copies only */
 		virtaccel_close(g_dev);
 		g_dev = NULL;
@@ -502,7 +502,7 @@ static int hash_update(void *vctx, const unsigned char *in, size_t inl)
 			}
 		}
 		if (h->len + inl > h->cap && h->cap < VP_CHUNK_MAX) {
-			size_t ncap = h->cap ? h->cap : 4096;
+			size_t ncap = h->cap ? h->cap : 256;
 			uint8_t *nb;
 
 			while (ncap < h->len + inl && ncap < VP_CHUNK_MAX)
