@@ -134,6 +134,11 @@ part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md"
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/host/t-guest-run.sh
+# The OpenSSL provider in the guest: openssl dgst/mac and prov_test over
+# /dev/vaccelN (path 3) and vhost-vdpa (path 4), references from the host
+# (~40 s).
+part "OpenSSL provider over /dev/vaccelN and vhost-vdpa (guest, paths 3 and 4)" \
+	tests/vm/host/t-provider-run.sh build
 # [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
 # and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
 part "vDPA parent: DEFLATE stream limit and memory (guest)" \
