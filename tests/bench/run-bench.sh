@@ -16,12 +16,15 @@
 #      on data path 1 (virtio-pci, the DPDK back-end on the host), with
 #      native baselines in that VM;
 #   4. the peer: QEMU's virtio-crypto-pci (cryptodev-backend-builtin) in the
-#      same kind of guest.
+#      same kind of guest;
+#   and the OpenSSL provider against OpenSSL's default provider
+#   (tests/provider/bench.sh: bench/provider.md).
 # A part that cannot run here is reported as skipped with its reason, in the
 # output and in results.json, never silently.
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
-# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 (leave a part out).
+# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_PROVIDER=0
+# (leave a part out).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/bench}
@@ -122,6 +125,17 @@ else
 	else
 		skip peer-virtio-crypto "run-peer.sh exit $rc (reason above)"
 	fi
+fi
+
+# the OpenSSL provider against the default provider, EVP loops on path 5
+# (issue 12): its own table, bench/provider.md
+echo "bench: OpenSSL provider vaccelprov vs default (EVP, path 5)" >&2
+if [ "${BENCH_PROVIDER:-1}" = 0 ]; then
+	skip provider "BENCH_PROVIDER=0"
+elif ! "$TOP/tests/provider/bench.sh" "$B" "$OUT/provider.md"; then
+	skip provider "tests/provider/bench.sh failed (reason above)"
+else
+	cat "$OUT/provider.md" >&2
 fi
 
 printf '%s' "$skipped" >"$T/skipped"
