@@ -37,6 +37,7 @@ all:
 
 include guest-driver/build.mk
 include guest-driver/cli/build.mk
+include guest-driver/provider/build.mk
 include vhost-user-backend/build.mk
 include tests/build.mk
 include tests/bench/build.mk
@@ -86,6 +87,8 @@ install: all
 	install -m 644 virtio-accel-spec/include/linux/virtio_accel.h \
 		guest-driver/include/uapi/linux/virtio_accel_ioctl.h \
 		$(DESTDIR)$(PREFIX)/include/linux/
+	install -d $(DESTDIR)$(OSSL_MODULESDIR)
+	install -m 755 $(O)/vaccelprov.so $(DESTDIR)$(OSSL_MODULESDIR)/
 
 clean:
 	rm -rf build build-san

@@ -73,6 +73,12 @@ part "conformance: vhost-user backend" conformance build
 part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
+# The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP
+# against cryptography's AESGCM, threads and fork, TLS 1.3 and 1.2 through
+# s_server/s_client, back-end gone (~15 s each).
+part "OpenSSL provider vaccelprov (path 5)" tests/provider/run.sh build
+part "OpenSSL provider vaccelprov (path 5, ASan+UBSan)" \
+	tests/provider/run.sh build-san quick
 # Fault injection on the host (client SIGKILLed mid-request; connect/
 # disconnect cycles with fd and RSS read before/after: ~40 s for 10,000
 # here, capped at 100 s on a busy machine) and the back-end's security
@@ -128,6 +134,11 @@ part "malformed-input table and TOCTOU: vDPA parent (guest); docs/robustness.md"
 	tests/robust/run-robust.sh vm
 part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 	tests/vm/host/t-guest-run.sh
+# The OpenSSL provider in the guest: openssl dgst/mac and prov_test over
+# /dev/vaccelN (path 3) and vhost-vdpa (path 4), references from the host
+# (~40 s).
+part "OpenSSL provider over /dev/vaccelN and vhost-vdpa (guest, paths 3 and 4)" \
+	tests/vm/host/t-provider-run.sh build
 # [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
 # and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
 part "vDPA parent: DEFLATE stream limit and memory (guest)" \

@@ -21,12 +21,14 @@
 #      on data path 3 and data path 1: virtio_accel.ko's sha256 and
 #      hmac(sha256) through AF_ALG against the guest's own software, and
 #      IPsec throughput between two namespaces without and with the device.
+#   6. the OpenSSL provider against OpenSSL's default provider
+#      (tests/provider/bench.sh: bench/provider.md).
 # A part that cannot run here is reported as skipped with its reason, in the
 # output and in results.json, never silently.
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
-# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_CRYPTO=0
-# (leave a part out), BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
+# cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_CRYPTO=0 /
+# BENCH_PROVIDER=0 (leave a part out), BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
 # algorithms of part 5), BENCH_IPSEC_SECONDS (5).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,7 +54,7 @@ VACCEL_BENCH_GIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null ||
 	echo unknown)
 export VACCEL_BENCH_GIT
 
-echo "bench: 1/5 vhost-user path (DPDK back-end) and in-process baselines" >&2
+echo "bench: 1/6 vhost-user path (DPDK back-end) and in-process baselines" >&2
 "$B/vaccel-bench" --backend "$B/vhost-user-accel" \
 	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" $quick \
 	--json "$T/host.json" || {
@@ -61,7 +63,7 @@ echo "bench: 1/5 vhost-user path (DPDK back-end) and in-process baselines" >&2
 }
 
 set --
-echo "bench: 2/5 DPDK virtio-user <-> vhost-user loopback" >&2
+echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"
 elif [ ! -x "$TOP/tests/bench/dpdk-loopback.sh" ]; then
@@ -102,7 +104,7 @@ vm_run() {
 }
 
 vm_json=""
-echo "bench: 3/5 kernel paths in the 6.12 test VM (TCG)" >&2
+echo "bench: 3/6 kernel paths in the 6.12 test VM (TCG)" >&2
 if [ "${BENCH_VM:-1}" = 0 ]; then
 	skip vm "BENCH_VM=0"
 else
@@ -117,7 +119,7 @@ for j in $vm_json; do
 	set -- "$@" --vm "$j"
 done
 
-echo "bench: 4/5 peer: QEMU virtio-crypto-pci in the test VM" >&2
+echo "bench: 4/6 peer: QEMU virtio-crypto-pci in the test VM" >&2
 if [ "${BENCH_PEER:-1}" = 0 ]; then
 	skip peer-virtio-crypto "BENCH_PEER=0"
 elif [ ! -x "$TOP/tests/bench/peer/run-peer.sh" ]; then
@@ -158,7 +160,7 @@ crypto_run() {
 }
 
 crypto_json=""
-echo "bench: 5/5 kernel crypto API in the 6.12 test VM (AF_ALG, IPsec)" >&2
+echo "bench: 5/6 kernel crypto API in the 6.12 test VM (AF_ALG, IPsec)" >&2
 if [ "${BENCH_CRYPTO:-1}" = 0 ]; then
 	skip vm-crypto-api "BENCH_CRYPTO=0"
 elif ! guest_prog "$TOP/tests/bench/afalg_bench.c" "$T/afalg-bench"; then
@@ -193,6 +195,17 @@ fi
 for j in $crypto_json; do
 	set -- "$@" --crypto "$j"
 done
+
+# 6. the OpenSSL provider against the default provider, EVP loops on path 5
+# (issue 12): its own table, bench/provider.md
+echo "bench: 6/6 OpenSSL provider vaccelprov vs default (EVP, path 5)" >&2
+if [ "${BENCH_PROVIDER:-1}" = 0 ]; then
+	skip provider "BENCH_PROVIDER=0"
+elif ! "$TOP/tests/provider/bench.sh" "$B" "$OUT/provider.md"; then
+	skip provider "tests/provider/bench.sh failed (reason above)"
+else
+	cat "$OUT/provider.md" >&2
+fi
 
 printf '%s' "$skipped" >"$T/skipped"
 while IFS= read -r s; do

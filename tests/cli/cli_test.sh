@@ -69,6 +69,13 @@ for n in 0 4096 1048579; do
 done
 out=$("$V" hmac "$DEV" --alg sha256 --key 4a656665 "$T/nine" | cut -d' ' -f1)
 check "hmac with a 4-byte key" [ "$out" = "$($REF hmac 4a656665 "$T/nine")" ]
+# RFC 2104 keys of any length: empty (K0 = zeros), 1 byte, a block, and
+# longer than a block (hashed first, on the device)
+for kl in 0 1 64 65 200; do
+	k=$(head -c "$kl" "$T/in.1048579" | od -An -v -tx1 | tr -d ' \n')
+	out=$("$V" hmac "$DEV" --alg sha256 --key "$k" "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+	check "hmac with a $kl-byte key equals Python hmac" [ -n "$out" -a "$out" = "$($REF hmac "$k" "$T/in.4096")" ]
+done
 
 # --- AES-256-GCM ------------------------------------------------------------
 GSIZES="0 1 4096 1048579"

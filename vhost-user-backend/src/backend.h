@@ -179,6 +179,7 @@ struct va_vq {
 
 struct va_dev {
 	int vid;			/* -1: no connection */
+	uint64_t requests;		/* data requests of this connection */
 	int running;			/* between new_device and destroy */
 	uint64_t features;
 	uint64_t protocol_features;

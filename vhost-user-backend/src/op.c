@@ -108,6 +108,7 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	uint64_t room;
 	uint8_t st;
 
+	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
 	/* [REQ-SHORT], [REQ-HUGE]: no response, touch nothing */
 	if (c->wr_len < RESP_LEN ||
 	    c->wr_len > virtio_accel_max_wr_len(d->lim.max_data_len))

@@ -290,7 +290,10 @@ static void va_destroy_connection(int vid)
 	va_dev_reset(d);
 	va_msg_reset(d);
 	d->vid = -1;
-	VA_INFO("front-end disconnected (vid %d), sessions destroyed", vid);
+	/* the count tells a test that its requests reached this back-end */
+	VA_INFO("front-end disconnected (vid %d), sessions destroyed, %llu data requests served",
+		vid, (unsigned long long)__atomic_exchange_n(&d->requests, 0,
+							   __ATOMIC_RELAXED));
 }
 
 static int va_new_device(int vid)

@@ -14,6 +14,12 @@
  * Threading: a device handle may be used from several threads as long as
  * each data queue is used by one thread at a time; session calls and the
  * blocking helpers take the handle's control lock.
+ *
+ * fork(): a child must not use a handle its parent opened (the connection,
+ * rings and sessions are the parent's); it opens its own. virtaccel_close()
+ * called in the child only releases the child's copies of the descriptors
+ * and memory, without a word to the device, so that the parent's
+ * connection ends when the parent closes it.
  */
 #ifndef VIRTACCEL_H
 #define VIRTACCEL_H
@@ -190,6 +196,11 @@ int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
  * repeat until *done is set. Digests, MACs and tags appear in the output of
  * the final call. For AEAD decryption the input is ciphertext || tag; the
  * plaintext must be discarded if the final call returns -EBADMSG.
+ *
+ * HMAC-SHA-256 keys may have any length (RFC 2104): virtaccel_stream_open()
+ * replaces a key longer than 64 bytes by its SHA-256, computed on the device
+ * (one HASH request), and an empty key by 64 zero bytes, as the device takes
+ * 1 to 64 bytes.
  */
 struct virtaccel_stream;
 
@@ -212,6 +223,15 @@ int virtaccel_stream_update(struct virtaccel_stream *s, const void *in,
 			    size_t out_cap, size_t *in_used, size_t *out_used,
 			    int *done);
 void virtaccel_stream_close(struct virtaccel_stream *s);
+
+/*
+ * The HMAC-SHA-256 key rule above, for callers that build their own
+ * requests or sessions: @k0 (64 bytes) receives the key the device takes
+ * (1 to 64 bytes, *k0_len), a long key's SHA-256 computed by a HASH request
+ * on @dev. 0 or -errno.
+ */
+int virtaccel_hmac_key(struct virtaccel_dev *dev, const void *key, size_t len,
+		       void *k0, uint32_t *k0_len);
 
 /* One-shot helpers over streams: any length, output sized by the caller. */
 int virtaccel_hash(struct virtaccel_dev *dev, uint32_t algo, const void *data,

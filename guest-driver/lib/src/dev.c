@@ -197,6 +197,7 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
+	dev->pid = getpid();
 	dev->shm.fd = -1;
 	ret = pthread_mutex_init(&dev->ctrl_lock, NULL);
 	if (ret) {
@@ -291,8 +292,15 @@ VA_EXPORT void virtaccel_close(struct virtaccel_dev *dev)
 {
 	if (!dev)
 		return;
+	/*
+	 * A fork() child holds copies of its parent's descriptors and memory:
+	 * it releases them and says nothing to the device, whose connection,
+	 * sessions and state stay the parent's.
+	 */
+	if (dev->pid != getpid())
+		dev->foreign = true;
 	/* [SESS-OWNER]: nothing outlives its opener */
-	while (dev->n_sessions && !dev->dead) {
+	while (dev->n_sessions && !dev->dead && !dev->foreign) {
 		uint64_t id = dev->sessions[dev->n_sessions - 1];
 		int ret = virtaccel_session_destroy(dev, id);
 

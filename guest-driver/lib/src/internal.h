@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <virtaccel.h>
 #include "shm.h"
@@ -147,6 +148,8 @@ struct virtaccel_dev {
 	struct shm shm;
 	struct va_queue *q; /* nvqs */
 	bool dead;	    /* transport lost */
+	bool foreign;	    /* closed in a fork() child: release only */
+	pid_t pid;	    /* the opener */
 
 	pthread_mutex_t ctrl_lock;
 	uint64_t *sessions;

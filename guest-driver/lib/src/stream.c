@@ -17,6 +17,7 @@
 
 #define TAG_LEN VIRTIO_ACCEL_GCM_TAG_LEN
 #define CHUNK_MAX (4u << 20)
+#define VA_HMAC_BLOCK 64 /* SHA-256's block, the device's longest HMAC key */
 
 struct virtaccel_stream {
 	struct virtaccel_dev *dev;
@@ -79,14 +80,59 @@ static uint8_t *dup_mem(const void *p, uint32_t len, int *err)
 	return d;
 }
 
+/*
+ * HMAC keys of any length (RFC 2104 section 2), for a device that takes 1
+ * to one block (64 bytes): a longer key is replaced by its SHA-256, hashed
+ * on the device itself (the library computes nothing in software); an empty
+ * key is K0 = a block of zeros, which is what any key is padded to.
+ */
+VA_EXPORT int virtaccel_hmac_key(struct virtaccel_dev *dev, const void *key,
+				 size_t len, void *k0, uint32_t *k0_len)
+{
+	int ret;
+
+	if (!dev || !k0 || !k0_len || (len && !key))
+		return -EINVAL;
+	if (len > VA_HMAC_BLOCK) {
+		ret = virtaccel_hash(dev, VIRTIO_ACCEL_ALG_SHA256, key, len, k0,
+				     VIRTIO_ACCEL_SHA256_LEN);
+		*k0_len = VIRTIO_ACCEL_SHA256_LEN;
+		return ret;
+	}
+	if (!len) {
+		memset(k0, 0, VA_HMAC_BLOCK);
+		*k0_len = VA_HMAC_BLOCK;
+		return 0;
+	}
+	memcpy(k0, key, len);
+	*k0_len = (uint32_t)len;
+	return 0;
+}
+
 VA_EXPORT int virtaccel_stream_open(struct virtaccel_dev *dev,
 				    const struct virtaccel_stream_params *p,
 				    struct virtaccel_stream **sp)
 {
+	struct virtaccel_stream_params hp;
+	uint8_t k0[VA_HMAC_BLOCK];
 	struct virtaccel_stream *s;
 	int ret = 0;
 
-	if (!dev || !p || !sp || p->key_len > 4096 || p->iv_len > 4096 ||
+	if (!dev || !p || !sp)
+		return -EINVAL;
+	if (p->op == VIRTIO_ACCEL_OP_MAC &&
+	    p->algo == VIRTIO_ACCEL_ALG_HMAC_SHA256 &&
+	    (p->key_len < 1 || p->key_len > VA_HMAC_BLOCK)) {
+		*sp = NULL;
+		hp = *p;
+		ret = virtaccel_hmac_key(dev, p->key, p->key_len, k0, &hp.key_len);
+		hp.key = k0;
+		if (!ret)
+			ret = virtaccel_stream_open(dev, &hp, sp);
+		explicit_bzero(k0, sizeof(k0));
+		return ret;
+	}
+	if (p->key_len > 4096 || p->iv_len > 4096 ||
 	    p->aad_len > (64u << 20))
 		return -EINVAL;
 	*sp = NULL;

@@ -329,15 +329,16 @@ static void vdpa_disconnect(struct virtaccel_dev *dev)
 
 	if (!v)
 		return;
-	if (v->fd >= 0) {
+	if (v->fd >= 0 && !dev->foreign) {
 		/* stop the device before its memory goes away */
 		if (v->status)
 			vdpa_set_status(v, 0);
 		if (v->mapped)
 			vdpa_iotlb_one(v, VHOST_IOTLB_INVALIDATE,
 				       dev->shm.iova, dev->shm.size, 0);
-		close(v->fd);
 	}
+	if (v->fd >= 0)
+		close(v->fd);
 	free(v);
 	dev->tpriv = NULL;
 }

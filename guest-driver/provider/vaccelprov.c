@@ -1,0 +1,1698 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vaccelprov: an OpenSSL 3 provider over libvirtaccel.
+ *
+ * SHA-256 (digest), HMAC with SHA-256 (EVP_MAC "HMAC") and AES-256-GCM
+ * (cipher), all computed by the virtio-accel device named by the provider
+ * parameter "device" (openssl.cnf) or the environment variable
+ * VACCEL_DEVICE, which wins. Nothing is ever computed in software here: when
+ * the device cannot be reached, the operation fails with an error naming it.
+ *
+ * One device handle per process, opened at first use and used under one
+ * lock (a vhost-user back-end serves one front-end per socket, so threads
+ * cannot have handles of their own there). After fork() the child never
+ * touches the parent's handle: it opens its own at its first operation.
+ *
+ * How data reaches the device:
+ *  - digests and MACs are buffered (up to one request, max_data_len or
+ *    1 MiB) and sent as one request at final; longer input goes as a
+ *    stream session (spec section 9), one request per full buffer;
+ *  - AES-256-GCM output must be returned by each update (OpenSSL gives the
+ *    final call no room for data), so every update is one stream request of
+ *    the context's stream session (any size; split at max_data_len), and
+ *    final is one request that carries (encrypt) or checks (decrypt) the tag.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/evp.h>
+#include <openssl/prov_ssl.h>
+
+#include <virtaccel.h>
+
+#define VP_NAME		"vaccelprov"
+#define VP_DEFAULT_DEV	"/dev/vaccel0"
+#define VP_CHUNK_MAX	(1u << 20)
+#define SHA256_LEN	VIRTIO_ACCEL_SHA256_LEN
+#define SHA256_BLOCK	64
+#define GCM_KEY_LEN	VIRTIO_ACCEL_GCM_KEY_LEN
+#define GCM_IV_LEN	VIRTIO_ACCEL_GCM_IV_LEN
+#define GCM_TAG_LEN	VIRTIO_ACCEL_GCM_TAG_LEN
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* reason codes (OSSL_FUNC_provider_get_reason_strings) */
+enum {
+	VP_R_DEVICE = 1,
+	VP_R_UNSUPPORTED,
+	VP_R_STATE,
+	VP_R_AUTH,
+};
+
+static const OSSL_ITEM vp_reasons[] = {
+	{ VP_R_DEVICE, "virtio-accel device error" },
+	{ VP_R_UNSUPPORTED, "not supported by the virtio-accel device" },
+	{ VP_R_STATE, "invalid state" },
+	{ VP_R_AUTH, "authentication failed" },
+	{ 0, NULL },
+};
+
+static const OSSL_CORE_HANDLE *vp_core;
+static OSSL_FUNC_core_new_error_fn *c_new_error;
+static OSSL_FUNC_core_set_error_debug_fn *c_set_error_debug;
+static OSSL_FUNC_core_vset_error_fn *c_vset_error;
+static OSSL_FUNC_core_get_params_fn *c_get_params;
+
+static void vp_err_at(const char *file, int line, const char *func,
+		      int reason, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void vp_err_at(const char *file, int line, const char *func,
+		      int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c_new_error || !c_vset_error)
+		return;
+	c_new_error(vp_core);
+	if (c_set_error_debug)
+		c_set_error_debug(vp_core, file, line, func);
+	va_start(ap, fmt);
+	c_vset_error(vp_core, reason, fmt, ap);
+	va_end(ap);
+}
+
+#define vp_err(reason, ...) \
+	vp_err_at(__FILE__, __LINE__, __func__, reason, __VA_ARGS__)
+
+/* One per provider instance (library context). */
+struct vp_prov {
+	const OSSL_CORE_HANDLE *core;
+	OSSL_LIB_CTX *child;	/* the other providers of that context */
+};
+
+/* ---- the device -------------------------------------------------------- */
+
+/*
+ * g_lock guards everything below and every library call. g_gen changes
+ * whenever the handle changes (reopen after an error, fork): sessions made
+ * under another generation belong to a connection that is gone (or the
+ * parent's) and are never used or destroyed.
+ */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct virtaccel_dev *g_dev;
+static unsigned long g_gen = 1;
+static pid_t g_pid;
+static char *g_devstr;		/* from openssl.cnf; VACCEL_DEVICE wins */
+static unsigned int g_refs;	/* provider instances */
+static bool g_atfork;
+static uint32_t g_chunk;	/* bytes per request */
+static uint32_t g_max_aad;
+static bool g_stateless;
+
+static void vp_atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_lock);
+}
+
+static void vp_atfork_parent(void)
+{
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* The child leaves the parent's connection alone and opens its own. */
+static void vp_atfork_child(void)
+{
+	if (g_dev) {
+		/* releases the copies only: the connection stays the parent's */
+		virtaccel_close(g_dev);
+		g_dev = NULL;
+		g_gen++;
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+static const char *vp_devstr(void)
+{
+	const char *e = getenv("VACCEL_DEVICE");
+
+	if (e && *e)
+		return e;
+	return g_devstr ? g_devstr : VP_DEFAULT_DEV;
+}
+
+/* Drop a handle that failed: the next operation opens the device again. */
+static void dev_drop(void)
+{
+	if (!g_dev)
+		return;
+	virtaccel_close(g_dev); /* in a fork child: releases the copies only */
+	g_dev = NULL;
+	g_gen++;
+}
+
+/* With g_lock held: the handle, opened if needed, or NULL and an error. */
+static struct virtaccel_dev *dev_get(void)
+{
+	struct virtaccel_open_opts o = { .num_queues = 1 };
+	struct virtaccel_info info;
+	const char *ds = vp_devstr();
+	int ret;
+
+	if (g_dev && !g_atfork && g_pid != getpid()) {
+		/* forked without our atfork handler: release the copies only */
+		virtaccel_close(g_dev);
+		g_dev = NULL;
+		g_gen++;
+	}
+	if (g_dev)
+		return g_dev;
+	ret = virtaccel_open(ds, &o, &g_dev);
+	if (ret) {
+		g_dev = NULL;
+		vp_err(VP_R_DEVICE, "%s: cannot open device %s: %s", VP_NAME,
+		       ds, strerror(-ret));
+		return NULL;
+	}
+	ret = virtaccel_get_info(g_dev, &info);
+	if (ret) {
+		virtaccel_close(g_dev);
+		g_dev = NULL;
+		vp_err(VP_R_DEVICE, "%s: device %s: no information: %s",
+		       VP_NAME, ds, strerror(-ret));
+		return NULL;
+	}
+	g_pid = getpid();
+	g_gen++;
+	g_chunk = info.max_data_len < VP_CHUNK_MAX ? info.max_data_len :
+						     VP_CHUNK_MAX;
+	g_max_aad = info.max_aad_len;
+	g_stateless = info.driver_features & (1ull << VIRTIO_ACCEL_F_STATELESS);
+	return g_dev;
+}
+
+/* An error from the device: name it; a broken connection is dropped. */
+static int dev_fail(const char *what, int ret)
+{
+	vp_err(VP_R_DEVICE, "%s: %s on device %s: %s", VP_NAME, what,
+	       vp_devstr(), strerror(-ret));
+	if (ret == -ECONNRESET || ret == -EPIPE || ret == -EIO ||
+	    ret == -ETIMEDOUT || ret == -ENOTCONN || ret == -EPROTO)
+		dev_drop();
+	return ret;
+}
+
+/* With g_lock held. */
+static int dev_run(const char *what, struct virtaccel_op *op)
+{
+	int ret = virtaccel_run(g_dev, op);
+
+	if (ret && ret != -EBADMSG)
+		return dev_fail(what, ret);
+	return ret;
+}
+
+/* A session of this context, valid for the current handle. */
+struct vp_sess {
+	uint64_t id;
+	unsigned long gen;
+	uint32_t op;
+};
+
+/* With g_lock held and g_dev open. */
+static int sess_get(struct vp_sess *s, uint32_t op, uint32_t algo,
+		    uint32_t flags, const void *key, uint32_t key_len)
+{
+	int ret;
+
+	if (s->id && s->gen == g_gen && s->op == op)
+		return 0;
+	if (s->id && s->gen == g_gen)
+		virtaccel_session_destroy(g_dev, s->id);
+	s->id = 0;
+	ret = virtaccel_session_create(g_dev, op, algo, flags, key, key_len,
+				       &s->id);
+	if (ret) {
+		s->id = 0;
+		return dev_fail("session create", ret);
+	}
+	s->gen = g_gen;
+	s->op = op;
+	return 0;
+}
+
+static void sess_put(struct vp_sess *s)
+{
+	if (!s->id)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (g_dev && s->gen == g_gen && g_pid == getpid())
+		virtaccel_session_destroy(g_dev, s->id);
+	pthread_mutex_unlock(&g_lock);
+	s->id = 0;
+}
+
+/* ---- SHA-256 and HMAC-SHA-256 -------------------------------------------- */
+
+struct vp_hash {
+	bool mac;
+	uint8_t *key;		/* HMAC key as given (any length) */
+	size_t key_len;
+	bool key_set;
+	uint8_t k0[SHA256_BLOCK]; /* the key the device takes */
+	uint32_t k0_len;
+	uint8_t *buf;
+	size_t len, cap;
+	struct vp_sess sess;	/* stream session, once input outgrew buf */
+	bool streaming;
+	unsigned long stream_gen;
+	bool failed;
+	/*
+	 * HMAC with another digest than SHA-256: the next provider's HMAC
+	 * (see hmac_other()); NULL while the digest is SHA-256.
+	 */
+	struct vp_prov *prov;
+	EVP_MAC_CTX *other;
+};
+
+static void hash_reset(struct vp_hash *h)
+{
+	h->len = 0;
+	h->streaming = false;
+	h->failed = false;
+}
+
+static void *hash_new(bool mac, void *provctx)
+{
+	struct vp_hash *h = OPENSSL_zalloc(sizeof(*h));
+
+	if (h) {
+		h->mac = mac;
+		h->prov = provctx;
+	}
+	return h;
+}
+
+static void *sha256_newctx(void *provctx)
+{
+	return hash_new(false, provctx);
+}
+
+static void *hmac_newctx(void *provctx)
+{
+	return hash_new(true, provctx);
+}
+
+static void hash_free(void *vctx)
+{
+	struct vp_hash *h = vctx;
+
+	if (!h)
+		return;
+	sess_put(&h->sess);
+	EVP_MAC_CTX_free(h->other);
+	OPENSSL_clear_free(h->key, h->key_len);
+	OPENSSL_clear_free(h->buf, h->cap);
+	OPENSSL_cleanse(h->k0, sizeof(h->k0));
+	OPENSSL_free(h);
+}
+
+static void *hash_dup(void *vctx)
+{
+	const struct vp_hash *src = vctx;
+	struct vp_hash *h;
+
+	if (src->streaming) {
+		vp_err(VP_R_STATE,
+		       "%s: a digest that has streamed to the device cannot be copied",
+		       VP_NAME);
+		return NULL;
+	}
+	h = OPENSSL_memdup(src, sizeof(*src));
+	if (!h)
+		return NULL;
+	h->sess.id = 0;
+	h->other = NULL;
+	if (src->other) {
+		h->other = EVP_MAC_CTX_dup(src->other);
+		if (!h->other) {
+			OPENSSL_free(h);
+			return NULL;
+		}
+	}
+	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
+	h->buf = src->cap ? OPENSSL_memdup(src->buf, src->cap) : NULL;
+	if ((src->key_len && !h->key) || (src->cap && !h->buf)) {
+		if (!h->key)
+			h->key_len = 0;
+		if (!h->buf)
+			h->cap = 0;
+		hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static int hash_set_key(struct vp_hash *h, const unsigned char *key,
+			size_t len)
+{
+	OPENSSL_clear_free(h->key, h->key_len);
+	h->key = NULL;
+	h->key_len = 0;
+	h->k0_len = 0;
+	if (len) {
+		h->key = OPENSSL_memdup(key, len);
+		if (!h->key)
+			return 0;
+	}
+	h->key_len = len;
+	h->key_set = true;
+	return 1;
+}
+
+/* With g_lock held and g_dev open: the device's form of the key. */
+static int hash_k0(struct vp_hash *h)
+{
+	int ret;
+
+	if (h->k0_len)
+		return 0;
+	ret = virtaccel_hmac_key(g_dev, h->key, h->key_len, h->k0, &h->k0_len);
+	if (ret)
+		return dev_fail("HMAC key (SHA-256 of a long key)", ret);
+	return 0;
+}
+
+/*
+ * With g_lock held: send what is buffered. Not final: all of it, as stream
+ * requests. Final: the digest into @md, one request when the input fits one
+ * and no stream has begun.
+ */
+static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
+{
+	const char *what = h->mac ? "HMAC-SHA-256" : "SHA-256";
+	uint32_t opc = h->mac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH;
+	uint32_t algo = h->mac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
+				 VIRTIO_ACCEL_ALG_SHA256;
+	struct virtaccel_op op;
+	struct vp_sess once = { 0 };
+	size_t off = 0, n;
+	int ret;
+
+	if (!dev_get())
+		return -ENODEV;
+	if (h->streaming && h->stream_gen != g_gen) {
+		vp_err(VP_R_STATE,
+		       "%s: the device connection was lost (or the process forked) in the middle of a digest",
+		       VP_NAME);
+		return -ESTALE;
+	}
+	if (h->mac) {
+		ret = hash_k0(h);
+		if (ret)
+			return ret;
+	}
+	while (h->len - off > g_chunk || (!final && off < h->len)) {
+		if (!h->streaming) {
+			/* a stream starts from a fresh session */
+			if (h->sess.id && h->sess.gen == g_gen)
+				virtaccel_session_destroy(g_dev, h->sess.id);
+			h->sess.id = 0;
+			ret = sess_get(&h->sess, opc, algo,
+				       VIRTIO_ACCEL_SESS_F_STREAM,
+				       h->mac ? h->k0 : NULL,
+				       h->mac ? h->k0_len : 0);
+			if (ret)
+				return ret;
+			h->streaming = true;
+			h->stream_gen = g_gen;
+		}
+		n = h->len - off;
+		if (n > g_chunk)
+			n = g_chunk;
+		memset(&op, 0, sizeof(op));
+		op.opcode = opc;
+		op.algo = algo;
+		op.session_id = h->sess.id;
+		op.src = h->buf + off;
+		op.src_len = (uint32_t)n;
+		ret = dev_run(what, &op);
+		if (ret)
+			return ret;
+		off += n;
+	}
+	if (!final) {
+		h->len = 0;
+		return 0;
+	}
+	memset(&op, 0, sizeof(op));
+	op.opcode = opc;
+	op.algo = algo;
+	op.src = h->buf + off;
+	op.src_len = (uint32_t)(h->len - off);
+	op.dst = md;
+	op.dst_len = SHA256_LEN;
+	if (h->streaming) {
+		op.session_id = h->sess.id;
+		op.flags = VIRTIO_ACCEL_OP_F_FINAL;
+	} else if (h->mac && g_stateless) {
+		op.key = h->k0;
+		op.key_len = h->k0_len;
+	} else if (h->mac) {
+		ret = sess_get(&once, opc, algo, 0, h->k0, h->k0_len);
+		if (ret)
+			return ret;
+		op.session_id = once.id;
+	}
+	ret = dev_run(what, &op);
+	if (once.id && once.gen == g_gen)
+		virtaccel_session_destroy(g_dev, once.id);
+	h->len = 0;
+	h->streaming = false;
+	return ret;
+}
+
+static int hash_update(void *vctx, const unsigned char *in, size_t inl)
+{
+	struct vp_hash *h = vctx;
+	size_t n;
+	int ret = 0;
+
+	if (h->failed)
+		return 0;
+	while (inl) {
+		if (h->len == h->cap && h->cap >= VP_CHUNK_MAX) {
+			pthread_mutex_lock(&g_lock);
+			ret = hash_send(h, false, NULL);
+			pthread_mutex_unlock(&g_lock);
+			if (ret) {
+				h->failed = true;
+				return 0;
+			}
+		}
+		if (h->len + inl > h->cap && h->cap < VP_CHUNK_MAX) {
+			size_t ncap = h->cap ? h->cap : 256;
+			uint8_t *nb;
+
+			while (ncap < h->len + inl && ncap < VP_CHUNK_MAX)
+				ncap *= 2;
+			if (ncap > VP_CHUNK_MAX)
+				ncap = VP_CHUNK_MAX;
+			nb = OPENSSL_clear_realloc(h->buf, h->cap, ncap);
+			if (!nb)
+				return 0;
+			h->buf = nb;
+			h->cap = ncap;
+		}
+		n = h->cap - h->len;
+		if (n > inl)
+			n = inl;
+		memcpy(h->buf + h->len, in, n);
+		h->len += n;
+		in += n;
+		inl -= n;
+	}
+	return 1;
+}
+
+static int hash_final(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsz)
+{
+	struct vp_hash *h = vctx;
+	int ret;
+
+	if (outsz < SHA256_LEN || h->failed)
+		return 0;
+	pthread_mutex_lock(&g_lock);
+	ret = hash_send(h, true, out);
+	pthread_mutex_unlock(&g_lock);
+	h->len = 0;
+	h->streaming = false;
+	if (ret)
+		return 0;
+	*outl = SHA256_LEN;
+	return 1;
+}
+
+/* Open the device at init, so that an unreachable one fails there. */
+static int vp_dev_check(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&g_lock);
+	ok = dev_get();
+	pthread_mutex_unlock(&g_lock);
+	return ok;
+}
+
+/* digest */
+
+static int sha256_init(void *vctx, const OSSL_PARAM params[])
+{
+	hash_reset(vctx);
+	return vp_dev_check();
+}
+
+static int sha256_digest(void *provctx, const unsigned char *in, size_t inl,
+			 unsigned char *out, size_t *outl, size_t outsz)
+{
+	struct vp_hash h = { 0 };
+	int ok;
+
+	if (!vp_dev_check())
+		return 0;
+	ok = hash_update(&h, in, inl) && hash_final(&h, out, outl, outsz);
+	OPENSSL_clear_free(h.buf, h.cap);
+	sess_put(&h.sess);
+	return ok;
+}
+
+static int sha256_get_params(OSSL_PARAM params[])
+{
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_BLOCK_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, SHA256_BLOCK))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, SHA256_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_XOF);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_ALGID_ABSENT);
+	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM *sha256_gettable_params(void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_size_t(OSSL_DIGEST_PARAM_BLOCK_SIZE, NULL),
+		OSSL_PARAM_size_t(OSSL_DIGEST_PARAM_SIZE, NULL),
+		OSSL_PARAM_int(OSSL_DIGEST_PARAM_XOF, NULL),
+		OSSL_PARAM_int(OSSL_DIGEST_PARAM_ALGID_ABSENT, NULL),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static const OSSL_DISPATCH sha256_fns[] = {
+	{ OSSL_FUNC_DIGEST_NEWCTX, (void (*)(void))sha256_newctx },
+	{ OSSL_FUNC_DIGEST_INIT, (void (*)(void))sha256_init },
+	{ OSSL_FUNC_DIGEST_UPDATE, (void (*)(void))hash_update },
+	{ OSSL_FUNC_DIGEST_FINAL, (void (*)(void))hash_final },
+	{ OSSL_FUNC_DIGEST_DIGEST, (void (*)(void))sha256_digest },
+	{ OSSL_FUNC_DIGEST_FREECTX, (void (*)(void))hash_free },
+	{ OSSL_FUNC_DIGEST_DUPCTX, (void (*)(void))hash_dup },
+	{ OSSL_FUNC_DIGEST_GET_PARAMS, (void (*)(void))sha256_get_params },
+	{ OSSL_FUNC_DIGEST_GETTABLE_PARAMS,
+	  (void (*)(void))sha256_gettable_params },
+	{ 0, NULL }
+};
+
+/* MAC */
+
+static int hmac_set_key_param(struct vp_hash *h, const OSSL_PARAM params[])
+{
+	const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_KEY);
+
+	if (!p)
+		return 1;
+	if (p->data_type != OSSL_PARAM_OCTET_STRING)
+		return 0;
+	return hash_set_key(h, p->data, p->data_size);
+}
+
+static bool is_sha256_name(const char *n)
+{
+	static const char *const names[] = {
+		"SHA256", "SHA2-256", "SHA-256", "2.16.840.1.101.3.4.2.1",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcasecmp(n, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * OpenSSL picks a MAC implementation before it is told the digest, so with
+ * "default_properties = ?provider=vaccelprov" every HMAC comes here, also
+ * TLS's HMAC-SHA-384 (HKDF, the TLS 1.2 PRF). The device does SHA-256
+ * only: another digest is passed to the HMAC of the next provider loaded
+ * beside this one (the operator's choice, e.g. default), through a child
+ * library context; with none, it fails. HMAC-SHA-256 never leaves the
+ * device.
+ */
+static int hmac_other(struct vp_hash *h, const char *name,
+		      const OSSL_PARAM params[])
+{
+	EVP_MAC *m;
+
+	EVP_MAC_CTX_free(h->other);
+	h->other = NULL;
+	m = h->prov && h->prov->child ?
+		    EVP_MAC_fetch(h->prov->child, "HMAC", "provider!=" VP_NAME) :
+		    NULL;
+	if (m)
+		h->other = EVP_MAC_CTX_new(m);
+	EVP_MAC_free(m);
+	if (!h->other) {
+		vp_err(VP_R_UNSUPPORTED,
+		       "%s: HMAC with %s: the device does HMAC with SHA-256 only, and no other provider has HMAC",
+		       VP_NAME, name);
+		return 0;
+	}
+	if (h->key_set) {
+		OSSL_PARAM k[] = {
+			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, h->key,
+						h->key_len),
+			OSSL_PARAM_END
+		};
+
+		if (!EVP_MAC_CTX_set_params(h->other, k))
+			return 0;
+	}
+	return EVP_MAC_CTX_set_params(h->other, params);
+}
+
+static int hmac_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct vp_hash *h = vctx;
+	const OSSL_PARAM *p;
+	const char *name;
+
+	if (!params)
+		return 1;
+	p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_DIGEST);
+	if (p) {
+		if (!OSSL_PARAM_get_utf8_string_ptr(p, &name))
+			return 0;
+		if (!is_sha256_name(name))
+			return hmac_other(h, name, params) &&
+			       hmac_set_key_param(h, params);
+		EVP_MAC_CTX_free(h->other);
+		h->other = NULL;
+	}
+	if (h->other && !EVP_MAC_CTX_set_params(h->other, params))
+		return 0;
+	return hmac_set_key_param(h, params);
+}
+
+static const OSSL_PARAM *hmac_settable_ctx_params(void *ctx, void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, NULL, 0),
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_PROPERTIES, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, NULL, 0),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static int hmac_init(void *vctx, const unsigned char *key, size_t keylen,
+		     const OSSL_PARAM params[])
+{
+	struct vp_hash *h = vctx;
+
+	if (!hmac_set_ctx_params(h, params))
+		return 0;
+	if (key && !hash_set_key(h, key, keylen))
+		return 0;
+	if (h->other)
+		return EVP_MAC_init(h->other, key, keylen, NULL);
+	if (!h->key_set) {
+		vp_err(VP_R_STATE, "%s: HMAC: no key set", VP_NAME);
+		return 0;
+	}
+	hash_reset(h);
+	return vp_dev_check();
+}
+
+static int hmac_update(void *vctx, const unsigned char *in, size_t inl)
+{
+	struct vp_hash *h = vctx;
+
+	if (h->other)
+		return EVP_MAC_update(h->other, in, inl);
+	return hash_update(h, in, inl);
+}
+
+static int hmac_final(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsz)
+{
+	struct vp_hash *h = vctx;
+
+	if (h->other)
+		return EVP_MAC_final(h->other, out, outl, outsz);
+	return hash_final(h, out, outl, outsz);
+}
+
+static int hmac_get_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct vp_hash *h = vctx;
+	OSSL_PARAM *p;
+
+	if (h->other)
+		return EVP_MAC_CTX_get_params(h->other, params);
+
+	p = OSSL_PARAM_locate(params, OSSL_MAC_PARAM_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, SHA256_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_MAC_PARAM_BLOCK_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, SHA256_BLOCK))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM *hmac_gettable_ctx_params(void *ctx, void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_size_t(OSSL_MAC_PARAM_SIZE, NULL),
+		OSSL_PARAM_size_t(OSSL_MAC_PARAM_BLOCK_SIZE, NULL),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static const OSSL_DISPATCH hmac_fns[] = {
+	{ OSSL_FUNC_MAC_NEWCTX, (void (*)(void))hmac_newctx },
+	{ OSSL_FUNC_MAC_DUPCTX, (void (*)(void))hash_dup },
+	{ OSSL_FUNC_MAC_FREECTX, (void (*)(void))hash_free },
+	{ OSSL_FUNC_MAC_INIT, (void (*)(void))hmac_init },
+	{ OSSL_FUNC_MAC_UPDATE, (void (*)(void))hmac_update },
+	{ OSSL_FUNC_MAC_FINAL, (void (*)(void))hmac_final },
+	{ OSSL_FUNC_MAC_GET_CTX_PARAMS, (void (*)(void))hmac_get_ctx_params },
+	{ OSSL_FUNC_MAC_GETTABLE_CTX_PARAMS,
+	  (void (*)(void))hmac_gettable_ctx_params },
+	{ OSSL_FUNC_MAC_SET_CTX_PARAMS, (void (*)(void))hmac_set_ctx_params },
+	{ OSSL_FUNC_MAC_SETTABLE_CTX_PARAMS,
+	  (void (*)(void))hmac_settable_ctx_params },
+	{ 0, NULL }
+};
+
+/* ---- AES-256-GCM ----------------------------------------------------------- */
+
+struct vp_gcm {
+	bool enc;
+	bool key_set;
+	bool iv_set;
+	bool started;		/* a stream is in progress on the device */
+	unsigned long stream_gen;
+	bool failed;		/* this message failed: final refuses */
+	bool tag_set;		/* decrypt: the expected tag was given */
+	bool tag_ready;		/* encrypt: final computed the tag */
+	uint8_t key[GCM_KEY_LEN];
+	uint8_t iv[GCM_IV_LEN];
+	uint8_t tag[GCM_TAG_LEN];
+	uint8_t *aad;
+	size_t aad_len, aad_cap;
+	struct vp_sess sess;
+	/*
+	 * One request per message when it can be: the first update of a
+	 * message (encryption, or decryption with the tag already set, as TLS
+	 * 1.3 does) is sent as a whole message, tag and all, and its input is
+	 * kept; final then costs nothing. Should another update follow, the
+	 * kept input starts a stream on the device again (its output, the
+	 * same, is dropped) and the message goes on as a stream.
+	 */
+	bool spec_done;		/* the first update went as a whole message */
+	uint8_t spec_tag[GCM_TAG_LEN];	/* decryption: the tag it checked */
+	uint8_t *spec;		/* that update's input */
+	size_t spec_len, spec_cap;
+	/* TLS (EVP_CTRL_AEAD_TLS1_AAD, EVP_CTRL_AEAD_SET_IV_FIXED) */
+	uint8_t tls_aad[EVP_AEAD_TLS1_AAD_LEN];
+	size_t tls_aad_len;	/* 0: not a TLS 1.2 record */
+	size_t tls_fixed_len;	/* fixed part of the IV (4), 0 if unset */
+};
+
+static void *gcm_newctx(void *provctx)
+{
+	return OPENSSL_zalloc(sizeof(struct vp_gcm));
+}
+
+static void gcm_free(void *vctx)
+{
+	struct vp_gcm *g = vctx;
+
+	if (!g)
+		return;
+	sess_put(&g->sess);
+	OPENSSL_clear_free(g->aad, g->aad_cap);
+	OPENSSL_clear_free(g->spec, g->spec_cap);
+	OPENSSL_clear_free(g, sizeof(*g));
+}
+
+static void *gcm_dup(void *vctx)
+{
+	const struct vp_gcm *src = vctx;
+	struct vp_gcm *g;
+
+	if (src->started) {
+		vp_err(VP_R_STATE,
+		       "%s: an AES-GCM message in progress on the device cannot be copied",
+		       VP_NAME);
+		return NULL;
+	}
+	g = OPENSSL_memdup(src, sizeof(*src));
+	if (!g)
+		return NULL;
+	g->sess.id = 0;
+	g->aad = src->aad_cap ? OPENSSL_memdup(src->aad, src->aad_cap) : NULL;
+	g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
+	if ((src->aad_cap && !g->aad) || (src->spec_cap && !g->spec)) {
+		if (!g->aad)
+			g->aad_cap = 0;
+		if (!g->spec)
+			g->spec_cap = 0;
+		gcm_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* Start a new message: nothing sent, no AAD, no tag. */
+static void gcm_restart(struct vp_gcm *g)
+{
+	g->started = false;
+	g->failed = false;
+	g->spec_done = false;
+	g->aad_len = 0;
+	g->tag_ready = false;
+	g->tag_set = false;
+}
+
+static int gcm_set_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+static int gcm_init(struct vp_gcm *g, bool enc, const unsigned char *key,
+		    size_t keylen, const unsigned char *iv, size_t ivlen,
+		    const OSSL_PARAM params[])
+{
+	if (g->enc != enc && g->sess.id)
+		sess_put(&g->sess); /* sessions are per direction */
+	g->enc = enc;
+	gcm_restart(g);
+	g->tls_aad_len = 0;
+	if (key) {
+		if (keylen != GCM_KEY_LEN) {
+			vp_err(VP_R_UNSUPPORTED,
+			       "%s: AES-256-GCM key of %zu bytes (32 needed)",
+			       VP_NAME, keylen);
+			return 0;
+		}
+		memcpy(g->key, key, GCM_KEY_LEN);
+		g->key_set = true;
+		sess_put(&g->sess); /* a new key: a new session */
+		if (!vp_dev_check())
+			return 0;
+	}
+	if (!gcm_set_ctx_params(g, params))
+		return 0;
+	if (iv) {
+		if (ivlen != GCM_IV_LEN) {
+			vp_err(VP_R_UNSUPPORTED,
+			       "%s: AES-GCM IV of %zu bytes: the device takes 12",
+			       VP_NAME, ivlen);
+			return 0;
+		}
+		memcpy(g->iv, iv, GCM_IV_LEN);
+		g->iv_set = true;
+	}
+	return 1;
+}
+
+static int gcm_einit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen,
+		     const OSSL_PARAM params[])
+{
+	return gcm_init(vctx, true, key, keylen, iv, ivlen, params);
+}
+
+static int gcm_dinit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen,
+		     const OSSL_PARAM params[])
+{
+	return gcm_init(vctx, false, key, keylen, iv, ivlen, params);
+}
+
+/* With g_lock held: key, IV, device and AAD ready for a request. */
+static int gcm_prepare(struct vp_gcm *g)
+{
+	if (!g->key_set || !g->iv_set) {
+		vp_err(VP_R_STATE, "%s: AES-GCM: no %s set", VP_NAME,
+		       g->key_set ? "IV" : "key");
+		return -EINVAL;
+	}
+	if (!dev_get())
+		return -ENODEV;
+	if (g->started && g->stream_gen != g_gen) {
+		vp_err(VP_R_STATE,
+		       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
+		       VP_NAME);
+		return -ESTALE;
+	}
+	if (g->aad_len > g_max_aad) {
+		vp_err(VP_R_UNSUPPORTED,
+		       "%s: AES-GCM AAD of %zu bytes: the device takes up to %u",
+		       VP_NAME, g->aad_len, g_max_aad);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* With g_lock held: the context's stream session. */
+static int gcm_sess(struct vp_gcm *g)
+{
+	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+
+	return sess_get(&g->sess, op, VIRTIO_ACCEL_ALG_AES256_GCM,
+			VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
+}
+
+/*
+ * One request: of the stream (the first carries the IV and AAD), or, for a
+ * whole message (final, nothing sent yet) on a device with
+ * VIRTIO_ACCEL_F_STATELESS, one stateless request with the key inline, so
+ * that a short message costs no session.
+ */
+static int gcm_req(struct vp_gcm *g, const void *src, size_t src_len,
+		   void *dst, size_t dst_len, bool final)
+{
+	struct virtaccel_op op = { 0 };
+	int ret;
+
+	op.opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+			     VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	op.algo = VIRTIO_ACCEL_ALG_AES256_GCM;
+	if (final && !g->started && g_stateless) {
+		op.key = g->key;
+		op.key_len = GCM_KEY_LEN;
+	} else {
+		ret = gcm_sess(g);
+		if (ret)
+			return ret;
+		op.session_id = g->sess.id;
+		op.flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
+	}
+	if (!g->started) {
+		op.iv = g->iv;
+		op.iv_len = GCM_IV_LEN;
+		op.aad = g->aad_len ? g->aad : NULL;
+		op.aad_len = (uint32_t)g->aad_len;
+	}
+	op.src = src;
+	op.src_len = (uint32_t)src_len;
+	op.dst = dst;
+	op.dst_len = (uint32_t)dst_len;
+	ret = dev_run("AES-256-GCM", &op);
+	if (!final && !ret) {
+		g->started = true;
+		g->stream_gen = g_gen;
+	}
+	if (final || ret)
+		g->started = false; /* [STREAM-ERR]: an error ends it too */
+	return ret;
+}
+
+static int gcm_add_aad(struct vp_gcm *g, const unsigned char *in, size_t inl)
+{
+	if (g->started) {
+		vp_err(VP_R_STATE, "%s: AES-GCM AAD after data", VP_NAME);
+		return 0;
+	}
+	if (g->aad_len + inl > g->aad_cap) {
+		size_t ncap = g->aad_len + inl;
+		uint8_t *n = OPENSSL_clear_realloc(g->aad, g->aad_cap, ncap);
+
+		if (!n)
+			return 0;
+		g->aad = n;
+		g->aad_cap = ncap;
+	}
+	memcpy(g->aad + g->aad_len, in, inl);
+	g->aad_len += inl;
+	return 1;
+}
+
+#define VP_SPEC_MAX (256u << 10)
+
+/*
+ * With g_lock held and gcm_prepare() done: @in as a whole message (FINAL,
+ * IV and AAD), @out its output; @tag the tag to check (decryption) or
+ * where the tag goes. 0, -EBADMSG (tag mismatch: @out wiped) or -errno.
+ */
+static int gcm_whole(struct vp_gcm *g, unsigned char *out,
+		     const unsigned char *in, size_t inl, uint8_t *tag)
+{
+	uint8_t *tmp = OPENSSL_malloc(inl + GCM_TAG_LEN);
+	int ret;
+
+	if (!tmp)
+		return -ENOMEM;
+	if (g->enc) {
+		ret = gcm_req(g, in, inl, tmp, inl + GCM_TAG_LEN, true);
+		if (!ret) {
+			memcpy(out, tmp, inl);
+			memcpy(tag, tmp + inl, GCM_TAG_LEN);
+		}
+	} else {
+		memcpy(tmp, in, inl);
+		memcpy(tmp + inl, tag, GCM_TAG_LEN);
+		ret = gcm_req(g, tmp, inl + GCM_TAG_LEN, out, inl, true);
+		if (ret == -EBADMSG)
+			OPENSSL_cleanse(out, inl);
+	}
+	OPENSSL_clear_free(tmp, inl + GCM_TAG_LEN);
+	return ret;
+}
+
+/* Keep a copy of the input of a whole-message update. */
+static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
+{
+	if (inl > g->spec_cap) {
+		uint8_t *n = OPENSSL_clear_realloc(g->spec, g->spec_cap, inl);
+
+		if (!n)
+			return -ENOMEM;
+		g->spec = n;
+		g->spec_cap = inl;
+	}
+	memcpy(g->spec, in, inl);
+	g->spec_len = inl;
+	return 0;
+}
+
+/* A second update after a whole message: the device starts over as a stream. */
+static int spec_replay(struct vp_gcm *g)
+{
+	uint8_t *scratch = OPENSSL_malloc(g->spec_len);
+	int ret;
+
+	if (!scratch)
+		return -ENOMEM;
+	g->spec_done = false;
+	ret = gcm_req(g, g->spec, g->spec_len, scratch, g->spec_len, false);
+	OPENSSL_clear_free(scratch, g->spec_len);
+	return ret;
+}
+
+static int gcm_data(struct vp_gcm *g, unsigned char *out,
+		    const unsigned char *in, size_t inl)
+{
+	size_t off = 0, n;
+	int ret = 0;
+
+	pthread_mutex_lock(&g_lock);
+	ret = gcm_prepare(g);
+	if (!ret && !g->started && !g->spec_done && inl <= VP_SPEC_MAX &&
+	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set)) {
+		if (!g->enc)
+			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
+		/* kept first: @out may be @in */
+		ret = spec_keep(g, in, inl);
+		if (!ret)
+			ret = gcm_whole(g, out, in == out ? g->spec : in, inl,
+					g->enc ? g->tag : g->spec_tag);
+		if (ret == -EBADMSG) {
+			/*
+			 * Not this tag, or more input to come: the plaintext
+			 * is still owed now, the verdict at final. Go on as
+			 * a stream from the start.
+			 */
+			ret = gcm_req(g, g->spec, inl, out, inl, false);
+		} else if (!ret) {
+			g->spec_done = true;
+		}
+		pthread_mutex_unlock(&g_lock);
+		return ret;
+	}
+	if (!ret && g->spec_done)
+		ret = spec_replay(g);
+	while (!ret && off < inl) {
+		n = inl - off;
+		if (n > g_chunk)
+			n = g_chunk;
+		ret = gcm_req(g, in + off, n, out + off, n, false);
+		off += n;
+	}
+	pthread_mutex_unlock(&g_lock);
+	return ret;
+}
+
+static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
+			  size_t outsz, const unsigned char *in, size_t inl);
+
+static int gcm_update(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsz, const unsigned char *in, size_t inl)
+{
+	struct vp_gcm *g = vctx;
+
+	if (g->tls_aad_len)
+		return gcm_tls_cipher(g, out, outl, outsz, in, inl);
+	if (g->failed)
+		return 0;
+	if (!out) {
+		*outl = 0;
+		return gcm_add_aad(g, in, inl);
+	}
+	if (outsz < inl)
+		return 0;
+	if (inl && gcm_data(g, out, in, inl)) {
+		g->failed = true;
+		return 0;
+	}
+	*outl = inl;
+	return 1;
+}
+
+static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
+		     size_t outsz)
+{
+	struct vp_gcm *g = vctx;
+	int ret;
+
+	*outl = 0;
+	if (g->tls_aad_len)
+		return 1; /* the record was done in one call */
+	if (g->failed)
+		return 0;
+	if (!g->enc && !g->tag_set) {
+		vp_err(VP_R_STATE, "%s: AES-GCM decrypt: no tag set", VP_NAME);
+		return 0;
+	}
+	if (g->spec_done &&
+	    (g->enc || !memcmp(g->tag, g->spec_tag, GCM_TAG_LEN))) {
+		/* the whole message went with the first update */
+		g->spec_done = false;
+		g->iv_set = false;
+		g->aad_len = 0;
+		g->tag_ready = g->enc;
+		return 1;
+	}
+	pthread_mutex_lock(&g_lock);
+	ret = gcm_prepare(g);
+	if (!ret && g->spec_done) {
+		/* decryption whose tag changed since: check the new one */
+		uint8_t *scratch = OPENSSL_malloc(g->spec_len ? g->spec_len : 1);
+
+		g->spec_done = false;
+		ret = scratch ? gcm_whole(g, scratch, g->spec, g->spec_len,
+					  g->tag) : -ENOMEM;
+		OPENSSL_clear_free(scratch, g->spec_len ? g->spec_len : 1);
+	} else if (!ret && g->enc) {
+		ret = gcm_req(g, NULL, 0, g->tag, GCM_TAG_LEN, true);
+	} else if (!ret) {
+		ret = gcm_req(g, g->tag, GCM_TAG_LEN, NULL, 0, true);
+	}
+	pthread_mutex_unlock(&g_lock);
+	g->iv_set = false; /* an IV is used once */
+	g->aad_len = 0;
+	if (ret) {
+		g->failed = true;
+		return 0; /* -EBADMSG: the tag does not match (no error, as OpenSSL's own) */
+	}
+	g->tag_ready = g->enc;
+	return 1;
+}
+
+static int gcm_cipher(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsz, const unsigned char *in, size_t inl)
+{
+	struct vp_gcm *g = vctx;
+	size_t n = 0;
+
+	if (g->tls_aad_len)
+		return gcm_tls_cipher(g, out, outl, outsz, in, inl);
+	if (in) {
+		if (!gcm_update(g, out, &n, outsz, in, inl))
+			return 0;
+	} else if (!gcm_final(g, out, &n, outsz)) {
+		return 0;
+	}
+	*outl = n;
+	return 1;
+}
+
+/*
+ * TLS records in one call (OpenSSL's ssl/record layer: EVP_Cipher() after
+ * EVP_CTRL_AEAD_TLS1_AAD). TLS 1.2: in/out = explicit IV (8) || data || tag
+ * (16); the IV is the fixed 4 bytes || the explicit 8, which on encryption
+ * is a counter we choose (as OpenSSL does: the invocation field, taken from
+ * the fixed IV's last 8 bytes and incremented). TLS 1.3 uses no TLS AAD
+ * control: the record layer sets the IV each record and calls the
+ * ordinary update/final (plus the tag controls).
+ */
+static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
+			  size_t outsz, const unsigned char *in, size_t inl)
+{
+	const size_t fx = EVP_GCM_TLS_FIXED_IV_LEN, ex = EVP_GCM_TLS_EXPLICIT_IV_LEN;
+	size_t len;
+	int ret, i;
+
+	g->tls_aad_len = 0; /* one record per AAD */
+	if (inl < ex + GCM_TAG_LEN || outsz < inl || out != in ||
+	    !g->tls_fixed_len || !g->key_set) {
+		vp_err(VP_R_STATE, "%s: AES-GCM TLS record: bad call", VP_NAME);
+		return 0;
+	}
+	len = inl - ex - GCM_TAG_LEN;
+	if (g->enc) {
+		/* the explicit part: the invocation counter, then + 1 */
+		memcpy(out, g->iv + fx, ex);
+		for (i = GCM_IV_LEN - 1; i >= (int)fx; i--)
+			if (++g->iv[i])
+				break;
+	}
+	pthread_mutex_lock(&g_lock);
+	ret = dev_get() ? 0 : -ENODEV;
+	if (!ret && !g_stateless)
+		ret = gcm_sess(g);
+	if (!ret) {
+		struct virtaccel_op op = { 0 };
+		uint8_t iv[GCM_IV_LEN];
+
+		memcpy(iv, g->iv, fx);
+		memcpy(iv + fx, out, ex); /* written above, or the record's */
+		op.opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+				     VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+		op.algo = VIRTIO_ACCEL_ALG_AES256_GCM;
+		if (g_stateless) {
+			op.key = g->key;
+			op.key_len = GCM_KEY_LEN;
+		} else {
+			op.session_id = g->sess.id;
+			op.flags = VIRTIO_ACCEL_OP_F_FINAL; /* a stream of one */
+		}
+		op.iv = iv;
+		op.iv_len = GCM_IV_LEN;
+		op.aad = g->tls_aad;
+		op.aad_len = EVP_AEAD_TLS1_AAD_LEN;
+		op.src = in + ex;
+		op.dst = out + ex;
+		op.src_len = (uint32_t)(g->enc ? len : len + GCM_TAG_LEN);
+		op.dst_len = (uint32_t)(g->enc ? len + GCM_TAG_LEN : len);
+		ret = dev_run("AES-256-GCM (TLS 1.2 record)", &op);
+	}
+	pthread_mutex_unlock(&g_lock);
+	if (ret) {
+		if (!g->enc)
+			OPENSSL_cleanse(out, inl);
+		return 0;
+	}
+	*outl = g->enc ? inl : len;
+	return 1;
+}
+
+static int gcm_get_params(OSSL_PARAM params[])
+{
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE);
+	if (p && !OSSL_PARAM_set_uint(p, EVP_CIPH_GCM_MODE))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD);
+	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV);
+	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_KEY_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_IV_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, 1))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM *gcm_gettable_params(void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
+		OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
+		OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
+		OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
+		OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
+		OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static int gcm_get_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct vp_gcm *g = vctx;
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_KEY_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_IV_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAGLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_TAG_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TLS1_AAD_PAD);
+	if (p && !OSSL_PARAM_set_size_t(p, GCM_TAG_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV);
+	if (p && !OSSL_PARAM_set_octet_string(p, g->iv, GCM_IV_LEN) &&
+	    !OSSL_PARAM_set_octet_ptr(p, g->iv, GCM_IV_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV);
+	if (p && !OSSL_PARAM_set_octet_string(p, g->iv, GCM_IV_LEN) &&
+	    !OSSL_PARAM_set_octet_ptr(p, g->iv, GCM_IV_LEN))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAG);
+	if (p) {
+		if (!g->enc || !g->tag_ready || p->data_type !=
+		    OSSL_PARAM_OCTET_STRING || !p->data_size ||
+		    p->data_size > GCM_TAG_LEN) {
+			vp_err(VP_R_STATE,
+			       "%s: AES-GCM tag: only after encryption, 1 to 16 bytes",
+			       VP_NAME);
+			return 0;
+		}
+		memcpy(p->data, g->tag, p->data_size);
+		p->return_size = p->data_size;
+	}
+	return 1;
+}
+
+static const OSSL_PARAM *gcm_gettable_ctx_params(void *ctx, void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TAGLEN, NULL),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD_PAD, NULL),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static int gcm_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct vp_gcm *g = vctx;
+	const OSSL_PARAM *p;
+	size_t sz;
+
+	if (!params)
+		return 1;
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_IVLEN);
+	if (p) {
+		if (!OSSL_PARAM_get_size_t(p, &sz))
+			return 0;
+		if (sz != GCM_IV_LEN) {
+			vp_err(VP_R_UNSUPPORTED,
+			       "%s: AES-GCM IV length %zu: the device takes 12 only",
+			       VP_NAME, sz);
+			return 0;
+		}
+	}
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TAG);
+	if (p) {
+		if (p->data_type != OSSL_PARAM_OCTET_STRING)
+			return 0;
+		if (p->data_size != GCM_TAG_LEN) {
+			vp_err(VP_R_UNSUPPORTED,
+			       "%s: AES-GCM tag length %zu: the device does 16 only",
+			       VP_NAME, p->data_size);
+			return 0;
+		}
+		if (p->data) {
+			if (g->enc) {
+				vp_err(VP_R_STATE,
+				       "%s: AES-GCM: a tag is set for decryption only",
+				       VP_NAME);
+				return 0;
+			}
+			memcpy(g->tag, p->data, GCM_TAG_LEN);
+			g->tag_set = true;
+		}
+	}
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_AAD);
+	if (p) {
+		unsigned int rlen;
+
+		if (p->data_type != OSSL_PARAM_OCTET_STRING ||
+		    p->data_size != EVP_AEAD_TLS1_AAD_LEN)
+			return 0;
+		memcpy(g->tls_aad, p->data, EVP_AEAD_TLS1_AAD_LEN);
+		rlen = (unsigned int)g->tls_aad[EVP_AEAD_TLS1_AAD_LEN - 2] << 8 |
+		       g->tls_aad[EVP_AEAD_TLS1_AAD_LEN - 1];
+		/* the length in the AAD is the plaintext's */
+		if (rlen < EVP_GCM_TLS_EXPLICIT_IV_LEN)
+			return 0;
+		rlen -= EVP_GCM_TLS_EXPLICIT_IV_LEN;
+		if (!g->enc) {
+			if (rlen < GCM_TAG_LEN)
+				return 0;
+			rlen -= GCM_TAG_LEN;
+		}
+		g->tls_aad[EVP_AEAD_TLS1_AAD_LEN - 2] = (uint8_t)(rlen >> 8);
+		g->tls_aad[EVP_AEAD_TLS1_AAD_LEN - 1] = (uint8_t)rlen;
+		g->tls_aad_len = EVP_AEAD_TLS1_AAD_LEN;
+	}
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED);
+	if (p) {
+		if (p->data_type != OSSL_PARAM_OCTET_STRING)
+			return 0;
+		if (p->data_size == GCM_IV_LEN) {
+			/* the whole IV: fixed part || first explicit value */
+			memcpy(g->iv, p->data, GCM_IV_LEN);
+		} else if (p->data_size == EVP_GCM_TLS_FIXED_IV_LEN && g->enc) {
+			/* only the fixed part: the explicit part is ours */
+			memcpy(g->iv, p->data, EVP_GCM_TLS_FIXED_IV_LEN);
+			memset(g->iv + EVP_GCM_TLS_FIXED_IV_LEN, 0,
+			       GCM_IV_LEN - EVP_GCM_TLS_FIXED_IV_LEN);
+		} else if (p->data_size == EVP_GCM_TLS_FIXED_IV_LEN) {
+			memcpy(g->iv, p->data, EVP_GCM_TLS_FIXED_IV_LEN);
+		} else {
+			return 0;
+		}
+		g->tls_fixed_len = EVP_GCM_TLS_FIXED_IV_LEN;
+		g->iv_set = true;
+	}
+	return 1;
+}
+
+static const OSSL_PARAM *gcm_settable_ctx_params(void *ctx, void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, NULL),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, NULL, 0),
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
+					NULL, 0),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static const OSSL_DISPATCH gcm_fns[] = {
+	{ OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))gcm_newctx },
+	{ OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))gcm_einit },
+	{ OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))gcm_dinit },
+	{ OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))gcm_update },
+	{ OSSL_FUNC_CIPHER_FINAL, (void (*)(void))gcm_final },
+	{ OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))gcm_cipher },
+	{ OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))gcm_free },
+	{ OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))gcm_dup },
+	{ OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))gcm_get_params },
+	{ OSSL_FUNC_CIPHER_GETTABLE_PARAMS,
+	  (void (*)(void))gcm_gettable_params },
+	{ OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))gcm_get_ctx_params },
+	{ OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS,
+	  (void (*)(void))gcm_gettable_ctx_params },
+	{ OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))gcm_set_ctx_params },
+	{ OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS,
+	  (void (*)(void))gcm_settable_ctx_params },
+	{ 0, NULL }
+};
+
+/* ---- the provider ------------------------------------------------------ */
+
+#define VP_PROPS "provider=" VP_NAME
+
+static const OSSL_ALGORITHM vp_digests[] = {
+	{ "SHA2-256:SHA-256:SHA256:2.16.840.1.101.3.4.2.1", VP_PROPS,
+	  sha256_fns, "SHA-256 on the virtio-accel device" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM vp_macs[] = {
+	{ "HMAC", VP_PROPS, hmac_fns,
+	  "HMAC (SHA-256 only) on the virtio-accel device" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM vp_ciphers[] = {
+	{ "AES-256-GCM:id-aes256-GCM:2.16.840.1.101.3.4.1.46", VP_PROPS,
+	  gcm_fns, "AES-256-GCM on the virtio-accel device" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM *vp_query(void *provctx, int id, int *no_cache)
+{
+	*no_cache = 0;
+	switch (id) {
+	case OSSL_OP_DIGEST:
+		return vp_digests;
+	case OSSL_OP_MAC:
+		return vp_macs;
+	case OSSL_OP_CIPHER:
+		return vp_ciphers;
+	}
+	return NULL;
+}
+
+static const OSSL_PARAM *vp_gettable_params(void *provctx)
+{
+	static const OSSL_PARAM t[] = {
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+		OSSL_PARAM_END
+	};
+	return t;
+}
+
+static int vp_get_params(void *provctx, OSSL_PARAM params[])
+{
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, "virtio-accel provider"))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, "1.0.0"))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, "libvirtaccel"))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	return 1;
+}
+
+static const OSSL_ITEM *vp_reason_strings(void *provctx)
+{
+	return vp_reasons;
+}
+
+static void vp_teardown(void *provctx)
+{
+	struct vp_prov *pv = provctx;
+
+	OSSL_LIB_CTX_free(pv->child);
+	OPENSSL_free(pv);
+	pthread_mutex_lock(&g_lock);
+	if (g_refs && !--g_refs) {
+		dev_drop();
+		free(g_devstr);
+		g_devstr = NULL;
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+static const OSSL_DISPATCH vp_dispatch[] = {
+	{ OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))vp_teardown },
+	{ OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))vp_query },
+	{ OSSL_FUNC_PROVIDER_GETTABLE_PARAMS,
+	  (void (*)(void))vp_gettable_params },
+	{ OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))vp_get_params },
+	{ OSSL_FUNC_PROVIDER_GET_REASON_STRINGS,
+	  (void (*)(void))vp_reason_strings },
+	{ 0, NULL }
+};
+
+__attribute__((visibility("default"))) int
+OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+		   const OSSL_DISPATCH **out, void **provctx);
+
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+		       const OSSL_DISPATCH **out, void **provctx)
+{
+	const OSSL_DISPATCH *f;
+	struct vp_prov *pv;
+	char *dev = NULL;
+	OSSL_PARAM req[] = {
+		OSSL_PARAM_utf8_ptr("device", &dev, 0),
+		OSSL_PARAM_END
+	};
+
+	for (f = in; f->function_id; f++) {
+		switch (f->function_id) {
+		case OSSL_FUNC_CORE_NEW_ERROR:
+			c_new_error = OSSL_FUNC_core_new_error(f);
+			break;
+		case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+			c_set_error_debug = OSSL_FUNC_core_set_error_debug(f);
+			break;
+		case OSSL_FUNC_CORE_VSET_ERROR:
+			c_vset_error = OSSL_FUNC_core_vset_error(f);
+			break;
+		case OSSL_FUNC_CORE_GET_PARAMS:
+			c_get_params = OSSL_FUNC_core_get_params(f);
+			break;
+		}
+	}
+	vp_core = handle;
+	pv = OPENSSL_zalloc(sizeof(*pv));
+	if (!pv)
+		return 0;
+	pv->core = handle;
+	pv->child = OSSL_LIB_CTX_new_child(handle, in);
+	if (c_get_params && !c_get_params(handle, req))
+		dev = NULL;
+	pthread_mutex_lock(&g_lock);
+	if (dev && *dev) {
+		free(g_devstr);
+		g_devstr = strdup(dev);
+	}
+	if (!g_atfork && !pthread_atfork(vp_atfork_prepare, vp_atfork_parent,
+					 vp_atfork_child))
+		g_atfork = true;
+	g_refs++;
+	pthread_mutex_unlock(&g_lock);
+	*out = vp_dispatch;
+	*provctx = pv;
+	return 1;
+}
