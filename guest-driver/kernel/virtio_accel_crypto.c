@@ -676,6 +676,28 @@ void vaccel_crypto_dev_init(struct vaccel_dev *vd)
 	vaccel_stream_dev_init(vd);
 }
 
+/*
+ * The kernel's own hmac(sha256) is a template instance, made the first
+ * time someone asks for it. A lookup by name takes an algorithm already
+ * registered over a template it could still build, so if ours came first
+ * "hmac(sha256)" would be ours at any priority, even below the kernel's
+ * sha256 (and again after ours, registered above it, made the crypto API
+ * drop the instance built on the lower sha256). Asking for the shash
+ * first builds it (the hmac template takes shash only: never ours);
+ * the instance stays registered when the tfm goes. gcm(aes) does the same
+ * in vaccel_aead_register() (its fallback); sha256, crc32c and deflate
+ * are plain algorithms of their modules.
+ */
+static void vaccel_crypto_sw_first(void)
+{
+	struct crypto_shash *sw = crypto_alloc_shash("hmac(sha256)", 0, 0);
+
+	if (IS_ERR(sw))
+		pr_info("no software hmac(sha256): %ld\n", PTR_ERR(sw));
+	else
+		crypto_free_shash(sw);
+}
+
 /* After probe: the device serves the algorithms it has. */
 void vaccel_crypto_add(struct vaccel_dev *vd)
 {
@@ -712,6 +734,7 @@ void vaccel_crypto_add(struct vaccel_dev *vd)
 	spin_unlock_irq(&vaccel_crypto_lock);
 	vaccel_crypto_ndevs++;
 	if (!vaccel_crypto_registered) {
+		vaccel_crypto_sw_first();
 		for (i = 0; i < VACCEL_CALG_NR_AHASH; i++)
 			vaccel_ahash_algs[i].halg.base.cra_priority =
 				crypto_priority;

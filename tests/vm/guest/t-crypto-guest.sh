@@ -230,6 +230,8 @@ t "/proc/crypto: crc32c-virtio-accel, ahash, async, priority 50, selftest passed
 	proc_ok crc32c-virtio-accel crc32c 50
 t "default priority: 'sha256' is still the kernel's own (counter stays)" \
 	stays offloaded sha_ok sha256 "$P/d.4096"
+t "default priority: 'hmac(sha256)' is still the kernel's own (counter stays)" \
+	stays offloaded hmac_ok "hmac(sha256)" 4096
 
 # --- AF_ALG: whole messages go to the device ---------------------------------
 S0=/sys/class/vaccel/vaccel0
@@ -389,5 +391,14 @@ if [ "$MODE" = vdpa ]; then
 		proc_ok hmac-sha256-virtio-accel "hmac(sha256)" 2000
 	t "rmmod virtio_accel with a device present: algorithms gone" sh -c \
 		"rmmod virtio_accel && ! grep -q virtio-accel /proc/crypto"
+	# ours at 2000 made the crypto API drop hmac(sha256-generic): back at
+	# the default priority, the kernel's own must be the choice again
+	t "reload at the default priority after 2000" insmod "$P/virtio_accel.ko"
+	t "... accel0 (still there) bound again" wait_for 10 /dev/vaccel0
+	crypto_settled 120
+	t "... 'hmac(sha256)' is the kernel's own again (counter stays)" \
+		stays offloaded hmac_ok "hmac(sha256)" 4096
+	t "... 'sha256' is the kernel's own again (counter stays)" \
+		stays offloaded sha_ok sha256 "$P/d.4096"
 fi
 finish
