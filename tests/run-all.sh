@@ -181,7 +181,9 @@ part "crypto API digests above max_data_len as streams, path 1 (guest)" \
 	tests/vm/host/t-stream-run.sh vhost-user
 # deflate as acomp: self-test, round trips through a test module, Python
 # zlib streams, corrupt streams, fallback counters, removal with a request in
-# flight (path 3); zswap, and on path 3 the device removed under it (~2 min, ~1 min).
+# flight (path 3); 1 MiB + 1 .. 8 MiB as DEFLATE stream sessions (path 3
+# also in 64 KiB requests, removal mid-stream); zswap, and on path 3 the
+# device removed under it (~3.5 min, ~2 min).
 part "guest driver in the crypto API: deflate and zswap, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-acomp-run.sh vdpa
 part "guest driver in the crypto API: deflate and zswap, path 1 (guest)" \

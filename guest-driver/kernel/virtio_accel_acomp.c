@@ -8,14 +8,25 @@
  * ([OP-DEFLATE]) through vaccel_crypto_submit(). dlen is a capacity: the
  * device is asked for min(dlen, max_data_len) bytes of output.
  *
+ * src above max_data_len, and a NOSPC answer when dst was capped at
+ * max_data_len (the output is larger), go to a device as a DEFLATE stream
+ * session (spec section 9, [STREAM-DEFLATE]) through the stream engine of
+ * virtio_accel_stream.c: requests of at most chunk_max bytes of src and of
+ * dst, the output of each copied to dst where the last one ended, FINAL
+ * requests (src_len 0 once src is consumed) until STREAM_END. dlen bounds
+ * the output: once dst is full a request gets one byte of room, a probe;
+ * output for it is -ENOSPC. Counted in /sys/class/vaccel/crypto_streams.
+ *
  * What the device cannot take is done here in software, with the spec's
  * own DEFLATE code (virtio-accel-spec/lib/virtio_accel_zlib.c, which both
  * hosts run, over the kernel's zlib: never through the crypto API, so never
- * through us), streamed over the scatterlists a page at a time: src above
- * max_data_len, a NOSPC answer when dst was capped at max_data_len, no
- * device, a full ring without CRYPTO_TFM_REQ_MAY_BACKLOG, no memory, and a
- * device that failed the request (removed, reset, an engine error) rather
- * than judged the data. Counted in /sys/class/vaccel/crypto_fallback_comp.
+ * through us), streamed over the scatterlists a page at a time: no device
+ * (or none with DEFLATE streams, or its max_comp_streams sessions all
+ * taken: [STREAM-LIMIT]), a full ring without CRYPTO_TFM_REQ_MAY_BACKLOG,
+ * no memory, and a device that failed a request (removed, reset, an engine
+ * error, a session lost) rather than judged the data: src is still intact,
+ * so the whole request is done again, in a stream too. Counted in
+ * /sys/class/vaccel/crypto_fallback_comp.
  *
  * Either way the result is the same: dlen set to the bytes written;
  * -ENOSPC when the output does not fit in dlen; -EINVAL for data that is
@@ -48,8 +59,10 @@ struct vaccel_acomp_tfm {
 };
 
 struct vaccel_acomp_rctx {
+	struct vaccel_stream stream;	/* above max_data_len */
 	bool comp;
 	bool dst_ours;			/* allocated here: NULL dst */
+	bool verdict;			/* the stream failed on the data */
 };
 
 /* ---- software ------------------------------------------------------- */
@@ -151,18 +164,121 @@ static void vaccel_acomp_put_dst(struct acomp_req *areq)
 	rc->dst_ours = false;
 }
 
-/* Copy @len bytes of @b to @sg. */
+/* Copy @len bytes of @b to @sg at @off. */
 static void vaccel_buf_to_sg(struct vaccel_buf *b, struct scatterlist *sg,
-			     unsigned int len)
+			     unsigned int off, unsigned int len)
 {
 	unsigned int i, done = 0;
 
 	for (i = 0; i < b->nr && done < len; i++) {
 		unsigned int n = min_t(size_t, len - done, b->c[i].len);
 
-		scatterwalk_map_and_copy(b->c[i].p, sg, done, n, 1);
+		scatterwalk_map_and_copy(b->c[i].p, sg, off + done, n, 1);
 		done += n;
 	}
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static struct acomp_req *vaccel_acomp_sreq(struct vaccel_stream *s)
+{
+	return container_of(s->op.base, struct acomp_req, base);
+}
+
+/*
+ * At most chunk_max bytes of src, FINAL with the last of it (and after);
+ * at most chunk_max bytes of room, the rest of dlen, or a 1-byte probe
+ * once dst is full.
+ */
+static int vaccel_acomp_next(struct vaccel_stream *s,
+			     struct vaccel_stream_chunk *c)
+{
+	u32 rest = s->op.src_len - s->src_done;
+	u32 room = s->op.dst_len - s->dst_done;
+
+	c->final = rest <= s->chunk_max;
+	c->src_len = min(rest, s->chunk_max);
+	c->dst_len = clamp(room, 1U, s->chunk_max);
+	return 0;
+}
+
+/* Request @c went through: its output to dst at dst_done. */
+static int vaccel_acomp_chunk_done(struct vaccel_stream *s,
+				   const struct vaccel_stream_chunk *c,
+				   struct vaccel_req *req,
+				   const struct vaccel_result *r)
+{
+	struct acomp_req *areq = vaccel_acomp_sreq(s);
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+
+	rc->verdict = true;
+	if (r->dst_used > s->op.dst_len - s->dst_done)
+		return -ENOSPC;		/* output for the probe */
+	vaccel_buf_to_sg(&req->wr, areq->dst, s->dst_done, r->dst_used);
+	if (r->flags & VIRTIO_ACCEL_RESP_F_STREAM_END) {
+		/* DECOMPRESS: more src after the final block */
+		if (s->src_done + r->src_used != s->op.src_len)
+			return -EINVAL;
+		areq->dlen = s->dst_done + r->dst_used;
+		return 0;
+	}
+	rc->verdict = false;
+	/* a FINAL request with nothing to consume must produce */
+	if (!c->src_len && !r->dst_used)
+		return -EIO;
+	return 1;
+}
+
+/* The device failed, not the data: all of it again, in software. */
+static int vaccel_acomp_stream_end(struct vaccel_stream *s, int err)
+{
+	struct acomp_req *areq = vaccel_acomp_sreq(s);
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+
+	/* BADMSG: -EINVAL */
+	if (err && !rc->verdict && err != -EINVAL)
+		err = vaccel_acomp_sw(areq, rc->comp);
+	if (err)
+		vaccel_acomp_put_dst(areq);
+	return err;
+}
+
+/* No request reached a device (no session, no memory): software. */
+static int vaccel_acomp_stream_fallback(struct vaccel_stream *s)
+{
+	struct acomp_req *areq = vaccel_acomp_sreq(s);
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+	int err = vaccel_acomp_sw(areq, rc->comp);
+
+	if (err)
+		vaccel_acomp_put_dst(areq);
+	return err;
+}
+
+/*
+ * Any context: @areq as a DEFLATE stream. -EINPROGRESS: taken; else
+ * nothing was done.
+ */
+static int vaccel_acomp_stream(struct acomp_req *areq)
+{
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+	struct vaccel_stream *s = &rc->stream;
+
+	memset(s, 0, sizeof(*s));
+	s->op.calg = VACCEL_CALG_DEFLATE;
+	s->op.opcode = rc->comp ? VIRTIO_ACCEL_OP_COMPRESS :
+		       VIRTIO_ACCEL_OP_DECOMPRESS;
+	s->op.algo = VIRTIO_ACCEL_ALG_DEFLATE;
+	s->op.sg = areq->src;
+	s->op.src_len = areq->slen;
+	s->op.dst_len = areq->dlen;
+	s->op.base = &areq->base;
+	s->next = vaccel_acomp_next;
+	s->chunk_done = vaccel_acomp_chunk_done;
+	s->fallback = vaccel_acomp_stream_fallback;
+	s->end = vaccel_acomp_stream_end;
+	rc->verdict = false;
+	return vaccel_stream_submit(s);
 }
 
 static int vaccel_acomp_done(struct vaccel_req *req,
@@ -173,19 +289,26 @@ static int vaccel_acomp_done(struct vaccel_req *req,
 	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
 
 	if (!err) {
-		vaccel_buf_to_sg(&req->wr, areq->dst, r->dst_used);
+		vaccel_buf_to_sg(&req->wr, areq->dst, 0, r->dst_used);
 		areq->dlen = r->dst_used;
 		return 0;
 	}
 	/*
 	 * The device's verdict on the data stands, unless dst was capped at
-	 * its max_data_len; anything else (removal, an engine error) is
-	 * done here.
+	 * its max_data_len: then a stream (-EINPROGRESS: it completes
+	 * @areq); anything else (removal, an engine error) is done here.
 	 */
-	if (r->status == VIRTIO_ACCEL_BADMSG)
+	if (r->status == VIRTIO_ACCEL_BADMSG) {
 		err = -EINVAL;
-	else if (r->status != VIRTIO_ACCEL_NOSPC || req->dst_len < areq->dlen)
+	} else if (r->status == VIRTIO_ACCEL_NOSPC &&
+		   req->dst_len < areq->dlen) {
+		err = vaccel_acomp_stream(areq);
+		if (err == -EINPROGRESS)
+			return err;
 		err = vaccel_acomp_sw(areq, rc->comp);
+	} else if (r->status != VIRTIO_ACCEL_NOSPC) {
+		err = vaccel_acomp_sw(areq, rc->comp);
+	}
 	if (err)
 		vaccel_acomp_put_dst(areq);
 	return err;
@@ -222,6 +345,8 @@ static int vaccel_acomp_run(struct acomp_req *areq, bool comp)
 	}
 	op.dst_len = areq->dlen;
 	err = vaccel_crypto_submit(&op);
+	if (err == -EMSGSIZE)
+		err = vaccel_acomp_stream(areq);
 	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	err = vaccel_acomp_sw(areq, comp);

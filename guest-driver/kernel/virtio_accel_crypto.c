@@ -460,10 +460,13 @@ static void vaccel_crypto_work(struct work_struct *work)
 		int err;
 
 		err = vaccel_op_result(req, &r);
+		/* -EINPROGRESS: it went on as a stream, which completes it */
 		err = req->crypto_done(req, &r, err);
-		local_bh_disable();
-		crypto_request_complete(req->crypto, err);
-		local_bh_enable();
+		if (err != -EINPROGRESS) {
+			local_bh_disable();
+			crypto_request_complete(req->crypto, err);
+			local_bh_enable();
+		}
 		/* ours and the virtqueue's */
 		vaccel_req_put(req);
 		vaccel_req_put(req);

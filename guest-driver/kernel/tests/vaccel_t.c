@@ -8,6 +8,8 @@
  *   vaccel-t DEV sha256-str STR       SHA-256 of STR via OP
  *   vaccel-t DEV async N SIZE         N async NULL ops, reaped with poll+read
  *   vaccel-t DEV sessions N [hold]    create N HMAC sessions (hold: pause)
+ *   vaccel-t DEV zstreams N           create N DEFLATE stream sessions
+ *                                     (COMPRESS, SESS_F_STREAM), then pause
  *   vaccel-t DEV quota                EDQUOT at max_sessions_per_file + 1
  *   vaccel-t DEV tablefull            ENOSPC when the device's table is full
  *   vaccel-t DEV owner                another process/file gets ENOENT
@@ -304,6 +306,30 @@ static int cmd_sessions(unsigned int n, int hold)
 	if (hold)
 		pause();
 	return check_failures != 0;	/* close(fd) at exit destroys them */
+}
+
+/* [STREAM-LIMIT]: hold N DEFLATE stream sessions until killed */
+static int cmd_zstreams(unsigned int n)
+{
+	int fd = open_dev(0);
+	struct vaccel_session s;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		s.op = VIRTIO_ACCEL_OP_COMPRESS;
+		s.algo = VIRTIO_ACCEL_ALG_DEFLATE;
+		s.flags = VIRTIO_ACCEL_SESS_F_STREAM;
+		if (ioctl(fd, VACCEL_IOC_SESSION_CREATE, &s)) {
+			fprintf(stderr, "SESSION_CREATE %u: %s\n", i,
+				strerror(errno));
+			return 1;
+		}
+	}
+	printf("zstreams: %u created\n", n);
+	fflush(stdout);
+	pause();
+	return 0;
 }
 
 static int cmd_quota(void)
@@ -648,6 +674,8 @@ int main(int argc, char **argv)
 		return cmd_async(atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(cmd, "sessions") && argc >= 4)
 		return cmd_sessions(atoi(argv[3]), argc > 4);
+	if (!strcmp(cmd, "zstreams") && argc == 4)
+		return cmd_zstreams(atoi(argv[3]));
 	if (!strcmp(cmd, "quota"))
 		return cmd_quota();
 	if (!strcmp(cmd, "tablefull"))

@@ -6,8 +6,14 @@
 # (and on path 3 vdpa_accel.ko) loaded, brd, vaccel-memfill on PATH, and in
 # /payload: virtio_accel.ko, vaccel_acomp_kt.ko (acomp requests from user
 # space through /sys/kernel/debug/vaccel_acomp_kt), c.N (compressible) and
-# r.N (random) files, z.c.N (c.N as raw DEFLATE by Python's zlib) and
-# bad.* (corrupt streams Python's zlib rejects).
+# r.N (random) files, z.c.N and z.r.N (c.N, r.N as raw DEFLATE by Python's
+# zlib), bad.* and zbad.* (corrupt streams Python's zlib rejects) and, for
+# path 3, vdpa_accel.ko.
+#
+# src above max_data_len, and output that does not fit max_data_len, run
+# on the device as DEFLATE stream sessions (crypto_streams; sizes 1 MiB + 1,
+# 3 MiB + 5 and 8 MiB; on path 3 also with the parent reloaded with
+# max_data_len=65536, and the device removed during a long compression).
 #
 # /payload/mode says the path: vdpa (data path 3; also the software
 # fallback with no device) or pci (data path 1). Then zswap with compressor
@@ -108,6 +114,28 @@ on_dev() {
 	[ "$c1" -gt "$c0" ] && [ "$f1" -eq "$f0" ]
 }
 
+# on_stream CMD...: CMD succeeds, ran as (one or more) DEFLATE stream
+# sessions on the device (crypto_streams rose, the devices completed
+# requests), nothing fell back to software (crypto_fallback_comp and
+# crypto_fallback_stream unchanged); the stream sessions are gone again
+ms() { awk '{ print int($1 * 1000) }' /proc/uptime; }
+on_stream() {
+	c0=$(completed)
+	f0=$(cnt fallback_comp)
+	g0=$(cnt fallback_stream)
+	s0=$(cnt streams)
+	t0=$(ms)
+	"$@" || return 1
+	t1=$(ms)
+	c1=$(completed)
+	f1=$(cnt fallback_comp)
+	g1=$(cnt fallback_stream)
+	s1=$(cnt streams)
+	echo "streams +$((s1 - s0)), device +$((c1 - c0)), fallback +$((f1 - f0)), fallback_stream +$((g1 - g0)), $((t1 - t0)) ms"
+	[ "$s1" -gt "$s0" ] && [ "$c1" -gt "$c0" ] && [ "$f1" -eq "$f0" ] &&
+		[ "$g1" -eq "$g0" ] && [ "$(cat "$C"/vaccel0/sessions)" = 0 ]
+}
+
 # on_sw CMD...: CMD succeeds and the software fallback counted it
 on_sw() {
 	c0=$(completed)
@@ -183,18 +211,18 @@ for f in c.0 c.4096 c.65537 r.65537; do
 		t "$f: round trip, layout $l (device)" on_dev rt "$P/$f" "$l"
 	done
 done
-t "r.$MAX: does not compress within max_data_len: device NOSPC, then software" \
-	on_sw rt "$P/r.$MAX" page
-t "c.$((MAX + 5)): above max_data_len, software (layout page)" \
-	on_sw rt "$P/c.$((MAX + 5))" page
-t "c.$((MAX + 5)): above max_data_len, software (layout odd)" \
-	on_sw rt "$P/c.$((MAX + 5))" odd
-t "r.$((MAX + 5)): above max_data_len, software (layout one)" \
-	on_sw rt "$P/r.$((MAX + 5))" one
+t "r.$MAX: does not compress within max_data_len: device NOSPC, then a device stream" \
+	on_stream rt "$P/r.$MAX" page
+t "c.$((MAX + 5)): above max_data_len, a device stream (layout page)" \
+	on_stream rt "$P/c.$((MAX + 5))" page
+t "c.$((MAX + 5)): above max_data_len, a device stream (layout odd)" \
+	on_stream rt "$P/c.$((MAX + 5))" odd
+t "r.$((MAX + 5)): above max_data_len, a device stream (layout one)" \
+	on_stream rt "$P/r.$((MAX + 5))" one
 t "c.65537 without CRYPTO_TFM_REQ_MAY_SLEEP (device)" \
 	on_dev rt "$P/c.65537" odd atomic
-t "c.$((MAX + 5)) without CRYPTO_TFM_REQ_MAY_SLEEP (software)" \
-	on_sw rt "$P/c.$((MAX + 5))" page atomic
+t "c.$((MAX + 5)) without CRYPTO_TFM_REQ_MAY_SLEEP (a device stream)" \
+	on_stream rt "$P/c.$((MAX + 5))" page atomic
 
 # NULL dst (CRYPTO_ACOMP_ALLOC_OUTPUT): the driver allocates, dst_free frees
 null_rt() {
@@ -223,8 +251,8 @@ t "... with dlen larger than the output (device)" \
 	on_dev dec "$P/z.c.65537" "$P/c.65537" 300000 odd
 t "... with dlen above max_data_len: the device is asked for max_data_len (device)" \
 	on_dev dec "$P/z.c.65537" "$P/c.65537" 4000000 page
-t "Python's 3 MiB stream: device NOSPC within max_data_len, then software" \
-	on_sw dec "$P/z.c.3145728" "$P/c.3145728" 4000000 page
+t "Python's 3 MiB stream: device NOSPC within max_data_len, then a device stream" \
+	on_stream dec "$P/z.c.3145728" "$P/c.3145728" 4000000 page
 
 # --- errors -------------------------------------------------------------------
 for b in btype trunc trail flip; do
@@ -238,10 +266,142 @@ t "decompress into one byte less than the data: -ENOSPC (device)" \
 	fails 28 decomp "$P/z.c.65537" 65536 odd
 t "decompress into exactly the data's size: OK (device)" \
 	on_dev dec "$P/z.c.65537" "$P/c.65537" 65537 one
-t "compress above max_data_len into 100 bytes: -ENOSPC (software)" \
-	on_sw fails 28 comp "$P/c.$((MAX + 5))" 100 page
-t "decompress 3 MiB into 3 MiB - 1: -ENOSPC (device capped, software)" \
-	on_sw fails 28 decomp "$P/z.c.3145728" 3145727 page
+t "compress above max_data_len into 100 bytes: -ENOSPC (a device stream)" \
+	on_stream fails 28 comp "$P/c.$((MAX + 5))" 100 page
+t "decompress 3 MiB into 3 MiB - 1: -ENOSPC (device capped, then a device stream)" \
+	on_stream fails 28 decomp "$P/z.c.3145728" 3145727 page
+
+# --- long requests: DEFLATE stream sessions --------------------------------------
+# exact FILE: FILE compresses to L bytes; again into exactly L bytes: OK,
+# the same stream (the driver probes one byte past a full dst); into L - 1:
+# -ENOSPC
+exact() {
+	sz=$(wc -c <"$1")
+	put "$1" && req comp "$(bound "$sz")" page || return 1
+	[ "$RET" = 0 ] || { echo "compress: $RET"; return 1; }
+	L=$OUT
+	cat "$KT/dst" >/tmp/ex.z
+	req comp "$L" page || return 1
+	if [ "$RET" != 0 ] || [ "$OUT" != "$L" ]; then
+		echo "into $L bytes: $RET, $OUT bytes"
+		return 1
+	fi
+	cmp /tmp/ex.z "$KT/dst" || return 1
+	req comp $((L - 1)) odd || return 1
+	echo "$sz -> $L bytes; into $((L - 1)): $RET $OUT"
+	[ "$RET" = -28 ] && [ "$OUT" = 0 ]
+}
+
+# streams LABEL: the long sizes, compressible and random, through streams
+streams() {
+	for n in 1048577 3145733 8388608; do
+		for k in c r; do
+			t "$1: $k.$n: compress, gunzip, decompress round trip (device streams)" \
+				on_stream rt "$P/$k.$n" page
+			t "$1: Python's raw DEFLATE of $k.$n decompresses to it (device stream)" \
+				on_stream dec "$P/z.$k.$n" "$P/$k.$n" "$n" page
+		done
+	done
+	t "$1: c.3145733, layout odd, may not sleep: round trip (device streams)" \
+		on_stream rt "$P/c.3145733" odd atomic
+	t "$1: r.1048577, dst NULL (128 KiB): -ENOSPC, nothing left allocated (device stream)" \
+		on_stream fails 28 comp "$P/r.1048577" 0 page null
+	t "$1: compress c.8388608 into 1000 bytes: -ENOSPC (device stream)" \
+		on_stream fails 28 comp "$P/c.8388608" 1000 page
+	t "$1: compress r.3145733 into its own size: -ENOSPC (device stream)" \
+		on_stream fails 28 comp "$P/r.3145733" 3145733 page
+	t "$1: decompress Python's c.8388608 into 8 MiB - 1: -ENOSPC (device stream)" \
+		on_stream fails 28 decomp "$P/z.c.8388608" 8388607 odd
+	t "$1: decompress Python's r.8388608 into exactly 8 MiB: OK (device stream)" \
+		on_stream dec "$P/z.r.8388608" "$P/r.8388608" 8388608 page
+	t "$1: compress into exactly the output's size: OK; one byte less: -ENOSPC (device streams)" \
+		on_stream exact "$P/r.3145733"
+	for b in trunc trail; do
+		t "$1: Python's c.8388608, corrupt ($b): -EINVAL, no output (device stream)" \
+			on_stream fails 22 decomp "$P/zbad.$b" 9000000 page
+	done
+}
+VT_SHOW_OK=3
+streams "max_data_len 1 MiB"
+
+# path 3: the parent again with max_data_len=65536, so that every stream
+# has many requests; then removal during a long compression
+mdl_parent() {
+	if [ -e /dev/vaccel0 ]; then
+		vdpa dev del accel0 && wait_for 20 /dev/vaccel0 gone || return 1
+	fi
+	rmmod vdpa_accel && insmod "$P/vdpa_accel.ko" "$@" &&
+		add accel0 && wait_for 20 /dev/vaccel0 && crypto_settled 60
+}
+# removed: r.8388608 compressing as a stream of 64 KiB requests when the
+# device is deleted: the request completes, done again in software
+# (crypto_fallback_comp rose), its output right (gunzip); the stream had
+# reached the device (crypto_streams rose, requests completed before the
+# removal)
+removed() {
+	put "$P/r.8388608" || return 1
+	s0=$(cnt streams)
+	f0=$(cnt fallback_comp)
+	c0=$(completed)
+	echo "comp $(bound 8388608) page" >"$KT/run" &
+	bg=$!
+	wait_until 60 sh -c "[ \$(cat $C/crypto_streams) -gt $s0 ]" ||
+		{ echo "no stream started"; wait "$bg"; return 1; }
+	sleep 1
+	c1=$(completed)
+	t0=$(ms)
+	vdpa dev del accel0 || return 1
+	wait "$bg"
+	read -r RET OUT <"$KT/result"
+	echo "removed after $((c1 - c0)) requests of the stream; completed $(($(ms) - t0)) ms later: $RET, $OUT bytes; fallback +$(($(cnt fallback_comp) - f0))"
+	[ $((c1 - c0)) -gt 1 ] || return 1
+	[ "$RET" = 0 ] || return 1
+	gunzip -c "$KT/gz" >/tmp/rm.out && cmp "$P/r.8388608" /tmp/rm.out &&
+		[ "$(cnt fallback_comp)" -gt "$f0" ]
+}
+# zlimit: the device's max_comp_streams (1) DEFLATE stream sessions all
+# held by a user of /dev/vaccel0: CREATE_SESSION gets NOSPC
+# ([STREAM-LIMIT]); a long round trip is done in software, counted in
+# crypto_fallback_stream and crypto_fallback_comp, correct
+zlimit() {
+	vaccel-t /dev/vaccel0 zstreams 1 >/tmp/zs.out 2>&1 &
+	h=$!
+	if ! wait_line 20 /tmp/zs.out '1 created'; then
+		kill "$h"
+		return 1
+	fi
+	s0=$(cnt streams)
+	f0=$(cnt fallback_comp)
+	g0=$(cnt fallback_stream)
+	rt "$P/c.1048577" page
+	r=$?
+	kill "$h"
+	wait "$h" 2>/dev/null
+	echo "streams +$(($(cnt streams) - s0)), fallback +$(($(cnt fallback_comp) - f0)), fallback_stream +$(($(cnt fallback_stream) - g0))"
+	[ "$r" = 0 ] && [ "$(cnt streams)" = "$s0" ] &&
+		[ "$(cnt fallback_comp)" -gt "$f0" ] &&
+		[ "$(cnt fallback_stream)" -gt "$g0" ]
+}
+zlimit_after() {
+	wait_until 20 sh -c "[ \$(cat $C/vaccel0/sessions) = 0 ]" &&
+		on_stream rt "$P/c.1048577" page
+}
+if [ "$MODE" = pci ]; then
+	t "max_comp_streams 1, held by another user: NOSPC, software, counted" zlimit
+	t "... released: streams on the device again" zlimit_after
+fi
+if [ "$MODE" = vdpa ]; then
+	t "parent reloaded with max_data_len=65536 max_comp_streams=1" \
+		mdl_parent max_data_len=65536 max_comp_streams=1
+	streams "max_data_len 64 KiB"
+	t "max_comp_streams 1, held by another user: NOSPC, software, counted" zlimit
+	t "... released: streams on the device again" zlimit_after
+	t "max_data_len 64 KiB: vdpa dev del during an 8 MiB compression stream: it completes, done again in software, correct" \
+		removed
+	t "... the parent again with its default max_data_len" mdl_parent
+fi
+# shellcheck disable=SC2034 # read by t() (guest-lib.sh)
+VT_SHOW_OK=0
 
 # --- path 3: no device, the algorithm stays (a tfm is held): software ---------
 if [ "$MODE" = vdpa ]; then
@@ -256,6 +416,8 @@ if [ "$MODE" = vdpa ]; then
 		on_sw fails 28 decomp "$P/z.c.65537" 65536 page
 	t "no device: Python's stream of c.65537 (software)" \
 		on_sw dec "$P/z.c.65537" "$P/c.65537" 65537 odd
+	t "no device: c.3145733 round trip in software (no stream)" \
+		on_sw rt "$P/c.3145733" page
 	t "vdpa dev add accel0: the device again" add accel0
 	t "... c.65537 round trip on the device" on_dev rt "$P/c.65537" page
 	t "vdpa dev del with a 1 MiB compression in flight: done again in software, correct" \

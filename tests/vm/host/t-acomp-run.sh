@@ -7,12 +7,18 @@
 # vhost-user). Requests go through the crypto API from the test module
 # guest-driver/kernel/tests/vaccel_acomp_kt.c (AF_ALG has no compression);
 # then zswap with compressor deflate. The data files and the raw DEFLATE
-# streams (Python's zlib, wbits -15), corrupt ones included, are made here.
+# streams (Python's zlib, wbits -15), corrupt ones included, are made here;
+# sizes 1 MiB + 1, 3 MiB + 5 and 8 MiB go as DEFLATE stream sessions (on
+# path 3 also with the parent reloaded with max_data_len=65536, and the
+# device removed during a long compression); max_comp_streams is 1 (path 1:
+# the back-end's --max-comp-streams=1; path 3: the reloaded parent), so a
+# DEFLATE stream session held through /dev/vaccel0 (vaccel-t) sends a long
+# request to software.
 #
 #   tests/vm/host/t-acomp-run.sh [vdpa|vhost-user]       default vdpa
 #
 # Environment: VDPA_KO, GUEST_KO (default the build outputs, built here),
-# ACOMP_VM_TIMEOUT (1800). Output ends "N passed, N failed"; exit 77 when
+# ACOMP_VM_TIMEOUT (3000). Output ends "N passed, N failed"; exit 77 when
 # a module or (path 1) QEMU with vhost-user-accel-pci cannot be had.
 set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -24,9 +30,9 @@ GUEST_KO=${GUEST_KO:-$K/virtio_accel.ko}
 KT_KO=$K/tests/vaccel_acomp_kt.ko
 PATHN=${1:-vdpa}
 
-make -s -C "$K" modules test-modules >&2
+make -s -C "$K" modules tests test-modules >&2
 [ "$PATHN" = vhost-user ] || make -s -C "$TOP/vdpa-driver" modules >&2 || true
-if [ ! -e "$GUEST_KO" ] || [ ! -e "$KT_KO" ] ||
+if [ ! -e "$GUEST_KO" ] || [ ! -e "$KT_KO" ] || [ ! -x "$K/tests/vaccel-t" ] ||
    { [ "$PATHN" = vdpa ] && [ ! -e "$VDPA_KO" ]; }; then
 	echo "t-acomp-run: SKIP: a module is missing and cannot be built" >&2
 	exit 77
@@ -45,10 +51,11 @@ def w(name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 def text(n):
-    out, i = [], 0
-    while sum(map(len, out)) < n:
+    out, i, have = [], 0, 0
+    while have < n:
         out.append(b"record %07d: compressible text for deflate-virtio-accel %d\n"
                    % (i, rnd.randrange(100)))
+        have += len(out[-1])
         i += 1
     return b"".join(out)[:n]
 def raw(data, level=6):
@@ -85,23 +92,36 @@ for i in range(len(good) // 3, len(good)):          # a flipped byte zlib notice
 for k, s in bad.items():
     assert rejects(s), k
     w("bad.%s" % k, s)
+# above max_data_len (1 MiB, and 64 KiB on path 3): DEFLATE streams
+for n in (1048577, 3 * 1048576 + 5, 8 * 1048576):
+    for k, data in (("c", text(n)), ("r", rnd.randbytes(n))):
+        w("%s.%d" % (k, n), data)
+        w("z.%s.%d" % (k, n), raw(data))
+        if n == 8 * 1048576 and k == "c":
+            z = raw(data)
+            for b, s in (("trunc", z[:len(z) // 2]), ("trail", z + b"\x00trailing")):
+                assert rejects(s), b
+                w("zbad.%s" % b, s)
 PY
 
 rc=0
 if [ "$PATHN" = vdpa ]; then
-	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${ACOMP_VM_TIMEOUT:-1800}" \
+	cp "$VDPA_KO" "$T/payload/"	# reloaded with max_data_len=65536
+	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${ACOMP_VM_TIMEOUT:-3000}" \
 		--append "slub_debug=FZPU kfence.sample_interval=5" \
 		--ko "$VDPA_KO" --ko "$GUEST_KO" --module brd \
-		--bin "$T/vaccel-memfill" \
+		--bin "$T/vaccel-memfill" --bin "$K/tests/vaccel-t" \
 		"$TOP/tests/vm/guest/t-acomp-guest.sh" "$GUEST_KO" \
 		"$T/payload"/* || rc=$?
 	exit $rc
 fi
 B=$TOP/build
 [ -x "$B/vhost-user-accel" ] || { echo "t-acomp-run: $B/vhost-user-accel missing: run make" >&2; exit 2; }
-"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${ACOMP_VM_TIMEOUT:-1800}" \
+"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${ACOMP_VM_TIMEOUT:-3000}" \
 	--path vhost-user --backend "$B/vhost-user-accel" \
+	--backend-arg --max-comp-streams=1 \
 	--ko "$GUEST_KO" --module brd --bin "$T/vaccel-memfill" \
+	--bin "$K/tests/vaccel-t" \
 	"$TOP/tests/vm/guest/t-acomp-guest.sh" "$GUEST_KO" "$T/payload"/* ||
 	rc=$?
 exit $rc
