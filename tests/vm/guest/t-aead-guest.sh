@@ -10,7 +10,10 @@
 #
 # Each case runs through AF_ALG by driver name; its output must equal the
 # reference and the counter of its route must rise: crypto_offloaded (the
-# device; then no crypto_fallback_gcm_* moves) or the fallback it names.
+# device), crypto_streams (the device, an AEAD stream above max_data_len;
+# for both no crypto_fallback_gcm_* nor crypto_fallback_stream moves) or
+# the fallback it names. Path 3: the device removed during a long AEAD
+# stream (a decryption): an error, no plaintext in the receive buffer.
 # Then crypto_priority=2000: "gcm(aes)" itself resolves to the device,
 # ESP in transport mode with rfc4106(gcm(aes)) between two namespaces
 # (ICV 128 bits: every packet on the device; 64 bits: encryption on the
@@ -55,7 +58,9 @@ one() {
 	in=$P/i.$id
 	out=/tmp/o.$id
 	before=
-	for c in offloaded $GCM_FB; do before="$before $(cnt "$c")"; done
+	for c in offloaded streams fallback_stream $GCM_FB; do
+		before="$before $(cnt "$c")"
+	done
 	if [ "$tool" = afalg ]; then
 		set -- -k "$(od -An -tx1 "$P/k.$klen" | tr -d ' \n')" -i "$iv" -t "$tlen"
 		[ "$alen" -eq 0 ] || set -- "$@" -a "$P/a.$alen"
@@ -92,12 +97,13 @@ one() {
 	# shellcheck disable=SC2086 # the counters before
 	set -- $before
 	bad=0
-	for c in offloaded $GCM_FB; do
+	for c in offloaded streams fallback_stream $GCM_FB; do
 		now=$(cnt "$c")
 		echo "crypto_$c: $1 -> $now"
 		if [ "$c" = "$route" ]; then
 			[ "$now" -gt "$1" ] || bad=1
-		elif [ "$route" = offloaded ] && [ "$c" != offloaded ] &&
+		elif { [ "$route" = offloaded ] || [ "$route" = streams ]; } &&
+		     [ "$c" != offloaded ] && [ "$c" != streams ] &&
 		     [ "$now" -ne "$1" ]; then
 			bad=1
 		fi
@@ -175,6 +181,34 @@ FLOOD_N=48
 t "$FLOOD_N encryptions of 64 KiB at once: all on the device, all right$([ "$MODE" = pci ] && echo ', rings full: backlogged (-EBUSY)')" \
 	flood
 grep -E 'at once:' "$VT_OUT" | sed 's/^/# /'
+
+# --- the device removed during a long AEAD stream (path 3) ---------------------
+# rm_stream: a tampered 16 MiB decryption (a stream of 16 or 256 requests);
+# once it runs (crypto_streams rose) the device is deleted: the request
+# fails (ENODEV; EBADMSG if it was done first), no plaintext in the whole
+# receive buffer (vaccel-aead -P: exit 5 or 3, 4 means plaintext)
+rm_stream() {
+	# shellcheck disable=SC2046,SC2086 # a case line: its fields
+	set -- $(cat "$P/rmcase")
+	s0=$(cnt streams)
+	vaccel-aead -d -k "$(od -An -tx1 "$P/k.$4" | tr -d ' \n')" -i "$5" \
+		-a "$P/a.$6" -P "$P/p.$9" gcm-aes-virtio-accel "$P/i.$1" /tmp/o.rm &
+	pid=$!
+	wait_until 120 sh -c "[ \$(cat $C/crypto_streams) -gt $s0 ]" ||
+		{ kill "$pid"; return 1; }
+	vdpa dev del accel0 || return 1
+	wait "$pid"
+	rc=$?
+	echo "device deleted during the stream: vaccel-aead exit $rc"
+	[ "$rc" -eq 5 ] || [ "$rc" -eq 3 ]
+}
+if [ "$MODE" = vdpa ]; then
+	t "vdpa dev del during a 16 MiB AEAD decryption stream: an error, no plaintext released" \
+		rm_stream
+	grep -E 'during the stream:' "$VT_OUT" | sed 's/^/# /'
+	t "... a device again" vdpa_add accel0 virtio_vdpa
+	t "... /dev/vaccel0 back" wait_for 10 /dev/vaccel0
+fi
 
 # --- crypto_priority raised: the kernel's own users get the device -------------
 if [ "$MODE" = vdpa ]; then
