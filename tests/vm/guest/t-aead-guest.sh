@@ -182,6 +182,44 @@ t "$FLOOD_N encryptions of 64 KiB at once: all on the device, all right$([ "$MOD
 	flood
 grep -E 'at once:' "$VT_OUT" | sed 's/^/# /'
 
+# --- AEAD streams for a kernel user: in place and src != dst -------------------
+# kaead CASE-LINE [inplace]: the case through the test module vaccel_kaead
+# (source and destination scatterlists of odd pieces; AF_ALG always works
+# in place): the reference, or EBADMSG with no plaintext in the whole
+# output area; on the device as a stream, no fallback
+KA=/sys/module/vaccel_kaead/parameters
+kaead() {
+	# shellcheck disable=SC2086 # a case line: its fields
+	set -- $1 "${2:-}"
+	id=$1 op=$3 klen=$4 iv=$5 alen=$6 tlen=$7 size=$9 want=${10} mode=${13}
+	aad=-
+	[ "$alen" -eq 0 ] || aad=$P/a.$alen
+	o=dec
+	[ "$op" != enc ] || o=enc
+	s0=$(cnt streams)
+	f0=$(cat "$C"/crypto_fallback_gcm_* "$C/crypto_fallback_stream")
+	echo "gcm-aes-virtio-accel $o $(od -An -tx1 "$P/k.$klen" | tr -d ' \n') $iv $tlen $aad $P/i.$id $mode pt=$P/p.$size" \
+		>"$KA/run" || return 1
+	r=$(cat "$KA/result")
+	echo "result: $r"
+	if [ "$want" = EBADMSG ]; then
+		# shellcheck disable=SC2086 # the result's fields
+		set -- $r
+		[ "$1" = error ] && [ "$2" = -74 ] && [ "$4" -le $((size / 16 + 8)) ] ||
+			{ echo "want EBADMSG and no plaintext"; return 1; }
+	else
+		[ "${r%% *}" = "$want" ] || { echo "want $want"; return 1; }
+	fi
+	[ "$(cnt streams)" -gt "$s0" ] &&
+		[ "$(cat "$C"/crypto_fallback_gcm_* "$C/crypto_fallback_stream")" = "$f0" ] ||
+		{ echo "not a stream on the device"; return 1; }
+}
+awk '$2 == "afalg" && $11 == "streams" && $8 == 0' "$P/cases" >/tmp/ka-cases
+while read -r line; do
+	t "kernel user, src != dst: $(describe "$line")" kaead "$line"
+	t "kernel user, in place: $(describe "$line")" kaead "$line" inplace
+done </tmp/ka-cases
+
 # --- the device removed during a long AEAD stream (path 3) ---------------------
 # rm_stream: a tampered 16 MiB decryption (a stream of 16 or 256 requests);
 # once it runs (crypto_streams rose) the device is deleted: the request

@@ -56,7 +56,7 @@ if [ "$GUEST_T" = t-aead-guest.sh ]; then
 		VDPA_KO=$VDPA_KO:max_data_len=$MDL
 		BACKEND_MDL="--backend-arg --max-data-len --backend-arg $MDL"
 	fi
-	AEAD_ARGS="--module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
+	AEAD_ARGS="--ko $K/tests/vaccel_kaead.ko --module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
 else
 python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
