@@ -66,7 +66,7 @@ def aad(n):
 
 
 def case(tool, op, size, klen=32, alen=13, tlen=16, split=0, into=None):
-    cid = len(cases)
+    cid = len(cases) if into is None else 1000 + len(into)
     iv = rnd.randbytes(12)
     p, a = pt(size), aad(alen)
     full = AESGCM(keys[klen]).encrypt(iv, p, a)
