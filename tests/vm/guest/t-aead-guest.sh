@@ -219,6 +219,24 @@ while read -r line; do
 	t "kernel user, src != dst: $(describe "$line")" kaead "$line"
 	t "kernel user, in place: $(describe "$line")" kaead "$line" inplace
 done </tmp/ka-cases
+# ka_time: the largest stream encryption as a kernel user, on the device
+# and by the kernel's own gcm(aes) (priority 50: not ours); both right
+ka_time() {
+	# shellcheck disable=SC2046,SC2086 # a case line: its fields
+	set -- $(awk '$2 == "afalg" && $3 == "enc" && $7 == 16 && $6 == 13 &&
+		$11 == "streams" { l = $0; n = $9 } END { print l }' "$P/cases")
+	k=$(od -An -tx1 "$P/k.$4" | tr -d ' \n')
+	line="# aead stream: $9 B encryption by a kernel user:"
+	for d in gcm-aes-virtio-accel "gcm(aes)"; do
+		echo "$d enc $k $5 16 $P/a.$6 $P/i.$1" >"$KA/run" || return 1
+		r=$(cat "$KA/result")
+		[ "${r%% *}" = "${10}" ] || { echo "$d: $r, want ${10}"; return 1; }
+		line="$line $d ${r##* } us"
+	done
+	echo "$line"
+}
+t "kernel user: the largest stream, device and the kernel's gcm(aes) timed, both right" ka_time
+grep -E '^# aead stream' "$VT_OUT"
 
 # --- the device removed during a long AEAD stream (path 3) ---------------------
 # rm_stream: a tampered 16 MiB decryption (a stream of 16 or 256 requests);
