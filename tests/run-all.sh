@@ -190,12 +190,17 @@ part "guest driver in the crypto API: deflate and zswap, path 1 (guest)" \
 	tests/vm/host/t-acomp-run.sh vhost-user
 
 # gcm(aes) (AEAD): AF_ALG and kcapi-enc vs Python's cryptography, which
-# fallback each case takes, IPsec with rfc4106(gcm(aes)), removal under it
-# (~90 s each under TCG).
+# fallback each case takes, AEAD streams above max_data_len (AF_ALG and a
+# kernel user, the device removed during one), IPsec with
+# rfc4106(gcm(aes)), removal under it (~2-4 min each under TCG).
 part "guest driver in the crypto API: gcm(aes), IPsec rfc4106, path 3 (guest, slub_debug)" \
 	tests/vm/host/t-crypto-run.sh vdpa aead
 part "guest driver in the crypto API: gcm(aes), IPsec rfc4106, path 1 (guest)" \
 	tests/vm/host/t-crypto-run.sh vhost-user aead
+# The same with the parent's max_data_len=65536: AEAD streams of up to 49
+# requests (256 for the removal's 16 MiB) (~3 min under TCG).
+part "guest driver in the crypto API: gcm(aes) at max_data_len 64 KiB, path 3 (guest, slub_debug)" \
+	tests/vm/host/t-crypto-run.sh vdpa aead 65536
 part "user entry point tests/vm/harness/vaccel-vm.sh (guest)" tests/vm/host/t-vaccel-vm.sh
 # Data path 1: QEMU (built once with vhost-user-accel-pci: the first run on
 # a machine takes 3-6 min more) with the back-end on the host.

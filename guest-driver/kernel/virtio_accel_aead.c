@@ -15,13 +15,26 @@
  * one); the device cannot check a truncated tag, so such a decryption is
  * done in software.
  *
+ * Data longer than the device's max_data_len runs on the device as an AEAD
+ * stream (virtio_accel_stream.c, spec section 9): a stream session with the
+ * key in CREATE_SESSION, IV and AAD in the first request, chunks of at
+ * most the device's max_data_len - 16 bytes of data, the tag appended to
+ * the final request's output (encryption) or its source (decryption).
+ * Each chunk's output is written to the destination as it comes; a
+ * decryption whose final verdict is not OK (AUTH_FAILED, the device gone)
+ * then wipes all of its plaintext area in the destination, so the caller
+ * never sees plaintext of a message that did not verify. Streams are
+ * counted in /sys/class/vaccel/crypto_streams (with the hash streams).
+ *
  * A software gcm(aes) tfm (never ours: it is allocated with
  * CRYPTO_ALG_NEED_FALLBACK masked, which ours has) takes exactly what the
  * device cannot: 128- and 192-bit keys, decryption with a tag shorter than
- * 16 bytes, AAD longer than the device's max_aad_len or data longer than
- * its max_data_len (no AEAD streams here), and no device, a full ring
- * without CRYPTO_TFM_REQ_MAY_BACKLOG, no memory. Each reason is counted in
- * /sys/class/vaccel/crypto_fallback_gcm_*. A fallback decryption whose tag
+ * 16 bytes, AAD longer than the device's max_aad_len (even in a stream:
+ * the AAD goes in its first request) or data longer than its max_data_len
+ * on a device without AEAD streams, and no device, a full ring without
+ * CRYPTO_TFM_REQ_MAY_BACKLOG, no memory. Each reason is counted in
+ * /sys/class/vaccel/crypto_fallback_gcm_* (a stream that could not start
+ * in crypto_fallback_stream as well). A fallback decryption whose tag
  * does not verify leaves no plaintext in the destination either.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -49,6 +62,7 @@ struct vaccel_aead_tfm {
 
 struct vaccel_aead_rctx {
 	bool enc;
+	struct vaccel_stream stream;	/* data above max_data_len */
 	struct aead_request fallback_req;	/* last: its context follows */
 };
 
@@ -138,6 +152,109 @@ static int vaccel_aead_done(struct vaccel_req *req,
 	return err;
 }
 
+/* ---- streams: data above the device's max_data_len ----------------- */
+
+/*
+ * The next request (9.2): at most chunk_max - 16 bytes of data, so that
+ * the final one's tag fits too (encryption: in dst, decryption: in src).
+ */
+static int vaccel_aead_next(struct vaccel_stream *s,
+			    struct vaccel_stream_chunk *c)
+{
+	struct aead_request *areq = aead_request_cast(s->op.base);
+	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
+	u32 tag = rctx->enc ? 0 : VIRTIO_ACCEL_GCM_TAG_LEN;
+	u32 rest = s->op.src_len - tag - s->src_done;
+	u32 n = min_t(u32, rest, s->chunk_max - VIRTIO_ACCEL_GCM_TAG_LEN);
+
+	c->final = n == rest;
+	c->src_len = n + (c->final ? tag : 0);
+	c->dst_len = n + (c->final && rctx->enc ? VIRTIO_ACCEL_GCM_TAG_LEN : 0);
+	return 0;
+}
+
+/*
+ * A request of the stream went through: its output to the destination at
+ * dst_done, after the AAD (the final encryption's: the tag cut to the
+ * tfm's tag size). A decryption's chunk buffer is wiped at once.
+ */
+static int vaccel_aead_chunk_done(struct vaccel_stream *s,
+				  const struct vaccel_stream_chunk *c,
+				  struct vaccel_req *req,
+				  const struct vaccel_result *r)
+{
+	struct aead_request *areq = aead_request_cast(s->op.base);
+	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
+	unsigned int authsize = crypto_aead_authsize(crypto_aead_reqtfm(areq));
+	unsigned int len = c->dst_len, i;
+
+	if (r->src_used != c->src_len || r->dst_used != c->dst_len)
+		return -EIO;
+	if (rctx->enc && c->final)
+		len = c->dst_len - VIRTIO_ACCEL_GCM_TAG_LEN + authsize;
+	vaccel_aead_buf_to_sg(&req->wr, areq->dst, areq->assoclen + s->dst_done,
+			      len);
+	for (i = 0; !rctx->enc && i < req->wr.nr; i++)
+		memzero_explicit(req->wr.c[i].p, req->wr.c[i].len);
+	return c->final ? 0 : 1;
+}
+
+/*
+ * The stream ended with @err: a decryption that did not end OK releases
+ * nothing (the spec's "discard all of a stream's plaintext").
+ */
+static int vaccel_aead_stream_end(struct vaccel_stream *s, int err)
+{
+	struct aead_request *areq = aead_request_cast(s->op.base);
+	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
+
+	if (err && !rctx->enc)
+		sg_zero_buffer(areq->dst, sg_nents(areq->dst),
+			       areq->cryptlen - VIRTIO_ACCEL_GCM_TAG_LEN,
+			       areq->assoclen);
+	return err;
+}
+
+/* No request of the stream reached a device: software, in this context. */
+static int vaccel_aead_stream_fallback(struct vaccel_stream *s)
+{
+	struct aead_request *areq = aead_request_cast(s->op.base);
+	struct vaccel_aead_tfm *t = crypto_aead_ctx(crypto_aead_reqtfm(areq));
+	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
+	struct aead_request *sub = &rctx->fallback_req;
+	DECLARE_CRYPTO_WAIT(wait);
+	int err;
+
+	atomic_long_inc(&vaccel_gcm_sw_size);
+	aead_request_set_tfm(sub, t->fallback);
+	aead_request_set_crypt(sub, areq->src, areq->dst, areq->cryptlen,
+			       areq->iv);
+	aead_request_set_ad(sub, areq->assoclen);
+	aead_request_set_callback(sub, CRYPTO_TFM_REQ_MAY_SLEEP |
+				  CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  crypto_req_done, &wait);
+	err = crypto_wait_req(rctx->enc ? crypto_aead_encrypt(sub) :
+			      crypto_aead_decrypt(sub), &wait);
+	return rctx->enc ? err : vaccel_aead_wipe(areq, err);
+}
+
+/* @op is too long for one request: a stream; as vaccel_stream_submit(). */
+static int vaccel_aead_stream(struct aead_request *areq,
+			      const struct vaccel_crypto_op *op)
+{
+	struct vaccel_aead_rctx *rctx = aead_request_ctx(areq);
+	struct vaccel_stream *s = &rctx->stream;
+
+	memset(s, 0, sizeof(*s));
+	s->op = *op;
+	s->op.done = NULL;
+	s->next = vaccel_aead_next;
+	s->chunk_done = vaccel_aead_chunk_done;
+	s->fallback = vaccel_aead_stream_fallback;
+	s->end = vaccel_aead_stream_end;
+	return vaccel_stream_submit(s);
+}
+
 static int vaccel_aead_crypt(struct aead_request *areq, bool enc)
 {
 	struct crypto_aead *tfm = crypto_aead_reqtfm(areq);
@@ -174,6 +291,9 @@ static int vaccel_aead_crypt(struct aead_request *areq, bool enc)
 		     areq->cryptlen - VIRTIO_ACCEL_GCM_TAG_LEN;
 	rctx->enc = enc;
 	err = vaccel_crypto_submit(&op);
+	/* too long for one request (data or AAD): a stream if it can be */
+	if (err == -EMSGSIZE && vaccel_aead_stream(areq, &op) == -EINPROGRESS)
+		return -EINPROGRESS;
 	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
 	return vaccel_aead_fallback(areq, enc, err == -EMSGSIZE ?

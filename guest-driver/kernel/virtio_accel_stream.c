@@ -93,6 +93,8 @@ static struct vaccel_req *vaccel_stream_req(struct vaccel_stream *s, u64 sid,
 	if (!req)
 		return ERR_PTR(-ENOMEM);
 	req->q = q;
+	/* an encryption's plaintext does not outlive the request */
+	req->sensitive = op->opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
 	req->src_len = c->src_len;
 	req->dst_len = c->dst_len;
 	if (vaccel_buf_alloc(&req->rd, off + iv_len + aad_len + c->src_len,

@@ -10,7 +10,10 @@
 #
 # Each case runs through AF_ALG by driver name; its output must equal the
 # reference and the counter of its route must rise: crypto_offloaded (the
-# device; then no crypto_fallback_gcm_* moves) or the fallback it names.
+# device), crypto_streams (the device, an AEAD stream above max_data_len;
+# for both no crypto_fallback_gcm_* nor crypto_fallback_stream moves) or
+# the fallback it names. Path 3: the device removed during a long AEAD
+# stream (a decryption): an error, no plaintext in the receive buffer.
 # Then crypto_priority=2000: "gcm(aes)" itself resolves to the device,
 # ESP in transport mode with rfc4106(gcm(aes)) between two namespaces
 # (ICV 128 bits: every packet on the device; 64 bits: encryption on the
@@ -55,7 +58,9 @@ one() {
 	in=$P/i.$id
 	out=/tmp/o.$id
 	before=
-	for c in offloaded $GCM_FB; do before="$before $(cnt "$c")"; done
+	for c in offloaded streams fallback_stream $GCM_FB; do
+		before="$before $(cnt "$c")"
+	done
 	if [ "$tool" = afalg ]; then
 		set -- -k "$(od -An -tx1 "$P/k.$klen" | tr -d ' \n')" -i "$iv" -t "$tlen"
 		[ "$alen" -eq 0 ] || set -- "$@" -a "$P/a.$alen"
@@ -92,12 +97,13 @@ one() {
 	# shellcheck disable=SC2086 # the counters before
 	set -- $before
 	bad=0
-	for c in offloaded $GCM_FB; do
+	for c in offloaded streams fallback_stream $GCM_FB; do
 		now=$(cnt "$c")
 		echo "crypto_$c: $1 -> $now"
 		if [ "$c" = "$route" ]; then
 			[ "$now" -gt "$1" ] || bad=1
-		elif [ "$route" = offloaded ] && [ "$c" != offloaded ] &&
+		elif { [ "$route" = offloaded ] || [ "$route" = streams ]; } &&
+		     [ "$c" != offloaded ] && [ "$c" != streams ] &&
 		     [ "$now" -ne "$1" ]; then
 			bad=1
 		fi
@@ -138,12 +144,13 @@ while read -r line; do
 done <"$P/cases"
 
 # flood N: N AF_ALG encryptions at once (CRYPTO_TFM_REQ_MAY_BACKLOG) of the
-# first 64 KiB device case; on path 1 (rings of 16, 20 ms a request) they
-# fill the rings: requests wait on the backlog (-EBUSY), all come back right
+# largest one-request device case up to 64 KiB (65520 B at max_data_len
+# 64 KiB); on path 1 (rings of 16, 20 ms a request) they fill the rings: requests wait on the backlog (-EBUSY), all come back right
 flood() {
 	# shellcheck disable=SC2046,SC2086 # a case line: its fields
-	set -- $(awk '$2 == "afalg" && $3 == "enc" && $9 == 65536 &&
-		$11 == "offloaded" { print; exit }' "$P/cases")
+	set -- $(awk '$2 == "afalg" && $3 == "enc" && $9 <= 65536 &&
+		$8 == 0 && $6 == 13 && $7 == 16 && $11 == "offloaded" &&
+		$9 > n { l = $0; n = $9 } END { print l }' "$P/cases")
 	b0=$(cnt backlogged)
 	o0=$(cnt offloaded)
 	f0=$(cat "$C"/crypto_fallback_gcm_*)
@@ -172,9 +179,101 @@ flood() {
 		{ [ "$MODE" != pci ] || [ "$(cnt backlogged)" -gt "$b0" ]; }
 }
 FLOOD_N=48
-t "$FLOOD_N encryptions of 64 KiB at once: all on the device, all right$([ "$MODE" = pci ] && echo ', rings full: backlogged (-EBUSY)')" \
+t "$FLOOD_N encryptions of up to 64 KiB at once: all on the device, all right$([ "$MODE" = pci ] && echo ', rings full: backlogged (-EBUSY)')" \
 	flood
 grep -E 'at once:' "$VT_OUT" | sed 's/^/# /'
+
+# --- AEAD streams for a kernel user: in place and src != dst -------------------
+# kaead CASE-LINE [inplace]: the case through the test module vaccel_kaead
+# (source and destination scatterlists of odd pieces; AF_ALG always works
+# in place): the reference, or EBADMSG with no plaintext in the whole
+# output area (random data: a wiped byte equals the plaintext's by chance
+# one time in 256; a chunk of plaintext left would add size / 256 at
+# least); on the device as a stream, no fallback
+KA=/sys/module/vaccel_kaead/parameters
+kaead() {
+	# shellcheck disable=SC2086 # a case line: its fields
+	set -- $1 "${2:-}"
+	id=$1 op=$3 klen=$4 iv=$5 alen=$6 tlen=$7 size=$9 want=${10} mode=${13}
+	aad=-
+	[ "$alen" -eq 0 ] || aad=$P/a.$alen
+	o=dec
+	[ "$op" != enc ] || o=enc
+	s0=$(cnt streams)
+	f0=$(cat "$C"/crypto_fallback_gcm_* "$C/crypto_fallback_stream")
+	echo "gcm-aes-virtio-accel $o $(od -An -tx1 "$P/k.$klen" | tr -d ' \n') $iv $tlen $aad $P/i.$id $mode pt=$P/p.$size" \
+		>"$KA/run" || return 1
+	r=$(cat "$KA/result")
+	echo "result: $r"
+	if [ "$want" = EBADMSG ]; then
+		# shellcheck disable=SC2086 # the result's fields
+		set -- $r
+		[ "$1" = error ] && [ "$2" = -74 ] && [ "$4" -le $((size / 256 + size / 1024 + 64)) ] ||
+			{ echo "want EBADMSG and no plaintext"; return 1; }
+	else
+		[ "${r%% *}" = "$want" ] || { echo "want $want"; return 1; }
+	fi
+	[ "$(cnt streams)" -gt "$s0" ] &&
+		[ "$(cat "$C"/crypto_fallback_gcm_* "$C/crypto_fallback_stream")" = "$f0" ] ||
+		{ echo "not a stream on the device"; return 1; }
+}
+awk '$2 == "afalg" && $11 == "streams" && $8 == 0' "$P/cases" >/tmp/ka-cases
+while read -r line; do
+	t "kernel user, src != dst: $(describe "$line")" kaead "$line"
+	t "kernel user, in place: $(describe "$line")" kaead "$line" inplace
+done </tmp/ka-cases
+# ka_time: the largest stream encryption as a kernel user, on the device
+# and by the kernel's own gcm(aes) (priority 50: not ours); both right
+ka_time() {
+	# shellcheck disable=SC2046,SC2086 # a case line: its fields
+	set -- $(awk '$2 == "afalg" && $3 == "enc" && $7 == 16 && $6 == 13 &&
+		$8 == 0 && $11 == "streams" && $9 > n { l = $0; n = $9 }
+		END { print l }' "$P/cases")
+	k=$(od -An -tx1 "$P/k.$4" | tr -d ' \n')
+	line="# aead stream: $9 B encryption by a kernel user:"
+	for d in gcm-aes-virtio-accel "gcm(aes)"; do
+		echo "$d enc $k $5 16 $P/a.$6 $P/i.$1" >"$KA/run" || return 1
+		r=$(cat "$KA/result")
+		[ "${r%% *}" = "${10}" ] || { echo "$d: $r, want ${10}"; return 1; }
+		line="$line $d ${r##* } us"
+	done
+	echo "$line"
+}
+t "kernel user: the largest stream, device and the kernel's gcm(aes) timed, both right" ka_time
+grep -E '^# aead stream' "$VT_OUT"
+
+# --- the device removed during a long AEAD stream (path 3) ---------------------
+# rm_stream: a tampered 16 MiB decryption by a kernel user (vaccel_kaead:
+# AF_ALG's socket memory stops short of 16 MiB), a stream of 16 or 256
+# requests; once it runs (crypto_streams rose) the device is deleted: the
+# request fails (ENODEV; EBADMSG if it was done first) and no plaintext is
+# left in the whole output area
+rm_stream() {
+	# shellcheck disable=SC2046,SC2086 # a case line: its fields
+	set -- $(cat "$P/rmcase")
+	size=$9
+	s0=$(cnt streams)
+	echo "gcm-aes-virtio-accel dec $(od -An -tx1 "$P/k.$4" | tr -d ' \n') $5 16 $P/a.$6 $P/i.$1 pt=$P/p.$size" \
+		>"$KA/run" &
+	pid=$!
+	wait_until 120 sh -c "[ \$(cat $C/crypto_streams) -gt $s0 ]" ||
+		{ wait "$pid"; echo "no stream: $(cat "$KA/result")"; return 1; }
+	vdpa dev del accel0 || return 1
+	wait "$pid"
+	r=$(cat "$KA/result")
+	echo "device deleted during the stream: $r"
+	# shellcheck disable=SC2086 # the result's fields
+	set -- $r
+	[ "$1" = error ] && { [ "$2" = -19 ] || [ "$2" = -74 ]; } &&
+		[ "$4" -le $((size / 256 + size / 1024 + 64)) ]
+}
+if [ "$MODE" = vdpa ]; then
+	t "vdpa dev del during a 16 MiB AEAD decryption stream: an error, no plaintext released" \
+		rm_stream
+	grep -E 'during the stream:' "$VT_OUT" | sed 's/^/# /'
+	t "... a device again" vdpa_add accel0 virtio_vdpa
+	t "... /dev/vaccel0 back" wait_for 10 /dev/vaccel0
+fi
 
 # --- crypto_priority raised: the kernel's own users get the device -------------
 if [ "$MODE" = vdpa ]; then

@@ -15,10 +15,14 @@
 # dec, or bad (decryption of a tampered tag: EBADMSG, no plaintext);
 # SPLIT the receive buffer's piece size (0: whole); WANT the SHA-256 of the
 # output (the data after the AAD); ROUTE the /sys/class/vaccel/crypto_*
-# counter that must rise: offloaded (the device) or fallback_gcm_{key,tag,
-# size}; TAGHEX the tag (kcapi-enc takes it apart from the ciphertext).
+# counter that must rise: offloaded (the device, one request), streams (the
+# device, an AEAD stream) or fallback_gcm_{key,tag,size}; TAGHEX the tag
+# (kcapi-enc takes it apart from the ciphertext).
 # The device does AES-256-GCM with 16-byte tags, src and dst up to
-# MAX_DATA_LEN (an encryption's dst is src + 16), AAD up to MAX_AAD_LEN.
+# MAX_DATA_LEN (an encryption's dst is src + 16), AAD up to MAX_AAD_LEN;
+# longer data as a stream (AAD still up to MAX_AAD_LEN, decryption only
+# with 16-byte tags). DIR/rmcase: the ID of a tampered 16 MiB decryption
+# (a long stream) for the removal test, not in DIR/cases.
 import hashlib
 import os
 import random
@@ -61,8 +65,8 @@ def aad(n):
     return aads[n]
 
 
-def case(tool, op, size, klen=32, alen=13, tlen=16, split=0):
-    cid = len(cases)
+def case(tool, op, size, klen=32, alen=13, tlen=16, split=0, into=None):
+    cid = len(cases) if into is None else 1000 + len(into)
     iv = rnd.randbytes(12)
     p, a = pt(size), aad(alen)
     full = AESGCM(keys[klen]).encrypt(iv, p, a)
@@ -81,11 +85,13 @@ def case(tool, op, size, klen=32, alen=13, tlen=16, split=0):
         route = "fallback_gcm_key"
     elif op != "enc" and tlen != 16:
         route = "fallback_gcm_tag"
-    elif big or alen > maxaad:
+    elif alen > maxaad:
         route = "fallback_gcm_size"
+    elif big:
+        route = "streams"
     else:
         route = "offloaded"
-    cases.append("%d %s %s %d %s %d %d %d %d %s %s %s" % (
+    (cases if into is None else into).append("%d %s %s %d %s %d %d %d %d %s %s %s" % (
         cid, tool, op, klen, iv.hex(), alen, tlen, split, size, want, route,
         tag.hex()))
 
@@ -116,6 +122,25 @@ case("afalg", "bad", 4095)
 case("afalg", "bad", 65536, alen=0)
 case("afalg", "bad", 4095, tlen=8)
 case("afalg", "bad", 4095, klen=16)
+# AEAD streams: just past one request's data, past max_data_len, several;
+# no AAD and 13 bytes, 16- and 8-byte tags (decryption with 8: software),
+# odd destination pieces, tampered tags (no plaintext in the whole buffer),
+# AAD too long for the stream's first request (software)
+for size in (maxdata - 15, maxdata + 1, 3 * 1048576 + 5):
+    for alen in (0, 13):
+        for op in ("enc", "dec"):
+            case("afalg", op, size, alen=alen)
+        case("afalg", "enc", size, alen=alen, tlen=8)
+    case("afalg", "bad", size, alen=13)
+case("afalg", "dec", maxdata + 1, tlen=8)
+case("afalg", "bad", maxdata + 1, alen=0)
+for op in ("enc", "dec"):
+    case("afalg", op, maxdata + 1, split=4093)
+    case("afalg", op, maxdata + 1, alen=maxaad + 1)
+rm = []
+case("afalg", "bad", 16 * 1048576, alen=13, into=rm)
+with open(os.path.join(d, "rmcase"), "w") as f:
+    f.write(rm[0] + "\n")
 # kcapi-enc (Debian's kcapi-tools): one step of at most 64 KiB, AAD needed
 for size in (1, 17, 4095, 65536):
     for op in ("enc", "dec"):

@@ -8,7 +8,11 @@
 # and references (Python's hmac, keys of 0..200 bytes; CRC-32C with the
 # default and another seed) are made here.
 #
-#   tests/vm/host/t-crypto-run.sh [vdpa|vhost-user] [aead]  default vdpa
+#   tests/vm/host/t-crypto-run.sh [vdpa|vhost-user] [aead [MAX_DATA_LEN]]
+#
+# default vdpa; MAX_DATA_LEN (aead): the host's (parent parameter or
+# back-end option), default 1048576 (both hosts' default); 65536 makes
+# the AEAD streams many requests long.
 #
 # aead: tests/vm/guest/t-aead-guest.sh instead (gcm(aes), AF_ALG through
 # tests/vm/progs/vaccel_aead.c and kcapi-enc against Python's cryptography,
@@ -31,7 +35,7 @@ GUEST_T=t-crypto-guest.sh
 
 make -s -C "$K" modules tests >&2
 [ "$PATHN" = vhost-user ] || make -s -C "$TOP/vdpa-driver" modules >&2 || true
-if [ ! -e "$GUEST_KO" ] || { [ "$PATHN" = vdpa ] && [ ! -e "$VDPA_KO" ]; }; then
+if [ ! -e "$GUEST_KO" ] || { [ "$PATHN" = vdpa ] && [ ! -e "${VDPA_KO%%:*}" ]; }; then
 	echo "t-crypto-run: SKIP: a module is missing and cannot be built" >&2
 	exit 77
 fi
@@ -42,11 +46,17 @@ mkdir "$T/payload"
 [ "$PATHN" = vdpa ] && echo vdpa >"$T/payload/mode" || echo pci >"$T/payload/mode"
 guest_prog "$TOP/tests/vm/progs/vaccel_afalg.c" "$T/vaccel-afalg"
 AEAD_ARGS=
+BACKEND_MDL=
 if [ "$GUEST_T" = t-aead-guest.sh ]; then
 	# both hosts' limits (max_data_len 1 MiB, max_aad_len 4096): defaults
+	MDL=${3:-1048576}
 	guest_prog "$TOP/tests/vm/progs/vaccel_aead.c" "$T/vaccel-aead"
-	python3 "$TOP/tests/vm/host/aead-refs.py" "$T/payload" 1048576 4096
-	AEAD_ARGS="--module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
+	python3 "$TOP/tests/vm/host/aead-refs.py" "$T/payload" "$MDL" 4096
+	if [ "$MDL" != 1048576 ]; then
+		VDPA_KO=$VDPA_KO:max_data_len=$MDL
+		BACKEND_MDL="--backend-arg --max-data-len --backend-arg $MDL"
+	fi
+	AEAD_ARGS="--ko $K/tests/vaccel_kaead.ko --module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
 else
 python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
@@ -108,7 +118,7 @@ B=$TOP/build
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${CRYPTO_VM_TIMEOUT:-900}" \
 	--path vhost-user --backend "$B/vhost-user-accel" --queue-size 16 \
-	--backend-arg --test-delay-us --backend-arg 20000 \
+	--backend-arg --test-delay-us --backend-arg 20000 $BACKEND_MDL \
 	--ko "$GUEST_KO" --module algif_hash $IPSEC_MODS \
 	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-afalg" $AEAD_ARGS \
 	"$TOP/tests/vm/guest/$GUEST_T" "$GUEST_KO" "$T/payload"/* ||
