@@ -7,6 +7,7 @@
 #   make setup      install every package the project needs (idempotent)
 #   make demo       setup + build + the end-to-end demonstration
 #   make check      build + the whole test suite (ends "N passed, N failed")
+#   make check-fast    the host parts only (no guest boots, ~6 min)
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 #   make bench      setup + build + every benchmark: bench/results.json
 #   make fuzz       build the libFuzzer targets (clang) into $(O)/fuzz/ and
@@ -62,6 +63,13 @@ check: setup
 	$(MAKE) fuzz-build
 	tests/run-all.sh
 
+# the host-only parts (no guest boots): a few minutes, for the edit-test loop
+check-fast: setup
+	$(MAKE) all
+	$(MAKE) SAN=1 all
+	$(MAKE) fuzz-build
+	CHECK_SKIP='\(guest|guest\)|nested' tests/run-all.sh
+
 check-nested: setup
 	$(MAKE) all
 	tests/vm/host/t-nested-run.sh
@@ -93,5 +101,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check check-nested bench clean install
+.PHONY: all setup demo check check-fast check-nested bench clean install
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
