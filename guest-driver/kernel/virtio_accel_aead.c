@@ -428,18 +428,10 @@ void vaccel_aead_unregister(void)
 
 /* ---- /sys/class/vaccel/crypto_fallback_gcm_* ------------------------ */
 
-#define VACCEL_GCM_ATTR(_name, _var)					\
-static ssize_t _name##_show(const struct class *c,			\
-			    const struct class_attribute *a, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_var)));	\
-}									\
-static CLASS_ATTR_RO(_name)
-
-VACCEL_GCM_ATTR(crypto_fallback_gcm_key, vaccel_gcm_sw_key);
-VACCEL_GCM_ATTR(crypto_fallback_gcm_tag, vaccel_gcm_sw_tag);
-VACCEL_GCM_ATTR(crypto_fallback_gcm_size, vaccel_gcm_sw_size);
-VACCEL_GCM_ATTR(crypto_fallback_gcm_other, vaccel_gcm_sw_other);
+VACCEL_CRYPTO_ATTR(crypto_fallback_gcm_key, vaccel_gcm_sw_key);
+VACCEL_CRYPTO_ATTR(crypto_fallback_gcm_tag, vaccel_gcm_sw_tag);
+VACCEL_CRYPTO_ATTR(crypto_fallback_gcm_size, vaccel_gcm_sw_size);
+VACCEL_CRYPTO_ATTR(crypto_fallback_gcm_other, vaccel_gcm_sw_other);
 
 static struct attribute *vaccel_aead_attrs[] = {
 	&class_attr_crypto_fallback_gcm_key.attr,

@@ -323,6 +323,15 @@ struct vaccel_crypto_op {
 };
 
 extern const struct attribute_group *vaccel_class_groups[];
+
+/* /sys/class/vaccel/<_name>: the atomic_long_t counter _var, read-only */
+#define VACCEL_CRYPTO_ATTR(_name, _var)					\
+static ssize_t _name##_show(const struct class *c,			\
+			    const struct class_attribute *a, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_var)));	\
+}									\
+static CLASS_ATTR_RO(_name)
 int vaccel_crypto_submit(const struct vaccel_crypto_op *op);
 struct vaccel_dev *vaccel_crypto_pick(unsigned int calg);
 void vaccel_buf_from_sg(struct vaccel_buf *b, size_t off,

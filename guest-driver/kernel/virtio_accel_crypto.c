@@ -804,14 +804,6 @@ void vaccel_crypto_exit(void)
 
 /* ---- /sys/class/vaccel/crypto_* ----------------------------------------- */
 
-#define VACCEL_CRYPTO_ATTR(_name, _var)					\
-static ssize_t _name##_show(const struct class *c,			\
-			    const struct class_attribute *a, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&(_var)));	\
-}									\
-static CLASS_ATTR_RO(_name)
-
 VACCEL_CRYPTO_ATTR(crypto_offloaded, vaccel_crypto_offloaded);
 VACCEL_CRYPTO_ATTR(crypto_backlogged, vaccel_crypto_backlogged);
 VACCEL_CRYPTO_ATTR(crypto_fallback_partial, vaccel_crypto_sw_partial);
