@@ -58,22 +58,10 @@ if [ "$GUEST_T" = t-aead-guest.sh ]; then
 	fi
 	AEAD_ARGS="--ko $K/tests/vaccel_kaead.ko --module gcm --module ghash_generic --module seqiv --module algif_aead --module crypto_user --bin $T/vaccel-aead --bin /usr/bin/kcapi-enc"
 else
-python3 - "$T/payload" <<'PY'
+PYTHONPATH="$TOP/tests/lib" python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
+from vaccel_refs import crc32c
 d = sys.argv[1]
-# CRC-32C (Castagnoli, reflected 0x82F63B78), the kernel's crc32c: the key
-# is the seed (le32, default ~0), the digest le32 of the inverted CRC
-T = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    T.append(c)
-def crc32c(seed, data):
-    c = seed
-    for b in data:
-        c = T[(c ^ b) & 0xff] ^ (c >> 8)
-    return struct.pack("<I", c ^ 0xFFFFFFFF)
 rnd = random.Random(11)
 keys = [b"", bytes(rnd.getrandbits(8) for _ in range(20)),
         bytes(rnd.getrandbits(8) for _ in range(64)),
@@ -88,9 +76,9 @@ with open(os.path.join(d, "refs.txt"), "w") as refs:
         for k in keys:
             refs.write("hmac %d %s %s\n" % (size, k.hex() or "-",
                        hmac.new(k, data, hashlib.sha256).hexdigest()))
-        refs.write("crc %d - %s\n" % (size, crc32c(0xFFFFFFFF, data).hex()))
+        refs.write("crc %d - %s\n" % (size, crc32c(data).hex()))
         refs.write("crc %d 78563412 %s\n" % (size,
-                   crc32c(0x12345678, data).hex()))
+                   crc32c(data, 0x12345678).hex()))
 PY
 fi
 

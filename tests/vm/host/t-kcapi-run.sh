@@ -48,21 +48,10 @@ test_tmpdir kcapi
 mkdir "$T/payload"
 [ "$PATHN" = vdpa ] && echo vdpa >"$T/payload/mode" || echo pci >"$T/payload/mode"
 echo "$PRIO" >"$T/payload/prio"
-python3 - "$T/payload" <<'PY'
+PYTHONPATH="$TOP/tests/lib" python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
+from vaccel_refs import crc32c
 d = sys.argv[1]
-T = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    T.append(c)
-def crc32c(data):
-    # the kernel's crc32c: seed ~0, digest le32 of the inverted CRC
-    c = 0xFFFFFFFF
-    for b in data:
-        c = T[(c ^ b) & 0xff] ^ (c >> 8)
-    return struct.pack("<I", c ^ 0xFFFFFFFF)
 rnd = random.Random(1111)
 MiB = 1 << 20
 sizes = (0, 1, 63, 64, 65, 4095, 4096, 65536, MiB - 1, MiB, MiB + 1,

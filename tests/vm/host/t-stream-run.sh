@@ -39,20 +39,10 @@ fi
 test_tmpdir stream
 mkdir "$T/payload"
 [ "$PATHN" = vdpa ] && echo vdpa >"$T/payload/mode" || echo pci >"$T/payload/mode"
-python3 - "$T/payload" <<'PY'
+PYTHONPATH="$TOP/tests/lib" python3 - "$T/payload" <<'PY'
 import hashlib, hmac, os, random, struct, sys
+from vaccel_refs import crc32c
 d = sys.argv[1]
-T = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    T.append(c)
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = T[(c ^ b) & 0xff] ^ (c >> 8)
-    return struct.pack("<I", c ^ 0xFFFFFFFF)
 rnd = random.Random(12)
 keys = [b"", rnd.randbytes(64), rnd.randbytes(100)]
 with open(os.path.join(d, "refs.txt"), "w") as refs:
