@@ -315,10 +315,11 @@ struct xres {
 	uint8_t *dst;		/* wrbuf */
 };
 
-static uint8_t xreq(const struct xr *x, struct xres *res)
+/* Build the readable part of @x in rdbuf; returns its length. */
+static uint64_t xbuild(const struct xr *x)
 {
 	struct virtio_accel_op_req h;
-	uint64_t rd = sizeof(h), wr = (uint64_t)x->dst_len + 16;
+	uint64_t rd = sizeof(h);
 	uint8_t *p = rdbuf + sizeof(h);
 
 	memset(&h, 0, sizeof(h));
@@ -341,6 +342,13 @@ static uint8_t xreq(const struct xr *x, struct xres *res)
 	PUT(x->aad, x->aad_len);
 	PUT(x->src, x->src_len);
 #undef PUT
+	return rd;
+}
+
+static uint8_t xreq(const struct xr *x, struct xres *res)
+{
+	uint64_t rd = xbuild(x), wr = (uint64_t)x->dst_len + 16;
+
 	memset(wrbuf, FILL, wr);
 	res->dst = wrbuf;
 	res->used = raw_q(x->q, rdbuf, rd, wrbuf, wr);
@@ -999,37 +1007,10 @@ static int xreq_segs(const struct xr *x, unsigned int nseg, struct xres *res)
 	rd = 64ull + x->key_len + x->iv_len + x->aad_len + x->src_len;
 	if (nseg < 3 || rd - 64 < nrd - 1)
 		return -EINVAL;
-	/* the bytes in xreq's layout */
 	iov = calloc(nrd, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	{
-		struct virtio_accel_op_req h;
-		uint8_t *p = rdbuf + sizeof(h);
-
-		memset(&h, 0, sizeof(h));
-		h.opcode = htole32(x->op);
-		h.algo = htole32(x->algo);
-		h.session_id = htole64(x->sid);
-		h.flags = htole32(x->flags);
-		h.key_len = htole32(x->key_len);
-		h.iv_len = htole32(x->iv_len);
-		h.aad_len = htole32(x->aad_len);
-		h.src_len = htole32(x->src_len);
-		h.dst_len = htole32(x->dst_len);
-		memcpy(rdbuf, &h, sizeof(h));
-		if (x->key_len)
-			memcpy(p, x->key, x->key_len);
-		p += x->key_len;
-		if (x->iv_len)
-			memcpy(p, x->iv, x->iv_len);
-		p += x->iv_len;
-		if (x->aad_len)
-			memcpy(p, x->aad, x->aad_len);
-		p += x->aad_len;
-		if (x->src_len)
-			memcpy(p, x->src, x->src_len);
-	}
+	xbuild(x);
 	iov[0].iov_base = rdbuf;
 	iov[0].iov_len = 64;
 	for (i = 1, off = 64; i < nrd; i++) {
@@ -1426,6 +1407,11 @@ static void t_mq(void)
 	if (has_feat(VIRTIO_ACCEL_F_MQ))
 		want = opt_queues < info.max_dataqueues ? opt_queues :
 			info.max_dataqueues;
+	if (!strcmp(info.transport, "chardev")) {
+		/* the kernel driver chose its queues; the device's rule holds */
+		want = has_feat(VIRTIO_ACCEL_F_MQ) ? info.num_queues : 1;
+		CU_ASSERT(info.num_queues <= info.max_dataqueues);
+	}
 	if (info.num_queues != want)
 		diag("[FEAT-MQ] %u data queues in use, expected %u (MQ %s, --queues %u, max_dataqueues %u)",
 		     info.num_queues, want,
@@ -1593,9 +1579,13 @@ static void t_op_resp(void)
 		x.dst_len = 32;
 		xreq(&x, &r);
 		bad |= resp_ok(&r, 3, 32, 1, "FINAL HASH stream request");
-		/* a FINAL request with nothing before it is a whole stream */
+		/* after STREAM_END a FINAL request alone is a whole stream */
 		xreq(&x, &r);
 		bad |= resp_ok(&r, 3, 32, 1, "FINAL-only HASH stream request");
+		if (memcmp(r.dst, "\xba\x78\x16\xbf\x8f\x01\xcf\xea", 8)) {
+			diag("[STREAM-END] the request after STREAM_END did not start a new stream");
+			bad = 1;
+		}
 		virtaccel_session_destroy(dev, sid);
 		n++;
 	}
@@ -2220,8 +2210,7 @@ static int reject_one(int kind, uint64_t sid)
 		return xreq(&x, &r) == VIRTIO_ACCEL_BADMSG;
 	case RJ_LEN_WR:
 	case RJ_LEN_RD:
-		xreq(&x, &r);	/* builds rdbuf; sent again with a bad length */
-		rd = 64 + 4;
+		rd = xbuild(&x);
 		memset(wrbuf, FILL, 17);
 		used = kind == RJ_LEN_WR ? raw(rdbuf, rd, wrbuf, 17) :
 			raw(rdbuf, rd - 1, wrbuf, 16);
@@ -2238,12 +2227,12 @@ static int reject_one(int kind, uint64_t sid)
 		}
 		return xreq(&x, &r) == VIRTIO_ACCEL_INVSESS;
 	case RJ_SHORT:
-		xreq(&x, &r);
+		rd = xbuild(&x);
 		memset(wrbuf, FILL, 8);
-		return raw(rdbuf, 64 + 4, wrbuf, 8) == 0 && untouched(wrbuf, 8);
+		return raw(rdbuf, rd, wrbuf, 8) == 0 && untouched(wrbuf, 8);
 	case RJ_HUGE:
-		xreq(&x, &r);
-		used = huge_chain(1, rdbuf, 64 + 4,
+		rd = xbuild(&x);
+		used = huge_chain(1, rdbuf, rd,
 				  (uint64_t)info.max_data_len + 17, &sent);
 		return used == 0 || used == -E2BIG;
 	case RJ_SEGS:
@@ -2628,6 +2617,169 @@ static void t_stream_deflate(void)
 	CU_ASSERT(still_serving());
 }
 
+
+/* ---- clauses of spec 1.1 (issue 13) -------------------------------------- */
+
+/* [CFG-NULL]: NULL/NONE is implemented, with session 0 */
+static void t_cfg_null(void)
+{
+	struct xr x = { .op = VIRTIO_ACCEL_OP_NULL, .src = probe_in,
+			.src_len = sizeof(probe_in),
+			.dst_len = sizeof(probe_in) };
+	struct xres r;
+
+	if (!has_cap(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE))
+		diag("[CFG-NULL] no NULL record in GET_CAPS");
+	CU_ASSERT(has_cap(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE));
+	CU_ASSERT(!!(info.services & VIRTIO_ACCEL_SERVICE_NULL));
+	CU_ASSERT_EQUAL(xreq(&x, &r), VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(memcmp(r.dst, probe_in, sizeof(probe_in)), 0);
+}
+
+static unsigned int service_of(uint32_t op)
+{
+	static const unsigned int svc[] = { 0, 1, 2, 3, 3, 4, 4 };
+
+	return op < 7 ? svc[op] : 31;
+}
+
+/*
+ * [CFG-SERVICES]: a service bit is set iff GET_CAPS has a pair of it;
+ * max_key_len and max_aad_len cover the records'.
+ */
+static void t_cfg_services(void)
+{
+	uint32_t from_caps = 0, key = 0, aad = 0;
+	unsigned int i;
+
+	for (i = 0; i < info.n_caps; i++) {
+		const struct virtio_accel_cap *c = &info.caps[i];
+		uint32_t op = le32toh(c->op);
+
+		from_caps |= 1u << service_of(op);
+		if (le16toh(c->max_key_len) > key)
+			key = le16toh(c->max_key_len);
+		if ((op == VIRTIO_ACCEL_OP_AEAD_ENCRYPT ||
+		     op == VIRTIO_ACCEL_OP_AEAD_DECRYPT) &&
+		    le32toh(c->max_aad_len) > aad)
+			aad = le32toh(c->max_aad_len);
+	}
+	if (info.services != from_caps)
+		diag("[CFG-SERVICES] services %#x, GET_CAPS has pairs of %#x",
+		     info.services, from_caps);
+	CU_ASSERT_EQUAL(info.services, from_caps);
+	if (info.max_key_len < key)
+		diag("[CFG-SERVICES] max_key_len %u below a record's %u",
+		     info.max_key_len, key);
+	CU_ASSERT(info.max_key_len >= key);
+	CU_ASSERT(info.max_aad_len >= aad);
+}
+
+/*
+ * [CAP-FLAGS]: CAP_F_SESSION on every record, CAP_F_STATELESS iff the
+ * algorithm takes no key or STATELESS is negotiated, CAP_F_STREAM only with
+ * STREAM negotiated; the device accepts a stream session exactly for the
+ * records with CAP_F_STREAM.
+ */
+static void t_cap_flags(void)
+{
+	static const uint8_t key[32] = { 5 };
+	unsigned int i, bad = 0;
+	uint64_t sid;
+	uint8_t st;
+
+	for (i = 0; i < info.n_caps; i++) {
+		const struct virtio_accel_cap *c = &info.caps[i];
+		uint32_t op = le32toh(c->op), algo = le32toh(c->algo);
+		uint32_t fl = le32toh(c->flags);
+		int want_sl = !keyed(op) || has_feat(VIRTIO_ACCEL_F_STATELESS);
+
+		if (!(fl & VIRTIO_ACCEL_CAP_F_SESSION)) {
+			diag("[CAP-FLAGS] (%u,%u): no CAP_F_SESSION", op, algo);
+			bad++;
+		}
+		if (!!(fl & VIRTIO_ACCEL_CAP_F_STATELESS) != want_sl) {
+			diag("[CAP-FLAGS] (%u,%u): CAP_F_STATELESS %s", op, algo,
+			     want_sl ? "missing" : "set without STATELESS negotiated");
+			bad++;
+		}
+		if ((fl & VIRTIO_ACCEL_CAP_F_STREAM) &&
+		    !has_feat(VIRTIO_ACCEL_F_STREAM)) {
+			diag("[CAP-FLAGS] (%u,%u): CAP_F_STREAM without STREAM negotiated",
+			     op, algo);
+			bad++;
+		}
+		sid = raw_session(op, algo, VIRTIO_ACCEL_SESS_F_STREAM,
+				  keyed(op) ? key : NULL, keyed(op) ? 32 : 0,
+				  &st);
+		if (sid)
+			raw_destroy(sid);
+		if ((fl & VIRTIO_ACCEL_CAP_F_STREAM) ?
+		    st != VIRTIO_ACCEL_OK : st != VIRTIO_ACCEL_NOTSUPP) {
+			diag("[CAP-FLAGS] (%u,%u): CAP_F_STREAM %s, stream session: %s",
+			     op, algo, fl & VIRTIO_ACCEL_CAP_F_STREAM ? "set" :
+			     "clear", virtaccel_status_str(st));
+			bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/*
+ * [FEAT-DEP]: device bits only with VERSION_1; without STREAM negotiated
+ * SESS_F_STREAM is refused and FINAL is not acted on.
+ */
+static void t_feat_dep(void)
+{
+	uint32_t op, algo;
+	uint8_t st;
+	struct xr x;
+	struct xres r;
+
+	if (info.device_features & 0xffffffull)
+		CU_ASSERT(!!(info.device_features & F(VIRTIO_F_VERSION_1)));
+	if (has_feat(VIRTIO_ACCEL_F_STREAM))
+		SKIP("VIRTIO_ACCEL_F_STREAM negotiated: run with --mask-features STREAM");
+	if (!plain_pair(&op, &algo))
+		SKIP("no unkeyed pair");
+	raw_session(op, algo, VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0, &st);
+	CU_ASSERT_EQUAL(st, VIRTIO_ACCEL_NOTSUPP);
+	probe_xr(&x);
+	x.flags = VIRTIO_ACCEL_OP_F_FINAL;
+	CU_ASSERT_EQUAL(xreq(&x, &r), VIRTIO_ACCEL_BADMSG);
+	CU_ASSERT(still_serving());
+}
+
+/*
+ * [SESS-ID]: a session ID is never handed out twice by one device instance,
+ * even after the session it named was destroyed.
+ */
+static void t_sess_id(void)
+{
+	enum { N = 64 };
+	uint64_t ids[N];
+	uint32_t op, algo;
+	unsigned int i, j, dup = 0;
+	uint8_t st;
+
+	if (!plain_pair(&op, &algo))
+		SKIP("no unkeyed pair");
+	for (i = 0; i < N; i++) {
+		ids[i] = raw_session(op, algo, 0, NULL, 0, &st);
+		CU_ASSERT_EQUAL_FATAL(st, VIRTIO_ACCEL_OK);
+		CU_ASSERT(ids[i] != 0);
+		raw_destroy(ids[i]);
+	}
+	for (i = 0; i < N; i++)
+		for (j = 0; j < i; j++)
+			if (ids[i] == ids[j])
+				dup++;
+	if (dup)
+		diag("[SESS-ID] %u of %u IDs handed out again after a destroy (first %#llx)",
+		     dup, N, (unsigned long long)ids[0]);
+	CU_ASSERT_EQUAL(dup, 0);
+}
+
 /* ---- checks that open and close the device themselves ------------------- */
 
 /*
@@ -2727,8 +2879,12 @@ static void t_sess_reset(void)
 	X(t_sess_reset, "SESS-RESET", "SESS-RESET", S_LIFECYCLE) \
 	X(t_feat, "FEAT-V1", "FEAT-V1 FEAT-MQ", S_MAIN) \
 	X(t_feat_platform, "FEAT-PLATFORM", "FEAT-PLATFORM", S_MAIN) \
-	X(t_mq, "FEAT-MQ", "FEAT-MQ", S_MAIN) \
+	X(t_mq, "FEAT-MQ", "FEAT-MQ VQ-FEWER", S_MAIN) \
 	X(t_cfg_limits, "CFG-LIMITS", "CFG-LIMITS", S_MAIN) \
+	X(t_cfg_null, "CFG-NULL", "CFG-NULL", S_MAIN) \
+	X(t_cfg_services, "CFG-SERVICES", "CFG-SERVICES", S_MAIN) \
+	X(t_cap_flags, "CAP-FLAGS", "CAP-FLAGS CTRL-CREATE", S_MAIN) \
+	X(t_feat_dep, "FEAT-DEP", "FEAT-DEP", S_MAIN) \
 	X(t_cfg_ready, "CFG-READY", "CFG-READY", S_MAIN) \
 	X(t_cfg_ro, "CFG-RO", "CFG-RO ST-DEFINED", S_MAIN) \
 	X(t_caps_order, "CTRL-CAPS-ORDER", "CTRL-CAPS", S_MAIN) \
@@ -2761,13 +2917,13 @@ static void t_sess_reset(void)
 	X(t_rows_deflate, "OP-DEFLATE-ROWS", "OP-DEFLATE OP-RESP " ROWS, S_MAIN) \
 	X(t_op_deflate, "OP-DEFLATE", "OP-DEFLATE OP-RESP", S_MAIN) \
 	X(t_deflate_bound, "OP-DEFLATE-BOUND", "OP-DEFLATE", S_MAIN) \
-	X(t_op_resp, "OP-RESP", "OP-RESP", S_MAIN) \
+	X(t_op_resp, "OP-RESP", "OP-RESP STREAM-END", S_MAIN) \
 	X(t_stream_start, "STREAM-START", "STREAM-START OP-RESP " ROWS, S_MAIN) \
 	X(t_stream_hash, "STREAM-HASH", "STREAM-START", S_MAIN) \
 	X(t_stream_err_keep, "STREAM-ERR-KEEP", "STREAM-ERR REQ-SESS", S_MAIN) \
 	X(t_stream_err_abort, "STREAM-ERR-ABORT", "STREAM-ERR STREAM-START", S_MAIN) \
 	X(t_stream_gcm_max, "STREAM-GCM-MAX", "STREAM-GCM-MAX STREAM-ERR", S_MAIN) \
-	X(t_stream_deflate, "STREAM-DEFLATE", "STREAM-DEFLATE OP-RESP", S_MAIN) \
+	X(t_stream_deflate, "STREAM-DEFLATE", "STREAM-DEFLATE STREAM-END OP-RESP", S_MAIN) \
 	X(t_stream_limit, "STREAM-LIMIT", "STREAM-LIMIT CFG-LIMITS CTRL-CREATE", S_MAIN) \
 	X(t_ctrl_caps, "CTRL-CAPS", "CTRL-CAPS REQ-HDR ST-DEFINED", S_MAIN) \
 	X(t_ctrl_rsvd, "CTRL-RSVD", "CTRL-RSVD ST-DEFINED", S_MAIN) \
@@ -2776,6 +2932,7 @@ static void t_sess_reset(void)
 	X(t_sess_table_full, "CTRL-CREATE-NOSPC", "CTRL-CREATE", S_MAIN) \
 	X(t_ctrl_destroy, "CTRL-DESTROY", "CTRL-DESTROY ST-DEFINED", S_MAIN) \
 	X(t_sess_destroy, "SESS-DESTROY", "CTRL-DESTROY", S_MAIN) \
+	X(t_sess_id, "SESS-ID", "SESS-ID CTRL-CREATE", S_MAIN) \
 	X(t_lib_queue_fd, "LIB-QUEUE-FD", "", S_LIB)
 
 /*
