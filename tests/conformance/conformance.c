@@ -899,12 +899,41 @@ static void t_feat(void)
 		CU_ASSERT_EQUAL(info.num_queues, 1);
 }
 
+/*
+ * The bus of the device behind /dev/vaccelN ("vdpa", "pci", ...), from
+ * sysfs; "" if not found.
+ */
+static void chardev_bus(char *bus, size_t len)
+{
+	const char *name = strrchr(devstr, '/');
+	char path[512], link[512];
+	ssize_t n;
+
+	bus[0] = 0;
+	snprintf(path, sizeof(path), "/sys/class/vaccel/%s/device/../subsystem",
+		 name ? name + 1 : devstr);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	name = strrchr(link, '/');
+	snprintf(bus, len, "%.63s", name ? name + 1 : link);
+}
+
 /* [FEAT-PLATFORM]: a device on a vDPA bus offers ACCESS_PLATFORM */
 static void t_feat_platform(void)
 {
-	if (strcmp(info.transport, "vhost-vdpa"))
-		SKIP("transport %s: whether the device sits behind an IOMMU or a vDPA bus is not visible here",
+	char bus[64] = "";
+
+	if (!strcmp(info.transport, "chardev")) {
+		chardev_bus(bus, sizeof(bus));
+		if (strcmp(bus, "vdpa"))
+			SKIP("/dev/vaccelN on the %s bus: whether the device sits behind an IOMMU is not visible here",
+			     bus[0] ? bus : "unknown");
+	} else if (strcmp(info.transport, "vhost-vdpa")) {
+		SKIP("transport %s: whether the device sits behind an IOMMU is not visible here",
 		     info.transport);
+	}
 	CU_ASSERT(!!(info.device_features & F(VIRTIO_F_ACCESS_PLATFORM)));
 	CU_ASSERT(!!(info.driver_features & F(VIRTIO_F_ACCESS_PLATFORM)));
 }
@@ -2946,6 +2975,11 @@ static const char *const expected_fail_until_core[] = {
 	 * its session, [REQ-SHORT] and [REQ-HUGE] included.
 	 */
 	"STREAM-ERR-KEEP",
+	/*
+	 * (c): beyond 2^36 - 32 bytes the DPDK back-end's OpenSSL fails (ERR)
+	 * where the spec says BADMSG; only with --slow.
+	 */
+	"STREAM-GCM-MAX",
 	NULL,
 };
 

@@ -32,7 +32,9 @@ def parse(path):
         for raw in f:
             line = raw.rstrip('\r\n')
             if line.startswith('# device '):
-                header = line[2:]
+                # "device STRING transport T features F": no paths (they
+                # change from run to run)
+                header = re.sub(r'^device \S+ ', '', line[2:])
                 continue
             m = LINE.match(line)
             if m:
@@ -127,15 +129,20 @@ def main(argv):
         rs = [(c[3].get(n) if c[3] is not None else None) for c in cols]
         if all(r is None for r in rs):
             continue
-        kinds = set((r[0] if r else 'not run') for r in rs)
+        kinds = set(r[0] for r in rs if r is not None)
         if len(kinds) <= 1:
             continue
         diff += 1
         md.append('- **%s**:' % n)
         for c, r in zip(cols, rs):
-            md.append('  - %s: %s' % (c[1], why(r)))
+            if r is not None:
+                md.append('  - %s: %s' % (c[1], why(r)))
     if not diff:
         md.append('Nothing: every check has the same result on every implementation run.')
+    notrun = [c[1] for c in cols if c[3] is None]
+    if notrun:
+        md.append('')
+        md.append('Not run in this `make check` (left out or stale): ' + ', '.join(notrun) + '.')
     md.append('')
     if masks:
         md.append('## Feature masks (DPDK back-end)')

@@ -48,7 +48,7 @@ fi
 
 masks=
 for m in MQ STATELESS STREAM EVENT_IDX INDIRECT_DESC; do
-	masks="$masks mask-$m=$m masked=$(col "$OUT/mask-$m.tap")"
+	masks="$masks mask-$m=$m=$(col "$OUT/mask-$m.tap")"
 done
 # shellcheck disable=SC2086 # $masks: one word per column
 python3 tests/conformance/mkreport.py "$OUT/conformance.md" \
