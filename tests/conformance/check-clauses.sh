@@ -55,7 +55,7 @@ done <"$tmp/labels"
 # Labels cited or listed that this spec does not have: notes, not
 # failures (the suite may run against an older or newer text than the
 # suite's: spec 1.1 adds clauses).
-for l in $(cat "$tmp/untestable" "$tmp/cited" | sort -u); do
+sort -u "$tmp/untestable" "$tmp/cited" | while read -r l; do
 	grep -qx "$l" "$tmp/labels" ||
 		echo "# note: [$l] is cited or listed but is no clause of ${SPEC##*/}"
 done

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The conformance suite's last part in make check (tests/run-all.sh):
@@ -15,10 +15,13 @@
 #      reads "not run".
 #
 #   tests/conformance/run-report.sh [OUT.md]     default: docs/conformance.md
+# OUT.md is rewritten only when all four implementation columns have fresh
+# results (a make check-fast run leaves it alone).
 # Ends "N passed, N failed".
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
+# shellcheck source=tests/lib/lib.sh
 . tests/lib/lib.sh
 OUT=${CONF_OUT:-$TOP/build/conformance}
 MD=${1:-docs/conformance.md}
@@ -58,11 +61,19 @@ python3 tests/conformance/mkreport.py "$OUT/conformance.md" \
 	"path1=guest driver over virtio-pci (path 1)=$(col "$OUT/path1.tap")" \
 	-- $masks
 rc=$?
-if [ -s "$OUT/conformance.md" ]; then
-	cp "$OUT/conformance.md" "$MD"
-	ok "$MD generated from $(ls "$OUT"/*.tap 2>/dev/null | wc -l) TAP files"
-else
+missing=
+for c in dpdk vdpa-vhost vdpa-chardev path1; do
+	[ -n "$(col "$OUT/$c.tap")" ] || missing="$missing $c"
+done
+if [ ! -s "$OUT/conformance.md" ]; then
 	not_ok "$MD not generated"
+elif [ -z "$missing" ]; then
+	cp "$OUT/conformance.md" "$MD"
+	ok "$MD generated from every implementation's run"
+else
+	# a partial run (make check-fast, CHECK_SKIP) leaves the doc alone
+	echo "# no (fresh) results of:$missing: $MD left as it is, this run's table is $OUT/conformance.md"
+	ok "$OUT/conformance.md generated (partial)"
 fi
 if [ $rc -eq 0 ]; then
 	ok "no implementation fails a check (FAIL) in $MD"
