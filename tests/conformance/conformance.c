@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <endian.h>
 #include <linux/virtio_config.h>
@@ -230,12 +231,17 @@ static int open_once(struct virtaccel_dev **d, uint64_t force)
  */
 static int open_dev(struct virtaccel_dev **d, uint64_t force)
 {
-	int ret, i;
+	struct timespec t0, t;
+	int ret;
 
-	for (i = 0; i < 50; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
 		ret = open_once(d, force);
 		if (ret != -ECONNRESET && ret != -EPIPE && ret != -EBUSY &&
 		    ret != -ECONNREFUSED && ret != -ETIMEDOUT)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 5)
 			break;
 		usleep(100000);
 	}
