@@ -7,6 +7,10 @@
   check-spec.py --count FILE.md print the clause count and the clauses
                                 without an RFC 2119 keyword (any version)
 
+Besides the text, it checks that the device ID is one no public
+implementation uses and that every place that spells it agrees with the
+one macro, VIRTIO_ID_ACCEL in include/linux/virtio_accel.h.
+
 The chapter is virtio-accel-spec/virtio-accel.md; its LaTeX form
 virtio-accel-spec/device-types/accel/description.tex is generated from it
 by virtio-accel-spec/tools/md2tex.py. A clause is a paragraph that starts
@@ -159,6 +163,70 @@ def cited_in_tree(top):
     return cited
 
 
+# Device IDs in 52..63 (the part of the virtio-pci range above what OASIS
+# has assigned or reserved) that out-of-tree implementations use; see
+# virtio-accel-spec/id-request.txt for the search.
+USED_IDS = {59: "early virtio-media (0x3b)",
+            60: "Gunyah accept, virtio-nvrm, crosvm's old pvclock",
+            61: "crosvm VIRTIO_ID_PVCLOCK (and old VHOST_USER)",
+            62: "crosvm VIRTIO_ID_TPM",
+            63: "crosvm/ChromeOS VIRTIO_ID_WL, macOS VZ custom device"}
+OASIS_LAST = 51  # 0..49 assigned, 50 reserved, 51 balloted (2026)
+
+
+def tree_files(top, *pats):
+    try:
+        return subprocess.run(["git", "-C", top, "ls-files"] + list(pats),
+                              capture_output=True, text=True,
+                              check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return []
+
+
+def check_device_id(t, top, spec, md):
+    with open(os.path.join(spec, "include", "linux", "virtio_accel.h"),
+              encoding="utf-8") as f:
+        m = re.search(r"#define\s+VIRTIO_ID_ACCEL\s+(\d+)", f.read())
+    did = int(m.group(1)) if m else -1
+    pci = 0x1040 + did
+    t.check(OASIS_LAST < did <= 63 and did not in USED_IDS,
+            "device ID %d: above the IDs OASIS gave out (%d), expressible on "
+            "virtio-pci (<= 63), used by no known implementation" %
+            (did, OASIS_LAST), ["%d is used by %s" % (did, USED_IDS[did])]
+            if did in USED_IDS else [])
+    sec2 = md[md.find("## 2. Device ID"):md.find("## 3.")]
+    t.check(re.search(r"\b%d\b" % did, sec2) and
+            ("0x%04x" % pci) in sec2,
+            "spec section 2 gives ID %d and PCI device ID 0x%04x" %
+            (did, pci))
+    bad = []
+    for fn in tree_files(top):
+        if fn.endswith(("id-request.txt", "check-spec.py")) or \
+                fn.startswith("tests/robust/"):
+            continue
+        try:
+            with open(os.path.join(top, fn), encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for m in re.finditer(r"(?i)1af4[: ]+(?:0x)?(10[4-7][0-9a-f])",
+                             text):
+            if int(m.group(1), 16) != pci:
+                bad.append("%s: PCI %s" % (fn, m.group(0)))
+        for m in re.finditer(r"#define VIRTIO_ID_ACCEL\s+(\d+)", text):
+            if int(m.group(1)) != did:
+                bad.append("%s: VIRTIO_ID_ACCEL %s" % (fn, m.group(1)))
+        for m in re.finditer(r"(?i)(?:device[ _]?id:? \*?|virtio device "
+                             r"\(?|device\(id )(0x00[0-9a-f]{2}|\d+)\b",
+                             text):
+            v = m.group(1)
+            n = int(v, 16) if v.startswith("0x") else int(v)
+            if n != did:
+                bad.append("%s: %s" % (fn, m.group(0)))
+    t.check(not bad, "every PCI ID 1af4:10xx, VIRTIO_ID_ACCEL define and "
+            "device ID spelled in the tree is %d / 0x%04x" % (did, pci), bad)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--count":
         count(sys.argv[2])
@@ -259,6 +327,7 @@ def main():
                   "\\begin{lstlisting}", "\\field{"):
         t.check(macro in tex, "tex: uses the virtio-spec macro %s" % macro)
 
+    check_device_id(t, top, spec, md)
     cited = cited_in_tree(top)
     miss = sorted("[%s] (%s)" % (lb, fn) for lb, fn in cited.items()
                   if lb not in defined)
