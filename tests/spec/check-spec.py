@@ -303,8 +303,19 @@ def main():
     except OSError as e:
         tex = ""
         print("# %s" % e)
-    t.check(tex == md2tex.convert(md), "tex: description.tex is what "
-            "tools/md2tex.py makes of virtio-accel.md (regenerate it)")
+    gen = md2tex.convert(md)
+    stale = []
+    for name, text in gen.items():
+        try:
+            with open(os.path.join(os.path.dirname(tex_path), name),
+                      encoding="utf-8") as f:
+                if f.read() != text:
+                    stale.append(name)
+        except OSError as e:
+            stale.append("%s: %s" % (name, e))
+    t.check(not stale, "tex: description.tex and the conformance files are "
+            "what tools/md2tex.py makes of virtio-accel.md (run "
+            "tools/md2tex.py virtio-accel.md device-types/accel)", stale)
     tc = tex_clauses(tex)
     tl = [c[0] for c in tc]
     diff = sorted(set(tl) ^ defined)

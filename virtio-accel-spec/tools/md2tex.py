@@ -20,8 +20,13 @@ into the virtio-spec tree (device-types/accel/):
 Only the subset of Markdown the chapter uses is understood; anything else is
 an error, so the two files cannot drift silently.
 
-  md2tex.py SPEC.md            print the LaTeX to stdout
-  md2tex.py SPEC.md OUT.tex    write it
+  md2tex.py SPEC.md            print description.tex to stdout
+  md2tex.py SPEC.md OUTDIR     write OUTDIR/description.tex,
+                               device-conformance.tex, driver-conformance.tex
+
+The Markdown's Conformance section (the lists of clause labels) becomes the
+two conformance files, which list the requirement sections the way the
+virtio specification does.
 """
 import re
 import sys
@@ -93,12 +98,20 @@ class Conv:
     def __init__(self):
         self.out = []
         self.path = [CHAPTER]  # label path of the current section
+        self.normative = {"device": [], "driver": []}
+        self.skip = False  # inside the Markdown's conformance section
 
     def emit(self, s=""):
-        self.out.append(s)
+        if not self.skip:
+            self.out.append(s)
 
     def heading(self, level, title):
         t = strip_num(title)
+        if level == 2:
+            # the conformance lists go to their own files, as in virtio-spec
+            self.skip = t == "Conformance"
+        if self.skip:
+            return
         if level == 1:
             name = re.sub(r"\s*\(.*$", "", t)
             self.emit("\\section{%s}\\label{sec:%s}" % (esc(name), CHAPTER))
@@ -112,6 +125,7 @@ class Conv:
             label = " / ".join(self.path[:level - 1])
             macro = "\\devicenormative" if m.group(1) == "Device" \
                 else "\\drivernormative"
+            self.normative[m.group(1).lower()].append(label)
             self.emit("%s{%s}{%s}{%s}" % (macro, cmd, esc(what), label))
             self.emit()
             return
@@ -215,20 +229,36 @@ def convert(text):
            "% Generated from virtio-accel-spec/virtio-accel.md by\n"
            "% virtio-accel-spec/tools/md2tex.py: edit the Markdown, then\n"
            "% regenerate (tests/spec/check-spec.py checks that they agree).\n")
-    body = "\n".join(c.out).rstrip("\n") + "\n"
-    return hdr + body
+    files = {"description.tex": hdr + "\n".join(c.out).rstrip("\n") + "\n"}
+    for kind, Kind in (("device", "Device"), ("driver", "Driver")):
+        t = [hdr.rstrip("\n"),
+             "\\conformance{\\subsection}{Accelerator %s Conformance}"
+             "\\label{sec:Conformance / %s Conformance / Accelerator %s "
+             "Conformance}" % (Kind, Kind, Kind), "",
+             "An accelerator %s MUST conform to the following normative "
+             "statements:" % kind, "", "\\begin{itemize}"]
+        seen = []
+        for lb in c.normative[kind]:
+            if lb not in seen:
+                seen.append(lb)
+                t.append("\\item \\ref{%snormative:%s}" % (kind, lb))
+        t.append("\\end{itemize}")
+        files["%s-conformance.tex" % kind] = "\n".join(t) + "\n"
+    return files
 
 
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     with open(sys.argv[1], encoding="utf-8") as f:
-        tex = convert(f.read())
+        files = convert(f.read())
     if len(sys.argv) == 3:
-        with open(sys.argv[2], "w", encoding="utf-8") as f:
-            f.write(tex)
+        for name, text in files.items():
+            with open("%s/%s" % (sys.argv[2], name), "w",
+                      encoding="utf-8") as f:
+                f.write(text)
     else:
-        sys.stdout.write(tex)
+        sys.stdout.write(files["description.tex"])
 
 
 if __name__ == "__main__":
