@@ -316,6 +316,27 @@ def main():
     t.check(not stale, "tex: description.tex and the conformance files are "
             "what tools/md2tex.py makes of virtio-accel.md (run "
             "tools/md2tex.py virtio-accel.md device-types/accel)", stale)
+    unbal = []
+    depth = 0
+    envs = []
+    for n, ln in enumerate(tex.split("\n"), 1):
+        if ln.startswith("%"):
+            continue
+        for m in re.finditer(r"\\(begin|end)\{([a-z]+)\}", ln):
+            if m.group(1) == "begin":
+                envs.append(m.group(2))
+            elif not envs or envs.pop() != m.group(2):
+                unbal.append("line %d: \\end{%s} without its \\begin" %
+                             (n, m.group(2)))
+        if envs and envs[-1] == "lstlisting":
+            continue
+        depth += len(re.findall(r"(?<!\\)\{", ln)) - \
+            len(re.findall(r"(?<!\\)\}", ln))
+        if depth:
+            unbal.append("line %d: unbalanced braces" % n)
+            depth = 0
+    unbal += ["\\begin{%s} never ended" % e for e in envs]
+    t.check(not unbal, "tex: braces and environments balanced", unbal)
     tc = tex_clauses(tex)
     tl = [c[0] for c in tc]
     diff = sorted(set(tl) ^ defined)
