@@ -87,6 +87,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 part "unit tests" build/tests/unit_tests
+part "spec text: RFC 2119 clauses, md and description.tex agree" \
+	tests/spec/check-spec.py
 part "unit tests (ASan+UBSan)" build-san/tests/unit_tests
 part "conformance: vhost-user backend" conformance build dpdk
 part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san dpdk-san

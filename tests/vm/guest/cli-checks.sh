@@ -38,7 +38,7 @@ cli_suite() {
 	L=$2
 	SESS=$3		# a live-session counter of the device (sysfs)
 	"$V" info "$D" >$W/info 2>&1
-	t "$L: info (device id 63)" grep -q "device id: *63" $W/info
+	t "$L: info (device id 56)" grep -q "device id: *56" $W/info
 	sed 's/^/#   /' $W/info | head -12
 	for s in $SIZES; do
 		t "$L: sha256 $s B equals busybox sha256sum" sh -c \
