@@ -570,11 +570,21 @@ static int sha256_digest(void *provctx, const unsigned char *in, size_t inl,
 	struct vp_hash h = { 0 };
 	int ok;
 
-	if (!vp_dev_check())
+	if (outsz < SHA256_LEN)
 		return 0;
-	ok = hash_update(&h, in, inl) && hash_final(&h, out, outl, outsz);
-	OPENSSL_clear_free(h.buf, h.cap);
+	/*
+	 * The input goes to the device from where it is: no buffer of ours
+	 * (one copy, the library's into shared memory, instead of three and
+	 * a fresh allocation per call).
+	 */
+	h.buf = (uint8_t *)in;
+	h.len = inl;
+	pthread_mutex_lock(&g_lock);
+	ok = !hash_send(&h, true, out);
+	pthread_mutex_unlock(&g_lock);
 	sess_put(&h.sess);
+	if (ok)
+		*outl = SHA256_LEN;
 	return ok;
 }
 
@@ -832,17 +842,136 @@ struct vp_gcm {
 	 */
 	bool spec_done;		/* the first update went as a whole message */
 	uint8_t spec_tag[GCM_TAG_LEN];	/* decryption: the tag it checked */
-	uint8_t *spec;		/* that update's input */
+	uint8_t *spec;		/* that update's input (heap) */
 	size_t spec_len, spec_cap;
+	/*
+	 * Shared memory of the handle of generation sb_gen for whole
+	 * messages: the input (the kept one, spec_shm) and the output go to
+	 * the device without the library's bounce copies.
+	 */
+	uint8_t *sb, *db;
+	size_t sb_cap;
+	unsigned long sb_gen;
+	bool spec_shm;		/* the kept input is sb's, not spec's */
 	/* TLS (EVP_CTRL_AEAD_TLS1_AAD, EVP_CTRL_AEAD_SET_IV_FIXED) */
 	uint8_t tls_aad[EVP_AEAD_TLS1_AAD_LEN];
 	size_t tls_aad_len;	/* 0: not a TLS 1.2 record */
 	size_t tls_fixed_len;	/* fixed part of the IV (4), 0 if unset */
 };
 
+/*
+ * AES-GCM stream sessions outlive their contexts: a context freed (or
+ * given another key or direction) leaves its session here, its stream
+ * ended, and a context with the same key and direction takes it instead of
+ * two control-queue round trips (create, destroy). Sessions of an older
+ * handle are forgotten (they went with it); one pushed out is destroyed.
+ * Under g_lock.
+ */
+#define VP_SCACHE 8
+
+struct vp_scache {
+	uint64_t id;
+	unsigned long gen;
+	uint32_t op;
+	uint8_t key[GCM_KEY_LEN];
+};
+
+static struct vp_scache g_scache[VP_SCACHE];
+static unsigned int g_scache_next;
+
+static void gcm_sess_put(struct vp_gcm *g)
+{
+	struct vp_scache *c = NULL;
+	unsigned int i;
+
+	if (!g->sess.id)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (!g_dev || g->sess.gen != g_gen || g_pid != getpid())
+		goto out; /* the handle's gone, and the session with it */
+	if (g->started) {
+		virtaccel_session_destroy(g_dev, g->sess.id);
+		goto out;
+	}
+	for (i = 0; i < VP_SCACHE && !c; i++)
+		if (!g_scache[i].id || g_scache[i].gen != g_gen)
+			c = &g_scache[i];
+	if (!c) {
+		c = &g_scache[g_scache_next++ % VP_SCACHE];
+		virtaccel_session_destroy(g_dev, c->id);
+	}
+	c->id = g->sess.id;
+	c->gen = g->sess.gen;
+	c->op = g->sess.op;
+	memcpy(c->key, g->key, GCM_KEY_LEN);
+out:
+	pthread_mutex_unlock(&g_lock);
+	g->sess.id = 0;
+}
+
 static void *gcm_newctx(void *provctx)
 {
 	return OPENSSL_zalloc(sizeof(struct vp_gcm));
+}
+
+/* Give back the shared buffers (those of the current handle only). */
+static void gcm_shm_put(struct vp_gcm *g)
+{
+	if (!g->sb)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (g_dev && g->sb_gen == g_gen && g_pid == getpid()) {
+		OPENSSL_cleanse(g->sb, g->sb_cap);
+		OPENSSL_cleanse(g->db, g->sb_cap);
+		virtaccel_buf_free(g_dev, g->sb);
+		virtaccel_buf_free(g_dev, g->db);
+	}
+	pthread_mutex_unlock(&g_lock);
+	g->sb = NULL;
+	g->db = NULL;
+	g->sb_cap = 0;
+	g->spec_shm = false;
+}
+
+/* With g_lock held and g_dev open: shared buffers of @len bytes, or -ENOMEM. */
+static int gcm_shm_get(struct vp_gcm *g, size_t len)
+{
+	if (g->sb && g->sb_gen != g_gen) {
+		/* the handle they belonged to is gone, and they with it */
+		g->sb = NULL;
+		g->db = NULL;
+		g->sb_cap = 0;
+	}
+	if (g->sb && g->sb_cap >= len)
+		return 0;
+	if (g->sb) {
+		OPENSSL_cleanse(g->sb, g->sb_cap);
+		OPENSSL_cleanse(g->db, g->sb_cap);
+		virtaccel_buf_free(g_dev, g->sb);
+		virtaccel_buf_free(g_dev, g->db);
+		g->sb = NULL;
+		g->db = NULL;
+	}
+	if (len < 4096)
+		len = 4096;
+	g->sb = virtaccel_buf_alloc(g_dev, len);
+	g->db = g->sb ? virtaccel_buf_alloc(g_dev, len) : NULL;
+	if (!g->db) {
+		if (g->sb)
+			virtaccel_buf_free(g_dev, g->sb);
+		g->sb = NULL;
+		g->sb_cap = 0;
+		return -ENOMEM;
+	}
+	g->sb_cap = len;
+	g->sb_gen = g_gen;
+	return 0;
+}
+
+/* The input of the whole-message update, kept for a replay. */
+static const uint8_t *spec_kept(const struct vp_gcm *g)
+{
+	return g->spec_shm ? g->sb : g->spec;
 }
 
 static void gcm_free(void *vctx)
@@ -851,7 +980,8 @@ static void gcm_free(void *vctx)
 
 	if (!g)
 		return;
-	sess_put(&g->sess);
+	gcm_sess_put(g);
+	gcm_shm_put(g);
 	OPENSSL_clear_free(g->aad, g->aad_cap);
 	OPENSSL_clear_free(g->spec, g->spec_cap);
 	OPENSSL_clear_free(g, sizeof(*g));
@@ -872,9 +1002,20 @@ static void *gcm_dup(void *vctx)
 	if (!g)
 		return NULL;
 	g->sess.id = 0;
+	g->sb = NULL;
+	g->db = NULL;
+	g->sb_cap = 0;
+	g->spec_shm = false;
 	g->aad = src->aad_cap ? OPENSSL_memdup(src->aad, src->aad_cap) : NULL;
-	g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
-	if ((src->aad_cap && !g->aad) || (src->spec_cap && !g->spec)) {
+	if (src->spec_shm) {
+		/* the copy keeps the kept input on the heap */
+		g->spec = OPENSSL_memdup(src->sb, src->spec_len ? src->spec_len : 1);
+		g->spec_cap = g->spec ? (src->spec_len ? src->spec_len : 1) : 0;
+	} else {
+		g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
+	}
+	if ((src->aad_cap && !g->aad) ||
+	    ((src->spec_cap || src->spec_shm) && !g->spec)) {
 		if (!g->aad)
 			g->aad_cap = 0;
 		if (!g->spec)
@@ -902,8 +1043,12 @@ static int gcm_init(struct vp_gcm *g, bool enc, const unsigned char *key,
 		    size_t keylen, const unsigned char *iv, size_t ivlen,
 		    const OSSL_PARAM params[])
 {
-	if (g->enc != enc && g->sess.id)
-		sess_put(&g->sess); /* sessions are per direction */
+	/*
+	 * A stream left unfinished ends with its session (destroyed); else
+	 * the session goes to the cache when the direction changes.
+	 */
+	if (g->sess.id && (g->started || g->enc != enc))
+		gcm_sess_put(g);
 	g->enc = enc;
 	gcm_restart(g);
 	g->tls_aad_len = 0;
@@ -914,9 +1059,10 @@ static int gcm_init(struct vp_gcm *g, bool enc, const unsigned char *key,
 			       VP_NAME, keylen);
 			return 0;
 		}
+		if (g->key_set && CRYPTO_memcmp(g->key, key, GCM_KEY_LEN))
+			gcm_sess_put(g); /* a new key: another session */
 		memcpy(g->key, key, GCM_KEY_LEN);
 		g->key_set = true;
-		sess_put(&g->sess); /* a new key: a new session */
 		if (!vp_dev_check())
 			return 0;
 	}
@@ -974,12 +1120,30 @@ static int gcm_prepare(struct vp_gcm *g)
 	return 0;
 }
 
-/* With g_lock held: the context's stream session. */
+/* With g_lock held: the context's stream session (from the cache if it can). */
 static int gcm_sess(struct vp_gcm *g)
 {
 	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
 			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	unsigned int i;
 
+	if (!(g->sess.id && g->sess.gen == g_gen && g->sess.op == op)) {
+		for (i = 0; i < VP_SCACHE; i++) {
+			struct vp_scache *c = &g_scache[i];
+
+			if (!c->id || c->gen != g_gen || c->op != op ||
+			    CRYPTO_memcmp(c->key, g->key, GCM_KEY_LEN))
+				continue;
+			if (g->sess.id && g->sess.gen == g_gen)
+				virtaccel_session_destroy(g_dev, g->sess.id);
+			g->sess.id = c->id;
+			g->sess.gen = c->gen;
+			g->sess.op = c->op;
+			c->id = 0;
+			OPENSSL_cleanse(c->key, GCM_KEY_LEN);
+			return 0;
+		}
+	}
 	return sess_get(&g->sess, op, VIRTIO_ACCEL_ALG_AES256_GCM,
 			VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
 }
@@ -1049,7 +1213,8 @@ static int gcm_add_aad(struct vp_gcm *g, const unsigned char *in, size_t inl)
 	return 1;
 }
 
-#define VP_SPEC_MAX (256u << 10)
+#define VP_SPEC_MAX (256u << 10)	/* kept on the heap up to this */
+#define VP_SHM_MIN 4096			/* whole messages in shared memory from this */
 
 /*
  * With g_lock held and gcm_prepare() done: @in as a whole message (FINAL,
@@ -1081,6 +1246,32 @@ static int gcm_whole(struct vp_gcm *g, unsigned char *out,
 	return ret;
 }
 
+/*
+ * As gcm_whole(), the input already in g->sb (with room for the tag after
+ * it) and the output through g->db: no bounce copies in the library.
+ */
+static int gcm_whole_shm(struct vp_gcm *g, unsigned char *out, size_t inl,
+			 uint8_t *tag)
+{
+	int ret;
+
+	if (g->enc) {
+		ret = gcm_req(g, g->sb, inl, g->db, inl + GCM_TAG_LEN, true);
+		if (!ret) {
+			memcpy(out, g->db, inl);
+			memcpy(tag, g->db + inl, GCM_TAG_LEN);
+		}
+	} else {
+		memcpy(g->sb + inl, tag, GCM_TAG_LEN);
+		ret = gcm_req(g, g->sb, inl + GCM_TAG_LEN, g->db, inl, true);
+		if (!ret)
+			memcpy(out, g->db, inl);
+		else
+			OPENSSL_cleanse(g->db, inl);
+	}
+	return ret;
+}
+
 /* Keep a copy of the input of a whole-message update. */
 static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
 {
@@ -1100,12 +1291,21 @@ static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
 /* A second update after a whole message: the device starts over as a stream. */
 static int spec_replay(struct vp_gcm *g)
 {
-	uint8_t *scratch = OPENSSL_malloc(g->spec_len);
+	uint8_t *scratch;
 	int ret;
 
+	g->spec_done = false;
+	if (g->spec_shm && g->sb_gen == g_gen)
+		return gcm_req(g, g->sb, g->spec_len, g->db, g->spec_len, false);
+	if (g->spec_shm) {
+		vp_err(VP_R_STATE,
+		       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
+		       VP_NAME);
+		return -ESTALE;
+	}
+	scratch = OPENSSL_malloc(g->spec_len);
 	if (!scratch)
 		return -ENOMEM;
-	g->spec_done = false;
 	ret = gcm_req(g, g->spec, g->spec_len, scratch, g->spec_len, false);
 	OPENSSL_clear_free(scratch, g->spec_len);
 	return ret;
@@ -1119,11 +1319,32 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 
 	pthread_mutex_lock(&g_lock);
 	ret = gcm_prepare(g);
+	if (!ret && !g->started && !g->spec_done &&
+	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set) &&
+	    inl >= VP_SHM_MIN && !gcm_shm_get(g, inl + GCM_TAG_LEN)) {
+		if (!g->enc)
+			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
+		memcpy(g->sb, in, inl);	/* @out may be @in */
+		g->spec_len = inl;
+		g->spec_shm = true;
+		ret = gcm_whole_shm(g, out, inl, g->enc ? g->tag : g->spec_tag);
+		if (ret == -EBADMSG) {
+			/* as below */
+			ret = gcm_req(g, g->sb, inl, g->db, inl, false);
+			if (!ret)
+				memcpy(out, g->db, inl);
+		} else if (!ret) {
+			g->spec_done = true;
+		}
+		pthread_mutex_unlock(&g_lock);
+		return ret;
+	}
 	if (!ret && !g->started && !g->spec_done && inl <= VP_SPEC_MAX &&
 	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set)) {
 		if (!g->enc)
 			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
 		/* kept first: @out may be @in */
+		g->spec_shm = false;
 		ret = spec_keep(g, in, inl);
 		if (!ret)
 			ret = gcm_whole(g, out, in == out ? g->spec : in, inl,
@@ -1211,8 +1432,15 @@ static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		uint8_t *scratch = OPENSSL_malloc(g->spec_len ? g->spec_len : 1);
 
 		g->spec_done = false;
-		ret = scratch ? gcm_whole(g, scratch, g->spec, g->spec_len,
-					  g->tag) : -ENOMEM;
+		if (g->spec_shm && g->sb_gen != g_gen) {
+			vp_err(VP_R_STATE,
+			       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
+			       VP_NAME);
+			ret = -ESTALE;
+		} else {
+			ret = scratch ? gcm_whole(g, scratch, spec_kept(g),
+						  g->spec_len, g->tag) : -ENOMEM;
+		}
 		OPENSSL_clear_free(scratch, g->spec_len ? g->spec_len : 1);
 	} else if (!ret && g->enc) {
 		ret = gcm_req(g, NULL, 0, g->tag, GCM_TAG_LEN, true);
@@ -1626,6 +1854,7 @@ static void vp_teardown(void *provctx)
 	pthread_mutex_lock(&g_lock);
 	if (g_refs && !--g_refs) {
 		dev_drop();
+		OPENSSL_cleanse(g_scache, sizeof(g_scache));
 		free(g_devstr);
 		g_devstr = NULL;
 	}
