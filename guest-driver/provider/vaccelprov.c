@@ -45,6 +45,8 @@
 #define VP_NAME		"vaccelprov"
 #define VP_DEFAULT_DEV	"/dev/vaccel0"
 #define VP_CHUNK_MAX	(1u << 20)
+/* provider parameter: HMAC computations passed to another provider */
+#define VP_PARAM_PASSED	"hmac-passed-on"
 #define SHA256_LEN	VIRTIO_ACCEL_SHA256_LEN
 #define SHA256_BLOCK	64
 #define GCM_KEY_LEN	VIRTIO_ACCEL_GCM_KEY_LEN
@@ -73,6 +75,7 @@ static OSSL_FUNC_core_new_error_fn *c_new_error;
 static OSSL_FUNC_core_set_error_debug_fn *c_set_error_debug;
 static OSSL_FUNC_core_vset_error_fn *c_vset_error;
 static OSSL_FUNC_core_get_params_fn *c_get_params;
+static OSSL_FUNC_core_get_libctx_fn *c_get_libctx;
 
 static void vp_err_at(const char *file, int line, const char *func,
 		      int reason, const char *fmt, ...)
@@ -100,7 +103,20 @@ static void vp_err_at(const char *file, int line, const char *func,
 struct vp_prov {
 	const OSSL_CORE_HANDLE *core;
 	OSSL_LIB_CTX *child;	/* the other providers of that context */
+	bool strict;		/* "strict = yes": no HMAC but SHA-256's */
 };
+
+static bool is_yes(const char *v)
+{
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "1") ||
+	       !strcasecmp(v, "true") || !strcasecmp(v, "on");
+}
+
+static bool is_no(const char *v)
+{
+	return !strcasecmp(v, "no") || !strcasecmp(v, "0") ||
+	       !strcasecmp(v, "false") || !strcasecmp(v, "off");
+}
 
 /* ---- the device -------------------------------------------------------- */
 
@@ -111,6 +127,8 @@ struct vp_prov {
  * parent's) and are never used or destroyed.
  */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* HMAC digests other than SHA-256 passed to another provider (hmac_other) */
+static uint64_t g_hmac_passed;
 static struct virtaccel_dev *g_dev;
 static unsigned long g_gen = 1;
 static pid_t g_pid;
@@ -335,8 +353,8 @@ static void *hash_dup(void *vctx)
 
 	if (src->streaming) {
 		vp_err(VP_R_STATE,
-		       "%s: a digest that has streamed to the device cannot be copied",
-		       VP_NAME);
+		       "%s: %s that has streamed to the device cannot be copied",
+		       VP_NAME, src->mac ? "an HMAC" : "a digest");
 		return NULL;
 	}
 	h = OPENSSL_memdup(src, sizeof(*src));
@@ -675,6 +693,12 @@ static int hmac_other(struct vp_hash *h, const char *name,
 
 	EVP_MAC_CTX_free(h->other);
 	h->other = NULL;
+	if (h->prov && h->prov->strict) {
+		vp_err(VP_R_UNSUPPORTED,
+		       "%s: HMAC with %s: the device does HMAC with SHA-256 only (strict = yes: not passed to another provider)",
+		       VP_NAME, name);
+		return 0;
+	}
 	m = h->prov && h->prov->child ?
 		    EVP_MAC_fetch(h->prov->child, "HMAC", "provider!=" VP_NAME) :
 		    NULL;
@@ -687,6 +711,7 @@ static int hmac_other(struct vp_hash *h, const char *name,
 		       VP_NAME, name);
 		return 0;
 	}
+	__atomic_add_fetch(&g_hmac_passed, 1, __ATOMIC_RELAXED);
 	if (h->key_set) {
 		OSSL_PARAM k[] = {
 			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, h->key,
@@ -1816,6 +1841,7 @@ static const OSSL_PARAM *vp_gettable_params(void *provctx)
 		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
 		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
 		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+		OSSL_PARAM_uint64(VP_PARAM_PASSED, NULL),
 		OSSL_PARAM_END
 	};
 	return t;
@@ -1836,6 +1862,10 @@ static int vp_get_params(void *provctx, OSSL_PARAM params[])
 		return 0;
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
 	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	p = OSSL_PARAM_locate(params, VP_PARAM_PASSED);
+	if (p && !OSSL_PARAM_set_uint64(p, __atomic_load_n(&g_hmac_passed,
+							    __ATOMIC_RELAXED)))
 		return 0;
 	return 1;
 }
@@ -1881,9 +1911,11 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 {
 	const OSSL_DISPATCH *f;
 	struct vp_prov *pv;
-	char *dev = NULL;
+	char *dev = NULL, *prefer = NULL, *strict = NULL;
 	OSSL_PARAM req[] = {
 		OSSL_PARAM_utf8_ptr("device", &dev, 0),
+		OSSL_PARAM_utf8_ptr("prefer", &prefer, 0),
+		OSSL_PARAM_utf8_ptr("strict", &strict, 0),
 		OSSL_PARAM_END
 	};
 
@@ -1901,6 +1933,9 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		case OSSL_FUNC_CORE_GET_PARAMS:
 			c_get_params = OSSL_FUNC_core_get_params(f);
 			break;
+		case OSSL_FUNC_CORE_GET_LIBCTX:
+			c_get_libctx = OSSL_FUNC_core_get_libctx(f);
+			break;
 		}
 	}
 	vp_core = handle;
@@ -1909,8 +1944,23 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		return 0;
 	pv->core = handle;
 	pv->child = OSSL_LIB_CTX_new_child(handle, in);
-	if (c_get_params && !c_get_params(handle, req))
+	if (c_get_params && !c_get_params(handle, req)) {
 		dev = NULL;
+		prefer = NULL;
+		strict = NULL;
+	}
+	pv->strict = strict && is_yes(strict);
+	/*
+	 * Loaded, it is preferred: a fetch without a property query takes
+	 * its algorithms over another provider's ("openssl dgst -provider
+	 * vaccelprov -sha256", where openssl(1) has the default provider
+	 * loaded already). openssl.cnf's default_properties, set after the
+	 * providers, and an application's own query still decide; "prefer =
+	 * no" leaves the library context's default properties alone.
+	 */
+	if (c_get_libctx && !(prefer && is_no(prefer)))
+		EVP_set_default_properties((OSSL_LIB_CTX *)c_get_libctx(handle),
+					   "?provider=" VP_NAME);
 	pthread_mutex_lock(&g_lock);
 	if (dev && *dev) {
 		free(g_devstr);

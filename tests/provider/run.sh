@@ -61,6 +61,7 @@ if [ "$MODE" = full ]; then
 	check "make install puts vaccelprov.so into \$DESTDIR$MODDIR" [ -x "$T/inst$MODDIR/vaccelprov.so" ]
 	openssl list -provider-path "$T/inst$MODDIR" -provider vaccelprov -providers >"$T/list" 2>&1
 	check "... where OpenSSL loads it by name" grep -q "vaccelprov" "$T/list"
+	INSTDIR=$T/inst$MODDIR
 fi
 
 start_backend "$T" || { not_ok "backend starts"; summary; exit 1; }
@@ -106,6 +107,22 @@ for n in $SIZES; do
 done
 r1=$(served)
 check "the back-end served the digests ($((r1 - r0)) data requests)" [ "$r1" -gt "$r0" ]
+# As a newcomer types it: no -propquery. openssl(1) has its default
+# provider loaded already (a fallback, at its first fetch); vaccelprov,
+# loaded, must still be the one that computes.
+for dir in "$B" ${INSTDIR:+"$INSTDIR"}; do
+	where=$([ "$dir" = "$B" ] && echo "the build" || echo "make install's")
+	q0=$(served)
+	out=$(openssl dgst -provider-path "$dir" -provider vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+	q1=$(served)
+	check "openssl dgst -provider vaccelprov -sha256 (no -propquery, $where vaccelprov.so): right" \
+		[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
+	check "... and computed by the back-end ($((q1 - q0)) data requests)" [ "$q1" -gt "$q0" ]
+done
+VACCEL_DEVICE=bogus openssl dgst -provider-path "$B" -provider vaccelprov -sha256 "$T/in.1" >"$T/o" 2>"$T/err"
+check "... no -propquery and VACCEL_DEVICE=bogus: fails naming it, no digest (not the default provider's)" \
+	sh -c "grep -q 'cannot open device bogus' '$T/err' && [ ! -s '$T/o' ]"
+r1=$(served)
 
 # --- openssl mac HMAC (digest SHA256), keys of any length -------------------
 K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
@@ -133,6 +150,34 @@ openssl mac -provider-path "$B" -provider vaccelprov -propquery provider=vaccelp
 	-digest SHA384 -macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
 check "HMAC with SHA-384, vaccelprov alone: refused with an error naming the provider" \
 	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov.*SHA-256 only' '$T/err'"
+# passing on is counted (provider parameter hmac-passed-on)
+"$T/prov_test" passon >"$T/passon" 2>&1
+rc=$?
+sed 's/^/  /' "$T/passon"
+count_results "$T/passon" $rc
+# strict = yes in openssl.cnf: refused, naming the digest; SHA-256 still works
+cat >"$T/strict.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+vaccelprov = vaccelprov_sect
+[default_sect]
+activate = 1
+[vaccelprov_sect]
+module = $B/vaccelprov.so
+strict = yes
+activate = 1
+EOF
+OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA384 \
+	-macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
+check "strict = yes: HMAC with SHA-384 refused (error naming SHA384 and strict), nothing printed" \
+	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov: HMAC with SHA384.*strict = yes' '$T/err' && [ ! -s '$T/o' ]"
+grep strict "$T/err" | head -1 | sed 's/^/  # /'
+out=$(OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA256 \
+	-macopt hexkey:$K -in "$T/in.4096" HMAC 2>"$T/err" | tr A-F a-f)
+check "strict = yes: HMAC with SHA-256 still right" [ "$out" = "$($REF hmac $K "$T/in.4096")" ]
 r2=$(served)
 check "the back-end served the MACs ($((r2 - r1)) data requests)" [ "$r2" -gt "$r1" ]
 
