@@ -946,8 +946,10 @@ static void gcm_shm_put(struct vp_gcm *g)
 		return;
 	pthread_mutex_lock(&g_lock);
 	if (g_dev && g->sb_gen == g_gen && g_pid == getpid()) {
-		OPENSSL_cleanse(g->sb, g->sb_cap);
-		OPENSSL_cleanse(g->db, g->sb_cap);
+		/*
+		 * Data, not keys, and the device's to see: not wiped (a
+		 * memset of 2 MiB cost more than a 1 MiB message's copies).
+		 */
 		virtaccel_buf_free(g_dev, g->sb);
 		virtaccel_buf_free(g_dev, g->db);
 	}
@@ -970,8 +972,6 @@ static int gcm_shm_get(struct vp_gcm *g, size_t len)
 	if (g->sb && g->sb_cap >= len)
 		return 0;
 	if (g->sb) {
-		OPENSSL_cleanse(g->sb, g->sb_cap);
-		OPENSSL_cleanse(g->db, g->sb_cap);
 		virtaccel_buf_free(g_dev, g->sb);
 		virtaccel_buf_free(g_dev, g->db);
 		g->sb = NULL;
@@ -1240,6 +1240,7 @@ static int gcm_add_aad(struct vp_gcm *g, const unsigned char *in, size_t inl)
 
 #define VP_SPEC_MAX (256u << 10)	/* kept on the heap up to this */
 #define VP_SHM_MIN 4096			/* whole messages in shared memory from this */
+#define VP_PIPE_MIN (128u << 10)	/* longer updates pipelined (gcm_pipe) */
 
 /*
  * With g_lock held and gcm_prepare() done: @in as a whole message (FINAL,
@@ -1336,6 +1337,9 @@ static int spec_replay(struct vp_gcm *g)
 	return ret;
 }
 
+static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
+		    const unsigned char *in, size_t inl);
+
 static int gcm_data(struct vp_gcm *g, unsigned char *out,
 		    const unsigned char *in, size_t inl)
 {
@@ -1389,6 +1393,14 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 	}
 	if (!ret && g->spec_done)
 		ret = spec_replay(g);
+	if (!ret && inl >= VP_PIPE_MIN) {
+		ret = gcm_pipe(g, out, in, inl);
+		if (ret <= 0) {
+			pthread_mutex_unlock(&g_lock);
+			return ret;
+		}
+		ret = 0; /* no shared buffers: as below */
+	}
 	while (!ret && off < inl) {
 		n = inl - off;
 		if (n > g_chunk)
@@ -1402,6 +1414,112 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 
 static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
 			  size_t outsz, const unsigned char *in, size_t inl);
+
+/* With g_lock held: queue one request of the context's stream on queue 0. */
+static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
+		      const uint8_t *src, uint8_t *dst, size_t len)
+{
+	struct virtaccel_op *ops[1] = { op };
+	int ret;
+
+	ret = gcm_sess(g);
+	if (ret)
+		return ret;
+	memset(op, 0, sizeof(*op));
+	op->opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+			      VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	op->algo = VIRTIO_ACCEL_ALG_AES256_GCM;
+	op->session_id = g->sess.id;
+	if (!g->started) {
+		op->iv = g->iv;
+		op->iv_len = GCM_IV_LEN;
+		op->aad = g->aad_len ? g->aad : NULL;
+		op->aad_len = (uint32_t)g->aad_len;
+	}
+	op->src = src;
+	op->src_len = (uint32_t)len;
+	op->dst = dst;
+	op->dst_len = (uint32_t)len;
+	ret = virtaccel_submit(g_dev, 0, ops, 1);
+	if (ret != 1)
+		return dev_fail("AES-256-GCM", ret < 0 ? ret : -EAGAIN);
+	g->started = true;
+	g->stream_gen = g_gen;
+	return 0;
+}
+
+/* With g_lock held: the completion of @op, the only request in flight. */
+static int gcm_wait(struct virtaccel_op *op)
+{
+	struct virtaccel_op *done = NULL;
+	int n, ret;
+
+	do
+		n = virtaccel_poll(g_dev, 0, &done, 1, -1);
+	while (n == 0);
+	if (n < 0)
+		return dev_fail("AES-256-GCM", n);
+	if (done != op)
+		return dev_fail("AES-256-GCM (a completion not ours)", -EPROTO);
+	ret = virtaccel_status_to_errno(op->status);
+	if (ret && ret != -EBADMSG)
+		return dev_fail("AES-256-GCM", ret);
+	return ret;
+}
+
+/*
+ * With g_lock held and gcm_prepare() done: a long update as stream requests
+ * of half its size (up to max_data_len) through two pairs of shared
+ * buffers, so that the copies overlap the device's work: while the device
+ * works on one piece, the next is copied in and the previous one's output
+ * copied out. One request in flight at a time ([STREAM-ORDER]). 1 when the
+ * shared buffers cannot be had (the caller goes on without), else 0/-errno.
+ */
+static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
+		    const unsigned char *in, size_t inl)
+{
+	struct virtaccel_op op[2];
+	size_t piece = ((inl + 1) / 2 + 4095) & ~(size_t)4095;
+	size_t len[2], off_in, off_out = 0, nn;
+	uint8_t *sbuf[2], *dbuf[2];
+	int cur = 0, ret;
+
+	if (piece > g_chunk)
+		piece = g_chunk;
+	if (gcm_shm_get(g, 2 * piece))
+		return 1;
+	g->spec_shm = false;
+	sbuf[0] = g->sb;
+	sbuf[1] = g->sb + piece;
+	dbuf[0] = g->db;
+	dbuf[1] = g->db + piece;
+	len[0] = inl < piece ? inl : piece;
+	memcpy(sbuf[0], in, len[0]);
+	off_in = len[0];
+	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0]);
+	while (!ret) {
+		nn = inl - off_in < piece ? inl - off_in : piece;
+		if (nn)	/* while the device works on the current piece */
+			memcpy(sbuf[1 - cur], in + off_in, nn);
+		ret = gcm_wait(&op[cur]);
+		if (!ret && nn)
+			ret = gcm_submit(g, &op[1 - cur], sbuf[1 - cur],
+					 dbuf[1 - cur], nn);
+		if (ret)
+			break;
+		/* @out may be @in: this piece's input has been read */
+		memcpy(out + off_out, dbuf[cur], len[cur]);
+		off_out += len[cur];
+		if (!nn)
+			break;
+		off_in += nn;
+		cur = 1 - cur;
+		len[cur] = nn;
+	}
+	if (ret)
+		g->started = false; /* [STREAM-ERR] */
+	return ret;
+}
 
 static int gcm_update(void *vctx, unsigned char *out, size_t *outl,
 		      size_t outsz, const unsigned char *in, size_t inl)
