@@ -136,6 +136,14 @@ static char *g_devstr;		/* from openssl.cnf; VACCEL_DEVICE wins */
 static unsigned int g_refs;	/* provider instances */
 static bool g_atfork;
 static uint32_t g_chunk;	/* bytes per request */
+/*
+ * Shared memory the AES-GCM contexts hold (of the current handle), at
+ * most VP_SHM_BUDGET, a quarter of the library's default 64 MiB: the rest
+ * stays the library's, for its bounce buffers, so that many contexts (a
+ * TLS server's connections) fall back to those instead of starving them.
+ */
+#define VP_SHM_BUDGET	(16u << 20)
+static size_t g_shm_held;
 static uint32_t g_max_aad;
 static bool g_stateless;
 
@@ -213,6 +221,7 @@ static struct virtaccel_dev *dev_get(void)
 	}
 	g_pid = getpid();
 	g_gen++;
+	g_shm_held = 0;
 	g_chunk = info.max_data_len < VP_CHUNK_MAX ? info.max_data_len :
 						     VP_CHUNK_MAX;
 	g_max_aad = info.max_aad_len;
@@ -952,6 +961,7 @@ static void gcm_shm_put(struct vp_gcm *g)
 		 */
 		virtaccel_buf_free(g_dev, g->sb);
 		virtaccel_buf_free(g_dev, g->db);
+		g_shm_held -= 2 * g->sb_cap;
 	}
 	pthread_mutex_unlock(&g_lock);
 	g->sb = NULL;
@@ -974,11 +984,16 @@ static int gcm_shm_get(struct vp_gcm *g, size_t len)
 	if (g->sb) {
 		virtaccel_buf_free(g_dev, g->sb);
 		virtaccel_buf_free(g_dev, g->db);
+		g_shm_held -= 2 * g->sb_cap;
 		g->sb = NULL;
 		g->db = NULL;
+		g->sb_cap = 0;
+		g->spec_shm = false;
 	}
 	if (len < 4096)
 		len = 4096;
+	if (g_shm_held + 2 * len > VP_SHM_BUDGET)
+		return -ENOMEM; /* the rest stays the library's (bounces) */
 	g->sb = virtaccel_buf_alloc(g_dev, len);
 	g->db = g->sb ? virtaccel_buf_alloc(g_dev, len) : NULL;
 	if (!g->db) {
@@ -990,6 +1005,7 @@ static int gcm_shm_get(struct vp_gcm *g, size_t len)
 	}
 	g->sb_cap = len;
 	g->sb_gen = g_gen;
+	g_shm_held += 2 * len;
 	return 0;
 }
 
