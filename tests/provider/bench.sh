@@ -45,7 +45,7 @@ for size in 64 4096 1048576; do
 		fi
 	done
 done
-for r in $(seq "$R"); do
+for _ in $(seq "$R"); do
 	for nt in 1 2 4; do
 		for p in vaccelprov default; do
 			"$T/prov_test" speed 4096 "$S" provider=$p $nt 2>>"$T/err" |
