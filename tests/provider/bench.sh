@@ -27,7 +27,7 @@ R=${BENCH_ROUNDS:-5}
 S=${PROV_BENCH_SECS:-0.4}
 : >"$T/raw"
 for size in 64 4096 1048576; do
-	for r in $(seq "$R"); do
+	for _ in $(seq "$R"); do
 		for p in vaccelprov default; do
 			"$T/prov_test" speed $size "$S" provider=$p 2>>"$T/err" |
 				sed -n "s/^\([a-z0-9-]*\) [0-9]* B: \([0-9.]*\) ops\/s.*/$p \1 $size \2/p" >>"$T/raw"
