@@ -1983,6 +1983,7 @@ static const OSSL_PARAM *vp_gettable_params(void *provctx)
 
 static int vp_get_params(void *provctx, OSSL_PARAM params[])
 {
+	uint64_t passed;
 	OSSL_PARAM *p;
 
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
@@ -1998,8 +1999,8 @@ static int vp_get_params(void *provctx, OSSL_PARAM params[])
 	if (p && !OSSL_PARAM_set_int(p, 1))
 		return 0;
 	p = OSSL_PARAM_locate(params, VP_PARAM_PASSED);
-	if (p && !OSSL_PARAM_set_uint64(p, __atomic_load_n(&g_hmac_passed,
-							    __ATOMIC_RELAXED)))
+	passed = __atomic_load_n(&g_hmac_passed, __ATOMIC_RELAXED);
+	if (p && !OSSL_PARAM_set_uint64(p, passed))
 		return 0;
 	return 1;
 }
