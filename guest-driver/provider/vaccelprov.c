@@ -1337,8 +1337,17 @@ static int spec_replay(struct vp_gcm *g)
 	int ret;
 
 	g->spec_done = false;
-	if (g->spec_shm && g->sb_gen == g_gen)
-		return gcm_req(g, g->sb, g->spec_len, g->db, g->spec_len, false);
+	if (g->spec_shm && g->sb_gen == g_gen) {
+		size_t off, n;
+
+		/* the kept input may be longer than one request (gcm_pipe) */
+		for (ret = 0, off = 0; !ret && off < g->spec_len; off += n) {
+			n = g->spec_len - off < g_chunk ? g->spec_len - off :
+							  g_chunk;
+			ret = gcm_req(g, g->sb + off, n, g->db, n, false);
+		}
+		return ret;
+	}
 	if (g->spec_shm) {
 		vp_err(VP_R_STATE,
 		       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
@@ -1433,7 +1442,7 @@ static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
 
 /* With g_lock held: queue one request of the context's stream on queue 0. */
 static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
-		      const uint8_t *src, uint8_t *dst, size_t len)
+		      const uint8_t *src, uint8_t *dst, size_t len, bool final)
 {
 	struct virtaccel_op *ops[1] = { op };
 	int ret;
@@ -1455,7 +1464,8 @@ static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
 	op->src = src;
 	op->src_len = (uint32_t)len;
 	op->dst = dst;
-	op->dst_len = (uint32_t)len;
+	op->dst_len = (uint32_t)(len + (final ? GCM_TAG_LEN : 0));
+	op->flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
 	ret = virtaccel_submit(g_dev, 0, ops, 1);
 	if (ret != 1)
 		return dev_fail("AES-256-GCM", ret < 0 ? ret : -EAGAIN);
@@ -1499,10 +1509,20 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 	size_t len[2], off_in, off_out = 0, nn;
 	uint8_t *sbuf[2], *dbuf[2];
 	int cur = 0, ret;
+	bool spec;
 
 	if (piece > g_chunk)
 		piece = g_chunk;
-	if (gcm_shm_get(g, 2 * piece))
+	/*
+	 * An encryption whose input fits the two pieces (so that all of it
+	 * stays in g->sb, contiguous) ends its last request FINAL, the tag
+	 * with it, as if no update followed: final then costs nothing; if
+	 * one does, the kept input starts the stream again (spec_replay()),
+	 * as for a whole message.
+	 */
+	spec = g->enc && !g->started && 2 * piece >= inl &&
+	       inl - piece + GCM_TAG_LEN <= g_chunk;
+	if (gcm_shm_get(g, 2 * piece + GCM_TAG_LEN))
 		return 1;
 	g->spec_shm = false;
 	sbuf[0] = g->sb;
@@ -1512,7 +1532,7 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 	len[0] = inl < piece ? inl : piece;
 	memcpy(sbuf[0], in, len[0]);
 	off_in = len[0];
-	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0]);
+	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0], false);
 	while (!ret) {
 		nn = inl - off_in < piece ? inl - off_in : piece;
 		if (nn)	/* while the device works on the current piece */
@@ -1520,7 +1540,8 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 		ret = gcm_wait(&op[cur]);
 		if (!ret && nn)
 			ret = gcm_submit(g, &op[1 - cur], sbuf[1 - cur],
-					 dbuf[1 - cur], nn);
+					 dbuf[1 - cur], nn,
+					 spec && off_in + nn == inl);
 		if (ret)
 			break;
 		/* @out may be @in: this piece's input has been read */
@@ -1528,6 +1549,19 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 		off_out += len[cur];
 		if (!nn)
 			break;
+		if (spec && off_in + nn == inl) {
+			/* the FINAL one: wait for it here, keep its tag */
+			ret = gcm_wait(&op[1 - cur]);
+			g->started = false;
+			if (ret)
+				break;
+			memcpy(out + off_out, dbuf[1 - cur], nn);
+			memcpy(g->tag, dbuf[1 - cur] + nn, GCM_TAG_LEN);
+			g->spec_shm = true;
+			g->spec_len = inl;
+			g->spec_done = true;
+			return 0;
+		}
 		off_in += nn;
 		cur = 1 - cur;
 		len[cur] = nn;

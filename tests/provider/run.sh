@@ -190,7 +190,7 @@ GSIZES="0 1 4096 1048579"
 [ -e "$T/in.5000000" ] || $REF gen 5000000 5 "$T/in.5000000"
 for n in $GSIZES; do
 	$REF gcm-enc $K $IV $AAD "$T/in.$n" "$T/ref.$n"
-	for chunk in 1000003 65536 4099 1; do
+	for chunk in 5000000 1000003 65536 4099 1; do
 		[ "$chunk" -eq 1 ] && [ "$n" -gt 4096 ] && continue
 		"$T/prov_test" gcm-enc $K $IV $AAD "$T/in.$n" "$T/ct" "$chunk" 2>"$T/err"
 		check "AES-256-GCM encrypt $n B in updates of $chunk: = cryptography's AESGCM" \
