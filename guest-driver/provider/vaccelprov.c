@@ -2125,7 +2125,9 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	 * vaccelprov -sha256", where openssl(1) has the default provider
 	 * loaded already). openssl.cnf's default_properties, set after the
 	 * providers, and an application's own query still decide; "prefer =
-	 * no" leaves the library context's default properties alone.
+	 * no" leaves the library context's default properties alone (an
+	 * application that set its own, "fips=yes" say, before loading
+	 * vaccelprov wants that; OpenSSL 3.0 cannot read them to merge).
 	 */
 	if (c_get_libctx && !(prefer && is_no(prefer)))
 		EVP_set_default_properties((OSSL_LIB_CTX *)c_get_libctx(handle),

@@ -175,6 +175,15 @@ OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SH
 check "strict = yes: HMAC with SHA-384 refused (error naming SHA384 and strict), nothing printed" \
 	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov: HMAC with SHA384.*strict = yes' '$T/err' && [ ! -s '$T/o' ]"
 grep strict "$T/err" | head -1 | sed 's/^/  # /'
+# prefer = no: loaded beside the default provider, vaccelprov is taken
+# only when asked for (here its device is bogus, and nothing asks)
+sed -e 's/^strict = yes$/prefer = no\ndevice = bogus/' "$T/strict.cnf" >"$T/prefer.cnf"
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" openssl dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+check "prefer = no: openssl dgst -sha256 without -propquery is the default provider's" \
+	[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" openssl dgst -propquery provider=vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err")
+check "... and with -propquery provider=vaccelprov it is vaccelprov's (bogus device: fails)" \
+	sh -c "[ -z '$out' ] && grep -q 'cannot open device bogus' '$T/err'"
 out=$(OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA256 \
 	-macopt hexkey:$K -in "$T/in.4096" HMAC 2>"$T/err" | tr A-F a-f)
 check "strict = yes: HMAC with SHA-256 still right" [ "$out" = "$($REF hmac $K "$T/in.4096")" ]
