@@ -178,10 +178,10 @@ grep strict "$T/err" | head -1 | sed 's/^/  # /'
 # prefer = no: loaded beside the default provider, vaccelprov is taken
 # only when asked for (here its device is bogus, and nothing asks)
 sed -e 's/^strict = yes$/prefer = no\ndevice = bogus/' "$T/strict.cnf" >"$T/prefer.cnf"
-out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" openssl dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
 check "prefer = no: openssl dgst -sha256 without -propquery is the default provider's" \
 	[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
-out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" openssl dgst -propquery provider=vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err")
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" $OSSL_TO 60 dgst -propquery provider=vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err")
 check "... and with -propquery provider=vaccelprov it is vaccelprov's (bogus device: fails)" \
 	sh -c "[ -z '$out' ] && grep -q 'cannot open device bogus' '$T/err'"
 out=$(OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA256 \
