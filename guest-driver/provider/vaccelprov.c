@@ -18,9 +18,21 @@
  *    1 MiB) and sent as one request at final; longer input goes as a
  *    stream session (spec section 9), one request per full buffer;
  *  - AES-256-GCM output must be returned by each update (OpenSSL gives the
- *    final call no room for data), so every update is one stream request of
- *    the context's stream session (any size; split at max_data_len), and
- *    final is one request that carries (encrypt) or checks (decrypt) the tag.
+ *    final call no room for data). A message's first update goes whole,
+ *    tag and all (one request; from 4 KiB through the context's buffers in
+ *    the shared memory), and is replayed as a stream only if another
+ *    update follows; an update from 128 KiB goes as two stream requests
+ *    whose copies overlap the device's work (gcm_pipe); otherwise every
+ *    update is stream requests of the context's stream session (split at
+ *    max_data_len) and final one request that carries (encrypt) or checks
+ *    (decrypt) the tag. Stream sessions outlive their contexts (a cache by
+ *    key and direction).
+ *
+ * Once loaded, the provider sets its library context's default properties
+ * to "?provider=vaccelprov" (parameter "prefer = no" to leave them), so
+ * that "openssl dgst -provider vaccelprov -sha256" takes its SHA-256. HMAC
+ * with another digest than SHA-256 is passed to another provider, counted
+ * (parameter "hmac-passed-on"), or refused with "strict = yes".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -692,8 +704,10 @@ static bool is_sha256_name(const char *n)
  * TLS's HMAC-SHA-384 (HKDF, the TLS 1.2 PRF). The device does SHA-256
  * only: another digest is passed to the HMAC of the next provider loaded
  * beside this one (the operator's choice, e.g. default), through a child
- * library context; with none, it fails. HMAC-SHA-256 never leaves the
- * device.
+ * library context, and counted (g_hmac_passed, the provider parameter
+ * "hmac-passed-on"); with none, or with "strict = yes" in the provider's
+ * section, it fails with an error naming the digest. HMAC-SHA-256 never
+ * leaves the device.
  */
 static int hmac_other(struct vp_hash *h, const char *name,
 		      const OSSL_PARAM params[])
