@@ -331,6 +331,9 @@ static struct virtaccel_dev *open_dev(const struct common *c)
 			err_msg("%s: not a device string (try vhost-user:PATH, "
 				"vhost-vdpa:PATH or /dev/vaccelN)",
 				c->dev);
+		else if (*virtaccel_last_error())
+			err_msg("%s: cannot open device: %s: %s", c->dev,
+				strerror(-ret), virtaccel_last_error());
 		else
 			err_msg("%s: cannot open device: %s", c->dev,
 				strerror(-ret));
