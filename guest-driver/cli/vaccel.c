@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "virtaccel.h"
+#include "cdi.h"
 
 #define EXIT_USAGE 2
 
@@ -73,6 +74,8 @@ static void usage(FILE *f)
 "                                            a bad tag fails and writes no OUT\n"
 "  compress DEV IN OUT                       raw DEFLATE (RFC 1951)\n"
 "  decompress DEV IN OUT\n"
+"  cdi generate [--socket [NAME=]PATH]...    a CDI spec (JSON) for this machine's\n"
+"                                            devices and the sockets given\n"
 "  bench DEV --op OP --size N --depth N --seconds N [--queues N] [--poll] [--json]\n"
 "                                            OP: null sha256 crc32c hmac-sha256\n"
 "                                                aes-256-gcm compress\n"
@@ -1017,6 +1020,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		die_usage("missing command");
 	cmd = argv[1];
+	if (!strcmp(cmd, "cdi"))	/* no DEVICE: cdi.c */
+		return vaccel_cdi_main(argc - 1, argv + 1);
 	if (argc < 3 || argv[2][0] == '-')
 		die_usage("%s: missing DEVICE (e.g. vhost-user:/run/accel.sock)",
 			  cmd);
