@@ -14,7 +14,7 @@ R=$1
 shift
 BB=${BUSYBOX:-/bin/busybox}
 mkdir -p "$R/bin" "$R/usr/bin" "$R/usr/local/bin" "$R/usr/local/lib" \
-	"$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/etc" "$R/root"
+	"$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/run" "$R/etc" "$R/root"
 cp -L "$BB" "$R/bin/busybox"
 for a in $("$BB" --list); do
 	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"

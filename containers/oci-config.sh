@@ -123,6 +123,8 @@ cat <<JSON
 		  "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
 		{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
 		  "options": ["nosuid", "nodev", "mode=1777"] },
+		{ "destination": "/run", "type": "tmpfs", "source": "tmpfs",
+		  "options": ["nosuid", "nodev", "mode=755"] },
 		{ "destination": "/sys", "type": "none", "source": "/sys",
 		  "options": ["rbind", "nosuid", "noexec", "nodev", "ro"] }$bind_json
 	],
