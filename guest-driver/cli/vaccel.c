@@ -358,9 +358,20 @@ static int pump(struct virtaccel_dev *dev, struct virtaccel_stream *s,
 	size_t chunk = 1u << 20, out_cap = 2 * chunk + 4096;
 	uint8_t *in = virtaccel_buf_alloc(dev, chunk);
 	uint8_t *out = virtaccel_buf_alloc(dev, out_cap);
+	int in_shm = !!in, out_shm = !!out;
 	size_t off, iu, ou;
 	ssize_t n;
 	int ret = 0, done = 0, final;
+
+	/*
+	 * A small shared pool (VACCEL_MEM_SIZE, for a small RLIMIT_MEMLOCK)
+	 * has no room for these: private buffers, which the library bounces
+	 * through its own.
+	 */
+	if (!in)
+		in = malloc(chunk);
+	if (!out)
+		out = malloc(out_cap);
 
 	if (tail_len)
 		*tail_len = 0;
@@ -406,8 +417,14 @@ static int pump(struct virtaccel_dev *dev, struct virtaccel_stream *s,
 		} while (off < (size_t)n || (final && !done));
 	}
 out:
-	virtaccel_buf_free(dev, in);
-	virtaccel_buf_free(dev, out);
+	if (in_shm)
+		virtaccel_buf_free(dev, in);
+	else
+		free(in);
+	if (out_shm)
+		virtaccel_buf_free(dev, out);
+	else
+		free(out);
 	return ret;
 }
 

@@ -107,6 +107,7 @@ ctr_config() {
 			>"$BUN/config.json"
 }
 crun_() {
+	# shellcheck disable=SC2016 # $0 and $@ of the inner shell
 	unshare -m --propagation private sh -c \
 		'mount -t cgroup2 none /sys/fs/cgroup && exec crun --cgroup-manager=disabled --root "$0" "$@"' \
 		"$T/state" "$@"

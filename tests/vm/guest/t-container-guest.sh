@@ -67,7 +67,7 @@ echo CDI-SPEC-BEGIN
 cat $R.cdi.json
 echo CDI-SPEC-END
 cdi_is() { # cdi_is NAME ENV NODE
-	[ "$(jq -r --arg n "$1" '.devices[] | select(.name == $n) | .containerEdits | .env[0] + " " + .deviceNodes[0].path' $R.cdi.json)" = "VACCEL_DEVICE=$2 $3" ]
+	[ "$(jq -r --arg n "$1" '.devices[] | select(.name == $n) | .containerEdits | .env[0] + " " + .deviceNodes[0].path' "$R.cdi.json")" = "VACCEL_DEVICE=$2 $3" ]
 }
 t "cdi: cva -> vhost-vdpa:$VA" cdi_is cva "vhost-vdpa:$VA" "$VA"
 t "cdi: cvb -> vhost-vdpa:$VB" cdi_is cvb "vhost-vdpa:$VB" "$VB"
@@ -131,9 +131,9 @@ suite() { # suite USER DEVNAME DEVSTR SYSDEV OTHER-NODES...
 	U=$1; DN=$2; DS=$3; SD=$4; shift 4
 	L="container $U on $DN"
 	t "$L: uid 0 is $U, no capabilities, own namespaces" ctr "$U" "$DN" -- \
-		"grep -q '^CapEff:.0000000000000000' /proc/self/status && grep -q '^CapBnd:.0000000000000000' /proc/self/status && [ \"\$(cat /proc/self/uid_map | tr -s ' ')\" = ' 0 $(id -u "$U") 1' ] && [ \"\$(cat /proc/1/comm)\" = sh ] && [ \"\$(ls /proc | grep -c '^[0-9]')\" -lt 10 ] && [ \"\$(grep -c : /proc/net/dev)\" = 1 ]"
+		"cat /proc/self/uid_map; grep Cap /proc/self/status; ls /proc | grep '^[0-9]' | tr '\\n' ' '; cat /proc/1/comm /proc/net/dev; grep -q '^CapEff:.0000000000000000' /proc/self/status && grep -q '^CapBnd:.0000000000000000' /proc/self/status && [ \"\$(cat /proc/self/uid_map | tr -s ' ')\" = ' 0 $(id -u "$U") 1' ] && [ \"\$(cat /proc/1/comm)\" = sh ] && [ \"\$(ls /proc | grep -c '^[0-9]')\" -lt 10 ] && [ \"\$(grep -c : /proc/net/dev)\" = 1 ]"
 	t "$L: VACCEL_DEVICE=$DS from the CDI spec" ctr "$U" "$DN" -- "[ \"\$VACCEL_DEVICE\" = '$DS' ]"
-	sizes=$(cut -d' ' -f1 sha.ref)
+	sizes=$(cut -d' ' -f1 sha.ref | tr '\n' ' ')
 	[ -z "$SHORT" ] || sizes=4096
 	while read -r s ref; do
 		case " $sizes " in *" $s "*) ;; *) continue ;; esac
@@ -203,7 +203,7 @@ killed() {
 	t "$4: crun kill KILL of its init" su -s /bin/sh ctra -c "crun --root $R/state-ctra kill $K KILL"
 	wait $KP
 	su -s /bin/sh ctra -c "crun --root $R/state-ctra delete -f $K" 2>/dev/null
-	t "$4: no session left on $2" wait_val 15 /sys/bus/vdpa/devices/$2/sessions 0
+	t "$4: no session left on $2" wait_val 15 "/sys/bus/vdpa/devices/$2/sessions" 0
 	t "$4: the next container's sha256 1048579 B is right" ctr ctra "$1" -- \
 		"[ \"\$(vaccel hash \$VACCEL_DEVICE --alg sha256 in.1048579 | cut -d' ' -f1)\" = $(sed -n 's/^1048579 //p' sha.ref) ]"
 }
@@ -211,17 +211,17 @@ killed cva cva "vhost-vdpa:$VA" "path 4 kill"
 killed "$NC" cvc "$VC" "path 3 kill"
 
 # --- RLIMIT_MEMLOCK and the pool size (path 4 pins the pool) --------------------
-t "memlock 4 MiB: vaccel names the limit, the value and VACCEL_MEM_SIZE" ctr ctra cva --memlock 4194304 -- \
-	"! vaccel info \$VACCEL_DEVICE 2>/tmp/e; cat /tmp/e; grep -q 'Cannot allocate memory: vhost-vdpa pins .*RLIMIT_MEMLOCK is 4194304 bytes, 67[0-9]* needed (ulimit -l 6[0-9]*); or a smaller pool: VACCEL_MEM_SIZE=' /tmp/e"
-t "memlock 4 MiB: the provider's error names it too" ctr ctra cva --memlock 4194304 -- \
-	"$OSSL -sha256 in.4096 2>&1 | tee /tmp/e; grep -q 'RLIMIT_MEMLOCK is 4194304 bytes' /tmp/e"
-t "memlock 4 MiB, VACCEL_MEM_SIZE=3M: sha256 1048579 B right" ctr ctra cva --memlock 4194304 --env VACCEL_MEM_SIZE=3M -- \
+t "memlock 8 MiB: vaccel names the limit, the value and VACCEL_MEM_SIZE" ctr ctra cva --memlock 8388608 -- \
+	"! vaccel info \$VACCEL_DEVICE 2>/tmp/e; cat /tmp/e; grep -q 'Cannot allocate memory: vhost-vdpa pins .*RLIMIT_MEMLOCK is 8388608 bytes, 67[0-9]* needed (ulimit -l 6[0-9]*); or a smaller pool: VACCEL_MEM_SIZE=' /tmp/e"
+t "memlock 8 MiB: the provider's error names it too" ctr ctra cva --memlock 8388608 -- \
+	"$OSSL -sha256 in.4096 2>&1 | tee /tmp/e; grep -q 'RLIMIT_MEMLOCK is 8388608 bytes' /tmp/e"
+t "memlock 8 MiB, VACCEL_MEM_SIZE=3M: sha256 1048579 B right" ctr ctra cva --memlock 8388608 --env VACCEL_MEM_SIZE=3M -- \
 	"[ \"\$(vaccel hash \$VACCEL_DEVICE --alg sha256 in.1048579 | cut -d' ' -f1)\" = $(sed -n 's/^1048579 //p' sha.ref) ]"
-t "memlock 4 MiB, VACCEL_MEM_SIZE=3M: openssl -provider vaccelprov right" ctr ctra cva --memlock 4194304 --env VACCEL_MEM_SIZE=3M -- \
+t "memlock 8 MiB, VACCEL_MEM_SIZE=3M: openssl -provider vaccelprov right" ctr ctra cva --memlock 8388608 --env VACCEL_MEM_SIZE=3M -- \
 	"[ \"\$($OSSL -sha256 -r in.1048579 | cut -d' ' -f1)\" = $(sed -n 's/^1048579 //p' sha.ref) ]"
 t "VACCEL_MEM_SIZE=100K: below what the queues need, said so" ctr ctra cva --env VACCEL_MEM_SIZE=100K -- \
 	"! vaccel info \$VACCEL_DEVICE 2>/tmp/e; cat /tmp/e; grep -q 'shared memory of 102400 bytes is below the' /tmp/e"
-t "memlock 4 MiB on /dev/vaccelN (nothing pinned by the library): works" ctr ctra "$NC" --memlock 4194304 -- \
+t "memlock 8 MiB on /dev/vaccelN (nothing pinned by the library): works" ctr ctra "$NC" --memlock 8388608 -- \
 	"vaccel info \$VACCEL_DEVICE"
 
 # --- the pinned pool and the container's memory cgroup --------------------------
@@ -235,5 +235,6 @@ t "memcg: memory.current of the container's cgroup grew by >= 60 MiB ($5 -> $6)"
 	test "$(( ${6:-0} - ${5:-0} ))" -ge 62914560
 t "memcg: as anon memory ($8 -> $9)" test "$(( ${9:-0} - ${8:-0} ))" -ge 62914560
 
+# shellcheck disable=SC2016 # $d is the inner shell's
 t "vdpa dev del cva cvb cvc cvd" sh -c 'for d in cva cvb cvc cvd; do vdpa dev del $d || exit 1; done'
 finish
