@@ -157,7 +157,7 @@ part "OpenSSL provider over /dev/vaccelN and vhost-vdpa (guest, paths 3 and 4)" 
 	tests/vm/host/t-provider-run.sh build
 # Rootless crun containers in the guest (issue 15) on /dev/vhost-vdpa-N
 # and /dev/vaccelN from the CDI spec: CLI, provider, confinement,
-# isolation, SIGKILL, RLIMIT_MEMLOCK, memcg (~8 min under TCG).
+# isolation, SIGKILL, RLIMIT_MEMLOCK, memcg (~3.5 min under TCG, load 12).
 part "containers: rootless crun in the guest, paths 3 and 4, CDI (guest)" \
 	tests/vm/host/t-container-run.sh build
 # [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
