@@ -11,8 +11,9 @@
  *                               refused it, "accepted" and 3 if it ran
  *   vaccel-ctr hold DEV         open DEV and print, before and after, this
  *                               process's VmPin and its memory cgroup's
- *                               memory.current and anon (memory.stat):
- *                               "pin A B current A B anon A B" (bytes);
+ *                               memory.current, anon and kernel
+ *                               (memory.stat): "pin A B current A B
+ *                               anon A B kernel A B" (bytes);
  *                               then close
  */
 #include <errno.h>
@@ -71,13 +72,14 @@ static unsigned long long status_kb(const char *field)
 	return v << 10;
 }
 
-/* memory.current and memory.stat's anon of this process's cgroup (v2) */
-static void cg_mem(unsigned long long *cur, unsigned long long *anon)
+/* memory.current, memory.stat's anon and kernel of this process's cgroup */
+static void cg_mem(unsigned long long *cur, unsigned long long *anon,
+		   unsigned long long *kern)
 {
 	char line[512], path[700], cg[512] = "";
 	FILE *f = fopen("/proc/self/cgroup", "r");
 
-	*cur = *anon = 0;
+	*cur = *anon = *kern = 0;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
@@ -99,6 +101,8 @@ static void cg_mem(unsigned long long *cur, unsigned long long *anon)
 		while (fgets(line, sizeof(line), f))
 			if (!strncmp(line, "anon ", 5))
 				*anon = strtoull(line + 5, NULL, 10);
+			else if (!strncmp(line, "kernel ", 7))
+				*kern = strtoull(line + 7, NULL, 10);
 		fclose(f);
 	}
 }
@@ -136,15 +140,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "hold")) {
-		unsigned long long p0, p1, c0, c1, a0, a1;
+		unsigned long long p0, p1, c0, c1, a0, a1, k0, k1;
 
 		p0 = status_kb("VmPin");
-		cg_mem(&c0, &a0);
+		cg_mem(&c0, &a0, &k0);
 		dev = open_or_die(argv[2]);
 		p1 = status_kb("VmPin");
-		cg_mem(&c1, &a1);
-		printf("pin %llu %llu current %llu %llu anon %llu %llu\n",
-		       p0, p1, c0, c1, a0, a1);
+		cg_mem(&c1, &a1, &k1);
+		printf("pin %llu %llu current %llu %llu anon %llu %llu kernel %llu %llu\n",
+		       p0, p1, c0, c1, a0, a1, k0, k1);
 		virtaccel_close(dev);
 		return 0;
 	}
