@@ -105,6 +105,11 @@ part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 part "OpenSSL provider vaccelprov (path 5)" tests/provider/run.sh build
 part "OpenSSL provider vaccelprov (path 5, ASan+UBSan)" \
 	tests/provider/run.sh build-san quick
+# Path 5 in a container (issue 15): crun as root with a user namespace,
+# only a back-end's socket, given by the CDI spec `vaccel cdi generate`
+# prints (schema-checked); CLI, provider, isolation, SIGKILL (~40 s).
+part "containers: crun on the host, path 5, CDI spec (issue 15)" \
+	tests/containers/t-host-container.sh build
 # Fault injection on the host (client SIGKILLed mid-request; connect/
 # disconnect cycles with fd and RSS read before/after: ~40 s for 10,000
 # here, capped at 100 s on a busy machine) and the back-end's security
@@ -165,6 +170,11 @@ part "guest driver virtio_accel.ko over virtio_vdpa (guest)" \
 # (~40 s).
 part "OpenSSL provider over /dev/vaccelN and vhost-vdpa (guest, paths 3 and 4)" \
 	tests/vm/host/t-provider-run.sh build
+# Rootless crun containers in the guest (issue 15) on /dev/vhost-vdpa-N
+# and /dev/vaccelN from the CDI spec: CLI, provider, confinement,
+# isolation, SIGKILL, RLIMIT_MEMLOCK, memcg (~3.5 min under TCG, load 12).
+part "containers: rootless crun in the guest, paths 3 and 4, CDI (guest)" \
+	tests/vm/host/t-container-run.sh build
 # [STREAM-LIMIT] on the vDPA parent: max_comp_streams=3 over vhost-vdpa
 # and /dev/vaccelN, then 1024 stream sessions x 64 KiB (~50 s).
 part "vDPA parent: DEFLATE stream limit and memory (guest)" \

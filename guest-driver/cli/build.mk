@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # vaccel, the CLI; linked against the shared libvirtaccel found beside it.
 
-VACCEL_OBJ := $(O)/guest-driver/cli/vaccel.o
+VACCEL_OBJ := $(O)/guest-driver/cli/vaccel.o $(O)/guest-driver/cli/cdi.o
 
 $(VACCEL_OBJ): EXTRA_CFLAGS := -Iguest-driver/lib/include
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "virtaccel.h"
+#include "cdi.h"
 
 #define EXIT_USAGE 2
 
@@ -73,6 +74,8 @@ static void usage(FILE *f)
 "                                            a bad tag fails and writes no OUT\n"
 "  compress DEV IN OUT                       raw DEFLATE (RFC 1951)\n"
 "  decompress DEV IN OUT\n"
+"  cdi generate [--socket [NAME=]PATH]...    a CDI spec (JSON) for this machine's\n"
+"                                            devices and the sockets given\n"
 "  bench DEV --op OP --size N --depth N --seconds N [--queues N] [--poll] [--json]\n"
 "                                            OP: null sha256 crc32c hmac-sha256\n"
 "                                                aes-256-gcm compress\n"
@@ -331,6 +334,9 @@ static struct virtaccel_dev *open_dev(const struct common *c)
 			err_msg("%s: not a device string (try vhost-user:PATH, "
 				"vhost-vdpa:PATH or /dev/vaccelN)",
 				c->dev);
+		else if (*virtaccel_last_error())
+			err_msg("%s: cannot open device: %s: %s", c->dev,
+				strerror(-ret), virtaccel_last_error());
 		else
 			err_msg("%s: cannot open device: %s", c->dev,
 				strerror(-ret));
@@ -352,9 +358,20 @@ static int pump(struct virtaccel_dev *dev, struct virtaccel_stream *s,
 	size_t chunk = 1u << 20, out_cap = 2 * chunk + 4096;
 	uint8_t *in = virtaccel_buf_alloc(dev, chunk);
 	uint8_t *out = virtaccel_buf_alloc(dev, out_cap);
+	int in_shm = !!in, out_shm = !!out;
 	size_t off, iu, ou;
 	ssize_t n;
 	int ret = 0, done = 0, final;
+
+	/*
+	 * A small shared pool (VACCEL_MEM_SIZE, for a small RLIMIT_MEMLOCK)
+	 * has no room for these: private buffers, which the library bounces
+	 * through its own.
+	 */
+	if (!in)
+		in = malloc(chunk);
+	if (!out)
+		out = malloc(out_cap);
 
 	if (tail_len)
 		*tail_len = 0;
@@ -400,8 +417,14 @@ static int pump(struct virtaccel_dev *dev, struct virtaccel_stream *s,
 		} while (off < (size_t)n || (final && !done));
 	}
 out:
-	virtaccel_buf_free(dev, in);
-	virtaccel_buf_free(dev, out);
+	if (in_shm)
+		virtaccel_buf_free(dev, in);
+	else
+		free(in);
+	if (out_shm)
+		virtaccel_buf_free(dev, out);
+	else
+		free(out);
 	return ret;
 }
 
@@ -1014,6 +1037,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		die_usage("missing command");
 	cmd = argv[1];
+	if (!strcmp(cmd, "cdi"))	/* no DEVICE: cdi.c */
+		return vaccel_cdi_main(argc - 1, argv + 1);
 	if (argc < 3 || argv[2][0] == '-')
 		die_usage("%s: missing DEVICE (e.g. vhost-user:/run/accel.sock)",
 			  cmd);

@@ -219,8 +219,9 @@ static struct virtaccel_dev *dev_get(void)
 	ret = virtaccel_open(ds, &o, &g_dev);
 	if (ret) {
 		g_dev = NULL;
-		vp_err(VP_R_DEVICE, "%s: cannot open device %s: %s", VP_NAME,
-		       ds, strerror(-ret));
+		vp_err(VP_R_DEVICE, "%s: cannot open device %s: %s%s%s", VP_NAME,
+		       ds, strerror(-ret), *virtaccel_last_error() ? ": " : "",
+		       virtaccel_last_error());
 		return NULL;
 	}
 	ret = virtaccel_get_info(g_dev, &info);

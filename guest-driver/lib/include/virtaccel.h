@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define VIRTACCEL_VERSION_MAJOR 1
-#define VIRTACCEL_VERSION_MINOR 0
+#define VIRTACCEL_VERSION_MINOR 1
 
 struct virtaccel_dev;
 
@@ -42,7 +42,10 @@ struct virtaccel_dev;
 struct virtaccel_open_opts {
 	unsigned int num_queues;   /* data queues to use (default 1, max device's) */
 	unsigned int queue_size;   /* descriptors per ring (default 256) */
-	size_t mem_size;           /* shared memory for buffers (default 64 MiB) */
+	size_t mem_size;           /* shared memory for buffers (default: the
+				      environment's VACCEL_MEM_SIZE=N[K|M|G],
+				      else 64 MiB); vhost-vdpa pins all of it
+				      against RLIMIT_MEMLOCK */
 	unsigned int flags;        /* VIRTACCEL_OPEN_* */
 	/*
 	 * Read only with VIRTACCEL_OPEN_FEATURES set (so that callers built
@@ -95,6 +98,13 @@ struct virtaccel_info {
 int virtaccel_open(const char *devstr, const struct virtaccel_open_opts *opts,
 		   struct virtaccel_dev **devp);
 void virtaccel_close(struct virtaccel_dev *dev);
+/*
+ * Why this thread's last virtaccel_open() failed, when the library knows
+ * more than its errno (e.g. RLIMIT_MEMLOCK too small for vhost-vdpa to pin
+ * the shared memory: the limit, the value needed, the smallest pool); ""
+ * otherwise. Valid until this thread's next virtaccel_open(). (1.1)
+ */
+const char *virtaccel_last_error(void);
 int virtaccel_get_info(struct virtaccel_dev *dev, struct virtaccel_info *info);
 
 /*

@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,55 @@
 #include "virtio_accel_req.h"
 
 #define PAGE 4096ul
+
+static __thread char va_errbuf[512];
+
+void va_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(va_errbuf, sizeof(va_errbuf), fmt, ap);
+	va_end(ap);
+}
+
+VA_EXPORT const char *virtaccel_last_error(void)
+{
+	return va_errbuf;
+}
+
+/*
+ * VACCEL_MEM_SIZE=N[K|M|G]: the shared memory of a handle opened without
+ * opts->mem_size (a smaller pool for a small RLIMIT_MEMLOCK on vhost-vdpa,
+ * which pins all of it). 0 and *size set, or -EINVAL.
+ */
+static int mem_size_from_env(size_t *size)
+{
+	const char *s = getenv("VACCEL_MEM_SIZE");
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || !v || v > (1ull << 40))
+		goto bad;
+	*size = (size_t)v;
+	return 0;
+bad:
+	va_set_error("VACCEL_MEM_SIZE=%s: not a size (bytes, or a number with K, M or G)",
+		     s);
+	return -EINVAL;
+}
 
 static const struct va_transport *const transports[] = {
 	&va_vhost_user_transport,
@@ -173,6 +223,7 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	const char *path = NULL;
 	int ret;
 
+	va_errbuf[0] = '\0';
 	if (!devstr || !devp)
 		return -EINVAL;
 	*devp = NULL;
@@ -181,6 +232,11 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 					  mask_features));
 		if (o.flags & VIRTACCEL_OPEN_FEATURES)
 			o = *opts;
+	}
+	if (!o.mem_size) {
+		ret = mem_size_from_env(&o.mem_size);
+		if (ret)
+			return ret;
 	}
 	if (o.flags & ~(VIRTACCEL_OPEN_POLL | VIRTACCEL_OPEN_NO_SPIN |
 			VIRTACCEL_OPEN_FEATURES))
@@ -261,6 +317,9 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 
 	fixed = (size_t)dev->nvqs * queue_mem(dev->queue_size);
 	if (o.mem_size < fixed + (256u << 10)) {
+		va_set_error("shared memory of %zu bytes is below the %zu this handle needs (%u queues of %u descriptors, and 256 KiB of buffers)",
+			     o.mem_size, fixed + (256u << 10), dev->nvqs,
+			     dev->queue_size);
 		ret = -ENOMEM;
 		goto err;
 	}

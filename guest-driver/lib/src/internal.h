@@ -164,6 +164,12 @@ struct virtaccel_dev {
 	unsigned int stream_rr;
 };
 
+/*
+ * The reason behind the errno of a failed virtaccel_open() when the library
+ * knows more (virtaccel_last_error()); thread-local, cleared at each open.
+ */
+void va_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static inline bool va_has(const struct virtaccel_dev *dev, unsigned int bit)
 {
 	return !!(dev->driver_features & (1ull << bit));

@@ -13,9 +13,11 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/vhost.h>
@@ -262,6 +264,42 @@ static int vdpa_config_rw(struct virtaccel_dev *dev, bool write, uint32_t off,
 	return ret;
 }
 
+/* Pages this process has pinned (VmPin of /proc/self/status), in bytes. */
+static unsigned long long pinned_bytes(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb << 10;
+}
+
+/*
+ * The IOTLB update failed: vhost-vdpa refuses to pin more than
+ * RLIMIT_MEMLOCK (pinned_vm + the new pages > the limit; no capability
+ * lifts it). Say so with the numbers when the limit explains it.
+ */
+static void vdpa_memlock_error(const struct shm *m)
+{
+	unsigned long long pinned = pinned_bytes(), need = pinned + m->size;
+	size_t min = (size_t)(m->heap - m->base) + (256u << 10);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur)
+		return;
+	va_set_error("vhost-vdpa pins the library's %zu bytes of shared memory: RLIMIT_MEMLOCK is %llu bytes%s%s, %llu needed (ulimit -l %llu); or a smaller pool: VACCEL_MEM_SIZE=%zu or more",
+		     m->size, (unsigned long long)rl.rlim_cur,
+		     pinned ? ", already pinned " : "",
+		     pinned ? "(VmPin)" : "", need, (need + 1023) >> 10, min);
+}
+
 static int vdpa_set_mem(struct virtaccel_dev *dev)
 {
 	struct vdpa *v = vdpa_of(dev);
@@ -282,8 +320,10 @@ static int vdpa_set_mem(struct virtaccel_dev *dev)
 	 * vhost turns every IOTLB failure into EFAULT; with the range
 	 * checked above, the cause is pinning: RLIMIT_MEMLOCK.
 	 */
-	if (ret == -EFAULT)
+	if (ret == -EFAULT) {
+		vdpa_memlock_error(m);
 		return -ENOMEM;
+	}
 	if (ret)
 		return ret;
 	m->iova = iova;
