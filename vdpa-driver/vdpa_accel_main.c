@@ -136,7 +136,7 @@ static void vdpa_accel_vq_reset(struct vdpa_accel_vq *vq)
 }
 
 /* Stop the workers; caller holds va->lock (workers never take it). */
-static void vdpa_accel_stop(struct vdpa_accel *va)
+void vdpa_accel_stop(struct vdpa_accel *va)
 {
 	unsigned int i;
 
@@ -145,7 +145,7 @@ static void vdpa_accel_stop(struct vdpa_accel *va)
 		cancel_work_sync(&va->vqs[i].work);
 }
 
-static void vdpa_accel_kick_all(struct vdpa_accel *va)
+void vdpa_accel_kick_all(struct vdpa_accel *va)
 {
 	unsigned int i;
 
@@ -710,6 +710,8 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_sessions.attr,
 	&dev_attr_requests.attr,
 	&dev_attr_errors.attr,
+	&dev_attr_lose_sessions.attr,
+	&dev_attr_losses.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);
@@ -799,6 +801,7 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	atomic_set(&va->zstreams, 0);
 	atomic64_set(&va->requests, 0);
 	atomic64_set(&va->errors, 0);
+	atomic64_set(&va->losses, 0);
 	va->dev_features = features;
 	va->ndataq = (features & BIT_ULL(VIRTIO_ACCEL_F_MQ)) ? dataqueues : 1;
 	va->nvqs = 1 + va->ndataq;
