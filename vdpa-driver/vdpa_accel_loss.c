@@ -18,6 +18,7 @@
  * stays set until the driver resets the device.
  */
 #include <linux/device.h>
+#include <linux/jiffies.h>
 #include <linux/kstrtox.h>
 
 #include "vdpa_accel.h"
@@ -79,3 +80,52 @@ static ssize_t losses_show(struct device *dev, struct device_attribute *attr,
 	return sysfs_emit(buf, "%lld\n", atomic64_read(&va->losses));
 }
 DEVICE_ATTR_RO(losses);
+
+/*
+ * Test knob for [CFG-READY] / [DRV-READY]: hw_ready_delay_ms (0-900, default
+ * 0) keeps VIRTIO_ACCEL_S_HW_READY clear from reset until that long after
+ * DRIVER_OK, as a device that needs time to get ready may (the spec allows
+ * up to 1 s). The parent serves requests meanwhile all the same.
+ */
+void vdpa_accel_hw_ready_start(struct vdpa_accel *va)
+{
+	WRITE_ONCE(va->hw_ready_at,
+		   jiffies + msecs_to_jiffies(READ_ONCE(va->hw_ready_delay_ms)));
+}
+
+void vdpa_accel_hw_ready_cfg(struct vdpa_accel *va,
+			     struct virtio_accel_config *c)
+{
+	if (!READ_ONCE(va->hw_ready_delay_ms))
+		return;
+	if ((READ_ONCE(va->status) & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    time_after_eq(jiffies, READ_ONCE(va->hw_ready_at)))
+		return;
+	c->status &= ~cpu_to_le32(VIRTIO_ACCEL_S_HW_READY);
+}
+
+static ssize_t hw_ready_delay_ms_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct vdpa_accel *va = vdpa_to_accel(dev_to_vdpa(dev));
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(va->hw_ready_delay_ms));
+}
+
+static ssize_t hw_ready_delay_ms_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	struct vdpa_accel *va = vdpa_to_accel(dev_to_vdpa(dev));
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > 900)
+		return -EINVAL;
+	WRITE_ONCE(va->hw_ready_delay_ms, ms);
+	return count;
+}
+DEVICE_ATTR_RW(hw_ready_delay_ms);

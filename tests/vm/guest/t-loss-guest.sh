@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# VM payload of tests/vm/host/t-loss-run.sh: a device that loses its
+# sessions ([SESS-LOSS]) under load, and the guest driver's reaction
+# ([DRV-NEEDS-RESET]), on data path 3 (vdpa_accel bound to virtio_vdpa).
+# vdpa_accel.ko and virtio_accel.ko are loaded, algif_hash too; on PATH:
+# vaccel-loss, vaccel-afalg; in /payload: d.65536 and d.big (3 MiB + 5, a
+# stream) with their SHA-256 in sum.65536 and sum.big.
+#
+# The loss comes from the parent's lose_sessions attribute while
+# vaccel-loss has requests in flight on /dev/vaccelN and AF_ALG digests of
+# sha256-virtio-accel (whole messages and streams) run in the background.
+# One "ok N - ..." line per check, then "N passed, N failed".
+# shellcheck disable=SC2317 # functions run through t()
+# shellcheck source=tests/vm/guest/guest-lib.sh
+. /usr/lib/vaccel/guest-lib.sh
+P=/payload
+A=vaccel-afalg
+NAME=loss0
+V=/sys/bus/vdpa/devices/$NAME
+
+dmesg -c >/dev/null
+before=$(ls /dev/vaccel* 2>/dev/null)
+t "vdpa dev add $NAME, bound to virtio_vdpa" vdpa_add $NAME virtio_vdpa
+dev=$(new_vaccel 30 "$before") || { not_ok "a /dev/vaccelN for $NAME"; finish; }
+S=/sys/class/vaccel/${dev#/dev/}
+t "the parent has lose_sessions and losses" \
+	sh -c "[ -w $V/lose_sessions ] && [ \"\$(cat $V/losses)\" = 0 ]"
+t "the driver has resets and sessions_lost, both 0" \
+	sh -c "[ \"\$(cat $S/resets)\" = 0 ] && [ \"\$(cat $S/sessions_lost)\" = 0 ]"
+crypto_settled 60 || skip "self-tests still running"
+ref=$(cat $P/sum.65536)
+refbig=$(cat $P/sum.big)
+t "AF_ALG sha256-virtio-accel before the loss" \
+	sh -c "[ \"\$($A sha256-virtio-accel $P/d.65536)\" = $ref ]"
+
+# background: whole messages and streams through the crypto API
+$A -n 1000000 sha256-virtio-accel $P/d.65536 >/tmp/bg.whole 2>&1 &
+bgw=$!
+(
+	while :; do
+		$A sha256-virtio-accel $P/d.big || exit 1
+	done
+) >/tmp/bg.stream 2>&1 &
+bgs=$!
+sleep 2
+
+t "vaccel-loss: lost sessions under load (ESTALE, ECANCELED, exactly once)" \
+	vaccel-loss "$dev" $V/lose_sessions $S/resets 256
+sed -n 's/^/# /p' $VT_OUT | grep 'LOSS:'
+
+sleep 2
+kill $bgw $bgs 2>/dev/null
+wait $bgw
+rcw=$?
+wait $bgs
+# bg_ok FILE RC REF: still running (killed: rc > 128) with only the right
+# digest printed, or stopped by an error the loss explains
+bg_ok() {
+	cat "$1"
+	if grep -v -e "^$3\$" "$1" | grep -qv -E 'Operation canceled|Stale file handle|No such file or directory|Terminated'; then
+		echo "unexpected output"
+		return 1
+	fi
+	[ "$2" -gt 128 ] || grep -q -E 'Operation canceled|Stale file handle|No such file' "$1"
+}
+t "AF_ALG whole messages during the loss: right digests, or a clear error" bg_ok /tmp/bg.whole $rcw "$ref"
+t "AF_ALG streams during the loss: right digests, or a clear error" bg_ok /tmp/bg.stream 255 "$refbig"
+
+t "parent: losses 1" sh -c "[ \"\$(cat $V/losses)\" = 1 ]"
+t "driver: resets 1" sh -c "[ \"\$(cat $S/resets)\" = 1 ]"
+t "driver: sessions_lost 1 (vaccel-loss's session)" \
+	sh -c "cat $S/sessions_lost; [ \"\$(cat $S/sessions_lost)\" -ge 1 ]"
+t "driver: no session left" sh -c "[ \"\$(cat $S/sessions)\" = 0 ]"
+t "AF_ALG whole message after the reset" \
+	sh -c "[ \"\$($A -n 20 sha256-virtio-accel $P/d.65536)\" = $ref ]"
+t "AF_ALG stream after the reset" \
+	sh -c "[ \"\$($A sha256-virtio-accel $P/d.big)\" = $refbig ]"
+
+# a second loss, idle: the driver resets again
+echo 1 >$V/lose_sessions
+t "a second loss: resets 2" wait_val 20 $S/resets 2
+t "AF_ALG after the second reset" \
+	sh -c "[ \"\$($A sha256-virtio-accel $P/d.65536)\" = $ref ]"
+t "vdpa dev del $NAME after the resets" vdpa_del $NAME
+wait_for 20 "$dev" gone >/dev/null
+dmesg >/tmp/dmesg.all
+t "the driver logged the reset" grep -q "needs a reset" /tmp/dmesg.all
+t "no splat (slub_debug, KFENCE)" no_splat /tmp/dmesg.all
+finish
