@@ -5,12 +5,14 @@
 # sessions ([SESS-LOSS]) under load, and the guest driver's reaction
 # ([DRV-NEEDS-RESET]), on data path 3 (vdpa_accel bound to virtio_vdpa).
 # vdpa_accel.ko and virtio_accel.ko are loaded, algif_hash too; on PATH:
-# vaccel-loss, vaccel-afalg; in /payload: d.65536 and d.big (3 MiB + 5, a
+# vaccel-loss, vaccel-lib-loss, vaccel-afalg; in /payload: d.65536 and d.big (3 MiB + 5, a
 # stream) with their SHA-256 in sum.65536 and sum.big.
 #
 # The loss comes from the parent's lose_sessions attribute while
 # vaccel-loss has requests in flight on /dev/vaccelN and AF_ALG digests of
 # sha256-virtio-accel (whole messages and streams) run in the background.
+# Then libvirtaccel over vhost-vdpa: vaccel-lib-loss (HW_READY late by
+# the parent's hw_ready_delay_ms, [DRV-READY]; a loss: -ESTALE, reopen).
 # One "ok N - ..." line per check, then "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
 # shellcheck source=tests/vm/guest/guest-lib.sh
@@ -55,6 +57,10 @@ kill $bgw $bgs 2>/dev/null
 wait $bgw
 rcw=$?
 wait $bgs
+for f in /tmp/bg.whole /tmp/bg.stream; do
+	echo "# $f: $(wc -l <$f) lines: $(sort $f | uniq -c | tr '\n' ';')"
+done
+echo "# crypto API: offloaded $(cat /sys/class/vaccel/crypto_offloaded 2>/dev/null), streams $(cat /sys/class/vaccel/crypto_streams 2>/dev/null)"
 # bg_ok FILE RC REF: still running (killed: rc > 128) with only the right
 # digest printed, or stopped by an error the loss explains
 bg_ok() {
@@ -85,6 +91,16 @@ t "AF_ALG after the second reset" \
 	sh -c "[ \"\$($A sha256-virtio-accel $P/d.65536)\" = $ref ]"
 t "vdpa dev del $NAME after the resets" vdpa_del $NAME
 wait_for 20 "$dev" gone >/dev/null
+
+# libvirtaccel over vhost-vdpa
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
+ulimit -l unlimited 2>/dev/null || ulimit -l 262144
+t "vdpa dev add loss1, bound to vhost_vdpa" vdpa_add loss1 vhost_vdpa
+VH=$(vhost_node loss1)
+t "vaccel-lib-loss: HW_READY late, lost sessions -ESTALE, reopen" \
+	vaccel-lib-loss "$VH" /sys/bus/vdpa/devices/loss1
+sed -n 's/^/#   /p' $VT_OUT | grep -E 'ok|#'
+t "vdpa dev del loss1" vdpa_del loss1
 dmesg >/tmp/dmesg.all
 t "the driver logged the reset" grep -q "needs a reset" /tmp/dmesg.all
 t "no splat (slub_debug, KFENCE)" no_splat /tmp/dmesg.all

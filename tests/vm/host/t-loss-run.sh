@@ -6,7 +6,9 @@
 # (vdpa-driver/vdpa_accel_loss.c) and the guest driver's reset
 # (guest-driver/kernel/virtio_accel_reset.c), in the 6.12 guest with
 # slub_debug and KFENCE: tests/vm/guest/t-loss-guest.sh with
-# tests/vm/progs/vaccel_loss.c. Output ends "N passed, N failed".
+# tests/vm/progs/vaccel_loss.c, and libvirtaccel over vhost-vdpa with
+# tests/vm/progs/vaccel_lib_loss.c (also [DRV-READY] with the parent's
+# hw_ready_delay_ms). Output ends "N passed, N failed".
 #
 #   tests/vm/host/t-loss-run.sh
 #
@@ -30,6 +32,10 @@ test_tmpdir loss
 mkdir "$T/payload"
 guest_prog "$TOP/tests/vm/progs/vaccel_loss.c" "$T/vaccel-loss"
 guest_prog "$TOP/tests/vm/progs/vaccel_afalg.c" "$T/vaccel-afalg"
+B=$TOP/build
+[ -e "$B/libvirtaccel.a" ] || { echo "t-loss-run: $B/libvirtaccel.a missing: run make" >&2; exit 2; }
+guest_prog "$TOP/tests/vm/progs/vaccel_lib_loss.c" "$T/vaccel-lib-loss" \
+	"$B/libvirtaccel.a" -lpthread
 head -c 65536 /dev/urandom >"$T/payload/d.65536"
 head -c $((3 * 1048576 + 5)) /dev/urandom >"$T/payload/d.big"
 sha256sum <"$T/payload/d.65536" | cut -d' ' -f1 >"$T/payload/sum.65536"
@@ -38,6 +44,7 @@ rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${LOSS_VM_TIMEOUT:-900}" \
 	--append "slub_debug=FZPU kfence.sample_interval=5" \
 	--ko "$VDPA_KO" --ko "$GUEST_KO" --module algif_hash \
-	--bin "$T/vaccel-loss" --bin "$T/vaccel-afalg" \
+	--bin "$T/vaccel-loss" --bin "$T/vaccel-lib-loss" \
+	--bin "$T/vaccel-afalg" \
 	"$TOP/tests/vm/guest/t-loss-guest.sh" "$T/payload"/* || rc=$?
 exit $rc
