@@ -22,9 +22,10 @@ K=$TOP/guest-driver/kernel
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 GUEST_KO=${GUEST_KO:-$K/virtio_accel.ko}
 
-make -s -C "$K" modules >&2
+make -s -C "$K" modules kdigest >&2
+KD_KO=$K/tests/kdigest/vaccel_kdigest.ko
 make -s -C "$TOP/vdpa-driver" modules >&2 || true
-if [ ! -e "$GUEST_KO" ] || [ ! -e "$VDPA_KO" ]; then
+if [ ! -e "$GUEST_KO" ] || [ ! -e "$VDPA_KO" ] || [ ! -e "$KD_KO" ]; then
 	echo "t-loss-run: SKIP: a module is missing and cannot be built" >&2
 	exit 77
 fi
@@ -43,7 +44,7 @@ sha256sum <"$T/payload/d.big" | cut -d' ' -f1 >"$T/payload/sum.big"
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${LOSS_VM_TIMEOUT:-900}" \
 	--append "slub_debug=FZPU kfence.sample_interval=5" \
-	--ko "$VDPA_KO" --ko "$GUEST_KO" --module algif_hash \
+	--ko "$VDPA_KO" --ko "$GUEST_KO" --ko "$KD_KO" --module algif_hash \
 	--bin "$T/vaccel-loss" --bin "$T/vaccel-lib-loss" \
 	--bin "$T/vaccel-afalg" \
 	"$TOP/tests/vm/guest/t-loss-guest.sh" "$T/payload"/* || rc=$?
