@@ -26,6 +26,7 @@
 /* Drop every session and signal it; va->lock held by the caller. */
 static u32 vdpa_accel_lose_locked(struct vdpa_accel *va)
 {
+	bool running = READ_ONCE(va->running);
 	struct vdpa_callback cb;
 	u32 n;
 
@@ -42,7 +43,7 @@ static u32 vdpa_accel_lose_locked(struct vdpa_accel *va)
 	if (cb.callback)
 		cb.callback(cb.private);
 	/* [SESS-LOST-REQ]: the rest of the device keeps working */
-	if (va->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+	if (running) {
 		WRITE_ONCE(va->running, true);
 		vdpa_accel_kick_all(va);
 	}

@@ -150,7 +150,8 @@ int vaccel_freeze(struct virtio_device *vdev)
 		struct vaccel_req *req, *tmp;
 
 		spin_lock_irq(&q->lock);
-		while (virtqueue_detach_unused_buf(q->vq))
+		/* a failed restore left no virtqueue */
+		while (q->vq && virtqueue_detach_unused_buf(q->vq))
 			;
 		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
 			vaccel_req_finish(req, 0, -ECANCELED);
@@ -161,6 +162,8 @@ int vaccel_freeze(struct virtio_device *vdev)
 		}
 		q->vq = NULL;
 		spin_unlock_irq(&q->lock);
+		/* submitters waiting for room now wait for the restore */
+		wake_up_all(&q->wq);
 	}
 	vdev->config->del_vqs(vdev);
 	vaccel_sessions_lose(vd);

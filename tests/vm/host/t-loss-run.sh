@@ -13,7 +13,8 @@
 #   tests/vm/host/t-loss-run.sh
 #
 # Environment: VDPA_KO, GUEST_KO (default the build outputs, built here),
-# LOSS_VM_TIMEOUT (900). Exit 77 when a module cannot be built.
+# VIRTACCEL_A (default build/libvirtaccel.a), LOSS_VM_TIMEOUT (900).
+# Exit 77 when a module cannot be built.
 set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 # shellcheck source=tests/lib/lib.sh
@@ -34,9 +35,10 @@ mkdir "$T/payload"
 guest_prog "$TOP/tests/vm/progs/vaccel_loss.c" "$T/vaccel-loss"
 guest_prog "$TOP/tests/vm/progs/vaccel_afalg.c" "$T/vaccel-afalg"
 B=$TOP/build
-[ -e "$B/libvirtaccel.a" ] || { echo "t-loss-run: $B/libvirtaccel.a missing: run make" >&2; exit 2; }
+VIRTACCEL_A=${VIRTACCEL_A:-$B/libvirtaccel.a}
+[ -e "$VIRTACCEL_A" ] || { echo "t-loss-run: $VIRTACCEL_A missing: run make" >&2; exit 2; }
 guest_prog "$TOP/tests/vm/progs/vaccel_lib_loss.c" "$T/vaccel-lib-loss" \
-	"$B/libvirtaccel.a" -lpthread
+	"$VIRTACCEL_A" -lpthread
 head -c 65536 /dev/urandom >"$T/payload/d.65536"
 head -c $((3 * 1048576 + 5)) /dev/urandom >"$T/payload/d.big"
 sha256sum <"$T/payload/d.65536" | cut -d' ' -f1 >"$T/payload/sum.65536"
