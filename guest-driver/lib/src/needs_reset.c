@@ -19,7 +19,6 @@
  * sessions with ESTALE; vhost-user has no status to read (spec A.2).
  */
 #include <errno.h>
-#include <stddef.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -30,21 +29,19 @@
 
 int va_wait_hw_ready(struct virtaccel_dev *dev)
 {
-	uint32_t st = dev->cfg.status;
+	struct virtio_accel_config c = dev->cfg;
 	int i, ret;
 
-	for (i = 0; !(le32toh(st) & VIRTIO_ACCEL_S_HW_READY); i++) {
+	/* the whole space, as at connect: only status is taken from it */
+	for (i = 0; !(le32toh(c.status) & VIRTIO_ACCEL_S_HW_READY); i++) {
 		if (i == VA_READY_POLLS || !dev->t->config_rw)
 			return -EIO;
 		usleep(VA_READY_POLL_US);
-		ret = dev->t->config_rw(dev, false,
-					offsetof(struct virtio_accel_config,
-						 status),
-					&st, sizeof(st));
+		ret = dev->t->config_rw(dev, false, 0, &c, sizeof(c));
 		if (ret)
 			return ret;
 	}
-	dev->cfg.status = st;
+	dev->cfg.status = c.status;
 	return 0;
 }
 
