@@ -54,7 +54,7 @@ bgs=$!
 sleep 2
 
 t "vaccel-loss: lost sessions under load (ESTALE, ECANCELED, exactly once)" \
-	vaccel-loss "$dev" $V/lose_sessions $S/resets 256
+	vaccel-loss "$dev" $V/lose_sessions "$S/resets" 256
 sed -n 's/^/# /p' $VT_OUT | grep 'LOSS:'
 
 sleep 2
@@ -98,7 +98,7 @@ t "kernel crypto API stream after the reset" \
 
 # a second loss, idle: the driver resets again
 echo 1 >$V/lose_sessions
-t "a second loss: resets 2" wait_val 20 $S/resets 2
+t "a second loss: resets 2" wait_val 20 "$S/resets" 2
 t "AF_ALG after the second reset" \
 	sh -c "[ \"\$($A sha256-virtio-accel $P/d.65536)\" = $ref ]"
 t "vdpa dev del $NAME after the resets" vdpa_del $NAME
