@@ -189,6 +189,12 @@ part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
 # (~50 s).
 part "kernel path: fault injection and security (guest, slub_debug)" \
 	tests/vm/host/t-fault-run.sh
+# [SESS-LOSS]/[DRV-NEEDS-RESET]: the vDPA parent loses its sessions under
+# /dev/vaccelN and AF_ALG load, the guest driver resets the device (ESTALE,
+# ECANCELED, sysfs counters); libvirtaccel over vhost-vdpa: -ESTALE,
+# reopen, HW_READY late ([DRV-READY]) (~25 s).
+part "session loss and DEVICE_NEEDS_RESET, paths 3 and 4 (guest, slub_debug)" \
+	tests/vm/host/t-loss-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/host/t-lib-run.sh build
 # The kernel crypto API (issue 11): sha256, hmac(sha256), crc32c ahash,

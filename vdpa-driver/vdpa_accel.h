@@ -141,6 +141,9 @@ struct vdpa_accel {
 	atomic_t zstreams;
 	atomic64_t requests;
 	atomic64_t errors;
+	atomic64_t losses;		/* [SESS-LOSS] events (lose_sessions) */
+	unsigned int hw_ready_delay_ms;	/* test knob: HW_READY that late */
+	unsigned long hw_ready_at;	/* jiffies: DRIVER_OK + the delay */
 };
 
 static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
@@ -152,6 +155,16 @@ extern struct workqueue_struct *vdpa_accel_wq;
 
 /* vdpa_accel_main.c */
 void vdpa_accel_vq_break(struct vdpa_accel_vq *vq, int err);
+void vdpa_accel_stop(struct vdpa_accel *va);
+void vdpa_accel_kick_all(struct vdpa_accel *va);
+
+/* vdpa_accel_loss.c: sysfs lose_sessions (write), losses */
+extern struct device_attribute dev_attr_lose_sessions;
+extern struct device_attribute dev_attr_losses;
+extern struct device_attribute dev_attr_hw_ready_delay_ms;
+void vdpa_accel_hw_ready_start(struct vdpa_accel *va);
+void vdpa_accel_hw_ready_cfg(struct vdpa_accel *va,
+			     struct virtio_accel_config *c);
 
 /* vdpa_accel_ring.c */
 int vdpa_accel_iotlb_read(struct vdpa_accel *va, u64 iova, void *buf,

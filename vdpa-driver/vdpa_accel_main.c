@@ -136,7 +136,7 @@ static void vdpa_accel_vq_reset(struct vdpa_accel_vq *vq)
 }
 
 /* Stop the workers; caller holds va->lock (workers never take it). */
-static void vdpa_accel_stop(struct vdpa_accel *va)
+void vdpa_accel_stop(struct vdpa_accel *va)
 {
 	unsigned int i;
 
@@ -145,7 +145,7 @@ static void vdpa_accel_stop(struct vdpa_accel *va)
 		cancel_work_sync(&va->vqs[i].work);
 }
 
-static void vdpa_accel_kick_all(struct vdpa_accel *va)
+void vdpa_accel_kick_all(struct vdpa_accel *va)
 {
 	unsigned int i;
 
@@ -449,6 +449,7 @@ static void vdpa_accel_set_status(struct vdpa_device *vdpa, u8 status)
 		spin_unlock(&va->iommu_lock);
 		WRITE_ONCE(va->running, true);
 		WRITE_ONCE(va->pending_kick, false);
+		vdpa_accel_hw_ready_start(va);
 		vdpa_accel_kick_all(va);
 	} else if (!(status & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		vdpa_accel_stop(va);
@@ -506,12 +507,14 @@ static void vdpa_accel_get_config(struct vdpa_device *vdpa,
 				  unsigned int len)
 {
 	struct vdpa_accel *va = vdpa_to_accel(vdpa);
+	struct virtio_accel_config c = va->config;
 
 	if (offset > sizeof(va->config) || len > sizeof(va->config) - offset) {
 		memset(buf, 0, len);
 		return;
 	}
-	memcpy(buf, (u8 *)&va->config + offset, len);
+	vdpa_accel_hw_ready_cfg(va, &c);
+	memcpy(buf, (u8 *)&c + offset, len);
 }
 
 /* [CFG-RO]: driver writes are ignored. */
@@ -710,6 +713,9 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_sessions.attr,
 	&dev_attr_requests.attr,
 	&dev_attr_errors.attr,
+	&dev_attr_lose_sessions.attr,
+	&dev_attr_losses.attr,
+	&dev_attr_hw_ready_delay_ms.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);
@@ -799,6 +805,7 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	atomic_set(&va->zstreams, 0);
 	atomic64_set(&va->requests, 0);
 	atomic64_set(&va->errors, 0);
+	atomic64_set(&va->losses, 0);
 	va->dev_features = features;
 	va->ndataq = (features & BIT_ULL(VIRTIO_ACCEL_F_MQ)) ? dataqueues : 1;
 	va->nvqs = 1 + va->ndataq;

@@ -56,8 +56,8 @@ static struct vaccel_req *vaccel_op_prepare(struct vaccel_file *vf,
 		return ERR_PTR(err);
 	if (op->session_id) {
 		s = vaccel_sess_get(vf, op->session_id);
-		if (!s)
-			return ERR_PTR(-ENOENT);
+		if (IS_ERR(s))
+			return ERR_CAST(s);
 	}
 	req = vaccel_req_alloc(vd, vf);
 	if (!req) {
@@ -69,6 +69,7 @@ static struct vaccel_req *vaccel_op_prepare(struct vaccel_file *vf,
 		return ERR_PTR(-ENOMEM);
 	}
 	req->sess = s;
+	req->sess_epoch = s ? s->epoch : 0;
 	req->q = vaccel_pick_queue(vd, op, s);
 	req->sensitive = op->key_len != 0;
 

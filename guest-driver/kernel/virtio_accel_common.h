@@ -155,6 +155,14 @@ struct vaccel_dev {
 	struct work_struct crypto_work;	/* runs their callbacks */
 	atomic_t crypto_streams;	/* stream works holding us */
 	wait_queue_head_t crypto_streams_wq;	/* ... the last one ended */
+
+	/* [DRV-NEEDS-RESET] (virtio_accel_reset.c) */
+	unsigned long epoch;		/* bumped by each reset; sessions' */
+	bool resetting;			/* queues down until restore ends */
+	bool ready;			/* probe done: resets allowed */
+	struct work_struct reset_work;
+	atomic_long_t resets;
+	atomic_long_t sess_lost;
 };
 
 struct vaccel_sess {
@@ -163,6 +171,8 @@ struct vaccel_sess {
 	u64 id;
 	u32 flags;
 	unsigned int users;		/* requests the device has not completed */
+	unsigned long epoch;		/* vd->epoch it was created in */
+	bool lost;			/* counted in vd->sess_lost */
 };
 
 struct vaccel_file {
@@ -196,6 +206,8 @@ struct vaccel_req {
 	bool ctrl_create;		/* CREATE_SESSION ... */
 	bool sid_taken;			/* ... whose id reached a file */
 	int error;			/* set on completion */
+	unsigned long sess_epoch;	/* of the session it names; 0: none */
+	unsigned long epoch;		/* vd->epoch when it was queued */
 	unsigned int used_len;
 	gfp_t gfp;			/* for everything the request holds */
 	size_t charged;			/* bytes of the pinned budget */
@@ -266,15 +278,31 @@ void vaccel_vq_kick(struct vaccel_vq *q);
 struct vaccel_sess *vaccel_sess_get(struct vaccel_file *vf, u64 id);
 void vaccel_sess_unuse_locked(struct vaccel_file *vf, struct vaccel_sess *s);
 int vaccel_bad_len(struct vaccel_req *req);
-void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid);
+void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid,
+			   unsigned long epoch);
 int vaccel_get_caps(struct vaccel_dev *vd);
 long vaccel_ioc_session_create(struct vaccel_file *vf, void __user *argp);
 int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
-			    u32 flags, const u8 *key, u32 key_len, u64 *sid);
-void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid);
+			    u32 flags, const u8 *key, u32 key_len, u64 *sid,
+			    unsigned long *epoch);
+void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid,
+			      unsigned long epoch);
 int vaccel_sess_destroy(struct vaccel_file *vf, struct vaccel_sess *s,
 			bool killable);
 long vaccel_ioc_session_destroy(struct vaccel_file *vf, void __user *argp);
+
+/* virtio_accel_core.c */
+int vaccel_read_config(struct vaccel_dev *vd);
+bool vaccel_hw_ready(struct vaccel_dev *vd);
+
+/* virtio_accel_reset.c: DEVICE_NEEDS_RESET, freeze and restore */
+extern struct device_attribute dev_attr_resets;
+extern struct device_attribute dev_attr_sessions_lost;
+void vaccel_reset_init(struct vaccel_dev *vd);
+void vaccel_reset_cancel(struct vaccel_dev *vd);
+void vaccel_config_changed(struct virtio_device *vdev);
+int vaccel_freeze(struct virtio_device *vdev);
+int vaccel_restore(struct virtio_device *vdev);
 
 /* virtio_accel_cdev.c: the character device */
 extern const struct file_operations vaccel_fops;
@@ -399,6 +427,7 @@ struct vaccel_stream {
 	u32 src_done;			/* bytes of src the device consumed */
 	u32 dst_done;			/* bytes of dst it wrote */
 	unsigned int sent;		/* requests handed to the device */
+	unsigned long epoch;		/* of the stream's session */
 };
 
 extern atomic_long_t vaccel_crypto_streamed;

@@ -137,6 +137,8 @@ static struct attribute *vaccel_attrs[] = {
 	&dev_attr_pinned.attr,
 	&dev_attr_pinned_peak.attr,
 	&dev_attr_pinned_refused.attr,
+	&dev_attr_resets.attr,
+	&dev_attr_sessions_lost.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vaccel);
@@ -167,7 +169,7 @@ static void vaccel_dev_release(struct device *dev)
 	kfree(vd);
 }
 
-static int vaccel_read_config(struct vaccel_dev *vd)
+int vaccel_read_config(struct vaccel_dev *vd)
 {
 	struct virtio_device *vdev = vd->vdev;
 	u16 v16;
@@ -204,7 +206,7 @@ static int vaccel_read_config(struct vaccel_dev *vd)
 	return 0;
 }
 
-static bool vaccel_hw_ready(struct vaccel_dev *vd)
+bool vaccel_hw_ready(struct vaccel_dev *vd)
 {
 	u32 status;
 
@@ -277,7 +279,8 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 		struct vaccel_req *req, *tmp;
 
 		spin_lock_irq(&q->lock);
-		while (virtqueue_detach_unused_buf(q->vq))
+		/* a failed restore left no virtqueue */
+		while (q->vq && virtqueue_detach_unused_buf(q->vq))
 			;
 		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
 			vaccel_req_finish(req, 0, -ENODEV);
@@ -340,6 +343,7 @@ static int vaccel_probe(struct virtio_device *vdev)
 	init_llist_head(&vd->free_list);
 	INIT_WORK(&vd->free_work, vaccel_free_work);
 	vaccel_crypto_dev_init(vd);
+	vaccel_reset_init(vd);
 	vdev->priv = vd;
 
 	err = vaccel_read_config(vd);
@@ -380,6 +384,7 @@ static int vaccel_probe(struct virtio_device *vdev)
 		 "%u data queue(s) of %u, %u capabilities, features %#llx\n",
 		 vd->nr_dataqs, vd->queue_size, vd->n_caps, vdev->features);
 	vaccel_crypto_add(vd);
+	WRITE_ONCE(vd->ready, true);
 	return 0;
 
 shutdown:
@@ -394,6 +399,8 @@ static void vaccel_remove(struct virtio_device *vdev)
 {
 	struct vaccel_dev *vd = vdev->priv;
 
+	/* no reset runs or starts after this */
+	vaccel_reset_cancel(vd);
 	/* no new crypto requests, no new opens; open files keep vd alive */
 	vaccel_crypto_del(vd);
 	cdev_device_del(&vd->cdev, &vd->dev);
@@ -424,6 +431,11 @@ static struct virtio_driver vaccel_driver = {
 	.feature_table_size = ARRAY_SIZE(vaccel_features),
 	.probe = vaccel_probe,
 	.remove = vaccel_remove,
+	.config_changed = vaccel_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = vaccel_freeze,
+	.restore = vaccel_restore,
+#endif
 };
 
 static int __init vaccel_init(void)

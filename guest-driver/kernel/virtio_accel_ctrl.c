@@ -45,7 +45,11 @@ static int vaccel_sess_insert(struct vaccel_file *vf, struct vaccel_sess *s)
 	return 0;
 }
 
-/* Look up a session of this file and pin it for one request. */
+/*
+ * Look up a session of this file and pin it for one request: -ENOENT for
+ * none, -ESTALE for one the device lost ([DRV-NEEDS-RESET]; the file keeps
+ * it until it destroys it or closes).
+ */
 struct vaccel_sess *vaccel_sess_get(struct vaccel_file *vf, u64 id)
 {
 	struct vaccel_sess *s;
@@ -53,7 +57,11 @@ struct vaccel_sess *vaccel_sess_get(struct vaccel_file *vf, u64 id)
 
 	spin_lock_irqsave(&vf->lock, flags);
 	s = vaccel_sess_find(vf, id);
-	if (s)
+	if (!s)
+		s = ERR_PTR(-ENOENT);
+	else if (s->epoch != READ_ONCE(vf->vd->epoch))
+		s = ERR_PTR(-ESTALE);
+	else
 		s->users++;
 	spin_unlock_irqrestore(&vf->lock, flags);
 	return s;
@@ -144,7 +152,8 @@ static int vaccel_wait_bounded(struct vaccel_req *req)
 	return 0;
 }
 
-static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid, bool killable)
+static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid,
+			       unsigned long epoch, bool killable)
 {
 	struct virtio_accel_ctrl_req hdr = {
 		.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_DESTROY_SESSION),
@@ -157,6 +166,7 @@ static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid, bool killable)
 	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, NULL, 0, 0);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	req->sess_epoch = epoch;
 	err = vaccel_req_queue(req, true);
 	if (!err) {
 		if (killable)
@@ -171,7 +181,8 @@ static int vaccel_ctrl_destroy(struct vaccel_dev *vd, u64 sid, bool killable)
 	return err;
 }
 
-void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid)
+void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid,
+			   unsigned long epoch)
 {
 	struct virtio_accel_ctrl_req hdr = {
 		.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_DESTROY_SESSION),
@@ -184,6 +195,7 @@ void vaccel_destroy_nowait(struct vaccel_dev *vd, u64 sid)
 	req = vaccel_ctrl_prepare(vd, NULL, &hdr, 0, NULL, 0, 0);
 	if (IS_ERR(req))
 		return;
+	req->sess_epoch = epoch;
 	vaccel_req_queue(req, true);
 	vaccel_req_put(req);
 }
@@ -263,7 +275,7 @@ static int vaccel_sess_hold(struct vaccel_dev *vd)
 static int vaccel_ctrl_create(struct vaccel_dev *vd, struct vaccel_file *vf,
 			      const struct virtio_accel_ctrl_req *hdr,
 			      u64 key_ptr, const void *kkey, bool killable,
-			      u64 *sid)
+			      u64 *sid, unsigned long *epoch)
 {
 	struct virtio_accel_ctrl_resp resp;
 	struct vaccel_req *req;
@@ -286,6 +298,7 @@ static int vaccel_ctrl_create(struct vaccel_dev *vd, struct vaccel_file *vf,
 	if (!err) {
 		req->sid_taken = true;
 		*sid = le64_to_cpu(resp.session_id);
+		*epoch = req->epoch;
 	}
 put:
 	vaccel_req_put(req);
@@ -329,7 +342,8 @@ long vaccel_ioc_session_create(struct vaccel_file *vf,
 	hdr.op = cpu_to_le32(us.op);
 	hdr.flags = cpu_to_le32(us.flags);
 	hdr.key_len = cpu_to_le32(us.key_len);
-	err = vaccel_ctrl_create(vd, vf, &hdr, us.key_ptr, NULL, true, &s->id);
+	err = vaccel_ctrl_create(vd, vf, &hdr, us.key_ptr, NULL, true, &s->id,
+				 &s->epoch);
 	if (err)
 		goto unhold;
 	s->flags = us.flags;
@@ -365,7 +379,8 @@ unreserve:
  * full.
  */
 int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
-			    u32 flags, const u8 *key, u32 key_len, u64 *sid)
+			    u32 flags, const u8 *key, u32 key_len, u64 *sid,
+			    unsigned long *epoch)
 {
 	struct virtio_accel_ctrl_req hdr = {
 		.opcode = cpu_to_le32(VIRTIO_ACCEL_CTRL_CREATE_SESSION),
@@ -382,7 +397,7 @@ int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
 	if (err)
 		return err;
 	err = vaccel_ctrl_create(vd, NULL, &hdr, 0, key_len ? key : NULL,
-				 false, sid);
+				 false, sid, epoch);
 	if (!err && !*sid) {
 		/* [CTRL-CREATE]: never 0 */
 		dev_warn_ratelimited(&vd->dev, "bad session id 0\n");
@@ -397,14 +412,28 @@ int vaccel_kern_sess_create(struct vaccel_dev *vd, u32 op, u32 algo,
 	return 0;
 }
 
-/* DESTROY_SESSION of a session no request names any more, and its count. */
+/*
+ * DESTROY_SESSION of a session no request names any more, and its count.
+ * A session of @epoch older than the device's last reset is gone already
+ * (its id may name another's session now): nothing goes to the device, and
+ * it counts as lost unless the reset counted it (@counted).
+ */
 static int vaccel_dev_sess_destroy(struct vaccel_dev *vd, u64 sid,
+				   unsigned long epoch, bool counted,
 				   bool killable)
 {
 	int err = 0;
 
-	if (!READ_ONCE(vd->dead))
-		err = vaccel_ctrl_destroy(vd, sid, killable);
+	if (epoch != READ_ONCE(vd->epoch))
+		err = -ESTALE;
+	else if (!READ_ONCE(vd->dead))
+		err = vaccel_ctrl_destroy(vd, sid, epoch, killable);
+	/* refused as stale, or cut off by a reset: lost */
+	if (err == -ESTALE || err == -ECANCELED) {
+		if (!counted)
+			atomic_long_inc(&vd->sess_lost);
+		err = 0;
+	}
 	if (err && err != -ENODEV && err != -ENOENT && err != -EINTR)
 		dev_warn_ratelimited(&vd->dev, "destroy session %llu: %d\n",
 				     sid, err);
@@ -416,9 +445,10 @@ static int vaccel_dev_sess_destroy(struct vaccel_dev *vd, u64 sid,
 }
 
 /* Process context; bounded wait. */
-void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid)
+void vaccel_kern_sess_destroy(struct vaccel_dev *vd, u64 sid,
+			      unsigned long epoch)
 {
-	vaccel_dev_sess_destroy(vd, sid, false);
+	vaccel_dev_sess_destroy(vd, sid, epoch, false, false);
 }
 
 /*
@@ -432,7 +462,8 @@ int vaccel_sess_destroy(struct vaccel_file *vf, struct vaccel_sess *s,
 	int err;
 
 	wait_event_idle(vf->wq, !READ_ONCE(s->users));
-	err = vaccel_dev_sess_destroy(vf->vd, s->id, killable);
+	err = vaccel_dev_sess_destroy(vf->vd, s->id, s->epoch,
+				      READ_ONCE(s->lost), killable);
 	kfree(s);
 	return err;
 }

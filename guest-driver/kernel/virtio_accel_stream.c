@@ -93,6 +93,7 @@ static struct vaccel_req *vaccel_stream_req(struct vaccel_stream *s, u64 sid,
 	if (!req)
 		return ERR_PTR(-ENOMEM);
 	req->q = q;
+	req->sess_epoch = s->epoch;
 	/* an encryption's plaintext does not outlive the request */
 	req->sensitive = op->opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
 	req->src_len = c->src_len;
@@ -182,10 +183,10 @@ static void vaccel_stream_work(struct work_struct *work)
 	noio = memalloc_noio_save();
 	err = vaccel_kern_sess_create(vd, s->op.opcode, s->op.algo,
 				      VIRTIO_ACCEL_SESS_F_STREAM, s->op.key,
-				      s->op.key_len, &sid);
+				      s->op.key_len, &sid, &s->epoch);
 	if (!err) {
 		err = vaccel_stream_run(s, sid);
-		vaccel_kern_sess_destroy(vd, sid);
+		vaccel_kern_sess_destroy(vd, sid, s->epoch);
 	}
 	if (err && !s->sent) {
 		atomic_long_inc(&vaccel_crypto_sw_stream);

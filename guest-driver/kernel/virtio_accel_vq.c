@@ -244,7 +244,8 @@ static void vaccel_req_free(struct vaccel_req *req)
 				     &resp, NULL, sizeof(resp),
 				     VACCEL_TO_KERN) &&
 		    resp.status == VIRTIO_ACCEL_OK && resp.session_id)
-			vaccel_destroy_nowait(vd, le64_to_cpu(resp.session_id));
+			vaccel_destroy_nowait(vd, le64_to_cpu(resp.session_id),
+					      req->epoch);
 	}
 	if (req->sess) {
 		spin_lock_irqsave(&vf->lock, flags);
@@ -446,10 +447,24 @@ int vaccel_req_queue(struct vaccel_req *req, bool kick)
 
 	for (;;) {
 		spin_lock_irqsave(&q->lock, flags);
+		if (q->dead && READ_ONCE(req->vd->resetting)) {
+			/* [DRV-NEEDS-RESET]: back when the device is */
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (wait_event_killable(q->wq,
+						!READ_ONCE(req->vd->resetting)))
+				return -EINTR;
+			continue;
+		}
 		if (q->dead) {
 			err = -ENODEV;
 			goto unlock;
 		}
+		/* a session of the device before its last reset is gone */
+		if (req->sess_epoch && req->sess_epoch != req->vd->epoch) {
+			err = -ESTALE;
+			goto unlock;
+		}
+		req->epoch = req->vd->epoch;
 		err = virtqueue_add_sgs(q->vq, req->sgp, req->nr_out,
 					req->nr_in, req, GFP_ATOMIC);
 		if (!err) {

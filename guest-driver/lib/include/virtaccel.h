@@ -134,6 +134,15 @@ int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
 int virtaccel_session_destroy(struct virtaccel_dev *dev, uint64_t session_id);
 
 /*
+ * 1 when the device signalled DEVICE_NEEDS_RESET ([SESS-LOSS]: every
+ * session is lost), 0 if not or not known (vhost-user), -EINVAL. Once it
+ * is 1, requests and session creation fail with -ESTALE (a blocking request
+ * whose session the device reports lost, INVSESS, too): close the device
+ * and open it again.
+ */
+int virtaccel_needs_reset(struct virtaccel_dev *dev);
+
+/*
  * Shared buffers. Data already in this memory is passed to the device
  * without a copy; any other pointer is bounced through it.
  */

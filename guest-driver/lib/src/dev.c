@@ -124,8 +124,7 @@ static int parse_config(struct virtaccel_dev *dev)
 {
 	const struct virtio_accel_config *c = &dev->cfg;
 
-	if (!(le32toh(c->status) & VIRTIO_ACCEL_S_HW_READY))
-		return -EIO;
+	/* HW_READY may still be clear: see va_wait_hw_ready() ([DRV-READY]) */
 	dev->max_dataqueues = le16toh(c->max_dataqueues);
 	dev->max_segments = le16toh(c->max_segments);
 	dev->services = le32toh(c->services);
@@ -352,6 +351,9 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	ret = t->start(dev);
 	if (ret)
 		goto err;
+	ret = va_wait_hw_ready(dev);
+	if (ret)
+		goto err;
 	*devp = dev;
 	return 0;
 err:
@@ -500,6 +502,10 @@ VA_EXPORT int virtaccel_session_create(struct virtaccel_dev *dev, uint32_t op,
 	req.flags = htole32(flags);
 	req.key_len = htole32(key_len);
 	pthread_mutex_lock(&dev->ctrl_lock);
+	if (dev->needs_reset) {
+		ret = -ESTALE;
+		goto out;
+	}
 	if (dev->n_sessions == dev->cap_sessions) {
 		unsigned int cap =
 			dev->cap_sessions ? dev->cap_sessions * 2 : 16;

@@ -121,6 +121,8 @@ struct va_transport {
 	/* fd that reports POLLHUP/POLLRDHUP when the device goes away, or -1 */
 	int (*hup_fd)(struct virtaccel_dev *dev);
 	void (*disconnect)(struct virtaccel_dev *dev);
+	/* the virtio device status, or NULL: not readable ([SESS-LOSS]) */
+	int (*get_status)(struct virtaccel_dev *dev, uint8_t *status);
 };
 
 extern const struct va_transport va_vhost_user_transport;
@@ -151,6 +153,7 @@ struct virtaccel_dev {
 	struct shm shm;
 	struct va_queue *q; /* nvqs */
 	bool dead;	    /* transport lost */
+	bool needs_reset;   /* DEVICE_NEEDS_RESET seen: sessions lost */
 	bool foreign;	    /* closed in a fork() child: release only */
 	pid_t pid;	    /* the opener */
 
@@ -174,6 +177,10 @@ static inline bool va_has(const struct virtaccel_dev *dev, unsigned int bit)
 {
 	return !!(dev->driver_features & (1ull << bit));
 }
+
+/* needs_reset.c */
+int va_wait_hw_ready(struct virtaccel_dev *dev);
+int va_check_needs_reset(struct virtaccel_dev *dev);
 
 /* op.c */
 int va_queue_wait(struct virtaccel_dev *dev, struct va_queue *q,

@@ -565,6 +565,11 @@ VA_EXPORT int virtaccel_submit(struct virtaccel_dev *dev, unsigned int queue,
 		ret = -ECONNRESET;
 		goto out;
 	}
+	/* [DRV-NEEDS-RESET]: nothing more for a device that lost its state */
+	if (dev->needs_reset) {
+		ret = -ESTALE;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if (!ops[i]) {
 			ret = -EINVAL;
@@ -681,6 +686,10 @@ int va_run_on(struct virtaccel_dev *dev, unsigned int queue,
 			ret = -ECONNRESET;
 			goto out;
 		}
+		if (dev->needs_reset) {
+			ret = -ESTALE;
+			goto out;
+		}
 		head = vq_next_head(&q->vq);
 		ret = head < 0 ? (head == -ENOSPC ? -EAGAIN : head)
 			       : add_op(dev, q, op, true);
@@ -709,6 +718,9 @@ int va_run_on(struct virtaccel_dev *dev, unsigned int queue,
 		goto out;
 	va_req_release(dev, r);
 	ret = virtaccel_status_to_errno(op->status);
+	/* INVSESS: a session this process holds may be lost ([SESS-LOSS]) */
+	if (ret == -ENOENT && va_check_needs_reset(dev) > 0)
+		ret = -ESTALE;
 out:
 	pthread_mutex_unlock(&q->lock);
 	return ret;

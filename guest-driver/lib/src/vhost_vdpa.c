@@ -383,6 +383,11 @@ static int vdpa_start(struct virtaccel_dev *dev)
 	return vdpa_add_status(vdpa_of(dev), VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
+static int vdpa_get_status(struct virtaccel_dev *dev, uint8_t *status)
+{
+	return vdpa_ioctl(vdpa_of(dev), VHOST_VDPA_GET_STATUS, status);
+}
+
 static void vdpa_disconnect(struct virtaccel_dev *dev)
 {
 	struct vdpa *v = vdpa_of(dev);
@@ -414,6 +419,7 @@ const struct va_transport va_vhost_vdpa_transport = {
 	.set_mem = vdpa_set_mem,
 	.setup_vq = vdpa_setup_vq,
 	.start = vdpa_start,
+	.get_status = vdpa_get_status,
 	.kick = va_kick_eventfd,
 	.disconnect = vdpa_disconnect,
 };

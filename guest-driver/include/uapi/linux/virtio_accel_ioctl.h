@@ -160,8 +160,12 @@ struct vaccel_raw {
  * the out fields; completions carry it in .error):
  * OK 0, ERR EIO, BADMSG EINVAL, NOTSUPP EOPNOTSUPP, INVSESS ENOENT,
  * NOSPC ENOSPC, KEY_REJECTED EKEYREJECTED, AUTH_FAILED EBADMSG, a status
- * the spec does not define EPROTO; device gone or reset with the op in
- * flight: ENODEV.
+ * the spec does not define EPROTO; device gone with the op in flight:
+ * ENODEV. A device that lost its sessions (DEVICE_NEEDS_RESET, spec
+ * [SESS-LOSS]) is reset by the driver: ops in flight then complete with
+ * ECANCELED, and an op naming a session created before the reset fails with
+ * ESTALE (VACCEL_IOC_SESSION_DESTROY of such a session frees it and
+ * returns 0). Ops made during the reset wait for it.
  */
 
 #ifdef __cplusplus
