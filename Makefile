@@ -44,6 +44,7 @@ include tests/build.mk
 include tests/bench/build.mk
 include tests/fuzz/build.mk
 include tests/robust/build.mk
+include deploy/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,27 +80,28 @@ bench: setup
 	tests/bench/run-bench.sh
 
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+install: progs install-deploy
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/linux
 	install -m 755 $(O)/vaccel $(O)/vhost-user-accel $(DESTDIR)$(PREFIX)/bin/
-	install -m 755 $(O)/libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so.1
-	ln -sf libvirtaccel.so.1 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so
-	install -m 644 $(O)/libvirtaccel.a $(DESTDIR)$(PREFIX)/lib/
-	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(O)/libvirtaccel.pc \
-		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvirtaccel.pc
+	install -m 644 $(O)/libvirtaccel.so.$(VIRTACCEL_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvirtaccel.so.$(VIRTACCEL_VERSION) $(DESTDIR)$(LIBDIR)/libvirtaccel.so.1
+	ln -sf libvirtaccel.so.1 $(DESTDIR)$(LIBDIR)/libvirtaccel.so
+	install -m 644 $(O)/libvirtaccel.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|^prefix=.*|prefix=$(PREFIX)|' -e 's|^libdir=.*|libdir=$(LIBDIR)|' \
+		$(O)/libvirtaccel.pc >$(DESTDIR)$(LIBDIR)/pkgconfig/libvirtaccel.pc
 	install -m 644 guest-driver/lib/include/virtaccel.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 virtio-accel-spec/include/linux/virtio_accel.h \
 		guest-driver/include/uapi/linux/virtio_accel_ioctl.h \
 		$(DESTDIR)$(PREFIX)/include/linux/
 	install -d $(DESTDIR)$(OSSL_MODULESDIR)
-	install -m 755 $(O)/vaccelprov.so $(DESTDIR)$(OSSL_MODULESDIR)/
+	install -m 644 $(O)/vaccelprov.so $(DESTDIR)$(OSSL_MODULESDIR)/
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check check-fast check-nested bench clean install
+.PHONY: all setup demo check check-fast check-nested bench clean install progs
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
