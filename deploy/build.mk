@@ -40,12 +40,7 @@ man: $(MANPAGES)
 
 progs: $(O)/vaccel $(O)/vhost-user-accel $(O)/libvirtaccel.so.1 \
 	$(O)/libvirtaccel.so $(O)/libvirtaccel.a $(O)/libvirtaccel.pc \
-	$(O)/vaccelprov.so $(MANPAGES) $(O)/50-vhost-user-accel.json
-
-# the descriptor names the installed binary
-$(O)/50-vhost-user-accel.json: deploy/qemu/50-vhost-user-accel.json.in
-	@mkdir -p $(dir $@)
-	sed 's|@BINDIR@|$(PREFIX)/bin|' $< >$@
+	$(O)/vaccelprov.so $(MANPAGES)
 
 install-deploy: progs
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
@@ -56,13 +51,15 @@ install-deploy: progs
 	install -m 644 $(O)/man/libvirtaccel.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 $(O)/man/vaccelprov.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(O)/man/vhost-user-accel.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 deploy/systemd/vhost-user-accel@.service \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/
+	sed 's|^ExecStart=/usr/bin/|ExecStart=$(PREFIX)/bin/|' \
+		deploy/systemd/vhost-user-accel@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/vhost-user-accel@.service
 	install -m 644 deploy/udev/60-vaccel.rules deploy/udev/60-vdpa-accel.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/
 	install -m 644 deploy/sysusers/virtio-accel.conf $(DESTDIR)$(SYSUSERSDIR)/
-	install -m 644 $(O)/50-vhost-user-accel.json \
-		$(DESTDIR)$(QEMU_VHOST_USER_DIR)/
+	# the descriptor names the installed binary
+	sed 's|@BINDIR@|$(PREFIX)/bin|' deploy/qemu/50-vhost-user-accel.json.in \
+		>$(DESTDIR)$(QEMU_VHOST_USER_DIR)/50-vhost-user-accel.json
 
 # The module sources as DKMS wants them: the repository's layout (the Kbuild
 # files reach ../virtio-accel-spec), with only what each module builds from.
