@@ -271,6 +271,43 @@ else
 	done
 fi
 
+# the DKMS-built modules in the 6.12 guest: loaded, serving; what the udev
+# rules match on there, evaluated by tests/deploy/udev-match.py
+VKO=$(find "$T/dkms/vdpa-accel" -name vdpa_accel.ko 2>/dev/null | head -1)
+GKO=$(find "$T/dkms/virtio-accel" -name virtio_accel.ko 2>/dev/null | head -1)
+if [ -n "$VKO" ] && [ -n "$GKO" ] &&
+	guest_prog guest-driver/kernel/tests/vaccel_t.c "$T/vaccel-t" >"$T/gp.log" 2>&1; then
+	for ko in "$VKO" "$GKO"; do
+		m=${ko##*/}
+		echo "${m%.ko} $(readelf -n "$ko" | sed -n 's/.*Build ID: *//p')"
+	done >"$T/build-ids"
+	tests/vm/harness/run-in-vm.sh --timeout "${GUEST_VM_TIMEOUT:-600}" \
+		--ko "$VKO" --ko "$GKO" \
+		--module gcm --module crc32c_generic --module deflate \
+		--bin "$T/vaccel-t" tests/deploy/t-dkms-guest.sh "$T/build-ids" \
+		"$R/lib/udev/rules.d/60-vdpa-accel.rules" \
+		>"$T/guest.log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok|#|fact) ' "$T/guest.log" | tr -d '\r'
+	count_results "$T/guest.log" $rc
+	tr -d '\r' <"$T/guest.log" | $PY tests/deploy/udev-match.py \
+		"$R"/lib/udev/rules.d/60-*.rules >"$T/udev" 2>&1
+	sed 's/^/  udev: /' "$T/udev"
+	check "udev rules (package) on the guest's facts: accel0's bind to vhost_vdpa runs the rule" \
+		grep -q '^accel0 run=/bin/sh -c ' "$T/udev"
+	check "udev rules: accel1's bind to virtio_vdpa runs nothing" \
+		eval "! grep -q '^accel1 run=' $T/udev"
+	check "udev rules (package): /dev/vaccel0 -> group vaccel, 0660" \
+		grep -qx '/dev/vaccel0 group=vaccel mode=0660' "$T/udev"
+	echo "fact vdpa9 kernel=vdpa9 subsystem=vdpa action=bind driver=vhost_vdpa devpath=/devices/pci0000:00/0000:00:05.0/vdpa9 kernels=vdpa9,0000:00:05.0,pci0000:00" |
+		$PY tests/deploy/udev-match.py "$R"/lib/udev/rules.d/60-*.rules >"$T/udev2"
+	check "udev rules: another parent's vDPA device bound to vhost_vdpa is left alone" \
+		eval "! grep -q run= $T/udev2"
+else
+	not_ok "the DKMS-built modules and vaccel-t for the guest test"
+	cat "$T/gp.log" 2>/dev/null
+fi
+
 # udev rules and modprobe.d examples ship with the DKMS packages
 check "udev rules shipped: 60-vaccel.rules, 60-vdpa-accel.rules" \
 	eval "[ -f $R/lib/udev/rules.d/60-vaccel.rules ] && [ -f $R/lib/udev/rules.d/60-vdpa-accel.rules ]"
