@@ -11,7 +11,7 @@
 #
 #   tests/deploy/t-deploy.sh
 #
-# ~3-5 min here (make deb 1-2 min, two dkms builds 25-40 s each, lintian
+# ~4 min here (make deb ~2 min, two dkms builds 20-40 s each, lintian
 # ~15 s). DEPLOY_DEB_DIR=DIR takes the packages from DIR (a previous
 # `make deb DEB_OUT=DIR`) instead of building them: for the edit-test loop.
 set -u
