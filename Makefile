@@ -10,6 +10,7 @@
 #   make check-fast    the host parts only (no guest boots, ~6 min)
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 #   make bench      setup + build + every benchmark: bench/results.json
+#   make deb        Debian packages into build-deb/ (deploy/README.md)
 #   make fuzz       build the libFuzzer targets (clang) into $(O)/fuzz/ and
 #                   run each for FUZZ_SECONDS (default 60); tests/fuzz/
 
