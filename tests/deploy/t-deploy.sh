@@ -21,7 +21,10 @@ cd "$TOP" || exit 2
 REF="$PY $TOP/tests/tools/ref.py"
 CHK="$PY $TOP/tests/deploy/check-vhost-user-json.py"
 UNIT=vhost-user-accel@.service
-SECURITY_MAX=0.5	# systemd-analyze security: measured 0.4 (see deploy/README.md)
+# systemd-analyze security: measured 0.3; dropping PrivateDevices= gives 0.5,
+# PrivateNetwork= 0.7, SystemCallFilter= 1.8, CapabilityBoundingSet= 2.1
+# (options worth 0.1 alone, e.g. ProtectHostname=, pass unnoticed)
+SECURITY_MAX=0.4
 
 for t in dpkg-buildpackage lintian dkms help2man systemd-analyze strace setpriv unshare; do
 	command -v $t >/dev/null || skip_all "$t missing (make setup installs it)"
