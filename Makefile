@@ -99,7 +99,7 @@ install: progs install-deploy
 		guest-driver/include/uapi/linux/virtio_accel_ioctl.h \
 		$(DESTDIR)$(PREFIX)/include/linux/
 	install -d $(DESTDIR)$(OSSL_MODULESDIR)
-	install -m 644 $(O)/vaccelprov.so $(DESTDIR)$(OSSL_MODULESDIR)/
+	install -m 755 $(O)/vaccelprov.so $(DESTDIR)$(OSSL_MODULESDIR)/
 
 clean:
 	rm -rf build build-san
