@@ -57,12 +57,20 @@ part() {
 	echo "=== $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
 }
 
-# conformance BUILD: the conformance suite against a backend of that build
+# conformance BUILD TAP [SUITE-ARGS...]: the conformance suite against a
+# back-end of that build, its results in $CONF_OUT/TAP.tap for
+# docs/conformance.md (tests/conformance/run-report.sh)
+CONF_OUT=${CONF_OUT:-$TOP/build/conformance}
+export CONF_OUT
 conformance() {
 	B=$1
+	tap=$2
+	shift 2
 	d=$(mktemp -d /tmp/vaccel-conf.XXXXXX)
+	mkdir -p "$CONF_OUT"
 	start_backend "$d" || { echo "0 passed, 1 failed"; return 1; }
-	"$B/tests/conformance_suite" "$DEV"
+	"$B/tests/conformance_suite" --queues 2 --tap "$CONF_OUT/$tap.tap" \
+		"$@" "$DEV"
 	rc=$?
 	stop_backend
 	src=$?
@@ -79,9 +87,16 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 part "unit tests" build/tests/unit_tests
+part "spec text: RFC 2119 clauses, md and description.tex agree" \
+	tests/spec/check-spec.py
 part "unit tests (ASan+UBSan)" build-san/tests/unit_tests
-part "conformance: vhost-user backend" conformance build
-part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san
+part "conformance: vhost-user backend" conformance build dpdk
+part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san dpdk-san
+# The suite with each feature bit not negotiated (~1 s each).
+for m in MQ STATELESS STREAM EVENT_IDX INDIRECT_DESC; do
+	part "conformance: vhost-user backend, $m masked" \
+		conformance build "mask-$m" --mask-features "$m"
+done
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP
@@ -243,6 +258,12 @@ part "path 1: fault injection in the guest, slowed back-end (guest)" \
 # TCG: ~4 min here; also `make check-nested`).
 part "path 2: L2 guest over vhost-vdpa-device-pci in an L1 guest (nested)" \
 	tests/vm/host/t-nested-run.sh
+
+# Every clause of the spec cited by a check or listed as untestable, and
+# docs/conformance.md from the TAP files of the conformance runs above
+# (DPDK back-end, vhost-vdpa and /dev/vaccelN in t-lib-run.sh, path 1).
+part "conformance: clauses covered; docs/conformance.md" \
+	tests/conformance/run-report.sh
 
 rm -rf "$LOG"
 if [ -n "$LEFT_OUT" ]; then

@@ -5,7 +5,7 @@
  *
  * Registers the vDPA management device "vdpa_accel"; each
  * "vdpa dev add name NAME mgmtdev vdpa_accel" creates one virtio-accel
- * device (device ID 63) with a control queue and N data queues, served from
+ * device (device ID 56) with a control queue and N data queues, served from
  * a workqueue with the host kernel's crypto API and zlib as engines. The
  * device model (IOTLB, batched or single mappings) follows
  * drivers/vdpa/vdpa_sim, except that the identity map exists only while

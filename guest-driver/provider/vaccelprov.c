@@ -18,9 +18,21 @@
  *    1 MiB) and sent as one request at final; longer input goes as a
  *    stream session (spec section 9), one request per full buffer;
  *  - AES-256-GCM output must be returned by each update (OpenSSL gives the
- *    final call no room for data), so every update is one stream request of
- *    the context's stream session (any size; split at max_data_len), and
- *    final is one request that carries (encrypt) or checks (decrypt) the tag.
+ *    final call no room for data). A message's first update goes whole,
+ *    tag and all (one request; from 4 KiB through the context's buffers in
+ *    the shared memory), and is replayed as a stream only if another
+ *    update follows; an update from 128 KiB goes as two stream requests
+ *    whose copies overlap the device's work (gcm_pipe); otherwise every
+ *    update is stream requests of the context's stream session (split at
+ *    max_data_len) and final one request that carries (encrypt) or checks
+ *    (decrypt) the tag. Stream sessions outlive their contexts (a cache by
+ *    key and direction).
+ *
+ * Once loaded, the provider sets its library context's default properties
+ * to "?provider=vaccelprov" (parameter "prefer = no" to leave them), so
+ * that "openssl dgst -provider vaccelprov -sha256" takes its SHA-256. HMAC
+ * with another digest than SHA-256 is passed to another provider, counted
+ * (parameter "hmac-passed-on"), or refused with "strict = yes".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -45,6 +57,8 @@
 #define VP_NAME		"vaccelprov"
 #define VP_DEFAULT_DEV	"/dev/vaccel0"
 #define VP_CHUNK_MAX	(1u << 20)
+/* provider parameter: HMAC computations passed to another provider */
+#define VP_PARAM_PASSED	"hmac-passed-on"
 #define SHA256_LEN	VIRTIO_ACCEL_SHA256_LEN
 #define SHA256_BLOCK	64
 #define GCM_KEY_LEN	VIRTIO_ACCEL_GCM_KEY_LEN
@@ -73,6 +87,7 @@ static OSSL_FUNC_core_new_error_fn *c_new_error;
 static OSSL_FUNC_core_set_error_debug_fn *c_set_error_debug;
 static OSSL_FUNC_core_vset_error_fn *c_vset_error;
 static OSSL_FUNC_core_get_params_fn *c_get_params;
+static OSSL_FUNC_core_get_libctx_fn *c_get_libctx;
 
 static void vp_err_at(const char *file, int line, const char *func,
 		      int reason, const char *fmt, ...)
@@ -100,7 +115,20 @@ static void vp_err_at(const char *file, int line, const char *func,
 struct vp_prov {
 	const OSSL_CORE_HANDLE *core;
 	OSSL_LIB_CTX *child;	/* the other providers of that context */
+	bool strict;		/* "strict = yes": no HMAC but SHA-256's */
 };
+
+static bool is_yes(const char *v)
+{
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "1") ||
+	       !strcasecmp(v, "true") || !strcasecmp(v, "on");
+}
+
+static bool is_no(const char *v)
+{
+	return !strcasecmp(v, "no") || !strcasecmp(v, "0") ||
+	       !strcasecmp(v, "false") || !strcasecmp(v, "off");
+}
 
 /* ---- the device -------------------------------------------------------- */
 
@@ -111,6 +139,8 @@ struct vp_prov {
  * parent's) and are never used or destroyed.
  */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* HMAC digests other than SHA-256 passed to another provider (hmac_other) */
+static uint64_t g_hmac_passed;
 static struct virtaccel_dev *g_dev;
 static unsigned long g_gen = 1;
 static pid_t g_pid;
@@ -118,6 +148,14 @@ static char *g_devstr;		/* from openssl.cnf; VACCEL_DEVICE wins */
 static unsigned int g_refs;	/* provider instances */
 static bool g_atfork;
 static uint32_t g_chunk;	/* bytes per request */
+/*
+ * Shared memory the AES-GCM contexts hold (of the current handle), at
+ * most VP_SHM_BUDGET, a quarter of the library's default 64 MiB: the rest
+ * stays the library's, for its bounce buffers, so that many contexts (a
+ * TLS server's connections) fall back to those instead of starving them.
+ */
+#define VP_SHM_BUDGET	(16u << 20)
+static size_t g_shm_held;
 static uint32_t g_max_aad;
 static bool g_stateless;
 
@@ -195,6 +233,7 @@ static struct virtaccel_dev *dev_get(void)
 	}
 	g_pid = getpid();
 	g_gen++;
+	g_shm_held = 0;
 	g_chunk = info.max_data_len < VP_CHUNK_MAX ? info.max_data_len :
 						     VP_CHUNK_MAX;
 	g_max_aad = info.max_aad_len;
@@ -335,8 +374,8 @@ static void *hash_dup(void *vctx)
 
 	if (src->streaming) {
 		vp_err(VP_R_STATE,
-		       "%s: a digest that has streamed to the device cannot be copied",
-		       VP_NAME);
+		       "%s: %s that has streamed to the device cannot be copied",
+		       VP_NAME, src->mac ? "an HMAC" : "a digest");
 		return NULL;
 	}
 	h = OPENSSL_memdup(src, sizeof(*src));
@@ -570,11 +609,21 @@ static int sha256_digest(void *provctx, const unsigned char *in, size_t inl,
 	struct vp_hash h = { 0 };
 	int ok;
 
-	if (!vp_dev_check())
+	if (outsz < SHA256_LEN)
 		return 0;
-	ok = hash_update(&h, in, inl) && hash_final(&h, out, outl, outsz);
-	OPENSSL_clear_free(h.buf, h.cap);
+	/*
+	 * The input goes to the device from where it is: no buffer of ours
+	 * (one copy, the library's into shared memory, instead of three and
+	 * a fresh allocation per call).
+	 */
+	h.buf = (uint8_t *)in;
+	h.len = inl;
+	pthread_mutex_lock(&g_lock);
+	ok = !hash_send(&h, true, out);
+	pthread_mutex_unlock(&g_lock);
 	sess_put(&h.sess);
+	if (ok)
+		*outl = SHA256_LEN;
 	return ok;
 }
 
@@ -655,8 +704,10 @@ static bool is_sha256_name(const char *n)
  * TLS's HMAC-SHA-384 (HKDF, the TLS 1.2 PRF). The device does SHA-256
  * only: another digest is passed to the HMAC of the next provider loaded
  * beside this one (the operator's choice, e.g. default), through a child
- * library context; with none, it fails. HMAC-SHA-256 never leaves the
- * device.
+ * library context, and counted (g_hmac_passed, the provider parameter
+ * "hmac-passed-on"); with none, or with "strict = yes" in the provider's
+ * section, it fails with an error naming the digest. HMAC-SHA-256 never
+ * leaves the device.
  */
 static int hmac_other(struct vp_hash *h, const char *name,
 		      const OSSL_PARAM params[])
@@ -665,6 +716,12 @@ static int hmac_other(struct vp_hash *h, const char *name,
 
 	EVP_MAC_CTX_free(h->other);
 	h->other = NULL;
+	if (h->prov && h->prov->strict) {
+		vp_err(VP_R_UNSUPPORTED,
+		       "%s: HMAC with %s: the device does HMAC with SHA-256 only (strict = yes: not passed to another provider)",
+		       VP_NAME, name);
+		return 0;
+	}
 	m = h->prov && h->prov->child ?
 		    EVP_MAC_fetch(h->prov->child, "HMAC", "provider!=" VP_NAME) :
 		    NULL;
@@ -677,6 +734,7 @@ static int hmac_other(struct vp_hash *h, const char *name,
 		       VP_NAME, name);
 		return 0;
 	}
+	__atomic_add_fetch(&g_hmac_passed, 1, __ATOMIC_RELAXED);
 	if (h->key_set) {
 		OSSL_PARAM k[] = {
 			OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, h->key,
@@ -832,17 +890,143 @@ struct vp_gcm {
 	 */
 	bool spec_done;		/* the first update went as a whole message */
 	uint8_t spec_tag[GCM_TAG_LEN];	/* decryption: the tag it checked */
-	uint8_t *spec;		/* that update's input */
+	uint8_t *spec;		/* that update's input (heap) */
 	size_t spec_len, spec_cap;
+	/*
+	 * Shared memory of the handle of generation sb_gen for whole
+	 * messages: the input (the kept one, spec_shm) and the output go to
+	 * the device without the library's bounce copies.
+	 */
+	uint8_t *sb, *db;
+	size_t sb_cap;
+	unsigned long sb_gen;
+	bool spec_shm;		/* the kept input is sb's, not spec's */
 	/* TLS (EVP_CTRL_AEAD_TLS1_AAD, EVP_CTRL_AEAD_SET_IV_FIXED) */
 	uint8_t tls_aad[EVP_AEAD_TLS1_AAD_LEN];
 	size_t tls_aad_len;	/* 0: not a TLS 1.2 record */
 	size_t tls_fixed_len;	/* fixed part of the IV (4), 0 if unset */
 };
 
+/*
+ * AES-GCM stream sessions outlive their contexts: a context freed (or
+ * given another key or direction) leaves its session here, its stream
+ * ended, and a context with the same key and direction takes it instead of
+ * two control-queue round trips (create, destroy). Sessions of an older
+ * handle are forgotten (they went with it); one pushed out is destroyed.
+ * Under g_lock.
+ */
+#define VP_SCACHE 8
+
+struct vp_scache {
+	uint64_t id;
+	unsigned long gen;
+	uint32_t op;
+	uint8_t key[GCM_KEY_LEN];
+};
+
+static struct vp_scache g_scache[VP_SCACHE];
+static unsigned int g_scache_next;
+
+static void gcm_sess_put(struct vp_gcm *g)
+{
+	struct vp_scache *c = NULL;
+	unsigned int i;
+
+	if (!g->sess.id)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (!g_dev || g->sess.gen != g_gen || g_pid != getpid())
+		goto out; /* the handle's gone, and the session with it */
+	if (g->started) {
+		virtaccel_session_destroy(g_dev, g->sess.id);
+		goto out;
+	}
+	for (i = 0; i < VP_SCACHE && !c; i++)
+		if (!g_scache[i].id || g_scache[i].gen != g_gen)
+			c = &g_scache[i];
+	if (!c) {
+		c = &g_scache[g_scache_next++ % VP_SCACHE];
+		virtaccel_session_destroy(g_dev, c->id);
+	}
+	c->id = g->sess.id;
+	c->gen = g->sess.gen;
+	c->op = g->sess.op;
+	memcpy(c->key, g->key, GCM_KEY_LEN);
+out:
+	pthread_mutex_unlock(&g_lock);
+	g->sess.id = 0;
+}
+
 static void *gcm_newctx(void *provctx)
 {
 	return OPENSSL_zalloc(sizeof(struct vp_gcm));
+}
+
+/* Give back the shared buffers (those of the current handle only). */
+static void gcm_shm_put(struct vp_gcm *g)
+{
+	if (!g->sb)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (g_dev && g->sb_gen == g_gen && g_pid == getpid()) {
+		/*
+		 * Data, not keys, and the device's to see: not wiped (a
+		 * memset of 2 MiB cost more than a 1 MiB message's copies).
+		 */
+		virtaccel_buf_free(g_dev, g->sb);
+		virtaccel_buf_free(g_dev, g->db);
+		g_shm_held -= 2 * g->sb_cap;
+	}
+	pthread_mutex_unlock(&g_lock);
+	g->sb = NULL;
+	g->db = NULL;
+	g->sb_cap = 0;
+	g->spec_shm = false;
+}
+
+/* With g_lock held and g_dev open: shared buffers of @len bytes, or -ENOMEM. */
+static int gcm_shm_get(struct vp_gcm *g, size_t len)
+{
+	if (g->sb && g->sb_gen != g_gen) {
+		/* the handle they belonged to is gone, and they with it */
+		g->sb = NULL;
+		g->db = NULL;
+		g->sb_cap = 0;
+	}
+	if (g->sb && g->sb_cap >= len)
+		return 0;
+	if (g->sb) {
+		virtaccel_buf_free(g_dev, g->sb);
+		virtaccel_buf_free(g_dev, g->db);
+		g_shm_held -= 2 * g->sb_cap;
+		g->sb = NULL;
+		g->db = NULL;
+		g->sb_cap = 0;
+		g->spec_shm = false;
+	}
+	if (len < 4096)
+		len = 4096;
+	if (g_shm_held + 2 * len > VP_SHM_BUDGET)
+		return -ENOMEM; /* the rest stays the library's (bounces) */
+	g->sb = virtaccel_buf_alloc(g_dev, len);
+	g->db = g->sb ? virtaccel_buf_alloc(g_dev, len) : NULL;
+	if (!g->db) {
+		if (g->sb)
+			virtaccel_buf_free(g_dev, g->sb);
+		g->sb = NULL;
+		g->sb_cap = 0;
+		return -ENOMEM;
+	}
+	g->sb_cap = len;
+	g->sb_gen = g_gen;
+	g_shm_held += 2 * len;
+	return 0;
+}
+
+/* The input of the whole-message update, kept for a replay. */
+static const uint8_t *spec_kept(const struct vp_gcm *g)
+{
+	return g->spec_shm ? g->sb : g->spec;
 }
 
 static void gcm_free(void *vctx)
@@ -851,7 +1035,8 @@ static void gcm_free(void *vctx)
 
 	if (!g)
 		return;
-	sess_put(&g->sess);
+	gcm_sess_put(g);
+	gcm_shm_put(g);
 	OPENSSL_clear_free(g->aad, g->aad_cap);
 	OPENSSL_clear_free(g->spec, g->spec_cap);
 	OPENSSL_clear_free(g, sizeof(*g));
@@ -872,9 +1057,20 @@ static void *gcm_dup(void *vctx)
 	if (!g)
 		return NULL;
 	g->sess.id = 0;
+	g->sb = NULL;
+	g->db = NULL;
+	g->sb_cap = 0;
+	g->spec_shm = false;
 	g->aad = src->aad_cap ? OPENSSL_memdup(src->aad, src->aad_cap) : NULL;
-	g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
-	if ((src->aad_cap && !g->aad) || (src->spec_cap && !g->spec)) {
+	if (src->spec_shm) {
+		/* the copy keeps the kept input on the heap */
+		g->spec = OPENSSL_memdup(src->sb, src->spec_len ? src->spec_len : 1);
+		g->spec_cap = g->spec ? (src->spec_len ? src->spec_len : 1) : 0;
+	} else {
+		g->spec = src->spec_cap ? OPENSSL_memdup(src->spec, src->spec_cap) : NULL;
+	}
+	if ((src->aad_cap && !g->aad) ||
+	    ((src->spec_cap || src->spec_shm) && !g->spec)) {
 		if (!g->aad)
 			g->aad_cap = 0;
 		if (!g->spec)
@@ -902,8 +1098,12 @@ static int gcm_init(struct vp_gcm *g, bool enc, const unsigned char *key,
 		    size_t keylen, const unsigned char *iv, size_t ivlen,
 		    const OSSL_PARAM params[])
 {
-	if (g->enc != enc && g->sess.id)
-		sess_put(&g->sess); /* sessions are per direction */
+	/*
+	 * A stream left unfinished ends with its session (destroyed); else
+	 * the session goes to the cache when the direction changes.
+	 */
+	if (g->sess.id && (g->started || g->enc != enc))
+		gcm_sess_put(g);
 	g->enc = enc;
 	gcm_restart(g);
 	g->tls_aad_len = 0;
@@ -914,9 +1114,10 @@ static int gcm_init(struct vp_gcm *g, bool enc, const unsigned char *key,
 			       VP_NAME, keylen);
 			return 0;
 		}
+		if (g->key_set && CRYPTO_memcmp(g->key, key, GCM_KEY_LEN))
+			gcm_sess_put(g); /* a new key: another session */
 		memcpy(g->key, key, GCM_KEY_LEN);
 		g->key_set = true;
-		sess_put(&g->sess); /* a new key: a new session */
 		if (!vp_dev_check())
 			return 0;
 	}
@@ -974,12 +1175,30 @@ static int gcm_prepare(struct vp_gcm *g)
 	return 0;
 }
 
-/* With g_lock held: the context's stream session. */
+/* With g_lock held: the context's stream session (from the cache if it can). */
 static int gcm_sess(struct vp_gcm *g)
 {
 	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
 			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	unsigned int i;
 
+	if (!(g->sess.id && g->sess.gen == g_gen && g->sess.op == op)) {
+		for (i = 0; i < VP_SCACHE; i++) {
+			struct vp_scache *c = &g_scache[i];
+
+			if (!c->id || c->gen != g_gen || c->op != op ||
+			    CRYPTO_memcmp(c->key, g->key, GCM_KEY_LEN))
+				continue;
+			if (g->sess.id && g->sess.gen == g_gen)
+				virtaccel_session_destroy(g_dev, g->sess.id);
+			g->sess.id = c->id;
+			g->sess.gen = c->gen;
+			g->sess.op = c->op;
+			c->id = 0;
+			OPENSSL_cleanse(c->key, GCM_KEY_LEN);
+			return 0;
+		}
+	}
 	return sess_get(&g->sess, op, VIRTIO_ACCEL_ALG_AES256_GCM,
 			VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
 }
@@ -1049,7 +1268,9 @@ static int gcm_add_aad(struct vp_gcm *g, const unsigned char *in, size_t inl)
 	return 1;
 }
 
-#define VP_SPEC_MAX (256u << 10)
+#define VP_SPEC_MAX (256u << 10)	/* kept on the heap up to this */
+#define VP_SHM_MIN 4096			/* whole messages in shared memory from this */
+#define VP_PIPE_MIN (128u << 10)	/* longer updates pipelined (gcm_pipe) */
 
 /*
  * With g_lock held and gcm_prepare() done: @in as a whole message (FINAL,
@@ -1081,6 +1302,32 @@ static int gcm_whole(struct vp_gcm *g, unsigned char *out,
 	return ret;
 }
 
+/*
+ * As gcm_whole(), the input already in g->sb (with room for the tag after
+ * it) and the output through g->db: no bounce copies in the library.
+ */
+static int gcm_whole_shm(struct vp_gcm *g, unsigned char *out, size_t inl,
+			 uint8_t *tag)
+{
+	int ret;
+
+	if (g->enc) {
+		ret = gcm_req(g, g->sb, inl, g->db, inl + GCM_TAG_LEN, true);
+		if (!ret) {
+			memcpy(out, g->db, inl);
+			memcpy(tag, g->db + inl, GCM_TAG_LEN);
+		}
+	} else {
+		memcpy(g->sb + inl, tag, GCM_TAG_LEN);
+		ret = gcm_req(g, g->sb, inl + GCM_TAG_LEN, g->db, inl, true);
+		if (!ret)
+			memcpy(out, g->db, inl);
+		else
+			OPENSSL_cleanse(g->db, inl);
+	}
+	return ret;
+}
+
 /* Keep a copy of the input of a whole-message update. */
 static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
 {
@@ -1100,16 +1347,37 @@ static int spec_keep(struct vp_gcm *g, const unsigned char *in, size_t inl)
 /* A second update after a whole message: the device starts over as a stream. */
 static int spec_replay(struct vp_gcm *g)
 {
-	uint8_t *scratch = OPENSSL_malloc(g->spec_len);
+	uint8_t *scratch;
 	int ret;
 
+	g->spec_done = false;
+	if (g->spec_shm && g->sb_gen == g_gen) {
+		size_t off, n;
+
+		/* the kept input may be longer than one request (gcm_pipe) */
+		for (ret = 0, off = 0; !ret && off < g->spec_len; off += n) {
+			n = g->spec_len - off < g_chunk ? g->spec_len - off :
+							  g_chunk;
+			ret = gcm_req(g, g->sb + off, n, g->db, n, false);
+		}
+		return ret;
+	}
+	if (g->spec_shm) {
+		vp_err(VP_R_STATE,
+		       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
+		       VP_NAME);
+		return -ESTALE;
+	}
+	scratch = OPENSSL_malloc(g->spec_len);
 	if (!scratch)
 		return -ENOMEM;
-	g->spec_done = false;
 	ret = gcm_req(g, g->spec, g->spec_len, scratch, g->spec_len, false);
 	OPENSSL_clear_free(scratch, g->spec_len);
 	return ret;
 }
+
+static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
+		    const unsigned char *in, size_t inl);
 
 static int gcm_data(struct vp_gcm *g, unsigned char *out,
 		    const unsigned char *in, size_t inl)
@@ -1119,11 +1387,32 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 
 	pthread_mutex_lock(&g_lock);
 	ret = gcm_prepare(g);
+	if (!ret && !g->started && !g->spec_done &&
+	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set) &&
+	    inl >= VP_SHM_MIN && !gcm_shm_get(g, inl + GCM_TAG_LEN)) {
+		if (!g->enc)
+			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
+		memcpy(g->sb, in, inl);	/* @out may be @in */
+		g->spec_len = inl;
+		g->spec_shm = true;
+		ret = gcm_whole_shm(g, out, inl, g->enc ? g->tag : g->spec_tag);
+		if (ret == -EBADMSG) {
+			/* as below */
+			ret = gcm_req(g, g->sb, inl, g->db, inl, false);
+			if (!ret)
+				memcpy(out, g->db, inl);
+		} else if (!ret) {
+			g->spec_done = true;
+		}
+		pthread_mutex_unlock(&g_lock);
+		return ret;
+	}
 	if (!ret && !g->started && !g->spec_done && inl <= VP_SPEC_MAX &&
 	    inl + GCM_TAG_LEN <= g_chunk && (g->enc || g->tag_set)) {
 		if (!g->enc)
 			memcpy(g->spec_tag, g->tag, GCM_TAG_LEN);
 		/* kept first: @out may be @in */
+		g->spec_shm = false;
 		ret = spec_keep(g, in, inl);
 		if (!ret)
 			ret = gcm_whole(g, out, in == out ? g->spec : in, inl,
@@ -1143,6 +1432,14 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 	}
 	if (!ret && g->spec_done)
 		ret = spec_replay(g);
+	if (!ret && inl >= VP_PIPE_MIN) {
+		ret = gcm_pipe(g, out, in, inl);
+		if (ret <= 0) {
+			pthread_mutex_unlock(&g_lock);
+			return ret;
+		}
+		ret = 0; /* no shared buffers: as below */
+	}
 	while (!ret && off < inl) {
 		n = inl - off;
 		if (n > g_chunk)
@@ -1156,6 +1453,137 @@ static int gcm_data(struct vp_gcm *g, unsigned char *out,
 
 static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
 			  size_t outsz, const unsigned char *in, size_t inl);
+
+/* With g_lock held: queue one request of the context's stream on queue 0. */
+static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
+		      const uint8_t *src, uint8_t *dst, size_t len, bool final)
+{
+	struct virtaccel_op *ops[1] = { op };
+	int ret;
+
+	ret = gcm_sess(g);
+	if (ret)
+		return ret;
+	memset(op, 0, sizeof(*op));
+	op->opcode = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
+			      VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	op->algo = VIRTIO_ACCEL_ALG_AES256_GCM;
+	op->session_id = g->sess.id;
+	if (!g->started) {
+		op->iv = g->iv;
+		op->iv_len = GCM_IV_LEN;
+		op->aad = g->aad_len ? g->aad : NULL;
+		op->aad_len = (uint32_t)g->aad_len;
+	}
+	op->src = src;
+	op->src_len = (uint32_t)len;
+	op->dst = dst;
+	op->dst_len = (uint32_t)(len + (final ? GCM_TAG_LEN : 0));
+	op->flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
+	ret = virtaccel_submit(g_dev, 0, ops, 1);
+	if (ret != 1)
+		return dev_fail("AES-256-GCM", ret < 0 ? ret : -EAGAIN);
+	g->started = true;
+	g->stream_gen = g_gen;
+	return 0;
+}
+
+/* With g_lock held: the completion of @op, the only request in flight. */
+static int gcm_wait(struct virtaccel_op *op)
+{
+	struct virtaccel_op *done = NULL;
+	int n, ret;
+
+	do
+		n = virtaccel_poll(g_dev, 0, &done, 1, -1);
+	while (n == 0);
+	if (n < 0)
+		return dev_fail("AES-256-GCM", n);
+	if (done != op)
+		return dev_fail("AES-256-GCM (a completion not ours)", -EPROTO);
+	ret = virtaccel_status_to_errno(op->status);
+	if (ret && ret != -EBADMSG)
+		return dev_fail("AES-256-GCM", ret);
+	return ret;
+}
+
+/*
+ * With g_lock held and gcm_prepare() done: a long update as stream requests
+ * of half its size (up to max_data_len) through two pairs of shared
+ * buffers, so that the copies overlap the device's work: while the device
+ * works on one piece, the next is copied in and the previous one's output
+ * copied out. One request in flight at a time ([STREAM-ORDER]). 1 when the
+ * shared buffers cannot be had (the caller goes on without), else 0/-errno.
+ */
+static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
+		    const unsigned char *in, size_t inl)
+{
+	struct virtaccel_op op[2];
+	size_t piece = ((inl + 1) / 2 + 4095) & ~(size_t)4095;
+	size_t len[2], off_in, off_out = 0, nn;
+	uint8_t *sbuf[2], *dbuf[2];
+	int cur = 0, ret;
+	bool spec;
+
+	if (piece > g_chunk)
+		piece = g_chunk;
+	/*
+	 * An encryption whose input fits the two pieces (so that all of it
+	 * stays in g->sb, contiguous) ends its last request FINAL, the tag
+	 * with it, as if no update followed: final then costs nothing; if
+	 * one does, the kept input starts the stream again (spec_replay()),
+	 * as for a whole message.
+	 */
+	spec = g->enc && !g->started && 2 * piece >= inl &&
+	       inl - piece + GCM_TAG_LEN <= g_chunk;
+	if (gcm_shm_get(g, 2 * piece + GCM_TAG_LEN))
+		return 1;
+	g->spec_shm = false;
+	sbuf[0] = g->sb;
+	sbuf[1] = g->sb + piece;
+	dbuf[0] = g->db;
+	dbuf[1] = g->db + piece;
+	len[0] = inl < piece ? inl : piece;
+	memcpy(sbuf[0], in, len[0]);
+	off_in = len[0];
+	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0], false);
+	while (!ret) {
+		nn = inl - off_in < piece ? inl - off_in : piece;
+		if (nn)	/* while the device works on the current piece */
+			memcpy(sbuf[1 - cur], in + off_in, nn);
+		ret = gcm_wait(&op[cur]);
+		if (!ret && nn)
+			ret = gcm_submit(g, &op[1 - cur], sbuf[1 - cur],
+					 dbuf[1 - cur], nn,
+					 spec && off_in + nn == inl);
+		if (ret)
+			break;
+		/* @out may be @in: this piece's input has been read */
+		memcpy(out + off_out, dbuf[cur], len[cur]);
+		off_out += len[cur];
+		if (!nn)
+			break;
+		if (spec && off_in + nn == inl) {
+			/* the FINAL one: wait for it here, keep its tag */
+			ret = gcm_wait(&op[1 - cur]);
+			g->started = false;
+			if (ret)
+				break;
+			memcpy(out + off_out, dbuf[1 - cur], nn);
+			memcpy(g->tag, dbuf[1 - cur] + nn, GCM_TAG_LEN);
+			g->spec_shm = true;
+			g->spec_len = inl;
+			g->spec_done = true;
+			return 0;
+		}
+		off_in += nn;
+		cur = 1 - cur;
+		len[cur] = nn;
+	}
+	if (ret)
+		g->started = false; /* [STREAM-ERR] */
+	return ret;
+}
 
 static int gcm_update(void *vctx, unsigned char *out, size_t *outl,
 		      size_t outsz, const unsigned char *in, size_t inl)
@@ -1211,8 +1639,15 @@ static int gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		uint8_t *scratch = OPENSSL_malloc(g->spec_len ? g->spec_len : 1);
 
 		g->spec_done = false;
-		ret = scratch ? gcm_whole(g, scratch, g->spec, g->spec_len,
-					  g->tag) : -ENOMEM;
+		if (g->spec_shm && g->sb_gen != g_gen) {
+			vp_err(VP_R_STATE,
+			       "%s: the device connection was lost (or the process forked) in the middle of an AES-GCM message",
+			       VP_NAME);
+			ret = -ESTALE;
+		} else {
+			ret = scratch ? gcm_whole(g, scratch, spec_kept(g),
+						  g->spec_len, g->tag) : -ENOMEM;
+		}
 		OPENSSL_clear_free(scratch, g->spec_len ? g->spec_len : 1);
 	} else if (!ret && g->enc) {
 		ret = gcm_req(g, NULL, 0, g->tag, GCM_TAG_LEN, true);
@@ -1588,6 +2023,7 @@ static const OSSL_PARAM *vp_gettable_params(void *provctx)
 		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
 		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
 		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+		OSSL_PARAM_uint64(VP_PARAM_PASSED, NULL),
 		OSSL_PARAM_END
 	};
 	return t;
@@ -1595,6 +2031,7 @@ static const OSSL_PARAM *vp_gettable_params(void *provctx)
 
 static int vp_get_params(void *provctx, OSSL_PARAM params[])
 {
+	uint64_t passed;
 	OSSL_PARAM *p;
 
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
@@ -1608,6 +2045,10 @@ static int vp_get_params(void *provctx, OSSL_PARAM params[])
 		return 0;
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
 	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	p = OSSL_PARAM_locate(params, VP_PARAM_PASSED);
+	passed = __atomic_load_n(&g_hmac_passed, __ATOMIC_RELAXED);
+	if (p && !OSSL_PARAM_set_uint64(p, passed))
 		return 0;
 	return 1;
 }
@@ -1626,6 +2067,7 @@ static void vp_teardown(void *provctx)
 	pthread_mutex_lock(&g_lock);
 	if (g_refs && !--g_refs) {
 		dev_drop();
+		OPENSSL_cleanse(g_scache, sizeof(g_scache));
 		free(g_devstr);
 		g_devstr = NULL;
 	}
@@ -1652,9 +2094,11 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 {
 	const OSSL_DISPATCH *f;
 	struct vp_prov *pv;
-	char *dev = NULL;
+	char *dev = NULL, *prefer = NULL, *strict = NULL;
 	OSSL_PARAM req[] = {
 		OSSL_PARAM_utf8_ptr("device", &dev, 0),
+		OSSL_PARAM_utf8_ptr("prefer", &prefer, 0),
+		OSSL_PARAM_utf8_ptr("strict", &strict, 0),
 		OSSL_PARAM_END
 	};
 
@@ -1672,6 +2116,9 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		case OSSL_FUNC_CORE_GET_PARAMS:
 			c_get_params = OSSL_FUNC_core_get_params(f);
 			break;
+		case OSSL_FUNC_CORE_GET_LIBCTX:
+			c_get_libctx = OSSL_FUNC_core_get_libctx(f);
+			break;
 		}
 	}
 	vp_core = handle;
@@ -1680,8 +2127,25 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		return 0;
 	pv->core = handle;
 	pv->child = OSSL_LIB_CTX_new_child(handle, in);
-	if (c_get_params && !c_get_params(handle, req))
+	if (c_get_params && !c_get_params(handle, req)) {
 		dev = NULL;
+		prefer = NULL;
+		strict = NULL;
+	}
+	pv->strict = strict && is_yes(strict);
+	/*
+	 * Loaded, it is preferred: a fetch without a property query takes
+	 * its algorithms over another provider's ("openssl dgst -provider
+	 * vaccelprov -sha256", where openssl(1) has the default provider
+	 * loaded already). openssl.cnf's default_properties, set after the
+	 * providers, and an application's own query still decide; "prefer =
+	 * no" leaves the library context's default properties alone (an
+	 * application that set its own, "fips=yes" say, before loading
+	 * vaccelprov wants that; OpenSSL 3.0 cannot read them to merge).
+	 */
+	if (c_get_libctx && !(prefer && is_no(prefer)))
+		EVP_set_default_properties((OSSL_LIB_CTX *)c_get_libctx(handle),
+					   "?provider=" VP_NAME);
 	pthread_mutex_lock(&g_lock);
 	if (dev && *dev) {
 		free(g_devstr);

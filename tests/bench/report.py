@@ -194,6 +194,43 @@ IPSEC_NAME = {"authenc": "authenc(hmac(sha256),cbc(aes))",
               "rfc4106": "rfc4106(gcm(aes))"}
 
 
+def provider(res, lines):
+    """tests/provider/bench.sh's lines: vaccelprov against OpenSSL's default
+    provider through EVP on path 5 (issue 12: 1 MiB at >= 0.9)."""
+    res["paths"]["provider"] = lines
+    for ln in lines:
+        if ln.get("ratio") is None:
+            continue
+        name = "provider_%s_vs_default" % ln["case"].replace("-", "_")
+        big = ln["size"] >= 1048576 and "threads" not in ln
+        v = {"value": ln["ratio"], "metric": "ops_per_s",
+             "case": "vaccelprov " + ln["case"],
+             "baseline": "OpenSSL default provider, same run",
+             "bar": 0.9 if big else None, "path": "provider",
+             "what": "OpenSSL provider vaccelprov on path 5 (EVP loop%s) vs "
+                     "the default provider" % (
+                         ", %d threads" % ln["threads"]
+                         if "threads" in ln else "")}
+        if big:
+            v["met"] = ln["ratio"] >= 0.9
+        if ln.get("device_ops_per_s"):
+            res["ratios"][name.replace("_vs_default", "_vs_device_alone")] = {
+                "value": ln["vaccelprov_ops_per_s"] / ln["device_ops_per_s"],
+                "metric": "ops_per_s", "case": "vaccelprov " + ln["case"],
+                "baseline": "the device alone (vaccel bench, depth 1)",
+                "bar": None, "path": "provider",
+                "what": "vaccelprov (EVP, copies) vs one request of the "
+                        "device from shared memory"}
+            res["ratios"][name.replace("provider_", "device_alone_")] = {
+                "value": ln["device_ops_per_s"] / ln["default_ops_per_s"],
+                "metric": "ops_per_s", "case": "device " + ln["case"],
+                "baseline": "OpenSSL default provider, same run",
+                "bar": None, "path": "provider",
+                "what": "the device alone (ceiling of the provider) vs the "
+                        "default provider"}
+        res["ratios"][name] = v
+
+
 def crypto_api(res, label, lines):
     """tests/bench/vm-crypto-bench.sh's lines: the path and its ratios."""
     path = {"machine": {}, "afalg": [], "ipsec": []}
@@ -315,6 +352,7 @@ def main():
     ap.add_argument("--loopback")
     ap.add_argument("--peer")
     ap.add_argument("--crypto", action="append", default=[])
+    ap.add_argument("--provider")
     ap.add_argument("--skipped", action="append", default=[])
     ap.add_argument("--seconds", type=float)
     a = ap.parse_args()
@@ -407,6 +445,8 @@ def main():
     for c in a.crypto:
         label, _, path = c.partition("=")
         crypto_api(res, label, jsonl(path))
+    if a.provider:
+        provider(res, jsonl(a.provider))
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why

@@ -201,10 +201,11 @@ done
 echo "bench: 6/6 OpenSSL provider vaccelprov vs default (EVP, path 5)" >&2
 if [ "${BENCH_PROVIDER:-1}" = 0 ]; then
 	skip provider "BENCH_PROVIDER=0"
-elif ! "$TOP/tests/provider/bench.sh" "$B" "$OUT/provider.md"; then
+elif ! "$TOP/tests/provider/bench.sh" "$B" "$OUT/provider.md" "$T/provider.jsonl"; then
 	skip provider "tests/provider/bench.sh failed (reason above)"
 else
 	cat "$OUT/provider.md" >&2
+	set -- "$@" --provider "$T/provider.jsonl"
 fi
 
 printf '%s' "$skipped" >"$T/skipped"

@@ -145,12 +145,12 @@ check "compress stdin to stdout" cmp -s "$T/pipe.out" "$T/in.4096"
 
 # --- info, bench ------------------------------------------------------------
 "$V" info "$DEV" >"$T/info" 2>&1
-check "info runs" grep -q "device id: *63" "$T/info"
+check "info runs" grep -q "device id: *56" "$T/info"
 check "info lists sha256" grep -q sha256 "$T/info"
 "$V" info "$DEV" --json >"$T/info.json"
 check "info --json is JSON with capabilities" $PY -c "
 import json,sys; d=json.load(open('$T/info.json'))
-assert d['device_id'] == 63 and len(d['capabilities']) >= 8, d"
+assert d['device_id'] == 56 and len(d['capabilities']) >= 8, d"
 # [STREAM-LIMIT]: the back-end's default limit, in both forms
 check "info shows the DEFLATE stream limit (streams: 64)" grep -qE '^streams: +64 ' "$T/info"
 check "info --json has max_comp_streams 64" $PY -c "

@@ -109,6 +109,20 @@ count_results() { # count_results FILE [RC]
 	[ "$_f" -eq 0 ]
 }
 
+# conf_tap OUT LABEL NAME: the conformance suite's TAP that a guest printed
+# as "conf-tap LABEL: ..." lines (tests/vm/guest/cli-checks.sh) into
+# $CONF_OUT/NAME.tap, for docs/conformance.md (tests/conformance/run-report.sh)
+conf_tap() {
+	_co=${CONF_OUT:-$TOP/build/conformance}
+	mkdir -p "$_co"
+	tr -d '\r' <"$1" | sed -n "s|^conf-tap $2: ||p" >"$_co/$3.tap.new"
+	if [ -s "$_co/$3.tap.new" ]; then
+		mv "$_co/$3.tap.new" "$_co/$3.tap"
+	else
+		rm -f "$_co/$3.tap.new"
+	fi
+}
+
 summary() {
 	echo
 	echo "$PASS passed, $FAIL failed"

@@ -7,7 +7,10 @@
  *   prov_test gcm-enc KEY IV AAD IN OUT CHUNK   ct || tag; updates of CHUNK
  *   prov_test gcm-dec KEY IV AAD IN OUT CHUNK   exit 1 on a bad tag (no OUT)
  *   prov_test refuse                            IV/tag lengths the device
- *                                               does not do are errors
+ *                                               does not do are errors;
+ *                                               context copies
+ *   prov_test passon                            HMAC-SHA-384: passed on to
+ *                                               the default provider, counted
  *   prov_test threads-fork THREADS ITERS [shared]
  *                                               threads, then fork: every
  *                                               result checked against the
@@ -191,6 +194,108 @@ static int digest(const char *pq, const void *d, size_t n, unsigned char *md);
 static int hmac(const char *pq, const void *k, size_t kl, const void *d,
 		size_t n, unsigned char *md);
 
+static int gcm(const char *pq, int enc, const unsigned char *key,
+	       const unsigned char *iv, const void *aad, size_t al,
+	       const unsigned char *in, size_t n, unsigned char *out,
+	       unsigned char *tag, size_t chunk);
+
+/*
+ * AES-GCM context copies (EVP_CIPHER_CTX_copy): before any data, and after
+ * a first update sent whole, both contexts finish right; a decryption
+ * streaming on the device (no tag yet) cannot be copied: an error.
+ */
+static void gcm_copies(const unsigned char *d)
+{
+	static const unsigned char key[32] = { 7 }, iv[12] = { 9 };
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", VP);
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new(), *y = EVP_CIPHER_CTX_new();
+	unsigned char *o1 = malloc(3 * 8192), *o2 = o1 + 8192, *r = o2 + 8192;
+	unsigned char t1[16], t2[16], tr[16];
+	int ol;
+	bool ok;
+
+	/* AAD given, no data yet */
+	ok = c && x && y && o1 && EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
+	     EVP_EncryptUpdate(x, NULL, &ol, d, 20) &&
+	     EVP_CIPHER_CTX_copy(y, x) &&
+	     EVP_EncryptUpdate(x, o1, &ol, d, 5000) &&
+	     EVP_EncryptUpdate(y, o2, &ol, d, 5000) &&
+	     EVP_EncryptFinal_ex(x, o1, &ol) && EVP_EncryptFinal_ex(y, o2, &ol) &&
+	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, t1) > 0 &&
+	     EVP_CIPHER_CTX_ctrl(y, EVP_CTRL_AEAD_GET_TAG, 16, t2) > 0 &&
+	     gcm(SW, 1, key, iv, d, 20, d, 5000, r, tr, 5000) &&
+	     !memcmp(o1, r, 5000) && !memcmp(o2, r, 5000) &&
+	     !memcmp(t1, tr, 16) && !memcmp(t2, tr, 16);
+	tap(ok, "AES-GCM context copied after the AAD: both right (default's tag)");
+	ERR_clear_error();
+	/* one update sent whole, then copied; both go on with 3000 more */
+	ok = EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
+	     EVP_EncryptUpdate(x, o1, &ol, d, 5000) &&
+	     EVP_CIPHER_CTX_copy(y, x) &&
+	     EVP_EncryptUpdate(x, o1 + 5000, &ol, d + 5000, 3000) &&
+	     EVP_EncryptUpdate(y, o2 + 5000, &ol, d + 5000, 3000) &&
+	     EVP_EncryptFinal_ex(x, o1, &ol) && EVP_EncryptFinal_ex(y, o2, &ol) &&
+	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, t1) > 0 &&
+	     EVP_CIPHER_CTX_ctrl(y, EVP_CTRL_AEAD_GET_TAG, 16, t2) > 0 &&
+	     gcm(SW, 1, key, iv, NULL, 0, d, 8000, r, tr, 8000) &&
+	     !memcmp(o1, r, 8000) && !memcmp(o2 + 5000, r + 5000, 3000) &&
+	     !memcmp(t1, tr, 16) && !memcmp(t2, tr, 16);
+	tap(ok, "AES-GCM context copied after a first update of 5000 B: both go on right");
+	ERR_clear_error();
+	/* a decryption streaming on the device (its tag comes at the end) */
+	ok = gcm(SW, 1, key, iv, NULL, 0, d, 8000, r, tr, 8000) &&
+	     EVP_DecryptInit_ex2(x, c, key, iv, NULL) &&
+	     EVP_DecryptUpdate(x, o1, &ol, r, 5000) &&
+	     !EVP_CIPHER_CTX_copy(y, x) && err_from_vp();
+	tap(ok, "AES-GCM decryption streaming on the device: a copy is refused (vaccelprov error)");
+	ok = EVP_DecryptUpdate(x, o1 + 5000, &ol, r + 5000, 3000) &&
+	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tr) > 0 &&
+	     EVP_DecryptFinal_ex(x, o1, &ol) > 0 && !memcmp(o1, d, 8000);
+	tap(ok, "... and the original decrypts right, its tag accepted");
+	ERR_clear_error();
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_CTX_free(y);
+	EVP_CIPHER_free(c);
+	free(o1);
+}
+
+/*
+ * Many AES-GCM contexts alive at once, each with a message of 32 KiB sent
+ * (a TLS server's connections): past the provider's share of the shared
+ * memory they go on through the library's bounce buffers; all right.
+ */
+static void gcm_many(const unsigned char *d)
+{
+	enum { N = 400, L = 32768 };
+	static const unsigned char key[32] = { 3 }, iv[12] = { 4 };
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", VP);
+	EVP_CIPHER_CTX **x = calloc(N, sizeof(*x));
+	unsigned char *o = malloc(L), *r = malloc(L), t[16], tr[16];
+	int i, ol, bad = 0;
+
+	for (i = 0; c && x && o && r && i < N; i++) {
+		x[i] = EVP_CIPHER_CTX_new();
+		if (!x[i] || !EVP_EncryptInit_ex2(x[i], c, key, iv, NULL) ||
+		    !EVP_EncryptUpdate(x[i], o, &ol, d + i, L))
+			bad++;
+	}
+	for (i = 0; c && x && o && r && i < N; i++) {
+		if (!x[i] || !EVP_EncryptFinal_ex(x[i], o, &ol) ||
+		    EVP_CIPHER_CTX_ctrl(x[i], EVP_CTRL_AEAD_GET_TAG, 16, t) <= 0 ||
+		    !gcm(SW, 1, key, iv, NULL, 0, d + i, L, r, tr, L) ||
+		    memcmp(t, tr, 16))
+			bad++;
+		EVP_CIPHER_CTX_free(x[i]);
+	}
+	tap(c && x && o && r && !bad,
+	    "400 AES-GCM contexts alive with 32 KiB each (past the provider's shared memory): every tag right");
+	ERR_print_errors_fp(stdout);
+	free(x);
+	free(o);
+	free(r);
+	EVP_CIPHER_free(c);
+}
+
 /* Context copies: of buffered input, right; of a stream begun, an error. */
 static void copies(void)
 {
@@ -229,6 +334,17 @@ static void copies(void)
 	     !memcmp(b, r, 32);
 	tap(ok, "HMAC context copied: both go on right, each its own");
 	ERR_clear_error();
+	ok = EVP_MAC_init(mx, (const unsigned char *)"k", 1, p) &&
+	     EVP_MAC_update(mx, d, big);
+	EVP_MAC_CTX_free(my);
+	my = ok ? EVP_MAC_CTX_dup(mx) : NULL;
+	tap(ok && !my && err_from_vp(),
+	    "HMAC context that has streamed 3 MiB: a copy is refused (vaccelprov error)");
+	ok = EVP_MAC_final(mx, a, &ml, 32) && hmac(SW, "k", 1, d, big, r) &&
+	     !memcmp(a, r, 32);
+	tap(ok, "... and the original finishes right");
+	gcm_copies(d);
+	gcm_many(d);
 	EVP_MAC_CTX_free(mx);
 	EVP_MAC_CTX_free(my);
 	EVP_MAC_free(m);
@@ -281,6 +397,76 @@ static int refuse(void)
 	EVP_CIPHER_free(c);
 	copies();
 	return tap_finish("refuse");
+}
+
+/*
+ * HMAC with a digest other than SHA-256 (TLS's HKDF and PRF need
+ * HMAC-SHA-384): passed to the default provider loaded beside, counted in
+ * the provider parameter "hmac-passed-on"; HMAC-SHA-256 never is.
+ */
+static uint64_t passed_on(void)
+{
+	uint64_t v = ~0ull;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_uint64("hmac-passed-on", &v),
+		OSSL_PARAM_END
+	};
+
+	if (!OSSL_PROVIDER_get_params(prov_vp, p) ||
+	    !OSSL_PARAM_modified(p))
+		return ~0ull;
+	return v;
+}
+
+static int passon(void)
+{
+	unsigned char d[1000], a[64], b[64];
+	EVP_MAC *m;
+	EVP_MAC_CTX *c, *cp;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA384", 0),
+		OSSL_PARAM_END
+	};
+	uint64_t n0, n1, n2;
+	size_t l = 0, l2 = 0;
+	bool ok;
+
+	load_providers();
+	memset(d, 'p', sizeof(d));
+	n0 = passed_on();
+	tap(n0 != ~0ull, "the provider parameter hmac-passed-on reads");
+	ok = hmac(VP, "key", 3, d, sizeof(d), a);
+	n1 = passed_on();
+	tap(ok && n1 == n0, "HMAC-SHA-256 on the device: not counted as passed on");
+	m = EVP_MAC_fetch(NULL, "HMAC", VP);
+	c = m ? EVP_MAC_CTX_new(m) : NULL;
+	ok = c && EVP_MAC_init(c, (const unsigned char *)"key", 3, p) &&
+	     EVP_MAC_update(c, d, 400);
+	/* a copy half-way (EVP_MAC_CTX_dup) finishes as the original */
+	cp = ok ? EVP_MAC_CTX_dup(c) : NULL;
+	ok = ok && cp && EVP_MAC_update(c, d + 400, sizeof(d) - 400) &&
+	     EVP_MAC_final(c, a, &l, 64) &&
+	     EVP_MAC_update(cp, d + 400, sizeof(d) - 400) &&
+	     EVP_MAC_final(cp, b, &l2, 64) && l2 == 48 && !memcmp(a, b, 48);
+	tap(ok, "HMAC-SHA-384 through vaccelprov copied half-way: both finish alike");
+	EVP_MAC_CTX_free(cp);
+	EVP_MAC_CTX_free(c);
+	EVP_MAC_free(m);
+	m = EVP_MAC_fetch(NULL, "HMAC", SW);
+	c = m ? EVP_MAC_CTX_new(m) : NULL;
+	ok = ok && c && EVP_MAC_init(c, (const unsigned char *)"key", 3, p) &&
+	     EVP_MAC_update(c, d, sizeof(d)) && EVP_MAC_final(c, b, &l2, 64) &&
+	     l == 48 && l2 == 48 && !memcmp(a, b, 48);
+	EVP_MAC_CTX_free(c);
+	EVP_MAC_free(m);
+	n2 = passed_on();
+	printf("# hmac-passed-on %llu -> %llu\n", (unsigned long long)n1,
+	       (unsigned long long)n2);
+	tap(ok && n2 == n1 + 1,
+	    "HMAC-SHA-384 through vaccelprov: the default provider's result, counted in hmac-passed-on");
+	ERR_print_errors_fp(stdout);
+	unload_providers();
+	return tap_finish("passon");
 }
 
 /* ---- threads and fork -------------------------------------------------- */
@@ -694,6 +880,8 @@ int main(int argc, char **argv)
 		return gcm_file(false, argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "refuse"))
 		return refuse();
+	if (argc == 2 && !strcmp(argv[1], "passon"))
+		return passon();
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "threads-fork"))
 		return threads_fork(atoi(argv[2]), atoi(argv[3]),
 				    argc == 5 && !strcmp(argv[4], "shared"));

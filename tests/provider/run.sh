@@ -61,6 +61,7 @@ if [ "$MODE" = full ]; then
 	check "make install puts vaccelprov.so into \$DESTDIR$MODDIR" [ -x "$T/inst$MODDIR/vaccelprov.so" ]
 	openssl list -provider-path "$T/inst$MODDIR" -provider vaccelprov -providers >"$T/list" 2>&1
 	check "... where OpenSSL loads it by name" grep -q "vaccelprov" "$T/list"
+	INSTDIR=$T/inst$MODDIR
 fi
 
 start_backend "$T" || { not_ok "backend starts"; summary; exit 1; }
@@ -106,6 +107,22 @@ for n in $SIZES; do
 done
 r1=$(served)
 check "the back-end served the digests ($((r1 - r0)) data requests)" [ "$r1" -gt "$r0" ]
+# As a newcomer types it: no -propquery. openssl(1) has its default
+# provider loaded already (a fallback, at its first fetch); vaccelprov,
+# loaded, must still be the one that computes.
+for dir in "$B" ${INSTDIR:+"$INSTDIR"}; do
+	where=$([ "$dir" = "$B" ] && echo "the build" || echo "make install's")
+	q0=$(served)
+	out=$(openssl dgst -provider-path "$dir" -provider vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+	q1=$(served)
+	check "openssl dgst -provider vaccelprov -sha256 (no -propquery, $where vaccelprov.so): right" \
+		[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
+	check "... and computed by the back-end ($((q1 - q0)) data requests)" [ "$q1" -gt "$q0" ]
+done
+VACCEL_DEVICE=bogus openssl dgst -provider-path "$B" -provider vaccelprov -sha256 "$T/in.1" >"$T/o" 2>"$T/err"
+check "... no -propquery and VACCEL_DEVICE=bogus: fails naming it, no digest (not the default provider's)" \
+	sh -c "grep -q 'cannot open device bogus' '$T/err' && [ ! -s '$T/o' ]"
+r1=$(served)
 
 # --- openssl mac HMAC (digest SHA256), keys of any length -------------------
 K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
@@ -133,6 +150,43 @@ openssl mac -provider-path "$B" -provider vaccelprov -propquery provider=vaccelp
 	-digest SHA384 -macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
 check "HMAC with SHA-384, vaccelprov alone: refused with an error naming the provider" \
 	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov.*SHA-256 only' '$T/err'"
+# passing on is counted (provider parameter hmac-passed-on)
+"$T/prov_test" passon >"$T/passon" 2>&1
+rc=$?
+sed 's/^/  /' "$T/passon"
+count_results "$T/passon" $rc
+# strict = yes in openssl.cnf: refused, naming the digest; SHA-256 still works
+cat >"$T/strict.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+vaccelprov = vaccelprov_sect
+[default_sect]
+activate = 1
+[vaccelprov_sect]
+module = $B/vaccelprov.so
+strict = yes
+activate = 1
+EOF
+OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA384 \
+	-macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
+check "strict = yes: HMAC with SHA-384 refused (error naming SHA384 and strict), nothing printed" \
+	sh -c "[ $? -ne 0 ] && grep -q 'vaccelprov: HMAC with SHA384.*strict = yes' '$T/err' && [ ! -s '$T/o' ]"
+grep strict "$T/err" | head -1 | sed 's/^/  # /'
+# prefer = no: loaded beside the default provider, vaccelprov is taken
+# only when asked for (here its device is bogus, and nothing asks)
+sed -e 's/^strict = yes$/prefer = no\ndevice = bogus/' "$T/strict.cnf" >"$T/prefer.cnf"
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+check "prefer = no: openssl dgst -sha256 without -propquery is the default provider's" \
+	[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" $OSSL_TO 60 dgst -propquery provider=vaccelprov -sha256 -r "$T/in.4096" 2>"$T/err")
+check "... and with -propquery provider=vaccelprov it is vaccelprov's (bogus device: fails)" \
+	sh -c "[ -z '$out' ] && grep -q 'cannot open device bogus' '$T/err'"
+out=$(OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA256 \
+	-macopt hexkey:$K -in "$T/in.4096" HMAC 2>"$T/err" | tr A-F a-f)
+check "strict = yes: HMAC with SHA-256 still right" [ "$out" = "$($REF hmac $K "$T/in.4096")" ]
 r2=$(served)
 check "the back-end served the MACs ($((r2 - r1)) data requests)" [ "$r2" -gt "$r1" ]
 
@@ -145,7 +199,7 @@ GSIZES="0 1 4096 1048579"
 [ -e "$T/in.5000000" ] || $REF gen 5000000 5 "$T/in.5000000"
 for n in $GSIZES; do
 	$REF gcm-enc $K $IV $AAD "$T/in.$n" "$T/ref.$n"
-	for chunk in 1000003 65536 4099 1; do
+	for chunk in 5000000 1000003 65536 4099 1; do
 		[ "$chunk" -eq 1 ] && [ "$n" -gt 4096 ] && continue
 		"$T/prov_test" gcm-enc $K $IV $AAD "$T/in.$n" "$T/ct" "$chunk" 2>"$T/err"
 		check "AES-256-GCM encrypt $n B in updates of $chunk: = cryptography's AESGCM" \
@@ -277,6 +331,17 @@ if start_backend "$T/cli"; then
 		[ $((s2 - s1)) -ge $rec ]
 	check "... the client's back-end served >= 1 request per record ($((c2 - c1)))" \
 		[ $((c2 - c1)) -ge $rec ]
+	# why HMAC with another digest is passed on: with strict = yes the
+	# TLS 1.2 PRF (HMAC-SHA-384, asked of vaccelprov because of
+	# default_properties) is refused and the handshake fails
+	cp "$T/srv.cnf" "$T/srv.cnf.0"
+	cp "$T/cli.cnf" "$T/cli.cnf.0"
+	sed -i 's/^activate = 1$/&\nstrict = yes/' "$T/srv.cnf" "$T/cli.cnf"
+	! tls_run 12s -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384
+	check "strict = yes on both sides: TLS 1.2 with a SHA-384 suite fails (PRF's HMAC-SHA-384 refused)" \
+		sh -c "[ $? -eq 0 ] && grep -q 'HMAC with SHA2-384.*strict = yes' '$T/cli.12s' '$T/srv.12s'"
+	mv "$T/srv.cnf.0" "$T/srv.cnf"
+	mv "$T/cli.cnf.0" "$T/cli.cnf"
 	kill -TERM "$CLI_PID" 2>/dev/null
 	wait "$CLI_PID" 2>/dev/null
 else
@@ -353,6 +418,15 @@ check "OPENSSL_CONF only (device = in openssl.cnf): openssl dgst -sha256 right" 
 	[ "$out" = "$(sha256sum <"$T/in.1048577" | cut -d' ' -f1)" ]
 r6=$(served)
 check "... and computed by the back-end ($((r6 - r5)) data requests)" [ "$r6" -gt "$r5" ]
+# README's openssl.cnf as written there (module by name: OPENSSL_MODULES);
+# only its device string is this back-end's
+sed -n '/^<!-- openssl.cnf begin -->$/,/^<!-- openssl.cnf end -->$/p' "$TOP/README.md" |
+	sed '/^<!--/d;/^```/d' | sed "s|^device = .*|device = $DEV|" >"$T/readme.cnf"
+r5=$(served)
+out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/readme.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
+r6=$(served)
+check "README's openssl.cnf ($(grep -c . "$T/readme.cnf") lines): openssl dgst -sha256 right, by the back-end ($((r6 - r5)) requests)" \
+	[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" -a "$r6" -gt "$r5" ]
 stop_backend
 if san_report "$BACKEND_LOG"; then not_ok "backend log free of sanitizer reports"
 else ok "backend log free of sanitizer reports"; fi

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	    "VERSION_1 and ACCESS_PLATFORM offered");
 	if (ioctl(fd, VHOST_VDPA_GET_DEVICE_ID, &id))
 		setup_failed("VHOST_VDPA_GET_DEVICE_ID");
-	tap(id == VIRTIO_ID_ACCEL, "device id 63");
+	tap(id == VIRTIO_ID_ACCEL, "device id 56");
 	vc = calloc(1, sizeof(*vc) + sizeof(cfg));
 	vc->off = 0;
 	vc->len = sizeof(cfg);

@@ -39,7 +39,7 @@ keep_build=0
 
 # Debian's python3: apt's meson and pycotap live there, not in a pyenv.
 # vhost-vdpa too, so that the same binary can run vhost-vdpa-device-pci
-# with a virtio-accel vDPA device (stock 10.0.2 aborts on device ID 63).
+# with a virtio-accel vDPA device (stock 10.0.2 aborts on device ID 56).
 PYTHON=/usr/bin/python3
 CONFIGURE_ARGS="--python=$PYTHON --target-list=x86_64-softmmu
 --without-default-features --enable-kvm --enable-tcg --enable-vhost-user

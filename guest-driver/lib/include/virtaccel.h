@@ -44,6 +44,17 @@ struct virtaccel_open_opts {
 	unsigned int queue_size;   /* descriptors per ring (default 256) */
 	size_t mem_size;           /* shared memory for buffers (default 64 MiB) */
 	unsigned int flags;        /* VIRTACCEL_OPEN_* */
+	/*
+	 * Read only with VIRTACCEL_OPEN_FEATURES set (so that callers built
+	 * before these fields existed are never read past): feature bits the
+	 * library must not negotiate even if the device offers them, and bits
+	 * it must ask for even if the device does not (a conformance test of
+	 * [FEAT-UNKNOWN]: the device must then refuse the feature set). The
+	 * character device negotiates in the kernel: it takes neither
+	 * (-EOPNOTSUPP).
+	 */
+	uint64_t mask_features;
+	uint64_t force_features;
 };
 
 #define VIRTACCEL_OPEN_POLL	(1u << 0) /* busy-poll completions, no call fd */
@@ -55,6 +66,7 @@ struct virtaccel_open_opts {
  * has no ring here: its waits always sleep in the kernel.)
  */
 #define VIRTACCEL_OPEN_NO_SPIN	(1u << 1)
+#define VIRTACCEL_OPEN_FEATURES	(1u << 2) /* mask_features, force_features valid */
 #define VIRTACCEL_SPIN_US	50
 
 /* Device description, from the configuration space and GET_CAPS. */
@@ -186,6 +198,15 @@ int virtaccel_run(struct virtaccel_dev *dev, struct virtaccel_op *op);
 int virtaccel_submit_raw(struct virtaccel_dev *dev, unsigned int vq,
 			 const struct iovec *rd, unsigned int nrd,
 			 const struct iovec *wr, unsigned int nwr);
+
+/*
+ * Testing: read (@write 0) or write (@write 1) @len bytes of the device's
+ * configuration space at @off, through the transport (vhost-user
+ * GET_CONFIG/SET_CONFIG, vhost-vdpa VHOST_VDPA_GET/SET_CONFIG), at any time
+ * after open. 0 or -errno; -EOPNOTSUPP on the character device.
+ */
+int virtaccel_config_rw(struct virtaccel_dev *dev, int write, uint32_t off,
+			void *buf, uint32_t len);
 
 /*
  * Streams: one logical operation of any size. The library uses one-shot

@@ -5,6 +5,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,9 +176,14 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	if (!devstr || !devp)
 		return -EINVAL;
 	*devp = NULL;
-	if (opts)
-		o = *opts;
-	if (o.flags & ~(VIRTACCEL_OPEN_POLL | VIRTACCEL_OPEN_NO_SPIN))
+	if (opts) {
+		memcpy(&o, opts, offsetof(struct virtaccel_open_opts,
+					  mask_features));
+		if (o.flags & VIRTACCEL_OPEN_FEATURES)
+			o = *opts;
+	}
+	if (o.flags & ~(VIRTACCEL_OPEN_POLL | VIRTACCEL_OPEN_NO_SPIN |
+			VIRTACCEL_OPEN_FEATURES))
 		return -EINVAL;
 	if (!o.queue_size)
 		o.queue_size = VA_DEFAULT_QUEUE_SIZE;
@@ -209,6 +215,11 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 	dev->queue_size = o.queue_size;
 
 	if (t->ops) {
+		/* the kernel negotiated the features: nothing to mask here */
+		if (o.mask_features || o.force_features) {
+			ret = -EOPNOTSUPP;
+			goto err;
+		}
 		/* the transport carries whole operations: no rings here */
 		dev->t = t;
 		ret = t->ops->open(dev, path, &o);
@@ -233,7 +244,8 @@ VA_EXPORT int virtaccel_open(const char *devstr,
 		goto err;
 	}
 	dev->driver_features =
-		dev->device_features & (known_features | t->extra_features);
+		(dev->device_features & (known_features | t->extra_features) &
+		 ~o.mask_features) | o.force_features;
 	ret = t->set_features(dev, dev->driver_features);
 	if (ret)
 		goto err;
@@ -311,6 +323,16 @@ VA_EXPORT void virtaccel_close(struct virtaccel_dev *dev)
 			dev->n_sessions--;
 	}
 	dev_free(dev);
+}
+
+VA_EXPORT int virtaccel_config_rw(struct virtaccel_dev *dev, int write,
+				  uint32_t off, void *buf, uint32_t len)
+{
+	if (!dev || !buf || !len || off > 4096 || len > 4096 - off)
+		return -EINVAL;
+	if (!dev->t || !dev->t->config_rw)
+		return -EOPNOTSUPP;
+	return dev->t->config_rw(dev, !!write, off, buf, len);
 }
 
 static int fetch_caps(struct virtaccel_dev *dev)

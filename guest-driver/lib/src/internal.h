@@ -111,6 +111,9 @@ struct va_transport {
 	const struct va_ops *ops;
 	int (*connect)(struct virtaccel_dev *dev, const char *path);
 	int (*set_features)(struct virtaccel_dev *dev, uint64_t features);
+	/* configuration space access after connect; NULL: not possible */
+	int (*config_rw)(struct virtaccel_dev *dev, bool write, uint32_t off,
+			 void *buf, uint32_t len);
 	int (*set_mem)(struct virtaccel_dev *dev);
 	int (*setup_vq)(struct virtaccel_dev *dev, struct va_queue *q);
 	int (*start)(struct virtaccel_dev *dev);

@@ -41,6 +41,7 @@ enum vhost_user_request {
 	VHOST_USER_GET_QUEUE_NUM = 17,
 	VHOST_USER_SET_VRING_ENABLE = 18,
 	VHOST_USER_GET_CONFIG = 24,
+	VHOST_USER_SET_CONFIG = 25,
 };
 
 #define VHOST_USER_VERSION 0x1
@@ -435,6 +436,36 @@ static int vhu_set_features(struct virtaccel_dev *dev, uint64_t features)
 			   true);
 }
 
+static int vhu_config_rw(struct virtaccel_dev *dev, bool write, uint32_t off,
+			 void *buf, uint32_t len)
+{
+	struct vhu *v = vhu_of(dev);
+	struct vhu_msg m;
+	int ret;
+
+	if (!v || len > VHOST_USER_MAX_CONFIG_SIZE)
+		return -EINVAL;
+	vhu_init_msg(&m, write ? VHOST_USER_SET_CONFIG : VHOST_USER_GET_CONFIG,
+		     VHOST_USER_CONFIG_HDR_SIZE + len);
+	m.payload.cfg.offset = off;
+	m.payload.cfg.size = len;
+	if (write) {
+		memcpy(m.payload.cfg.region, buf, len);
+		return vhu_send_ack(v, &m, NULL, 0);
+	}
+	ret = vhu_send(v, &m, NULL, 0);
+	if (ret)
+		return ret;
+	ret = vhu_recv(v, VHOST_USER_GET_CONFIG, &m,
+		       VHOST_USER_CONFIG_HDR_SIZE + len);
+	if (ret)
+		return ret;
+	if (m.payload.cfg.size != len || m.payload.cfg.offset != off)
+		return -EPROTO;
+	memcpy(buf, m.payload.cfg.region, len);
+	return 0;
+}
+
 static int vhu_set_mem(struct virtaccel_dev *dev)
 {
 	struct vhu *v = vhu_of(dev);
@@ -524,6 +555,7 @@ const struct va_transport va_vhost_user_transport = {
 	.extra_features = 1ull << VHOST_USER_F_PROTOCOL_FEATURES,
 	.connect = vhu_connect,
 	.set_features = vhu_set_features,
+	.config_rw = vhu_config_rw,
 	.set_mem = vhu_set_mem,
 	.setup_vq = vhu_setup_vq,
 	.start = vhu_start,

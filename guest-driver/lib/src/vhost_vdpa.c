@@ -242,6 +242,26 @@ static int vdpa_set_features(struct virtaccel_dev *dev, uint64_t features)
 	return ret == -EIO ? -EPROTO : ret;
 }
 
+static int vdpa_config_rw(struct virtaccel_dev *dev, bool write, uint32_t off,
+			  void *buf, uint32_t len)
+{
+	struct vhost_vdpa_config *c = malloc(sizeof(*c) + len);
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->off = off;
+	c->len = len;
+	if (write)
+		memcpy(c->buf, buf, len);
+	ret = vdpa_ioctl(vdpa_of(dev), write ? VHOST_VDPA_SET_CONFIG :
+			 VHOST_VDPA_GET_CONFIG, c);
+	if (!ret && !write)
+		memcpy(buf, c->buf, len);
+	free(c);
+	return ret;
+}
+
 static int vdpa_set_mem(struct virtaccel_dev *dev)
 {
 	struct vdpa *v = vdpa_of(dev);
@@ -350,6 +370,7 @@ const struct va_transport va_vhost_vdpa_transport = {
 	.extra_features = 1ull << VIRTIO_F_ACCESS_PLATFORM,
 	.connect = vdpa_connect,
 	.set_features = vdpa_set_features,
+	.config_rw = vdpa_config_rw,
 	.set_mem = vdpa_set_mem,
 	.setup_vq = vdpa_setup_vq,
 	.start = vdpa_start,

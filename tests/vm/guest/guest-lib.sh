@@ -44,7 +44,7 @@
 #                                   to vhost_vdpa); 1 if it has none
 #   driver_of SYSFS_DEVICE          prints the name of its driver; 1 if none
 #   pci_dev VENDOR DEVICE           prints the first /sys/bus/pci/devices/*
-#                                   with these ids (0x1af4 0x107f); 1 if none
+#                                   with these ids (0x1af4 0x1078); 1 if none
 #   new_vaccel TIMEOUT BEFORE       prints a /dev/vaccelN that is not in
 #                                   BEFORE (what `ls /dev/vaccel*` printed
 #                                   before a device was bound to

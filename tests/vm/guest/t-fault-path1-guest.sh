@@ -31,7 +31,7 @@ t "/dev/vaccel0 (virtio_accel on the PCI device)" wait_for 20 $D0
 t "  crypto self-tests done" crypto_settled 120
 BDF=
 for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1078 ] && BDF=$(basename "$d")
 done
 echo "# PCI function $BDF"
 

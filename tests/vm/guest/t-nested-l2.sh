@@ -8,7 +8,7 @@
 #   L2 guest (this) <- QEMU vhost-vdpa-device-pci <- vhost_vdpa <- vdpa_accel.ko (L1)
 #
 # virtio_accel.ko is already loaded (mkinitramfs --ko). Checks the device on
-# the PCI bus (1af4:107f), the driver binding and /dev/vaccel0, then the CLI:
+# the PCI bus (1af4:1078), the driver binding and /dev/vaccel0, then the CLI:
 # SHA-256 against busybox sha256sum, HMAC, AES-256-GCM and raw DEFLATE
 # against references made on the host by tests/vm/harness/cli-refs.sh
 # (files in /payload: in.N, ct.N, z.N, hmac.ref, cli.env). One "ok N"/
@@ -21,9 +21,9 @@ cd /payload || exit 125
 D=/dev/vaccel0
 
 # --- the device on the PCI and virtio buses -----------------------------------
-pdev=$(pci_dev 0x1af4 0x107f)
+pdev=$(pci_dev 0x1af4 0x1078)
 echo "# PCI function: ${pdev:-none}"
-t "PCI function 1af4:107f present" test -n "$pdev"
+t "PCI function 1af4:1078 present" test -n "$pdev"
 [ -n "$pdev" ] || finish
 t "PCI class 0xff0000" sh -c "[ \"\$(cat $pdev/class)\" = 0xff0000 ]"
 vdev=""
@@ -31,13 +31,13 @@ i=0
 while [ -z "$vdev" ] && [ $i -lt 50 ]; do
 	for d in /sys/bus/virtio/devices/*; do
 		[ -e "$d/device" ] || continue
-		[ "$(cat "$d/device")" = 0x003f ] && vdev=$d
+		[ "$(cat "$d/device")" = 0x0038 ] && vdev=$d
 	done
 	[ -n "$vdev" ] || sleep 0.1
 	i=$((i + 1))
 done
 echo "# virtio device: ${vdev:-none}"
-t "virtio device ID 0x003f present" test -n "$vdev"
+t "virtio device ID 0x0038 present" test -n "$vdev"
 [ -n "$vdev" ] || finish
 t "virtio_accel bound to ${vdev##*/}" [ "$(driver_of "$vdev")" = virtio_accel ]
 wait_for 5 $D >/dev/null
@@ -47,7 +47,7 @@ echo "# negotiated features: $(cat "$vdev/features")"
 
 # --- the CLI over /dev/vaccel0 ------------------------------------------------
 "$V" info $D >$W/info 2>&1
-t "vaccel info (device id 63)" grep -q "device id: *63" $W/info
+t "vaccel info (device id 56)" grep -q "device id: *56" $W/info
 sed 's/^/#   /' $W/info | head -12
 for s in $SIZES; do
 	t "sha256 $s B equals busybox sha256sum" sh -c \

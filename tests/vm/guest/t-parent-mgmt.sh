@@ -22,15 +22,15 @@
 # shellcheck source=tests/vm/guest/guest-lib.sh
 . /usr/lib/vaccel/guest-lib.sh
 
-# virtio devices with device id 0x003f bound through virtio_vdpa
+# virtio devices with device id 0x0038 bound through virtio_vdpa
 accel_virtio() {
-	grep -l '^0x003f$' /sys/bus/virtio/devices/*/device 2>/dev/null | wc -l
+	grep -l '^0x0038$' /sys/bus/virtio/devices/*/device 2>/dev/null | wc -l
 }
 
 t "vdpa_accel loaded" grep -q '^vdpa_accel ' /proc/modules
 t "vdpa mgmtdev show lists vdpa_accel" \
 	sh -c 'vdpa mgmtdev show | tee /dev/stderr | grep -q "^vdpa_accel:"'
-t "mgmtdev supports class 63 and 17 queues" \
+t "mgmtdev supports class 56 and 17 queues" \
 	sh -c 'vdpa -j mgmtdev show | tee /dev/stderr | grep -q "\"max_supported_vqs\":17"'
 
 vdpa_autoprobe 0
@@ -49,7 +49,7 @@ t "session counter reads 0" \
 	sh -c 'test "$(cat /sys/bus/vdpa/devices/accel0/sessions)" = 0'
 t "accel0 binds to virtio_vdpa" bind accel0 virtio_vdpa
 t "accel1 binds to virtio_vdpa" bind accel1 virtio_vdpa
-t "two virtio devices with id 0x003f" test "$(accel_virtio)" = 2
+t "two virtio devices with id 0x0038" test "$(accel_virtio)" = 2
 t "virtio device features negotiated" \
 	sh -c 'cat /sys/bus/virtio/devices/*/features | tee /dev/stderr | grep -q .'
 t "unbind accel1 from virtio_vdpa" unbind accel1

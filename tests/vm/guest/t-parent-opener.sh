@@ -29,10 +29,10 @@ opener() {
 	VT_FAILED=$((VT_FAILED + $(grep -c '^not ok ' "$_f")))
 }
 
-# virtio_vdpa made a virtio device of ID 0x003f (VIRTIO_ID_ACCEL)
+# virtio_vdpa made a virtio device of ID 0x0038 (VIRTIO_ID_ACCEL)
 virtio_accel_dev() {
 	ls /sys/bus/virtio/devices/*/device >/dev/null 2>&1 &&
-		grep -qx 0x003f /sys/bus/virtio/devices/*/device
+		grep -qx 0x0038 /sys/bus/virtio/devices/*/device
 }
 
 # physical addresses for the attack: pagemap needs root, kallsyms
@@ -57,7 +57,7 @@ fi
 # virtio_vdpa resets the device with the identity map; vhost_vdpa must
 # not inherit it
 if bind accel0 virtio_vdpa && virtio_accel_dev; then
-	ok "accel0 bound to virtio_vdpa (virtio device 0x003f)"
+	ok "accel0 bound to virtio_vdpa (virtio device 0x0038)"
 else
 	not_ok "accel0 not bound to virtio_vdpa"
 fi

@@ -4,7 +4,7 @@
 # Guest payload (busybox sh) of tests/vm/host/t-path1-run.sh: data path 1, QEMU's
 # vhost-user-accel-pci device backed by the DPDK back-end on the host, with
 # virtio_accel.ko loaded. Checks that the device is on the PCI bus
-# (1af4:107f, bound to virtio-pci) and that its virtio device (0x003f) is
+# (1af4:1078, bound to virtio-pci) and that its virtio device (0x0038) is
 # bound to virtio_accel with /dev/vaccel0, then runs the shared CLI checks
 # (tests/vm/guest/cli-checks.sh: SHA-256 against busybox sha256sum, GCM, DEFLATE
 # and HMAC byte for byte against the host's references, benchmarks) and the
@@ -21,16 +21,16 @@ NUM_QUEUES=2
 [ ! -r /payload/expect ] || . /payload/expect
 
 # --- the device: PCI function, virtio device, driver, character device --------
-pdev=$(pci_dev 0x1af4 0x107f)
-t "PCI function 1af4:107f on the guest's PCI bus (${pdev##*/})" test -n "$pdev"
+pdev=$(pci_dev 0x1af4 0x1078)
+t "PCI function 1af4:1078 on the guest's PCI bus (${pdev##*/})" test -n "$pdev"
 pdev=${pdev:-/nonexistent}
 t "the PCI function is bound to virtio-pci" [ "$(driver_of "$pdev")" = virtio-pci ]
 vdev=""
 for d in "$pdev"/virtio*; do
 	[ -e "$d/device" ] && vdev=$d
 done
-t "its virtio device (${vdev##*/}) has device ID 0x003f" \
-	sh -c "[ \"\$(cat ${vdev:-/nonexistent}/device)\" = 0x003f ]"
+t "its virtio device (${vdev##*/}) has device ID 0x0038" \
+	sh -c "[ \"\$(cat ${vdev:-/nonexistent}/device)\" = 0x0038 ]"
 vdev=${vdev:-/nonexistent}
 t "${vdev##*/} is bound to virtio_accel" [ "$(driver_of "$vdev")" = virtio_accel ]
 echo "# negotiated features: $(cat "$vdev/features" 2>/dev/null)"

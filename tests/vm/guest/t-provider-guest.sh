@@ -31,6 +31,10 @@ t "character device for pvc0 ($VC)" test -c "${VC:-/nonexistent}"
 dgst_ok() { # dgst_ok N REF
 	[ "$(openssl dgst $VP -sha256 -r "in.$1" | cut -d' ' -f1)" = "$2" ]
 }
+# as a newcomer types it: no -propquery, no -provider default
+dgst_np_ok() { # dgst_np_ok N REF
+	[ "$(openssl dgst -provider vaccelprov -sha256 -r "in.$1" | cut -d' ' -f1)" = "$2" ]
+}
 mac_ok() { # mac_ok KEYHEX FILE REF
 	[ "$(openssl mac $VP -digest SHA256 -macopt "hexkey:$1" -in "$2" HMAC | tr A-F a-f)" = "$3" ]
 }
@@ -50,6 +54,9 @@ suite() { # suite DEVICE LABEL [shared]
 		t "$2: openssl mac HMAC-SHA256 $n B = Python hmac" mac_ok "$K" "in.$n" "$hm"
 		t "$2: AES-256-GCM $n B in updates of 65536 = cryptography's" gcm_ok "$n" 65536
 	done <refs
+	t "$2: openssl dgst -provider vaccelprov -sha256 (no -propquery) 4096 B = sha256sum" \
+		dgst_np_ok 4096 "$(sed -n 's/^4096 \([0-9a-f]*\) .*/\1/p' refs)"
+	t "$2: HMAC-SHA-384 passed to the default provider, counted" $PT passon
 	t "$2: AES-256-GCM 4096 B in updates of 1" gcm_ok 4096 1
 	t "$2: HMAC with a 200-byte key = Python hmac" mac_ok "$LK" in.4096 "$LKREF"
 	t "$2: AES-256-GCM tampered tag refused" tampered
@@ -61,6 +68,8 @@ suite() { # suite DEVICE LABEL [shared]
 unset VACCEL_DEVICE
 t "no device: the error names it" sh -c \
 	"VACCEL_DEVICE=/dev/vaccel99 openssl dgst $VP -sha256 in.1 2>&1 | grep -q 'cannot open device /dev/vaccel99'"
+t "no device, no -propquery: the error names it (vaccelprov computes, not the default provider)" sh -c \
+	"VACCEL_DEVICE=/dev/vaccel99 openssl dgst -provider vaccelprov -sha256 in.1 2>&1 | grep -q 'cannot open device /dev/vaccel99'"
 
 t "vdpa dev del pvh0" vdpa dev del pvh0
 t "vdpa dev del pvc0" vdpa dev del pvc0

@@ -7,8 +7,8 @@
 #
 #   vhost-user-backend/qemu/run-path1.sh [--ko build/virtio_accel.ko]
 #
-# Checks the device on the PCI bus (1af4:107f, revision 1, class 0xff, one
-# MSI-X vector per queue plus config) and on the virtio bus (device 0x003f).
+# Checks the device on the PCI bus (1af4:1078, revision 1, class 0xff, one
+# MSI-X vector per queue plus config) and on the virtio bus (device 0x0038).
 # When the virtio_accel driver is loaded: it is bound, /dev/vaccel0 exists,
 # and, if the vaccel CLI is in the guest, a SHA-256 through the device
 # matches sha256sum. /payload/expect (written by run-path1.sh) may set
@@ -41,12 +41,12 @@ msix_size() {
 	echo 0
 }
 
-pdev=$(pci_dev 0x1af4 0x107f)
+pdev=$(pci_dev 0x1af4 0x1078)
 echo "# PCI function: ${pdev:-none}"
 if command -v lspci >/dev/null 2>&1; then
 	lspci -n 2>/dev/null | sed 's/^/# lspci: /'
 fi
-t "PCI function 1af4:107f present" test -n "$pdev"
+t "PCI function 1af4:1078 present" test -n "$pdev"
 if [ -n "$pdev" ]; then
 	t "PCI revision 0x01 (virtio 1.0, modern only)" \
 		sh -c "[ \"\$(cat $pdev/revision)\" = 0x01 ]"
@@ -62,13 +62,13 @@ fi
 vdev=""
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d/device" ] || continue
-	if [ "$(cat "$d/device")" = 0x003f ]; then
+	if [ "$(cat "$d/device")" = 0x0038 ]; then
 		vdev=$d
 		break
 	fi
 done
 echo "# virtio device: ${vdev:-none}"
-t "virtio device ID 0x003f present" test -n "$vdev"
+t "virtio device ID 0x0038 present" test -n "$vdev"
 [ -z "$vdev" ] || t "virtio vendor 0x1af4" sh -c "[ \"\$(cat $vdev/vendor)\" = 0x1af4 ]"
 
 if [ -d /sys/bus/virtio/drivers/virtio_accel ]; then

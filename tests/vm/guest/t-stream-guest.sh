@@ -233,7 +233,7 @@ else
 	t "... a stream after the restart" dev_ok sha256 8388608 -
 	BDF=
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x107f ] && BDF=$(basename "$d")
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1078 ] && BDF=$(basename "$d")
 	done
 	t "path 1: PCI function removed during a 48 MiB stream: the request completes with an error" \
 		removed "echo 1 >/sys/bus/pci/devices/$BDF/remove"

@@ -9,7 +9,7 @@
 #               driver gives /dev/vaccel0) and accel1 to vhost_vdpa
 #               (/dev/vhost-vdpa-0)
 #   vhost-user: virtio_accel.ko is loaded and binds by itself to QEMU's
-#               vhost-user-accel-pci device (PCI 1af4:107f); wait for
+#               vhost-user-accel-pci device (PCI 1af4:1078); wait for
 #               /dev/vaccel0
 set -u
 
@@ -36,7 +36,7 @@ vdpa)
 	what="/dev/vaccel0 (accel0, virtio_vdpa) and /dev/vhost-vdpa-0 (accel1, vhost_vdpa)"
 	;;
 vhost-user)
-	pdev=$(pci_dev 0x1af4 0x107f) || die "no vhost-user-accel-pci device (PCI 1af4:107f) in the guest"
+	pdev=$(pci_dev 0x1af4 0x1078) || die "no vhost-user-accel-pci device (PCI 1af4:1078) in the guest"
 	[ -d /sys/bus/virtio/drivers/virtio_accel ] || die "virtio_accel.ko is not loaded"
 	wait_for 5 /dev/vaccel0 || die "/dev/vaccel0 did not appear (driver not bound to ${pdev##*/}?)"
 	what="/dev/vaccel0 (PCI ${pdev##*/}, virtio-pci, vhost-user back-end on the host)"

@@ -7,12 +7,12 @@
 #   host: run-in-vm.sh boots the L1 guest (6.12, vdpa_accel.ko, vhost_vdpa)
 #     L1: tests/vm/guest/t-nested-l1.sh: vdpa dev add, bind to vhost_vdpa, then
 #         qemu-system-x86_64 ... -device vhost-vdpa-device-pci,vhostdev=/dev/vhost-vdpa-0
-#       L2: the same 6.12 kernel, virtio_accel.ko over virtio-pci (1af4:107f),
+#       L2: the same 6.12 kernel, virtio_accel.ko over virtio-pci (1af4:1078),
 #           tests/vm/guest/t-nested-l2.sh: the CLI over /dev/vaccel0
 #
 # The QEMU inside L1 is the patched one from vhost-user-backend/qemu/
 # build-qemu.sh (built here if missing, ~3-6 min): stock QEMU 10.0.2 aborts
-# on device ID 63 in vhost-vdpa-device-pci. It goes into the L1 initramfs
+# on device ID 56 in vhost-vdpa-device-pci. It goes into the L1 initramfs
 # (stripped, with the libraries ldd lists) with the four ROMs it needs
 # (bios-256k.bin, kvmvapic.bin, linuxboot_dma.bin, pvh.bin). Everything is
 # TCG: L1 under TCG on the host, L2 under TCG inside L1.

@@ -57,6 +57,7 @@ start=$(date +%s)
 	echo "$rc" >"$T/rc"
 } | tee "$T/out"
 rc=$(cat "$T/rc" 2>/dev/null || echo 125)
+conf_tap "$T/out" path1 "path1$([ "$BB" = "$B" ] || echo -san)"
 log "guest run: exit $rc, $(($(date +%s) - start)) s"
 if [ $rc -eq 77 ]; then
 	log "*** SKIP: data path 1 needs QEMU with vhost-user-accel-pci (see above) ***"

@@ -100,6 +100,16 @@ stalled() { [ "$(grep -c 'RESTART: stall depth=' "$CON" 2>/dev/null)" -ge "$kill
 stalled_or_gone() { stalled || ! kill -0 "$VMPID" 2>/dev/null; }
 
 # Kill the back-end each time the guest says the load is steady.
+# QEMU's eventfds after each recovery: a restart must not leave the old
+# connection's notifiers behind (QEMU patch 0009)
+qemu_eventfds() {
+	local pid
+	pid=$(pgrep -f "qemu-system.*$SOCK" | head -1)
+	[ -n "$pid" ] || return 0
+	find "/proc/$pid/fd" -mindepth 1 -lname 'anon_inode:\[eventfd\]' 2>/dev/null | wc -l
+}
+efds=""
+
 kills=0
 rec_ms=""	# host: kill -> new back-end's device started
 first_ms=""	# host: kill -> the guest's first completion after the restart
@@ -131,6 +141,7 @@ while kill -0 "$VMPID" 2>/dev/null; do
 			tf=$(now_ms)
 			first_ms="$first_ms $((tf - tk))"
 			log "kill $kills: first completion in the guest $((tf - tk)) ms after the kill"
+			efds="$efds $(qemu_eventfds)"
 		else
 			log "kill $kills: no completion in the guest within 60 s of the kill"
 		fi
@@ -175,6 +186,17 @@ else
 	ok "no sanitizer report in the back-end logs"
 fi
 [ "$brc" -eq 0 ] && ok "last back-end exit 0 on SIGTERM" || not_ok "last back-end exit $brc on SIGTERM"
+# shellcheck disable=SC2086 # a list of counts
+set -- $efds
+if [ $# -ge 2 ]; then
+	first=$1
+	eval "last=\${$#}"
+	[ "$last" -le $((first + 2)) ] &&
+		ok "QEMU's eventfds after each restart stay flat ($efds)" ||
+		not_ok "QEMU's eventfds grow with each restart ($efds): notifiers of the old connection leaked"
+else
+	not_ok "QEMU's eventfds counted after $# restarts, need 2 or more"
+fi
 
 # figures
 resub=$(cat "$T"/backend.*.log | sed -n 's/.*resubmitting \([0-9]*\) request.*/\1/p' | awk '{s+=$1} END {print s+0}')

@@ -17,11 +17,13 @@
 #include <linux/types.h>
 
 /*
- * 2. Device ID (experimental). 63 is the highest ID the virtio-pci transport
- * can express (PCI device ID 0x1040 + 63 = 0x107f) and is assigned to nothing
- * in virtio 1.4. See spec section 2 before changing it.
+ * 2. Device ID (experimental). 56 is assigned by nothing in the virtio
+ * specification and used by no public implementation found (63..59 are taken
+ * by crosvm, Gunyah and virtio-media drafts; see virtio-accel-spec/
+ * id-request.txt). PCI device ID 0x1040 + 56 = 0x1078. Only this macro
+ * changes when an official ID is assigned.
  */
-#define VIRTIO_ID_ACCEL			63
+#define VIRTIO_ID_ACCEL			56
 
 /* 3. Feature bits (device-specific; transport bits come from virtio_config.h) */
 #define VIRTIO_ACCEL_F_MQ		0 /* max_dataqueues is valid, >1 data queue */
