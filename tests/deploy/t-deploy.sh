@@ -49,6 +49,10 @@ for p in $PKGS; do
 	f=$(ls "$T"/deb/${p}_"$VER"_*.deb 2>/dev/null)
 	check "package $p $VER built" [ -n "$f" ]
 done
+if [ -z "${DEPLOY_DEB_DIR:-}" ]; then
+	check "debian/libvirtaccel1.symbols lists the library's exports (no dpkg-gensymbols warning)" \
+		eval "! grep -A20 'dpkg-gensymbols: warning' $T/deb.log"
+fi
 lintian --pedantic --info "$T"/deb/*.changes >"$T/lintian" 2>&1
 grep -v '^N:\|running with root privileges' "$T/lintian" | sed 's/^/  lintian: /'
 check "lintian --pedantic: no error" eval "! grep -q '^E:' $T/lintian"
