@@ -10,6 +10,7 @@
 #   make check-fast    the host parts only (no guest boots, ~6 min)
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 #   make bench      setup + build + every benchmark: bench/results.json
+#   make deb        Debian packages into build-deb/ (deploy/README.md)
 #   make fuzz       build the libFuzzer targets (clang) into $(O)/fuzz/ and
 #                   run each for FUZZ_SECONDS (default 60); tests/fuzz/
 
@@ -44,6 +45,7 @@ include tests/build.mk
 include tests/bench/build.mk
 include tests/fuzz/build.mk
 include tests/robust/build.mk
+include deploy/build.mk
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,17 +81,18 @@ bench: setup
 	tests/bench/run-bench.sh
 
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+install: progs install-deploy
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/linux
 	install -m 755 $(O)/vaccel $(O)/vhost-user-accel $(DESTDIR)$(PREFIX)/bin/
-	install -m 755 $(O)/libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libvirtaccel.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so.1
-	ln -sf libvirtaccel.so.1 $(DESTDIR)$(PREFIX)/lib/libvirtaccel.so
-	install -m 644 $(O)/libvirtaccel.a $(DESTDIR)$(PREFIX)/lib/
-	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(O)/libvirtaccel.pc \
-		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvirtaccel.pc
+	install -m 644 $(O)/libvirtaccel.so.$(VIRTACCEL_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvirtaccel.so.$(VIRTACCEL_VERSION) $(DESTDIR)$(LIBDIR)/libvirtaccel.so.1
+	ln -sf libvirtaccel.so.1 $(DESTDIR)$(LIBDIR)/libvirtaccel.so
+	install -m 644 $(O)/libvirtaccel.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|^prefix=.*|prefix=$(PREFIX)|' -e 's|^libdir=.*|libdir=$(LIBDIR)|' \
+		$(O)/libvirtaccel.pc >$(DESTDIR)$(LIBDIR)/pkgconfig/libvirtaccel.pc
 	install -m 644 guest-driver/lib/include/virtaccel.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 virtio-accel-spec/include/linux/virtio_accel.h \
@@ -101,5 +104,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all setup demo check check-fast check-nested bench clean install
+.PHONY: all setup demo check check-fast check-nested bench clean install progs
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -143,6 +143,13 @@ part "hostile vhost-user front-end: named cases and random sequences" \
 # runs them longer.
 part "fuzz targets: corpus replay + 5 s each" tests/fuzz/run-fuzz.sh -t 5 \
 	build/fuzz
+# Deployment (issue 15): make deb, lintian, the packages unpacked into a
+# clean root and used (back-end, CLI, provider, -dev), the systemd unit
+# (verify, security, the back-end under its restrictions), the QEMU
+# vhost-user descriptor, man pages, dkms build of both modules for the guest
+# kernel, loaded and used in it, udev rules against its sysfs (~4 min).
+part "deploy: packages, lintian, clean-root install, systemd unit, QEMU descriptor, man pages, DKMS modules (guest)" \
+	tests/deploy/t-deploy.sh
 part "VM harness self-test (Linux 6.12 guest)" tests/vm/harness/selftest.sh
 
 # Kernel code: build, then the modules inside the 6.12 guest.
