@@ -3,7 +3,7 @@
 # guest-driver: libvirtaccel (user-space driver). Included by the top-level
 # Makefile; paths are relative to the repository root.
 
-VIRTACCEL_VERSION := 1.0.0
+VIRTACCEL_VERSION := 1.1.0
 VIRTACCEL_SRCS := $(wildcard guest-driver/lib/src/*.c)
 VIRTACCEL_OBJS := $(VIRTACCEL_SRCS:%.c=$(O)/%.o) \
 		  $(O)/virtio-accel-spec/lib/virtio_accel_req.o
