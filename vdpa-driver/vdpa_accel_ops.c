@@ -17,6 +17,15 @@
 
 #define SLOT_MASK	((1ULL << VDPA_ACCEL_SLOT_BITS) - 1)
 
+/*
+ * [STREAM-GCM-MAX] for tests, which cannot push 64 GiB through a guest:
+ * 0 is the spec's 2^36 - 32 bytes.
+ */
+static unsigned long test_gcm_stream_max;
+module_param(test_gcm_stream_max, ulong, 0644);
+MODULE_PARM_DESC(test_gcm_stream_max,
+		 "Testing: end AES-GCM streams at this many bytes (default 0: 2^36 - 32)");
+
 /* ---- sessions ---- */
 
 int vdpa_accel_sessions_init(struct vdpa_accel *va, u32 max)
@@ -367,6 +376,8 @@ static long vdpa_accel_process(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
 		.lim = &va->lim,
 		.stream_ok = va->stream_ok,
 		.max_segments = VDPA_ACCEL_MAX_SEGMENTS,
+		.gcm_stream_max = min_t(u64, READ_ONCE(test_gcm_stream_max),
+					VIRTIO_ACCEL_GCM_STREAM_MAX),
 	};
 
 	if (vq->idx == VIRTIO_ACCEL_CTRLQ)

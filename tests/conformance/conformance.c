@@ -1010,6 +1010,9 @@ static void t_lib_queue_fd(void)
 	virtaccel_buf_free(dev, dst);
 }
 
+/* issue 13's rules of the device core: [STREAM-ERR], [STREAM-GCM-MAX] */
+#include "core_rules.c"
+
 int main(int argc, char **argv)
 {
 	unsigned int run, failed;
@@ -1050,6 +1053,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "STREAM-START", t_stream_start);
 	CU_add_test(s, "STREAM-HASH", t_stream_hash);
 	CU_add_test(s, "STREAM-LIMIT", t_stream_limit);
+	CU_add_test(s, "STREAM-ERR-SCOPE", t_stream_err_scope);
+	CU_add_test(s, "STREAM-GCM-MAX", t_stream_gcm_max);
 	CU_add_test(s, "CTRL-CAPS", t_ctrl_caps);
 	CU_add_test(s, "CTRL-RSVD", t_ctrl_rsvd);
 	CU_add_test(s, "CTRL-OP", t_ctrl_op);

@@ -245,9 +245,13 @@ static long op(uint32_t opcode, uint32_t algo, uint32_t flags, uint64_t sid,
 	return ret;
 }
 
+/* the response, copied: it may sit at any alignment */
 static const struct virtio_accel_op_resp *resp(void)
 {
-	return (const void *)(ch.wr + ch.wr_len - RESP);
+	static struct virtio_accel_op_resp r;
+
+	memcpy(&r, ch.wr + ch.wr_len - RESP, sizeof(r));
+	return &r;
 }
 
 #define H VIRTIO_ACCEL_OP_HASH
@@ -499,7 +503,10 @@ static long ctrl(uint32_t opcode, uint32_t opv, uint32_t algo,
 
 static const struct virtio_accel_ctrl_resp *cresp(void)
 {
-	return (const void *)(ch.wr + ch.wr_len - CRESP);
+	static struct virtio_accel_ctrl_resp r;
+
+	memcpy(&r, ch.wr + ch.wr_len - CRESP, sizeof(r));
+	return &r;
 }
 
 static void t_dev_ctrl(void)

@@ -39,6 +39,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
+	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 };
 

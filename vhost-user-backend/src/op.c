@@ -246,6 +246,7 @@ static void va_core(const struct va_dev *d, const struct va_chain *c,
 	core->lim = &d->lim;
 	core->stream_ok = d->lim.implemented;	/* every pair streams */
 	core->max_segments = VA_MAX_SEGMENTS;
+	core->gcm_stream_max = va_opts.test_gcm_stream_max;
 	cl->rd_len = c->rd_len;
 	cl->wr_len = c->wr_len;
 	cl->n_desc = c->n_desc;

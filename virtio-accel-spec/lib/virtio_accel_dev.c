@@ -37,16 +37,19 @@ static void dev_error(const struct virtio_accel_dev *d, void *q, u32 opcode,
  * [STREAM-GCM-MAX]: whether this request would carry an AES-256-GCM stream
  * past 2^36 - 32 bytes of data.
  */
-static int gcm_stream_over(const struct virtio_accel_dev_req *r)
+static int gcm_stream_over(const struct virtio_accel_dev *d,
+			   const struct virtio_accel_dev_req *r)
 {
 	u64 len = r->op.src_len, before = r->start ? 0 : r->sess->stream_len;
+	u64 max = d->gcm_stream_max ? d->gcm_stream_max :
+				      VIRTIO_ACCEL_GCM_STREAM_MAX;
 
 	if (r->op.opcode != VIRTIO_ACCEL_OP_AEAD_ENCRYPT &&
 	    r->op.opcode != VIRTIO_ACCEL_OP_AEAD_DECRYPT)
 		return 0;
 	if (r->op.opcode == VIRTIO_ACCEL_OP_AEAD_DECRYPT && r->final)
 		len -= VIRTIO_ACCEL_GCM_TAG_LEN;	/* [OP-DST]: src >= tag */
-	return before + len > VIRTIO_ACCEL_GCM_STREAM_MAX;
+	return before + len > max;
 }
 
 /*
@@ -89,7 +92,7 @@ static int dev_run(const struct virtio_accel_dev *d, void *q, const void *c,
 	}
 
 	/* [STREAM-GCM-MAX]: BADMSG, and the stream is aborted below */
-	if (gcm_stream_over(r))
+	if (gcm_stream_over(d, r))
 		ret = VIRTIO_ACCEL_BADMSG;
 	else
 		ret = d->ops->stream_exec(q, c, r);

@@ -122,6 +122,11 @@ struct virtio_accel_dev {
 	const struct virtio_accel_limits *lim;
 	u64 stream_ok;		/* VIRTIO_ACCEL_IMPL_BIT of pairs that stream */
 	u32 max_segments;	/* [REQ-SEGS], as in the configuration */
+	/*
+	 * [STREAM-GCM-MAX]: 0, the spec's 2^36 - 32; lower only for tests
+	 * (the hosts' test options), which cannot push 64 GiB
+	 */
+	u64 gcm_stream_max;
 };
 
 /* What the core needs to know of a walked chain. */
