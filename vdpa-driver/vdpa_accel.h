@@ -140,6 +140,7 @@ struct vdpa_accel {
 	atomic_t zstreams;
 	atomic64_t requests;
 	atomic64_t errors;
+	atomic_t last_broken;		/* errno of the last broken ring */
 };
 
 static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
