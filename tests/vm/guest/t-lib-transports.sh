@@ -29,9 +29,6 @@ before=$(ls /dev/vaccel* 2>/dev/null)
 t "libvh0 bound to vhost_vdpa" bind libvh0 vhost_vdpa
 t "libvc0 bound to virtio_vdpa" bind libvc0 virtio_vdpa
 vdpa_autoprobe 1
-# [STREAM-GCM-MAX] within the conformance suite's reach (1 MiB, not 64 GiB)
-G=/sys/module/vdpa_accel/parameters/test_gcm_stream_max
-[ -w $G ] && echo 1048576 >$G && export VACCEL_TEST_GCM_STREAM_MAX=1048576
 
 VH=$(vhost_node libvh0)
 t "vhost-vdpa node for libvh0 ($VH)" wait_for 5 "${VH:-/nonexistent}"
