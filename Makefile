@@ -33,7 +33,8 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -fPIC \
 	-MMD -MP
 BASE_LDFLAGS := $(SANFLAGS)
 
-SPEC_SRC := virtio-accel-spec/lib/virtio_accel_req.c
+SPEC_SRC := virtio-accel-spec/lib/virtio_accel_req.c \
+	virtio-accel-spec/lib/virtio_accel_dev.c
 
 all:
 

@@ -17,7 +17,7 @@
 #include <linux/workqueue.h>
 #include <linux/zlib.h>
 
-#include "virtio_accel_req.h"
+#include "virtio_accel_dev.h"
 
 #define VDPA_ACCEL_NAME		"vdpa_accel"
 
@@ -65,7 +65,6 @@ struct vdpa_accel_qctx {
 	struct z_stream_s *z_def;	/* default level */
 	struct z_stream_s *z_stored;	/* level 0: always within the bound */
 	struct z_stream_s *z_inf;
-	u8 key[VDPA_ACCEL_MAX_KEY_LEN];
 	u8 iv[16];
 };
 
@@ -144,6 +143,7 @@ struct vdpa_accel {
 	atomic64_t losses;		/* [SESS-LOSS] events (lose_sessions) */
 	unsigned int hw_ready_delay_ms;	/* test knob: HW_READY that late */
 	unsigned long hw_ready_at;	/* jiffies: DRIVER_OK + the delay */
+	atomic_t last_broken;		/* errno of the last broken ring */
 };
 
 static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
@@ -196,13 +196,9 @@ struct vdpa_accel_session {
 	struct kref ref;
 	struct vdpa_accel *va;
 	u64 id;
-	u32 op;
-	u32 algo;
-	u32 flags;		/* VIRTIO_ACCEL_SESS_F_* */
-	u32 key_len;
-	u8 key[VDPA_ACCEL_MAX_KEY_LEN];
+	/* op, algo, flags, key; stream state owned by the device core */
+	struct virtio_accel_dev_sess c;
 	struct mutex lock;	/* stream state */
-	bool stream_active;
 	struct vdpa_accel_stream *stream;
 };
 
@@ -215,7 +211,7 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va,
 			    struct vdpa_accel_session *s);
 void vdpa_accel_stream_free(struct vdpa_accel *va,
 			    struct vdpa_accel_session *s);
-void vdpa_accel_stream_abort(struct vdpa_accel_session *s);
-u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r);
+u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
+			 bool start, bool final);
 
 #endif /* _VDPA_ACCEL_H */

@@ -31,8 +31,6 @@
 #include "virtio_accel_zlib.h"
 
 #define GCM_BLOCK	16
-/* GCM limit on the plaintext: 2^39 - 256 bits */
-#define GCM_MAX_LEN	((1ULL << 36) - 32)
 
 struct vdpa_accel_stream {
 	struct shash_desc *desc;	/* hash, MAC; GHASH for GCM */
@@ -381,7 +379,6 @@ void vdpa_accel_qctx_fini(struct vdpa_accel_qctx *qc)
 	kvfree(qc->in);
 	kvfree(qc->out);
 	kvfree(qc->sg);
-	memzero_explicit(qc->key, sizeof(qc->key));
 	memset(qc, 0, sizeof(*qc));
 }
 
@@ -586,7 +583,7 @@ static int vdpa_accel_gcm_stream_alloc(struct vdpa_accel_session *s,
 	st->desc = vdpa_accel_desc_alloc(st->keyed);
 	if (!st->desc)
 		return -ENOMEM;
-	ret = crypto_skcipher_setkey(st->ctr, s->key, s->key_len);
+	ret = crypto_skcipher_setkey(st->ctr, s->c.key, s->c.key_len);
 	if (ret)
 		return ret;
 	/* H = E(K, 0^128) */
@@ -609,10 +606,9 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 	if (!st)
 		return -ENOMEM;
 	s->stream = st;
-	s->stream_active = false;
-	switch (s->op) {
+	switch (s->c.op) {
 	case VIRTIO_ACCEL_OP_HASH:
-		st->desc = vdpa_accel_desc_alloc(s->algo ==
+		st->desc = vdpa_accel_desc_alloc(s->c.algo ==
 						 VIRTIO_ACCEL_ALG_CRC32C ?
 						 va->crc32c_tfm :
 						 va->sha256_tfm);
@@ -625,7 +621,7 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 			st->keyed = NULL;
 			break;
 		}
-		ret = crypto_shash_setkey(st->keyed, s->key, s->key_len);
+		ret = crypto_shash_setkey(st->keyed, s->c.key, s->c.key_len);
 		if (ret)
 			break;
 		st->desc = vdpa_accel_desc_alloc(st->keyed);
@@ -639,13 +635,13 @@ int vdpa_accel_stream_alloc(struct vdpa_accel *va, struct vdpa_accel_session *s)
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
 		/* [STREAM-LIMIT]: zlib state is ~270 KiB, take a slot first */
 		live = atomic_inc_return(&va->zstreams) - 1;
-		if (virtio_accel_check_comp_stream(s->op, s->flags, &va->lim,
+		if (virtio_accel_check_comp_stream(s->c.op, s->c.flags, &va->lim,
 						   live) != VIRTIO_ACCEL_OK) {
 			atomic_dec(&va->zstreams);
 			ret = -ENOSPC;
 			break;
 		}
-		st->z_mode = s->op == VIRTIO_ACCEL_OP_COMPRESS ? 1 : 2;
+		st->z_mode = s->c.op == VIRTIO_ACCEL_OP_COMPRESS ? 1 : 2;
 		ret = vdpa_accel_z_init(&st->z, st->z_mode,
 					Z_DEFAULT_COMPRESSION);
 		if (ret) {
@@ -678,13 +674,6 @@ void vdpa_accel_stream_free(struct vdpa_accel *va, struct vdpa_accel_session *s)
 	}
 	kfree_sensitive(st);
 	s->stream = NULL;
-	s->stream_active = false;
-}
-
-void vdpa_accel_stream_abort(struct vdpa_accel_session *s)
-{
-	/* the next request starts a new stream, which re-initialises */
-	s->stream_active = false;
 }
 
 static u8 vdpa_accel_stream_deflate(struct vdpa_accel_stream *st,
@@ -725,7 +714,7 @@ static int vdpa_accel_gcm_xor(struct vdpa_accel_stream *st,
 				      &wait);
 		if (ret)
 			return ret;
-		/* inc32 cannot wrap below GCM_MAX_LEN */
+		/* inc32 cannot wrap: [STREAM-GCM-MAX] (the core) */
 		put_unaligned_be32(get_unaligned_be32(st->ctrblk + 12) + nb,
 				   st->ctrblk + 12);
 		pos += nb * GCM_BLOCK;
@@ -777,8 +766,6 @@ static u8 vdpa_accel_stream_gcm(struct vdpa_accel_stream *st,
 					GCM_BLOCK))
 			return VIRTIO_ACCEL_ERR;
 	}
-	if (st->c_len + len > GCM_MAX_LEN)
-		return VIRTIO_ACCEL_BADMSG;
 	memcpy(r->dst, r->src, len);
 	/* GHASH runs over the ciphertext: before decryption, after encryption */
 	if (dec && crypto_shash_update(st->desc, r->dst, len))
@@ -817,20 +804,21 @@ static u8 vdpa_accel_stream_gcm(struct vdpa_accel_stream *st,
 
 /*
  * One request of a stream session (spec 9.2), with the session's lock
- * held. The caller aborts the stream when this returns anything but OK.
+ * held. The device core decides where the stream starts and ends, checks
+ * [STREAM-GCM-MAX], and aborts the stream when this is not OK: a stream
+ * that starts again re-initialises its state.
  */
-u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
+u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
+			 bool start, bool final)
 {
 	struct vdpa_accel_session *s = r->sess;
 	struct vdpa_accel_stream *st = s->stream;
-	bool final = !!(r->op.flags & VIRTIO_ACCEL_OP_F_FINAL);
-	bool start = !s->stream_active;
 	u32 len = r->op.src_len;
 	u8 ret = VIRTIO_ACCEL_OK;
 
 	if (!st)
 		return VIRTIO_ACCEL_ERR;
-	switch (s->op) {
+	switch (s->c.op) {
 	case VIRTIO_ACCEL_OP_HASH:
 	case VIRTIO_ACCEL_OP_MAC:
 		if ((start && crypto_shash_init(st->desc)) ||
@@ -844,7 +832,7 @@ u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
 		ret = vdpa_accel_stream_gcm(st, r, start, final,
-					    s->op == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
+					    s->c.op == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
 		break;
 	case VIRTIO_ACCEL_OP_COMPRESS:
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
@@ -853,9 +841,5 @@ u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}
-	if (ret != VIRTIO_ACCEL_OK)
-		return ret;
-	s->stream_active = virtio_accel_stream_open_after(s->op, final,
-							  &r->rflags);
-	return VIRTIO_ACCEL_OK;
+	return ret;
 }

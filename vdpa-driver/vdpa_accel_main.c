@@ -176,6 +176,7 @@ static void vdpa_accel_do_reset(struct vdpa_accel *va, u32 flags)
 	va->pending_kick = false;
 	/* the workers are stopped: no queue can break again meanwhile */
 	WRITE_ONCE(va->needs_reset, false);
+	atomic_set(&va->last_broken, 0);
 	++va->generation;
 }
 
@@ -186,6 +187,7 @@ void vdpa_accel_vq_break(struct vdpa_accel_vq *vq, int err)
 	struct vdpa_callback cb;
 
 	vq->broken = true;
+	atomic_set(&va->last_broken, err);
 	dev_err_ratelimited(&va->vdpa.dev,
 			    "queue %u: broken ring (%d) at avail %u used %u, stopped until reset\n",
 			    vq->idx, err, vq->last_avail_idx,
@@ -680,7 +682,11 @@ static const struct vdpa_config_ops vdpa_accel_batch_config_ops = {
 	.set_map		= vdpa_accel_set_map,
 };
 
-/* ---- sysfs: /sys/bus/vdpa/devices/NAME/{sessions,requests,errors} ---- */
+/*
+ * ---- sysfs: /sys/bus/vdpa/devices/NAME/{sessions,requests,errors,broken}
+ * broken: the errno of the last ring that broke since the last reset
+ * ([RING-BROKEN]), 0 if none
+ */
 
 static ssize_t sessions_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -709,6 +715,15 @@ static ssize_t errors_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(errors);
 
+static ssize_t broken_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct vdpa_accel *va = vdpa_to_accel(dev_to_vdpa(dev));
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&va->last_broken));
+}
+static DEVICE_ATTR_RO(broken);
+
 static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_sessions.attr,
 	&dev_attr_requests.attr,
@@ -716,6 +731,7 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_lose_sessions.attr,
 	&dev_attr_losses.attr,
 	&dev_attr_hw_ready_delay_ms.attr,
+	&dev_attr_broken.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);

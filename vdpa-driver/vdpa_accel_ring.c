@@ -192,9 +192,12 @@ static int vdpa_accel_walk(struct vdpa_accel_vq *vq,
 			return vdpa_accel_walk(vq, c, addr, len / sizeof(d), 0,
 					       true, seen_wr);
 		}
-		/* a chain longer than the queue */
+		/*
+		 * a chain longer than the queue, descriptors of an indirect
+		 * table included: -ELOOP, as the back-end's walker says it
+		 */
 		if (c->n_desc >= vq->num)
-			return -E2BIG;
+			return -ELOOP;
 		if (flags & VRING_DESC_F_WRITE) {
 			*seen_wr = true;
 			c->wr_len += len;

@@ -47,6 +47,7 @@ struct rt {
 };
 
 int rt_open(struct rt *t, size_t mem_size);
+int rt_ring_errno(struct rt *t, const char *why);
 void rt_close(struct rt *t);
 int rt_reopen(struct rt *t, size_t mem_size);
 

@@ -224,6 +224,92 @@ static int log_stopped(struct rt *t, unsigned int vq, char *why, size_t n)
 	return found;
 }
 
+/*
+ * vDPA parents without the "broken" attribute: the errno of the last
+ * "broken ring (ERRNO)" line in the kernel log (ratelimited: may be none).
+ */
+static int kmsg_ring_errno(void)
+{
+	char rec[2048], *p;
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		p = strstr(rec, "broken ring (");
+		if (p)
+			err = atoi(p + strlen("broken ring ("));
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * Why the ring broke, as an errno: vhost-user, from the reason the back-end
+ * logged (its walker's descriptions); vDPA, from vdpa_accel's sysfs
+ * attribute "broken" of the device behind the vhost-vdpa node. 0: unknown.
+ */
+int rt_ring_errno(struct rt *t, const char *why)
+{
+	static const struct { const char *text; int err; } logged[] = {
+		{ "descriptor loop, or a chain longer than the queue", -ELOOP },
+		{ "head or next beyond the queue", -ERANGE },
+		{ "bad indirect descriptor", -EINVAL },
+		{ "readable descriptor after a writable one", -EPROTO },
+		{ "address outside driver memory", -EFAULT },
+		{ "total length above", -EOVERFLOW },
+	};
+	const char *node;
+	char path[PATH_MAX];
+	struct dirent *e;
+	unsigned int i;
+	DIR *d = NULL;
+	int err = 0;
+	FILE *f;
+
+	if (!t->vdpa) {
+		for (i = 0; i < sizeof(logged) / sizeof(logged[0]); i++)
+			if (strstr(why, logged[i].text))
+				return logged[i].err;
+		return 0;
+	}
+	/* /sys/bus/vdpa/devices/NAME/vhost-vdpa-N: NAME/broken */
+	node = strrchr(t->devstr, '/');
+	d = opendir("/sys/bus/vdpa/devices");
+	if (!node || !d)
+		goto out;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s%s",
+			 e->d_name, node);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s/broken",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		if (fscanf(f, "%d", &err) != 1)
+			err = 0;
+		fclose(f);
+		closedir(d);
+		return err;
+	}
+out:
+	if (d)
+		closedir(d);
+	return kmsg_ring_errno();
+}
+
 int rt_stopped(struct rt *t, unsigned int vq, char *why, size_t n)
 {
 	uint8_t st = 0;

@@ -22,6 +22,7 @@ int main(void)
 	register_inflight_tests();
 	register_security_tests();
 	register_vhost_tests();
+	register_dev_tests();
 	if (CU_get_error() != CUE_SUCCESS) {
 		fprintf(stderr, "unit: registry error: %s\n", CU_get_error_msg());
 		return 2;

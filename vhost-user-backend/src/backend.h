@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <signal.h>
 
-#include "virtio_accel_req.h"
+#include "virtio_accel_dev.h"
 #include "vring.h"
 
 struct rte_vhost_memory;
@@ -39,6 +39,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
+	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 };
 
@@ -53,18 +54,15 @@ void va_log(int level, const char *fmt, ...)
 
 /* ---- sessions (ctrl.c) ---- */
 struct va_stream;
+struct va_dev;
 
 struct va_session {
 	uint64_t id;			/* 0: slot free */
-	uint32_t op;
-	uint32_t algo;
-	uint32_t flags;			/* VIRTIO_ACCEL_SESS_F_* */
-	uint32_t key_len;
-	uint8_t key[VA_MAX_KEY_LEN];
+	/* op, algo, flags, key; stream state owned by the device core */
+	struct virtio_accel_dev_sess c;
 	void *cdev_sess;		/* cryptodev session, one-shot ops */
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
-	uint32_t stream_active;
 };
 
 int va_sessions_init(uint32_t max);
@@ -72,6 +70,10 @@ void va_sessions_fini(void);
 void va_sessions_reset(void);	/* destroy all, keys wiped */
 struct va_session *va_session_get(uint64_t id);
 uint32_t va_comp_streams_live(void);
+uint8_t va_session_create(const struct va_dev *d,
+			  const struct virtio_accel_ctrl *cc,
+			  const uint8_t *key, uint64_t *id);
+uint8_t va_session_destroy_id(uint64_t id);
 
 /* ---- per-queue engine scratch ---- */
 struct va_crypto_q;
@@ -81,8 +83,6 @@ struct va_sw_q;
 struct va_qctx {
 	uint8_t *in;			/* staging, max_data_len + 64 */
 	uint8_t *out;			/* staging, max_data_len + 64 */
-	uint8_t key[VA_MAX_KEY_LEN];
-	uint8_t iv[16];
 	uint8_t aad[VA_MAX_AAD_LEN];
 	struct va_crypto_q *cq;
 	struct va_comp_q *zq;
@@ -139,7 +139,7 @@ uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len);
 int va_stream_alloc(struct va_session *s);
 void va_stream_free(struct va_session *s);
 void va_stream_abort(struct va_session *s);
-uint8_t va_stream_run(struct va_req *r);
+uint8_t va_stream_run(struct va_req *r, int start, int final);
 uint8_t va_sw_deflate(struct va_req *r);
 uint8_t va_sw_deflate_stored(struct va_req *r);
 uint8_t va_sw_inflate(struct va_req *r);

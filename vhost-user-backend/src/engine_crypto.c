@@ -256,7 +256,7 @@ uint8_t va_crypto_run(struct va_req *r)
 		if (s->cdev_sess && aead && s->cdev_aad_len != r->op.aad_len)
 			va_crypto_sess_free(s);
 		if (!s->cdev_sess) {
-			s->cdev_sess = sess_create(s->key, s->key_len, op,
+			s->cdev_sess = sess_create(s->c.key, s->c.key_len, op,
 						   r->op.aad_len);
 			s->cdev_aad_len = r->op.aad_len;
 		}

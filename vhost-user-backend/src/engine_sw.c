@@ -276,9 +276,9 @@ int va_stream_alloc(struct va_session *s)
 
 	if (!st)
 		return -1;
-	switch (s->op) {
+	switch (s->c.op) {
 	case VIRTIO_ACCEL_OP_HASH:
-		if (s->algo == VIRTIO_ACCEL_ALG_SHA256)
+		if (s->c.algo == VIRTIO_ACCEL_ALG_SHA256)
 			ok = !!(st->md = EVP_MD_CTX_new());
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
@@ -302,7 +302,6 @@ int va_stream_alloc(struct va_session *s)
 		break;
 	}
 	s->stream = st;
-	s->stream_active = 0;
 	if (!ok) {
 		va_stream_free(s);
 		return -1;
@@ -326,7 +325,6 @@ void va_stream_free(struct va_session *s)
 	explicit_bzero(st, sizeof(*st));
 	free(st);
 	s->stream = NULL;
-	s->stream_active = 0;
 }
 
 void va_stream_abort(struct va_session *s)
@@ -335,7 +333,6 @@ void va_stream_abort(struct va_session *s)
 
 	if (!st)
 		return;
-	s->stream_active = 0;
 	if (st->z_init == 1)
 		deflateReset(&st->z);
 	else if (st->z_init == 2)
@@ -399,15 +396,14 @@ static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,
 }
 
 /*
- * One request of a stream session (spec 9.2). The caller aborts the stream
+ * One request of a stream session (spec 9.2). The device core decides where
+ * the stream starts and ends, checks [STREAM-GCM-MAX], and aborts the stream
  * when this returns anything but OK ([STREAM-ERR]).
  */
-uint8_t va_stream_run(struct va_req *r)
+uint8_t va_stream_run(struct va_req *r, int start, int final)
 {
 	struct va_session *s = r->sess;
 	struct va_stream *st = s->stream;
-	int start = !s->stream_active;
-	int final = !!(r->op.flags & VIRTIO_ACCEL_OP_F_FINAL);
 	uint32_t len = r->op.src_len, crc;
 	unsigned int mdl = 0;
 	size_t outl = 0;
@@ -415,9 +411,9 @@ uint8_t va_stream_run(struct va_req *r)
 
 	if (!st)
 		return VIRTIO_ACCEL_ERR;
-	switch (s->op) {
+	switch (s->c.op) {
 	case VIRTIO_ACCEL_OP_HASH:
-		if (s->algo == VIRTIO_ACCEL_ALG_CRC32C) {
+		if (s->c.algo == VIRTIO_ACCEL_ALG_CRC32C) {
 			if (start)
 				st->crc = 0xffffffffu;
 			st->crc = va_crc32c(st->crc, r->src, len);
@@ -439,7 +435,7 @@ uint8_t va_stream_run(struct va_req *r)
 		r->src_used = len;
 		break;
 	case VIRTIO_ACCEL_OP_MAC:
-		if ((start && mac_init(st->mac, s->key, s->key_len) < 0) ||
+		if ((start && mac_init(st->mac, s->c.key, s->c.key_len) < 0) ||
 		    EVP_MAC_update(st->mac, r->src, len) != 1 ||
 		    (final && EVP_MAC_final(st->mac, r->dst, &outl,
 					    VIRTIO_ACCEL_SHA256_LEN) != 1))
@@ -450,9 +446,9 @@ uint8_t va_stream_run(struct va_req *r)
 		break;
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
-		r->key = s->key;
+		r->key = s->c.key;
 		ret = stream_gcm(st, r, start, final,
-				 s->op == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
+				 s->c.op == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
 		break;
 	case VIRTIO_ACCEL_OP_COMPRESS:
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
@@ -461,9 +457,5 @@ uint8_t va_stream_run(struct va_req *r)
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}
-	if (ret != VIRTIO_ACCEL_OK)
-		return ret;
-	s->stream_active = virtio_accel_stream_open_after(s->op, final,
-							  &r->rflags);
-	return VIRTIO_ACCEL_OK;
+	return ret;
 }

@@ -78,6 +78,8 @@ static void usage(FILE *f)
 "                         front-end, whose shrinking them kills the back-end\n"
 "  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
+"  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
+"                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
 "                         order, one used index update each (not for streams)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n",
@@ -112,7 +114,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
-	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED,
+	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX,
 };
 
 static const struct option long_opts[] = {
@@ -129,6 +131,7 @@ static const struct option long_opts[] = {
 	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
+	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -213,6 +216,19 @@ static int parse_args(int argc, char **argv)
 		case OPT_REORDER:
 			va_opts.test_reorder = 1;
 			break;
+		case OPT_GCMMAX: {
+			char *end;
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || n < 16 ||
+			    n > VIRTIO_ACCEL_GCM_STREAM_MAX)
+				return bad_arg("--test-gcm-stream-max: '%s' is not in 16..68719476704",
+					       optarg);
+			va_opts.test_gcm_stream_max = n;
+			break;
+		}
 		case OPT_UNSEALED:
 			va_opts.allow_unsealed = 1;
 			break;

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Data queue requests (spec section 7): copy the header once, validate it
- * with the shared virtio_accel_check_op(), run the engine, then write the
- * whole writable part: output, zeros up to the end of dst, response
- * ([VQ-USED-LEN], [ST-NOLEAK]).
+ * The back-end's adapter to the device core
+ * (virtio-accel-spec/lib/virtio_accel_dev.c), which handles both queues'
+ * requests: guest memory through the walked chain's iovecs, the session
+ * table of ctrl.c, the engines. What it does for a request (spec sections
+ * 7 and 8) is written there, once, for the vDPA parent too.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_malloc.h>
 
 #include "backend.h"
 
-#define RESP_LEN ((uint64_t)sizeof(struct virtio_accel_op_resp))
-
 static const uint8_t va_empty[16];
+
+/* What the core passes back to the callbacks */
+struct va_ctx {
+	struct va_dev *d;
+	struct va_vq *q;
+};
 
 /* [off, off + len) of the readable part, copied to @stage if scattered. */
 static const uint8_t *va_gather(const struct va_chain *c, uint64_t off,
@@ -32,42 +38,78 @@ static const uint8_t *va_gather(const struct va_chain *c, uint64_t off,
 	return stage;
 }
 
-static uint8_t va_op_exec(struct va_vq *q, const struct va_chain *c,
-			  struct va_req *r)
+static int va_dev_read(void *qv, const void *cv, uint64_t off, void *buf,
+		       uint64_t len)
 {
-	struct va_qctx *qc = &q->qc;
-	const struct virtio_accel_op *op = &r->op;
+	const struct va_chain *c = cv;
 
-	/* key, IV and AAD are small: always private copies */
-	if (op->key_len) {
-		r->key = va_gather(c, op->key_off, op->key_len, qc->key, 1);
-		r->key_len = op->key_len;
-	} else if (r->sess) {
-		r->key = r->sess->key;
-		r->key_len = r->sess->key_len;
-	} else {
-		r->key = va_empty;
-		r->key_len = 0;
-	}
-	r->iv = va_gather(c, op->iv_off, op->iv_len, qc->iv, 1);
-	r->aad = va_gather(c, op->aad_off, op->aad_len, qc->aad, 1);
-	r->src = va_gather(c, op->src_off, op->src_len, qc->in, 0);
-	r->dst = qc->out;
+	va_iov_read(c->iov, c->n_rd, off, buf, len);
+	return 0;
+}
 
-	if (r->sess && (r->sess->flags & VIRTIO_ACCEL_SESS_F_STREAM))
-		return va_stream_run(r);
-	if (r->dst_direct)
-		r->dst = r->dst_direct;
+static int va_dev_write(void *qv, const void *cv, uint64_t off,
+			const void *buf, uint64_t len)
+{
+	const struct va_chain *c = cv;
+	const struct va_iov *wr = c->iov + c->n_rd;
 
-	switch (op->opcode) {
+	if (buf)
+		va_iov_write(wr, c->n_wr, off, buf, len);
+	else
+		va_iov_zero(wr, c->n_wr, off, len);
+	return 0;
+}
+
+static struct va_session *va_sess_of(struct virtio_accel_dev_sess *cs)
+{
+	return cs ? (struct va_session *)((char *)cs -
+					  offsetof(struct va_session, c)) :
+		    NULL;
+}
+
+/* One worker thread serves every queue: nothing to lock. */
+static struct virtio_accel_dev_sess *va_dev_sess_get(void *qv, uint64_t id)
+{
+	struct va_session *s = va_session_get(id);
+
+	return s ? &s->c : NULL;
+}
+
+static void va_dev_sess_put(void *qv, struct virtio_accel_dev_sess *cs)
+{
+}
+
+static void va_dev_stream_abort(void *qv, struct virtio_accel_dev_sess *cs)
+{
+	va_stream_abort(va_sess_of(cs));
+}
+
+/*
+ * Engines write straight into the driver's dst when it is one piece of
+ * memory and what they write tells the driver nothing before the request
+ * completes: encryption and (de)compression output is a function of the
+ * driver's own input. Decryption output stays in staging until the tag has
+ * been checked ([ST-NOLEAK]); digests and MACs are too small to matter.
+ * On failure the core zeroes the whole dst.
+ */
+static int va_dst_direct_ok(uint32_t opcode)
+{
+	return opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT ||
+	       opcode == VIRTIO_ACCEL_OP_COMPRESS ||
+	       opcode == VIRTIO_ACCEL_OP_DECOMPRESS;
+}
+
+static uint8_t va_engine(struct va_req *r)
+{
+	switch (r->op.opcode) {
 	case VIRTIO_ACCEL_OP_NULL:
 		/* [OP-NULL]: scatter straight from src */
 		r->dst = (uint8_t *)(uintptr_t)r->src;
-		r->dst_used = op->src_len;
-		r->src_used = op->src_len;
+		r->dst_used = r->op.src_len;
+		r->src_used = r->op.src_len;
 		return VIRTIO_ACCEL_OK;
 	case VIRTIO_ACCEL_OP_HASH:
-		if (op->algo == VIRTIO_ACCEL_ALG_CRC32C)
+		if (r->op.algo == VIRTIO_ACCEL_ALG_CRC32C)
 			return va_crc32c_run(r);
 		return va_crypto_run(r);
 	case VIRTIO_ACCEL_OP_MAC:
@@ -82,98 +124,156 @@ static uint8_t va_op_exec(struct va_vq *q, const struct va_chain *c,
 	}
 }
 
-/*
- * Engines write straight into the driver's dst when it is one piece of
- * memory and what they write tells the driver nothing before the request
- * completes: encryption and (de)compression output is a function of the
- * driver's own input. Decryption output stays in staging until the tag has
- * been checked ([ST-NOLEAK]); digests and MACs are too small to matter.
- * On failure the whole dst is zeroed as before.
- */
-static int va_dst_direct_ok(uint32_t opcode)
+/* AAD and src out of the chain (src in place if it is one piece). */
+static void va_req_init(struct va_vq *q, const struct va_chain *c,
+			struct va_req *r, struct virtio_accel_dev_req *cr)
 {
-	return opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT ||
-	       opcode == VIRTIO_ACCEL_OP_COMPRESS ||
-	       opcode == VIRTIO_ACCEL_OP_DECOMPRESS;
+	struct va_qctx *qc = &q->qc;
+
+	memset(r, 0, sizeof(*r));
+	r->op = cr->op;
+	r->sess = va_sess_of(cr->sess);
+	r->qc = qc;
+	r->key = cr->key ? cr->key : va_empty;
+	r->key_len = cr->key_len;
+	r->iv = cr->op.iv_len ? cr->iv : va_empty;
+	r->aad = va_gather(c, cr->op.aad_off, cr->op.aad_len, qc->aad, 1);
+	r->src = va_gather(c, cr->op.src_off, cr->op.src_len, qc->in, 0);
+	r->dst = qc->out;
+}
+
+static int va_req_done(struct va_req *r, struct virtio_accel_dev_req *cr,
+		       uint8_t st)
+{
+	cr->dst = r->dst;
+	cr->dst_in_place = r->dst_direct && r->dst == r->dst_direct;
+	cr->src_used = r->src_used;
+	cr->dst_used = r->dst_used;
+	cr->rflags = r->rflags;
+	return st;
+}
+
+static int va_dev_exec(void *qv, const void *cv,
+		       struct virtio_accel_dev_req *cr)
+{
+	const struct va_chain *c = cv;
+	struct va_req r;
+
+	va_req_init(((struct va_ctx *)qv)->q, c, &r, cr);
+	if (va_dst_direct_ok(r.op.opcode)) {
+		r.dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr, 0,
+					     c->wr_len -
+					     sizeof(struct virtio_accel_op_resp));
+		if (r.dst_direct)
+			r.dst = r.dst_direct;
+	}
+	return va_req_done(&r, cr, va_engine(&r));
+}
+
+static int va_dev_stream_exec(void *qv, const void *cv,
+			      struct virtio_accel_dev_req *cr)
+{
+	struct va_req r;
+
+	va_req_init(((struct va_ctx *)qv)->q, cv, &r, cr);
+	return va_req_done(&r, cr, va_stream_run(&r, cr->start, cr->final));
+}
+
+static uint8_t va_dev_sess_create(void *qv, const struct virtio_accel_ctrl *cc,
+				  const uint8_t *key, uint64_t *id)
+{
+	const struct va_ctx *x = qv;
+
+	return va_session_create(x->d, cc, key, id);
+}
+
+static uint8_t va_dev_sess_destroy(void *qv, uint64_t id)
+{
+	return va_session_destroy_id(id);
+}
+
+static const char *va_dev_engine_name(void *qv, uint32_t op, uint32_t algo)
+{
+	switch (op) {
+	case VIRTIO_ACCEL_OP_NULL:
+		return "memcpy";
+	case VIRTIO_ACCEL_OP_HASH:
+		if (algo == VIRTIO_ACCEL_ALG_CRC32C)
+			return "crc32c";
+		return va_crypto_engine();
+	case VIRTIO_ACCEL_OP_COMPRESS:
+	case VIRTIO_ACCEL_OP_DECOMPRESS:
+		return va_comp_engine(op);
+	default:
+		return va_crypto_engine();
+	}
+}
+
+static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
+			 uint64_t request_id, uint8_t st, int ctrl)
+{
+	const struct va_vq *q = ((struct va_ctx *)qv)->q;
+
+	if (ctrl)
+		VA_DBG("control opcode %u: %s", opcode,
+		       virtio_accel_status_name(st));
+	else
+		VA_DBG("queue %u: %s/%u request 0x%llx: %s", q->idx,
+		       virtio_accel_op_name(opcode), algo,
+		       (unsigned long long)request_id,
+		       virtio_accel_status_name(st));
+}
+
+static const struct virtio_accel_dev_ops va_dev_ops = {
+	.read = va_dev_read,
+	.write = va_dev_write,
+	.sess_get = va_dev_sess_get,
+	.sess_put = va_dev_sess_put,
+	.sess_create = va_dev_sess_create,
+	.sess_destroy = va_dev_sess_destroy,
+	.exec = va_dev_exec,
+	.stream_exec = va_dev_stream_exec,
+	.stream_abort = va_dev_stream_abort,
+	.engine_name = va_dev_engine_name,
+	.error = va_dev_error,
+};
+
+static void va_core(const struct va_dev *d, const struct va_chain *c,
+		    struct virtio_accel_dev *core,
+		    struct virtio_accel_dev_chain *cl)
+{
+	core->ops = &va_dev_ops;
+	core->lim = &d->lim;
+	core->stream_ok = d->lim.implemented;	/* every pair streams */
+	core->max_segments = VA_MAX_SEGMENTS;
+	core->gcm_stream_max = va_opts.test_gcm_stream_max;
+	cl->rd_len = c->rd_len;
+	cl->wr_len = c->wr_len;
+	cl->n_desc = c->n_desc;
 }
 
 uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 		       const struct va_chain *c)
 {
-	const struct va_iov *wr = c->iov + c->n_rd;
-	struct virtio_accel_sess_view view, *vp = NULL;
-	struct virtio_accel_op_req hdr;
-	struct virtio_accel_op_resp resp;
-	struct va_req r;
-	uint64_t room;
-	uint8_t st;
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
 
 	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
-	/* [REQ-SHORT], [REQ-HUGE]: no response, touch nothing */
-	if (c->wr_len < RESP_LEN ||
-	    c->wr_len > virtio_accel_max_wr_len(d->lim.max_data_len))
-		return 0;
-	room = c->wr_len - RESP_LEN;
+	va_core(d, c, &core, &cl);
+	/* the accessors cannot fail: the chain's memory is mapped */
+	return (uint32_t)virtio_accel_dev_op(&core, &x, c, &cl);
+}
 
-	memset(&r, 0, sizeof(r));
-	r.qc = &q->qc;
-	/* [REQ-SEGS] */
-	if (c->n_desc > VA_MAX_SEGMENTS) {
-		st = VIRTIO_ACCEL_BADMSG;
-		goto complete;
-	}
-	/* the header is read once; a short one is zero-padded and fails */
-	memset(&hdr, 0, sizeof(hdr));
-	va_iov_read(c->iov, c->n_rd, 0, &hdr,
-		    c->rd_len < sizeof(hdr) ? c->rd_len : sizeof(hdr));
-	virtio_accel_decode_op_hdr(&hdr, &r.op);
-	if (r.op.session_id) {
-		r.sess = va_session_get(r.op.session_id);
-		if (r.sess) {
-			view.op = r.sess->op;
-			view.algo = r.sess->algo;
-			view.flags = r.sess->flags;
-			view.stream_active = r.sess->stream_active;
-			vp = &view;
-		}
-	}
-	st = virtio_accel_check_op(&r.op, &hdr, c->rd_len, c->wr_len, &d->lim,
-				   vp);
-	if (st == VIRTIO_ACCEL_OK && va_dst_direct_ok(r.op.opcode))
-		r.dst_direct = va_iov_contig(wr, c->n_wr, 0, room);
-	if (st == VIRTIO_ACCEL_OK)
-		st = va_op_exec(q, c, &r);
-	/* [STREAM-ERR]: a failed request aborts the stream it names */
-	if (st != VIRTIO_ACCEL_OK && r.sess &&
-	    (r.sess->flags & VIRTIO_ACCEL_SESS_F_STREAM))
-		va_stream_abort(r.sess);
+uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
+			 const struct va_chain *c)
+{
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
 
-complete:
-	if (st != VIRTIO_ACCEL_OK || r.dst_used > room) {
-		if (st == VIRTIO_ACCEL_OK)
-			st = VIRTIO_ACCEL_ERR; /* engine overran: never */
-		r.dst_used = 0;
-		r.src_used = 0;
-		r.rflags = 0;
-	}
-	if (st != VIRTIO_ACCEL_OK)
-		VA_DBG("queue %u: %s/%u request 0x%llx: %s", q->idx,
-		       virtio_accel_op_name(r.op.opcode), r.op.algo,
-		       (unsigned long long)r.op.request_id,
-		       virtio_accel_status_name(st));
-	if (r.dst_used && r.dst != r.dst_direct)
-		va_iov_write(wr, c->n_wr, 0, r.dst, r.dst_used);
-	va_iov_zero(wr, c->n_wr, r.dst_used, room - r.dst_used);
-	/* [SESS-KEY]: no inline key outlives its request */
-	if (r.op.key_len && r.key == q->qc.key)
-		explicit_bzero(q->qc.key, r.op.key_len);
-	memset(&resp, 0, sizeof(resp));
-	resp.src_used = cpu_to_le32(r.src_used);
-	resp.dst_used = cpu_to_le32(r.dst_used);
-	resp.flags = r.rflags;
-	resp.status = st;
-	va_iov_write(wr, c->n_wr, room, &resp, sizeof(resp));
-	return (uint32_t)c->wr_len;
+	va_core(d, c, &core, &cl);
+	return (uint32_t)virtio_accel_dev_ctrl(&core, &x, c, &cl);
 }
 
 /* Preallocated per-queue buffers: nothing is allocated per request. */
