@@ -15,6 +15,9 @@
  * destination scatterlists). -P: on a tag that does not verify (or any
  * other error of the decryption), check that the receive buffer holds no
  * plaintext of PTFILE.
+ * With VACCEL_AEAD_GATE=PATH in the environment the request waits, set up,
+ * until PATH exists, after creating PATH.PID to say it is ready: a flood
+ * of these programs then submits at once, however slowly they started.
  * Exit status: 0 done, 3 the tag did not verify (EBADMSG) and no
  * plaintext was released, 4 an error with plaintext in the buffer, 5
  * (with -P) another error and no plaintext in the buffer, 1 any other
@@ -100,6 +103,7 @@ int main(int argc, char **argv)
 	unsigned char *in, *out;
 	struct iovec *iov;
 	struct msghdr msg = { 0 };
+	const char *gate;
 	struct cmsghdr *c;
 	char cbuf[CMSG_SPACE(4) + CMSG_SPACE(sizeof(struct af_alg_iv) + 64) +
 		  CMSG_SPACE(4)] = { 0 };
@@ -169,6 +173,23 @@ int main(int argc, char **argv)
 	if (setsockopt(op, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) ||
 	    setsockopt(op, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
 		die_errno("SO_SNDBUFFORCE");
+
+	gate = getenv("VACCEL_AEAD_GATE");
+	if (gate) {
+		char ready[4096];
+		int fd, waited;
+
+		snprintf(ready, sizeof(ready), "%s.%d", gate, (int)getpid());
+		fd = open(ready, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0)
+			die_errno(ready);
+		close(fd);
+		for (waited = 0; access(gate, F_OK); waited++) {
+			if (waited > 120000)
+				die("the gate %s never opened", gate);
+			usleep(1000);
+		}
+	}
 
 	msg.msg_control = cbuf;
 	/* exactly the three messages: no zeroed header after them */
