@@ -5,12 +5,12 @@
  * on stdout as JSON:
  *
  *  - each vhost-vdpa node (/sys/bus/vdpa/devices/NAME/vhost-vdpa-N) whose
- *    vDPA device is a virtio-accel device: VHOST_VDPA_GET_DEVICE_ID says 63
- *    (the node is opened for that; one in use (EBUSY) counts when its
+ *    vDPA device is a virtio-accel device: VHOST_VDPA_GET_DEVICE_ID says
+ *    VIRTIO_ID_ACCEL (the node is opened for that; one in use (EBUSY) counts when its
  *    parent is the vdpa_accel management device). Device name NAME (the
  *    vdpa device's), VACCEL_DEVICE=vhost-vdpa:/dev/vhost-vdpa-N;
  *  - each /dev/vaccelN of virtio_accel.ko (/sys/class/vaccel/vaccelN, its
- *    virtio device id 0x003f). Name vaccelN, VACCEL_DEVICE=/dev/vaccelN;
+ *    virtio device id VIRTIO_ID_ACCEL). Name vaccelN, VACCEL_DEVICE=/dev/vaccelN;
  *  - each back-end socket given with --socket [NAME=]PATH: a bind mount of
  *    PATH at /run/vaccel/NAME.sock (default NAME: socketN, N counting
  *    from 0), VACCEL_DEVICE=vhost-user:/run/vaccel/NAME.sock.
@@ -34,12 +34,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/vhost.h>
+#include <linux/virtio_accel.h>
 
 #include "cdi.h"
 
 #define CDI_VERSION "0.5.0"
 #define CDI_KIND "vaccel.dev/accel"
-#define VIRTIO_ID_ACCEL_NUM 63
 #define SOCK_DIR "/run/vaccel"
 
 #define NAME_LEN 128
@@ -162,7 +162,7 @@ static int vdpa_is_accel(const char *node, const char *sysdev)
 		ret = ioctl(fd, VHOST_VDPA_GET_DEVICE_ID, &id) ? -errno : 0;
 		close(fd);
 		if (!ret)
-			return id == VIRTIO_ID_ACCEL_NUM;
+			return id == VIRTIO_ID_ACCEL;
 		return ret;
 	}
 	if (errno != EBUSY)
@@ -280,7 +280,7 @@ static void gen_chardev(struct cdi_ctx *c)
 			continue;	/* class attributes (crypto_*) */
 		pathf(path, sizeof(path), "%s/%s/device/device", dir, *p);
 		if (read_line(path, id, sizeof(id)) ||
-		    strtoul(id, NULL, 0) != VIRTIO_ID_ACCEL_NUM)
+		    strtoul(id, NULL, 0) != VIRTIO_ID_ACCEL)
 			continue;
 		pathf(node, sizeof(node), "%s/%s", c->devdir, *p);
 		if (stat(node, &st) || !S_ISCHR(st.st_mode)) {

@@ -189,9 +189,15 @@ check "error runs left no output file" [ ! -e "$T/x" ]
 if [ "$MODE" = full ]; then
 	make -s -C "$TOP" O="$B" install DESTDIR="$T/inst" PREFIX=/usr >"$T/inst.log" 2>&1
 	check "make install" [ $? -eq 0 ]
-	n=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | grep -c ' VIRTACCEL_1.0 ')
-	nodef=$(objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" | awk '$2 == "g" && $0 !~ /VIRTACCEL_1.0/' | wc -l)
-	check "exported symbols are versioned VIRTACCEL_1.0 ($n)" [ "$n" -gt 10 -a "$nodef" -eq 0 ]
+	objdump -T "$T/inst/usr/lib/libvirtaccel.so.1" >"$T/syms"
+	n=$(grep -c ' VIRTACCEL_1.0 ' "$T/syms")
+	n1=$(grep -c ' VIRTACCEL_1.1 ' "$T/syms")
+	nodef=$(awk '$2 == "g" && $0 !~ /VIRTACCEL_1\.[01] /' "$T/syms" | wc -l)
+	check "exported symbols are versioned VIRTACCEL_1.0 ($n) and VIRTACCEL_1.1 ($n1)" \
+		[ "$n" -gt 10 -a "$n1" -ge 3 -a "$nodef" -eq 0 ]
+	# a 1.0 function stays in 1.0: programs linked against 1.0 keep loading
+	check "virtaccel_open is still VIRTACCEL_1.0, virtaccel_last_error is VIRTACCEL_1.1" \
+		sh -c "grep -q ' VIRTACCEL_1.0 *virtaccel_open\$' '$T/syms' && grep -q ' VIRTACCEL_1.1 *virtaccel_last_error\$' '$T/syms'"
 	cat >"$T/pc.c" <<'EOC'
 #include <stdio.h>
 #include <string.h>
