@@ -65,11 +65,10 @@ install-deploy: progs
 # files reach ../virtio-accel-spec), with only what each module builds from.
 VDPA_DKMS := $(DESTDIR)$(DKMS_SRCDIR)/vdpa-accel-$(VIRTACCEL_VERSION)
 GUEST_DKMS := $(DESTDIR)$(DKMS_SRCDIR)/virtio-accel-$(VIRTACCEL_VERSION)
+# (every file of virtio-accel-spec/lib/ is code both worlds compile: the
+# request validation, the device core, the DEFLATE steps)
 SPEC_KSRC := virtio-accel-spec/include/linux/virtio_accel.h \
-	virtio-accel-spec/lib/virtio_accel_req.c \
-	virtio-accel-spec/lib/virtio_accel_req.h \
-	virtio-accel-spec/lib/virtio_accel_zlib.c \
-	virtio-accel-spec/lib/virtio_accel_zlib.h
+	$(sort $(wildcard virtio-accel-spec/lib/*.[ch]))
 
 install-dkms-src:
 	for d in $(VDPA_DKMS) $(GUEST_DKMS); do \

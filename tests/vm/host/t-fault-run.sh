@@ -47,8 +47,8 @@ src_check "vDPA parent: sessions freed with kfree_sensitive()" \
 	"$TOP/vdpa-driver/vdpa_accel_ops.c" 'kfree_sensitive\(s\)'
 src_check "vDPA parent: stream state freed with kfree_sensitive()" \
 	"$TOP/vdpa-driver/vdpa_accel_engine.c" 'kfree_sensitive\(st\)'
-src_check "vDPA parent: the inline-key scratch wiped" \
-	"$TOP/vdpa-driver/vdpa_accel_engine.c" 'memzero_explicit\(qc->key'
+src_check "device core (both hosts): the inline-key copy wiped" \
+	"$TOP/virtio-accel-spec/lib/virtio_accel_dev.c" 'virtio_accel_wipe\(r->key_buf, sizeof\(r->key_buf\)\)'
 n=$(grep -cE '\bkfree\((s|st|sess|key)\)' "$TOP/vdpa-driver/vdpa_accel_ops.c" \
 	"$TOP/vdpa-driver/vdpa_accel_engine.c" | awk -F: '{s += $2} END {print s + 0}')
 check "source: no plain kfree() of a session, stream state or key ($n)" [ "$n" -eq 0 ]
