@@ -7,7 +7,7 @@
 #   make setup      install every package the project needs (idempotent)
 #   make demo       setup + build + the end-to-end demonstration
 #   make check      build + the whole test suite (ends "N passed, N failed")
-#   make check-fast    the host parts only (no guest boots, ~6 min)
+#   make check-fast    the host parts only (no guest boots, ~7 min)
 #   make check-nested  data path 2 only: QEMU vhost-vdpa-device-pci in a guest
 #   make bench      setup + build + every benchmark: bench/results.json
 #   make deb        Debian packages into build-deb/ (deploy/README.md)
