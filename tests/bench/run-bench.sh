@@ -9,7 +9,9 @@
 # Parts, each next to its baselines measured in the same run:
 #   1. vaccel-bench over vhost-user: the DPDK back-end (event mode and
 #      --poll) against memcpy, OpenSSL and zlib in-process, a two-thread
-#      shared-memory ring and a UNIX-socket RPC (interleaved rounds);
+#      shared-memory ring and a UNIX-socket RPC (interleaved rounds); and
+#      engine-split: a small request's CPU time in OpenSSL EVP and in the
+#      cryptodev PMD, one op at a time and in bursts, without the transport;
 #   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
 #   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
 #      /dev/vaccel0 and vhost-vdpa on the vDPA parent, and over /dev/vaccel0
@@ -63,6 +65,16 @@ echo "bench: 1/6 vhost-user path (DPDK back-end) and in-process baselines" >&2
 }
 
 set --
+# where a small crypto request's engine time goes, without the transport
+# (CPU time in one thread; ~5 s): crypto_openssl (the default PMD) and
+# crypto_aesni_mb
+for pmd in crypto_openssl crypto_aesni_mb; do
+	"$B/engine-split" --pmd "$pmd" >>"$T/split.txt" ||
+		skip "engine-split-$pmd" "engine-split --pmd $pmd failed"
+done
+grep '^split ' "$T/split.txt" 2>/dev/null >&2 &&
+	set -- --split "$T/split.txt"
+
 echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"
