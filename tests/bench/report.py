@@ -392,6 +392,7 @@ def main():
     ap.add_argument("--crypto", action="append", default=[])
     ap.add_argument("--provider")
     ap.add_argument("--split")
+    ap.add_argument("--engine", action="append", default=[])
     ap.add_argument("--skipped", action="append", default=[])
     ap.add_argument("--seconds", type=float)
     a = ap.parse_args()
@@ -488,6 +489,22 @@ def main():
         provider(res, jsonl(a.provider))
     if a.split:
         engine_split(res, a.split)
+    for path in a.engine:
+        # vaccel-bench again, the back-end on another engine: its cases,
+        # and the issue 14 ratios under its label, without a bar
+        r = load(path)
+        res["paths"][r["label"]] = {"devices": r.get("devices"),
+                                    "machine": r["machine"],
+                                    "cases": r["cases"]}
+        prefix = r["label"].replace("-", "_") + "_"
+        for name in ("gcm4k_vs_native", "sha256_64_vs_native"):
+            v = r["ratios"].get(name)
+            if not v or v.get("value") is None:
+                continue
+            v = dict(v, path=r["label"], bar=None)
+            v.pop("met", None)
+            v["what"] += " (back-end: %s)" % r["label"]
+            res["ratios"][prefix + name] = v
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why
