@@ -86,7 +86,7 @@ else
 fi
 
 # a bad EAL argument: exit 2 at once, a clear error, no socket
-for bad in --no-such-eal-option "-l" "--iova-mode=xx"; do
+for bad in --no-such-eal-option "-l" "--iova-mode=xx" "--vdev=no_such_pmd0"; do
 	s=$(now_ms)
 	timeout 60 "$BIN" --socket-path "$T/bad.sock" -- $bad \
 		>"$T/bad.out" 2>"$T/bad.err" </dev/null

@@ -429,8 +429,10 @@ static int eal_start(const char *prog, int eargc, char **eargv)
 	if (rte_eal_init(argc, (char **)argv) < 0) {
 		int err = rte_errno;
 
-		VA_ERR("EAL initialisation failed: %s", rte_strerror(err));
-		if (err != EINVAL)
+		VA_ERR("EAL initialisation failed: %s",
+		       err ? rte_strerror(err) : "no reason given");
+		/* EINVAL: the options; ENODEV: a device argument (-a, --vdev) */
+		if (err != EINVAL && err != ENODEV)
 			return 1;
 		fprintf(stderr, "%s: the EAL rejected its arguments (%s); see its messages above.\nTry '%s --help'.\n",
 			VA_NAME, line, VA_NAME);
