@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(sock_path, sizeof(sock_path), "%s/accel.sock", dir);
 	if (start() < 0) {
+		rmdir(dir);
 		printf("not ok - the back-end %s does not start\n", backend);
 		printf("\n0 passed, 1 failed\n");
 		return 1;
