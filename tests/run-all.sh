@@ -140,6 +140,14 @@ part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 # message sequences; alive, VmRSS bounded, vaccel served after each (~2 min).
 part "hostile vhost-user front-end: named cases and random sequences" \
 	tests/robust/run-hostile.sh
+# Hardware readiness without the hardware (issue 14): EAL arguments after
+# "--" (log level, -a, -m, --vdev picked by --crypto-pmd/--compress-pmd, bad
+# ones: exit 2), guest memory registered under --test-dma-register: 50
+# front-ends each replacing its memory table, hostile tables (~25 s each).
+part "EAL arguments and guest memory DMA registration (issue 14)" \
+	tests/hw/t-eal-dma.sh build 50
+part "EAL arguments and guest memory DMA registration, ASan+UBSan" \
+	tests/hw/t-eal-dma.sh build-san 10
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.

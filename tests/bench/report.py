@@ -176,6 +176,18 @@ def write_markdown(path, res):
                            f"{fmt(i['ratio'], 3)} | {i['device_requests']} "
                            f"| {i['way']} |")
         out.append("")
+    split = res["paths"].get("engine-split")
+    if split:
+        out += ["### engine-split: CPU ns per operation, one thread, no "
+                "transport (tests/bench/engine_split.c)", "",
+                "| PMD | case | OpenSSL EVP | PMD, one op at a time | "
+                "PMD, bursts of 32 |", "|---|---|---:|---:|---:|"]
+        for pmd, cases in split.items():
+            for case, v in cases.items():
+                out.append(f"| {pmd} | {case} | {fmt(v.get('evp'), 0)} | "
+                           f"{fmt(v.get('pmd-1'), 0)} | "
+                           f"{fmt(v.get('pmd-32'), 0)} |")
+        out.append("")
     out += ["### Ratios", "", "| ratio | value | bar | met | what |",
             "|---|---:|---|---|---|"]
     for name, v in res["ratios"].items():
@@ -192,6 +204,32 @@ def write_markdown(path, res):
 SIZE_TAG = {64: "64", 4096: "4k", 65536: "64k", 1048576: "1m"}
 IPSEC_NAME = {"authenc": "authenc(hmac(sha256),cbc(aes))",
               "rfc4106": "rfc4106(gcm(aes))"}
+
+
+def engine_split(res, path):
+    """tests/bench/engine_split.c's lines "split PMD CASE MODE NS": where a
+    small request's engine time goes, without the transport (issue 14's
+    gcm4k_vs_native and sha256_64_vs_native)."""
+    split = {}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 5 and w[0] == "split":
+                split.setdefault(w[1], {}).setdefault(w[2], {})[w[3]] = \
+                    float(w[4])
+    if not split:
+        return
+    res["paths"]["engine-split"] = split
+    for pmd, cases in split.items():
+        for case, v in cases.items():
+            if v.get("evp") and v.get("pmd-1"):
+                tag = case.replace("gcm_4096", "gcm4k")
+                res["ratios"][f"split_{pmd}_{tag}_pmd1_vs_evp"] = {
+                    "value": v["evp"] / v["pmd-1"],
+                    "metric": "cpu_ns_per_op (inverted: speed)",
+                    "bar": None, "path": "engine-split",
+                    "what": f"{pmd} one op at a time vs OpenSSL EVP, CPU "
+                            "time per op in one thread, no transport"}
 
 
 def provider(res, lines):
@@ -353,6 +391,8 @@ def main():
     ap.add_argument("--peer")
     ap.add_argument("--crypto", action="append", default=[])
     ap.add_argument("--provider")
+    ap.add_argument("--split")
+    ap.add_argument("--engine", action="append", default=[])
     ap.add_argument("--skipped", action="append", default=[])
     ap.add_argument("--seconds", type=float)
     a = ap.parse_args()
@@ -447,6 +487,24 @@ def main():
         crypto_api(res, label, jsonl(path))
     if a.provider:
         provider(res, jsonl(a.provider))
+    if a.split:
+        engine_split(res, a.split)
+    for path in a.engine:
+        # vaccel-bench again, the back-end on another engine: its cases,
+        # and the issue 14 ratios under its label, without a bar
+        r = load(path)
+        res["paths"][r["label"]] = {"devices": r.get("devices"),
+                                    "machine": r["machine"],
+                                    "cases": r["cases"]}
+        prefix = r["label"].replace("-", "_") + "_"
+        for name in ("gcm4k_vs_native", "sha256_64_vs_native"):
+            v = r["ratios"].get(name)
+            if not v or v.get("value") is None:
+                continue
+            v = dict(v, path=r["label"], bar=None)
+            v.pop("met", None)
+            v["what"] += " (back-end: %s)" % r["label"]
+            res["ratios"][prefix + name] = v
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why

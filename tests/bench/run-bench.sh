@@ -9,7 +9,10 @@
 # Parts, each next to its baselines measured in the same run:
 #   1. vaccel-bench over vhost-user: the DPDK back-end (event mode and
 #      --poll) against memcpy, OpenSSL and zlib in-process, a two-thread
-#      shared-memory ring and a UNIX-socket RPC (interleaved rounds);
+#      shared-memory ring and a UNIX-socket RPC (interleaved rounds); and
+#      engine-split: a small request's CPU time in OpenSSL EVP and in the
+#      cryptodev PMD, one op at a time and in bursts, without the transport;
+#      and the small crypto cases with the back-end on crypto_ipsec_mb;
 #   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
 #   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
 #      /dev/vaccel0 and vhost-vdpa on the vDPA parent, and over /dev/vaccel0
@@ -63,6 +66,28 @@ echo "bench: 1/6 vhost-user path (DPDK back-end) and in-process baselines" >&2
 }
 
 set --
+# where a small crypto request's engine time goes, without the transport
+# (CPU time in one thread; ~5 s): crypto_openssl (the default PMD) and
+# crypto_aesni_mb
+for pmd in crypto_openssl crypto_aesni_mb; do
+	"$B/engine-split" --pmd "$pmd" >>"$T/split.txt" ||
+		skip "engine-split-$pmd" "engine-split --pmd $pmd failed"
+done
+grep '^split ' "$T/split.txt" 2>/dev/null >&2 &&
+	set -- "$@" --split "$T/split.txt"
+# the small crypto cases again with the back-end on crypto_ipsec_mb: what
+# the engine does to gcm4k_vs_native and sha256_64_vs_native (~15 s)
+if "$B/vaccel-bench" --backend "$B/vhost-user-accel" \
+	--backend-arg --crypto-pmd --backend-arg crypto_ipsec_mb \
+	--only sha256_64,gcm_4096 --label vhost-user-ipsec-mb $quick \
+	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" \
+	--json "$T/ipsec-mb.json" >"$T/ipsec-mb.out"; then
+	grep -E 'vs_native' "$T/ipsec-mb.out" | grep -v nan >&2
+	set -- "$@" --engine "$T/ipsec-mb.json"
+else
+	skip vhost-user-ipsec-mb "vaccel-bench with crypto_ipsec_mb failed"
+fi
+
 echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"

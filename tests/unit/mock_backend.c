@@ -138,3 +138,15 @@ int va_sw_qinit(struct va_qctx *qc)
 void va_sw_qfini(struct va_qctx *qc)
 {
 }
+
+/* dma.c: no PCI engine here */
+void va_dma_sync(struct va_dev *d)
+{
+	(void)d;
+}
+
+void va_dma_unmap(struct va_dev *d, const char *why)
+{
+	(void)d;
+	(void)why;
+}

@@ -41,6 +41,7 @@ struct va_opts {
 	int test_reorder;		/* --test-reorder */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
+	int test_dma_register;		/* --test-dma-register (dma.c) */
 };
 
 extern struct va_opts va_opts;
@@ -54,6 +55,7 @@ void va_log(int level, const char *fmt, ...)
 
 /* ---- sessions (ctrl.c) ---- */
 struct va_stream;
+struct va_dma;
 struct va_dev;
 
 struct va_session {
@@ -202,6 +204,7 @@ struct va_dev {
 	int paused;
 	int stop;
 	int msg_paused;			/* parked for a vhost message */
+	struct va_dma *dma;		/* guest memory registered (dma.c) */
 };
 
 extern struct va_dev va_dev;
@@ -219,6 +222,23 @@ int va_msg_check(struct va_dev *d, void *msg);
 int va_msg_handle(struct va_dev *d, void *msg);
 void va_msg_post(struct va_dev *d, void *msg);
 void va_msg_reset(struct va_dev *d);
+
+/*
+ * dma.c: PCI engines. va_dma_cryptodev()/va_dma_compressdev(): the first
+ * device of driver @drv the EAL probed (PCI or --vdev), -1 if none.
+ * va_dma_init() after the engines: which of them sit on PCI (then IOVA as
+ * VA is required). va_dma_sync() (va_dev_refresh(), the worker parked):
+ * guest memory registered for device DMA as the memory table is; on
+ * failure d->mem is dropped (no queue starts). va_dma_unmap(): before a
+ * SET_MEM_TABLE reaches librte_vhost and when the device stops.
+ */
+int va_dma_cryptodev(const char *drv);
+int va_dma_compressdev(const char *drv);
+int va_dma_init(void);
+void va_dma_sync(struct va_dev *d);
+void va_dma_unmap(struct va_dev *d, const char *why);
+int va_crypto_dev_id(void);	/* the cryptodev in use, -1: none */
+int va_comp_dev_id(void);	/* the compressdev in use, -1: none */
 
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);

@@ -207,6 +207,8 @@ static int va_comp_setup(const char *name, unsigned int nq)
 	unsigned int nsegs;
 
 	id = rte_compressdev_get_dev_id(name);
+	if (id < 0)
+		id = va_dma_compressdev(name);	/* a driver's first device */
 	if (id < 0) {
 		if (rte_vdev_init(name, NULL) < 0) {
 			VA_ERR("compress PMD %s not available (%s)", name,
@@ -299,4 +301,9 @@ void va_comp_fini(void)
 	rte_mempool_free(zmbuf_mp);
 	zop_mp = NULL;
 	zmbuf_mp = NULL;
+}
+
+int va_comp_dev_id(void)
+{
+	return zdev;
 }

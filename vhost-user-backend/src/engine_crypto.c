@@ -72,6 +72,8 @@ static int va_vdev_create(const char *name)
 	int id;
 
 	id = rte_cryptodev_get_dev_id(name);
+	if (id < 0)
+		id = va_dma_cryptodev(name);	/* a driver's first device */
 	if (id >= 0)
 		return id;
 	if (rte_vdev_init(name, NULL) < 0)
@@ -548,4 +550,9 @@ void va_crypto_fini(void)
 	cap_sha = NULL;
 	cap_hmac = NULL;
 	cap_gcm = NULL;
+}
+
+int va_crypto_dev_id(void)
+{
+	return cdev;
 }

@@ -53,7 +53,7 @@ void va_log(int level, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --socket-path PATH [options]\n"
+"Usage: %s --socket-path PATH [options] [-- EAL-ARGS...]\n"
 "DPDK vhost-user back-end for the virtio-accel device.\n"
 "\n"
 "  --socket-path PATH     listen on this UNIX socket (mode 0600)\n"
@@ -65,9 +65,12 @@ static void usage(FILE *f)
 "  --max-comp-streams N   live DEFLATE stream sessions, 1..%u (default %u;\n"
 "                         at most %u KiB of zlib state each)\n"
 "  --crypto-pmd NAME      cryptodev PMD (default crypto_openssl;\n"
-"                         crypto_ipsec_mb = crypto_aesni_mb)\n"
+"                         crypto_ipsec_mb = crypto_aesni_mb): a device of\n"
+"                         that name, else the first device of that driver\n"
+"                         the EAL probed (crypto_qat: a PCI device named\n"
+"                         after --), else a new virtual device\n"
 "  --compress-pmd NAME    compressdev PMD (default compress_zlib,\n"
-"                         or compress_isal)\n"
+"                         or compress_isal; compress_qat as above)\n"
 "  --poll                 busy-poll the queues (default: adaptive,\n"
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
@@ -77,12 +80,20 @@ static void usage(FILE *f)
 "                         files of memory-backend-file): only for a trusted\n"
 "                         front-end, whose shrinking them kills the back-end\n"
 "  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
+"  --test-dma-register    testing: register guest memory with DPDK\n"
+"                         (rte_extmem_register) even without a PCI engine\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
 "  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
 "                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
 "                         order, one used index update each (not for streams)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
-"  -h, --help             this text\n",
+"  -h, --help             this text\n"
+"\n"
+"EAL-ARGS go to rte_eal_init() after the back-end's defaults: --no-huge\n"
+"(unless hugepage options are given: --huge-dir, --socket-mem, ...),\n"
+"--no-pci (unless a device is named: -a/--allow, -b/--block),\n"
+"--no-shconf --file-prefix=vuaPID (unless --file-prefix), -m MB (unless\n"
+"-m or --socket-mem), --log-level=*:warning (*:info with -v).\n",
 		VA_NAME, VA_MAX_DATAQ, VIRTIO_ACCEL_COMP_STREAMS_MAX,
 		VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
 		VIRTIO_ACCEL_COMP_STREAM_STATE >> 10);
@@ -114,7 +125,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
-	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX,
+	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
 };
 
 static const struct option long_opts[] = {
@@ -131,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
+	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -215,6 +227,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_REORDER:
 			va_opts.test_reorder = 1;
+			break;
+		case OPT_TESTDMA:
+			va_opts.test_dma_register = 1;
 			break;
 		case OPT_GCMMAX: {
 			char *end;
@@ -327,12 +342,50 @@ static void on_signal(int sig)
 	va_quit = 1;
 }
 
-static int eal_start(const char *prog)
+/*
+ * Is the EAL option --@lng (or --@lng=...), or -@shrt (or -@shrtVALUE), in
+ * @argv? Only options are looked at: an option's value never starts with
+ * '-' in the EAL's syntax.
+ */
+static int eal_has(int argc, char **argv, const char *lng, char shrt)
 {
-	static char mem[32], prefix[64];
-	const char *argv[16];
+	size_t l = lng ? strlen(lng) : 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-')
+			continue;
+		if (a[1] == '-') {
+			if (lng && !strncmp(a + 2, lng, l) &&
+			    (a[2 + l] == 0 || a[2 + l] == '='))
+				return 1;
+		} else if (shrt && a[1] == shrt) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The EAL's argv: the back-end's defaults, each left out when the
+ * operator's EAL-ARGS (after "--") ask for something else, then EAL-ARGS
+ * (the EAL takes the last of a repeated option). Returns -1 to go on, else
+ * the exit code (2: the EAL refused its arguments).
+ */
+static int eal_start(const char *prog, int eargc, char **eargv)
+{
+	static const char *const huge_opts[] = {
+		"huge-dir", "socket-mem", "socket-limit", "huge-unlink",
+		"legacy-mem", "single-file-segments", "match-allocations",
+		"no-huge",
+	};
+	static char mem[32], prefix[64], line[1024];
+	static const char **argv;
+	int argc = 0, i, huge = 0, pci;
+	size_t off = 0;
 	uint64_t mb;
-	int argc = 0;
 
 	/* staging buffers (2 per queue) + pools + slack */
 	mb = 96 + (2 * VA_STAGE_LEN(va_opts.max_data_len) *
@@ -340,23 +393,52 @@ static int eal_start(const char *prog)
 	     va_opts.max_sessions / 512;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vua%d", (int)getpid());
+	for (i = 0; i < (int)(sizeof(huge_opts) / sizeof(huge_opts[0])); i++)
+		huge |= eal_has(eargc, eargv, huge_opts[i], 0);
+	/* a device named: probe PCI (only those, with -a) */
+	pci = eal_has(eargc, eargv, "allow", 'a') ||
+	      eal_has(eargc, eargv, "block", 'b') ||
+	      eal_has(eargc, eargv, "no-pci", 0);
+	argv = calloc((size_t)eargc + 16, sizeof(*argv));
+	if (!argv)
+		return 1;
 	argv[argc++] = prog;
-	argv[argc++] = "--no-huge";
-	argv[argc++] = "--no-pci";
-	argv[argc++] = "--no-shconf";
-	argv[argc++] = prefix;
+	if (!huge)
+		argv[argc++] = "--no-huge";
+	if (!pci)
+		argv[argc++] = "--no-pci";
+	if (!eal_has(eargc, eargv, "proc-type", 0))
+		argv[argc++] = "--no-shconf";
+	if (!eal_has(eargc, eargv, "file-prefix", 0))
+		argv[argc++] = prefix;
 	argv[argc++] = "--no-telemetry";
-	argv[argc++] = "-m";
-	argv[argc++] = mem;
+	if (!eal_has(eargc, eargv, "socket-mem", 0) &&
+	    !eal_has(eargc, eargv, NULL, 'm')) {
+		argv[argc++] = "-m";
+		argv[argc++] = mem;
+	}
 	argv[argc++] = va_opts.verbose ? "--log-level=*:info" :
 					 "--log-level=*:warning";
+	for (i = 0; i < eargc; i++)
+		argv[argc++] = eargv[i];
 	argv[argc] = NULL;
+	for (i = 1; i < argc && off < sizeof(line) - 1; i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+					i > 1 ? " " : "", argv[i]);
+	VA_INFO("EAL arguments: %s", line);
 	if (rte_eal_init(argc, (char **)argv) < 0) {
+		int err = rte_errno;
+
 		VA_ERR("EAL initialisation failed: %s",
-		       rte_strerror(rte_errno));
-		return -1;
+		       err ? rte_strerror(err) : "no reason given");
+		/* EINVAL: the options; ENODEV: a device argument (-a, --vdev) */
+		if (err != EINVAL && err != ENODEV)
+			return 1;
+		fprintf(stderr, "%s: the EAL rejected its arguments (%s); see its messages above.\nTry '%s --help'.\n",
+			VA_NAME, line, VA_NAME);
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -364,9 +446,12 @@ int main(int argc, char **argv)
 	static char rundir[PATH_MAX];
 	struct sigaction sa;
 	unsigned int i, nq;
-	int ret;
+	int ret, eal;
 
-	ret = parse_args(argc, argv);
+	/* vhost-user-accel [options] -- EAL-ARGS */
+	for (eal = 1; eal < argc && strcmp(argv[eal], "--"); eal++)
+		;
+	ret = parse_args(eal, argv);
 	if (ret >= 0)
 		return ret;
 	if (va_opts.fd >= 0) {
@@ -377,8 +462,10 @@ int main(int argc, char **argv)
 	if (check_socket_path(va_opts.socket_path) < 0)
 		return 1;
 
-	if (eal_start(argv[0]) < 0)
-		return 1;
+	ret = eal_start(argv[0], eal + 1 < argc ? argc - eal - 1 : 0,
+			argv + (eal + 1 < argc ? eal + 1 : argc));
+	if (ret >= 0)
+		return ret;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -395,6 +482,8 @@ int main(int argc, char **argv)
 		goto out_eal;
 	if (va_comp_init(va_opts.compress_pmd, nq) < 0)
 		goto out_crypto;
+	if (va_dma_init() < 0)
+		goto out_comp;
 	if (va_sessions_init(va_opts.max_sessions) < 0)
 		goto out_comp;
 	for (i = 0; i < nq; i++) {

@@ -235,6 +235,7 @@ static void va_dev_reset(struct va_dev *d)
 {
 	unsigned int i;
 
+	va_dma_unmap(d, "device stopped");
 	va_sessions_reset();
 	free(d->mem);
 	d->mem = NULL;

@@ -589,6 +589,9 @@ int va_msg_handle(struct va_dev *d, void *msg)
 		return va_get_inflight(d, m);
 	case VU_SET_INFLIGHT_FD:
 		return va_set_inflight(d, m);
+	case VU_SET_MEM_TABLE:	/* librte_vhost unmaps the old regions */
+		va_dma_unmap(d, "SET_MEM_TABLE");
+		return -1;
 	default:
 		return -1;
 	}

@@ -180,6 +180,7 @@ void va_dev_refresh(struct va_dev *d)
 		return;
 	if (rte_vhost_get_mem_table(d->vid, &d->mem) < 0)
 		d->mem = NULL;
+	va_dma_sync(d);	/* guest memory registered for device DMA */
 	nr = rte_vhost_get_vring_num(d->vid);
 	/* [FEAT-MQ]: without VIRTIO_ACCEL_F_MQ only data queue 0 exists */
 	nactive = (f & (1ull << VIRTIO_ACCEL_F_MQ)) ? d->nr_vq : 2;
