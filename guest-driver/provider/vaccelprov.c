@@ -312,8 +312,17 @@ struct vp_hash {
 	bool key_set;
 	uint8_t k0[SHA256_BLOCK]; /* the key the device takes */
 	uint32_t k0_len;
+	/*
+	 * The input not sent yet. From VP_HASH_SHM_MIN bytes on it lives in
+	 * the device's shared memory (buf_shm, of handle buf_gen), so that
+	 * the library sends it from where it is: one copy of the caller's
+	 * data in all, instead of three (into a heap buffer, the library's
+	 * bounce into shared memory, the wipe at free).
+	 */
 	uint8_t *buf;
 	size_t len, cap;
+	bool buf_shm;
+	unsigned long buf_gen;
 	struct vp_sess sess;	/* stream session, once input outgrew buf */
 	bool streaming;
 	unsigned long stream_gen;
@@ -326,11 +335,23 @@ struct vp_hash {
 	EVP_MAC_CTX *other;
 };
 
+static bool hash_buf_stale(const struct vp_hash *h);
+
 static void hash_reset(struct vp_hash *h)
 {
 	h->len = 0;
 	h->streaming = false;
 	h->failed = false;
+	if (h->buf_shm) {
+		/* a buffer of a handle gone went with it: forget it */
+		pthread_mutex_lock(&g_lock);
+		if (hash_buf_stale(h)) {
+			h->buf = NULL;
+			h->cap = 0;
+			h->buf_shm = false;
+		}
+		pthread_mutex_unlock(&g_lock);
+	}
 }
 
 static void *hash_new(bool mac, void *provctx)
@@ -354,6 +375,91 @@ static void *hmac_newctx(void *provctx)
 	return hash_new(true, provctx);
 }
 
+#define VP_HASH_SHM_MIN	(64u << 10)
+
+/* With g_lock held: the shared buffer gone with its handle (or a fork)? */
+static bool hash_buf_stale(const struct vp_hash *h)
+{
+	return h->buf_shm &&
+	       (!g_dev || h->buf_gen != g_gen || g_pid != getpid());
+}
+
+/*
+ * Give back h->buf. Shared memory: to the handle it came from, if that is
+ * still ours; data, not keys, so not wiped (as gcm_shm_put()). The heap
+ * buffer of an HMAC may hold the message: wiped, as before.
+ */
+static void hash_buf_free(struct vp_hash *h)
+{
+	if (h->buf_shm) {
+		pthread_mutex_lock(&g_lock);
+		if (!hash_buf_stale(h)) {
+			virtaccel_buf_free(g_dev, h->buf);
+			g_shm_held -= h->cap;
+		}
+		pthread_mutex_unlock(&g_lock);
+	} else {
+		OPENSSL_clear_free(h->buf, h->cap);
+	}
+	h->buf = NULL;
+	h->cap = 0;
+	h->len = 0;
+	h->buf_shm = false;
+}
+
+static int hash_stale_err(const struct vp_hash *h)
+{
+	vp_err(VP_R_STATE,
+	       "%s: the device connection was lost (or the process forked) in the middle of %s",
+	       VP_NAME, h->mac ? "an HMAC" : "a digest");
+	return -ESTALE;
+}
+
+/*
+ * Room for @ncap bytes of input (h->len kept): shared memory from
+ * VP_HASH_SHM_MIN on while the provider's share of it allows, else heap.
+ */
+static int hash_grow(struct vp_hash *h, size_t ncap)
+{
+	uint8_t *nb = NULL;
+	bool shm = false;
+	int ret = 0;
+
+	pthread_mutex_lock(&g_lock);
+	if (hash_buf_stale(h)) {
+		ret = hash_stale_err(h);
+		goto out;
+	}
+	if (ncap >= VP_HASH_SHM_MIN && g_dev && g_pid == getpid() &&
+	    g_shm_held + ncap <= VP_SHM_BUDGET)
+		nb = virtaccel_buf_alloc(g_dev, ncap);
+	if (nb) {
+		g_shm_held += ncap;
+		shm = true;
+	} else {
+		nb = OPENSSL_malloc(ncap);
+		if (!nb) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (h->len)
+		memcpy(nb, h->buf, h->len);
+	if (h->buf_shm) {
+		virtaccel_buf_free(g_dev, h->buf);
+		g_shm_held -= h->cap;
+	} else {
+		OPENSSL_clear_free(h->buf, h->cap);
+	}
+	h->buf_shm = shm;
+	h->buf_gen = g_gen;
+	h->buf = nb;
+	h->cap = ncap;
+out:
+	pthread_mutex_unlock(&g_lock);
+	return ret;
+}
+
 static void hash_free(void *vctx)
 {
 	struct vp_hash *h = vctx;
@@ -363,7 +469,7 @@ static void hash_free(void *vctx)
 	sess_put(&h->sess);
 	EVP_MAC_CTX_free(h->other);
 	OPENSSL_clear_free(h->key, h->key_len);
-	OPENSSL_clear_free(h->buf, h->cap);
+	hash_buf_free(h);
 	OPENSSL_cleanse(h->k0, sizeof(h->k0));
 	OPENSSL_free(h);
 }
@@ -391,17 +497,35 @@ static void *hash_dup(void *vctx)
 			return NULL;
 		}
 	}
+	h->buf = NULL;
+	h->cap = 0;
+	h->len = 0;
+	h->buf_shm = false;
 	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
-	h->buf = src->cap ? OPENSSL_memdup(src->buf, src->cap) : NULL;
-	if ((src->key_len && !h->key) || (src->cap && !h->buf)) {
-		if (!h->key)
-			h->key_len = 0;
-		if (!h->buf)
-			h->cap = 0;
-		hash_free(h);
-		return NULL;
+	if (src->key_len && !h->key) {
+		h->key_len = 0;
+		goto fail;
+	}
+	if (src->cap) {
+		bool stale;
+
+		if (hash_grow(h, src->cap))
+			goto fail;
+		pthread_mutex_lock(&g_lock);
+		stale = hash_buf_stale(src);
+		if (!stale)
+			memcpy(h->buf, src->buf, src->len);
+		pthread_mutex_unlock(&g_lock);
+		if (stale) {
+			hash_stale_err(src);
+			goto fail;
+		}
+		h->len = src->len;
 	}
 	return h;
+fail:
+	hash_free(h);
+	return NULL;
 }
 
 static int hash_set_key(struct vp_hash *h, const unsigned char *key,
@@ -452,12 +576,8 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 
 	if (!dev_get())
 		return -ENODEV;
-	if (h->streaming && h->stream_gen != g_gen) {
-		vp_err(VP_R_STATE,
-		       "%s: the device connection was lost (or the process forked) in the middle of a digest",
-		       VP_NAME);
-		return -ESTALE;
-	}
+	if ((h->streaming && h->stream_gen != g_gen) || hash_buf_stale(h))
+		return hash_stale_err(h);
 	if (h->mac) {
 		ret = hash_k0(h);
 		if (ret)
@@ -543,22 +663,33 @@ static int hash_update(void *vctx, const unsigned char *in, size_t inl)
 		}
 		if (h->len + inl > h->cap && h->cap < VP_CHUNK_MAX) {
 			size_t ncap = h->cap ? h->cap : 256;
-			uint8_t *nb;
 
 			while (ncap < h->len + inl && ncap < VP_CHUNK_MAX)
 				ncap *= 2;
 			if (ncap > VP_CHUNK_MAX)
 				ncap = VP_CHUNK_MAX;
-			nb = OPENSSL_clear_realloc(h->buf, h->cap, ncap);
-			if (!nb)
+			if (hash_grow(h, ncap)) {
+				h->failed = true;
 				return 0;
-			h->buf = nb;
-			h->cap = ncap;
+			}
 		}
 		n = h->cap - h->len;
 		if (n > inl)
 			n = inl;
-		memcpy(h->buf + h->len, in, n);
+		if (h->buf_shm) {
+			/* the handle (and its memory) may go under another thread */
+			pthread_mutex_lock(&g_lock);
+			ret = hash_buf_stale(h) ? hash_stale_err(h) : 0;
+			if (!ret)
+				memcpy(h->buf + h->len, in, n);
+			pthread_mutex_unlock(&g_lock);
+			if (ret) {
+				h->failed = true;
+				return 0;
+			}
+		} else {
+			memcpy(h->buf + h->len, in, n);
+		}
 		h->len += n;
 		in += n;
 		inl -= n;
