@@ -1641,34 +1641,44 @@ static int gcm_wait(struct virtaccel_op *op)
 
 /*
  * With g_lock held and gcm_prepare() done: a long update as stream requests
- * of half its size (up to max_data_len) through two pairs of shared
- * buffers, so that the copies overlap the device's work: while the device
- * works on one piece, the next is copied in and the previous one's output
- * copied out. One request in flight at a time ([STREAM-ORDER]). 1 when the
- * shared buffers cannot be had (the caller goes on without), else 0/-errno.
+ * of about an eighth of it each (VP_PIPE_PIECES; 64 KiB to max_data_len)
+ * through shared buffers, so that the copies overlap the device's work:
+ * while the device works on one piece, the next is copied in and the
+ * previous one's output copied out. One request in flight at a time
+ * ([STREAM-ORDER]); what is not overlapped is the first piece's copy in
+ * and the last one's copy out, hence small pieces. 1 when the shared
+ * buffers cannot be had (the caller goes on without), else 0/-errno.
  */
+#define VP_PIPE_PIECES		8
+#define VP_PIPE_PIECE_MIN	(64u << 10)
+#define VP_SPEC_SHM_MAX		(2u << 20)	/* input kept whole up to */
+
 static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 		    const unsigned char *in, size_t inl)
 {
 	struct virtaccel_op op[2];
-	size_t piece = ((inl + 1) / 2 + 4095) & ~(size_t)4095;
+	size_t piece = (inl / VP_PIPE_PIECES + 4095) & ~(size_t)4095;
 	size_t len[2], off_in, off_out = 0, nn;
 	uint8_t *sbuf[2], *dbuf[2];
 	int cur = 0, ret;
 	bool spec;
 
-	if (piece > g_chunk)
-		piece = g_chunk;
+	if (piece < VP_PIPE_PIECE_MIN)
+		piece = VP_PIPE_PIECE_MIN;
+	/* room for the tag after the last piece in one request */
+	if (piece + GCM_TAG_LEN > g_chunk)
+		piece = (g_chunk - GCM_TAG_LEN) & ~(size_t)4095;
 	/*
-	 * An encryption whose input fits the two pieces (so that all of it
-	 * stays in g->sb, contiguous) ends its last request FINAL, the tag
-	 * with it, as if no update followed: final then costs nothing; if
-	 * one does, the kept input starts the stream again (spec_replay()),
-	 * as for a whole message.
+	 * An encryption of up to VP_SPEC_SHM_MAX keeps all of its input in
+	 * g->sb, contiguous, and ends its last request FINAL, the tag with
+	 * it, as if no update followed: final then costs nothing; if one
+	 * does, the kept input starts the stream again (spec_replay()), as
+	 * for a whole message. Otherwise input pieces alternate in two.
 	 */
-	spec = g->enc && !g->started && 2 * piece >= inl &&
-	       inl - piece + GCM_TAG_LEN <= g_chunk;
-	if (gcm_shm_get(g, 2 * piece + GCM_TAG_LEN))
+	spec = g->enc && !g->started && inl + GCM_TAG_LEN <= VP_SPEC_SHM_MAX;
+	/* g->sb and g->db are alike: the input (spec), two output pieces */
+	if (gcm_shm_get(g, (spec && inl > 2 * piece ? inl : 2 * piece) +
+			   GCM_TAG_LEN))
 		return 1;
 	g->spec_shm = false;
 	sbuf[0] = g->sb;
@@ -1681,6 +1691,8 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0], false);
 	while (!ret) {
 		nn = inl - off_in < piece ? inl - off_in : piece;
+		if (spec)
+			sbuf[1 - cur] = g->sb + off_in;
 		if (nn)	/* while the device works on the current piece */
 			memcpy(sbuf[1 - cur], in + off_in, nn);
 		ret = gcm_wait(&op[cur]);
