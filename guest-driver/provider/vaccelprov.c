@@ -312,8 +312,17 @@ struct vp_hash {
 	bool key_set;
 	uint8_t k0[SHA256_BLOCK]; /* the key the device takes */
 	uint32_t k0_len;
+	/*
+	 * The input not sent yet. From VP_HASH_SHM_MIN bytes on it lives in
+	 * the device's shared memory (buf_shm, of handle buf_gen), so that
+	 * the library sends it from where it is: one copy of the caller's
+	 * data in all, instead of three (into a heap buffer, the library's
+	 * bounce into shared memory, the wipe at free).
+	 */
 	uint8_t *buf;
 	size_t len, cap;
+	bool buf_shm;
+	unsigned long buf_gen;
 	struct vp_sess sess;	/* stream session, once input outgrew buf */
 	bool streaming;
 	unsigned long stream_gen;
@@ -326,11 +335,23 @@ struct vp_hash {
 	EVP_MAC_CTX *other;
 };
 
+static bool hash_buf_stale(const struct vp_hash *h);
+
 static void hash_reset(struct vp_hash *h)
 {
 	h->len = 0;
 	h->streaming = false;
 	h->failed = false;
+	if (h->buf_shm) {
+		/* a buffer of a handle gone went with it: forget it */
+		pthread_mutex_lock(&g_lock);
+		if (hash_buf_stale(h)) {
+			h->buf = NULL;
+			h->cap = 0;
+			h->buf_shm = false;
+		}
+		pthread_mutex_unlock(&g_lock);
+	}
 }
 
 static void *hash_new(bool mac, void *provctx)
@@ -354,6 +375,91 @@ static void *hmac_newctx(void *provctx)
 	return hash_new(true, provctx);
 }
 
+#define VP_HASH_SHM_MIN	(64u << 10)
+
+/* With g_lock held: the shared buffer gone with its handle (or a fork)? */
+static bool hash_buf_stale(const struct vp_hash *h)
+{
+	return h->buf_shm &&
+	       (!g_dev || h->buf_gen != g_gen || g_pid != getpid());
+}
+
+/*
+ * Give back h->buf. Shared memory: to the handle it came from, if that is
+ * still ours; data, not keys, so not wiped (as gcm_shm_put()). The heap
+ * buffer of an HMAC may hold the message: wiped, as before.
+ */
+static void hash_buf_free(struct vp_hash *h)
+{
+	if (h->buf_shm) {
+		pthread_mutex_lock(&g_lock);
+		if (!hash_buf_stale(h)) {
+			virtaccel_buf_free(g_dev, h->buf);
+			g_shm_held -= h->cap;
+		}
+		pthread_mutex_unlock(&g_lock);
+	} else {
+		OPENSSL_clear_free(h->buf, h->cap);
+	}
+	h->buf = NULL;
+	h->cap = 0;
+	h->len = 0;
+	h->buf_shm = false;
+}
+
+static int hash_stale_err(const struct vp_hash *h)
+{
+	vp_err(VP_R_STATE,
+	       "%s: the device connection was lost (or the process forked) in the middle of %s",
+	       VP_NAME, h->mac ? "an HMAC" : "a digest");
+	return -ESTALE;
+}
+
+/*
+ * Room for @ncap bytes of input (h->len kept): shared memory from
+ * VP_HASH_SHM_MIN on while the provider's share of it allows, else heap.
+ */
+static int hash_grow(struct vp_hash *h, size_t ncap)
+{
+	uint8_t *nb = NULL;
+	bool shm = false;
+	int ret = 0;
+
+	pthread_mutex_lock(&g_lock);
+	if (hash_buf_stale(h)) {
+		ret = hash_stale_err(h);
+		goto out;
+	}
+	if (ncap >= VP_HASH_SHM_MIN && g_dev && g_pid == getpid() &&
+	    g_shm_held + ncap <= VP_SHM_BUDGET)
+		nb = virtaccel_buf_alloc(g_dev, ncap);
+	if (nb) {
+		g_shm_held += ncap;
+		shm = true;
+	} else {
+		nb = OPENSSL_malloc(ncap);
+		if (!nb) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (h->len)
+		memcpy(nb, h->buf, h->len);
+	if (h->buf_shm) {
+		virtaccel_buf_free(g_dev, h->buf);
+		g_shm_held -= h->cap;
+	} else {
+		OPENSSL_clear_free(h->buf, h->cap);
+	}
+	h->buf_shm = shm;
+	h->buf_gen = g_gen;
+	h->buf = nb;
+	h->cap = ncap;
+out:
+	pthread_mutex_unlock(&g_lock);
+	return ret;
+}
+
 static void hash_free(void *vctx)
 {
 	struct vp_hash *h = vctx;
@@ -363,7 +469,7 @@ static void hash_free(void *vctx)
 	sess_put(&h->sess);
 	EVP_MAC_CTX_free(h->other);
 	OPENSSL_clear_free(h->key, h->key_len);
-	OPENSSL_clear_free(h->buf, h->cap);
+	hash_buf_free(h);
 	OPENSSL_cleanse(h->k0, sizeof(h->k0));
 	OPENSSL_free(h);
 }
@@ -391,17 +497,35 @@ static void *hash_dup(void *vctx)
 			return NULL;
 		}
 	}
+	h->buf = NULL;
+	h->cap = 0;
+	h->len = 0;
+	h->buf_shm = false;
 	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
-	h->buf = src->cap ? OPENSSL_memdup(src->buf, src->cap) : NULL;
-	if ((src->key_len && !h->key) || (src->cap && !h->buf)) {
-		if (!h->key)
-			h->key_len = 0;
-		if (!h->buf)
-			h->cap = 0;
-		hash_free(h);
-		return NULL;
+	if (src->key_len && !h->key) {
+		h->key_len = 0;
+		goto fail;
+	}
+	if (src->cap) {
+		bool stale;
+
+		if (hash_grow(h, src->cap))
+			goto fail;
+		pthread_mutex_lock(&g_lock);
+		stale = hash_buf_stale(src);
+		if (!stale)
+			memcpy(h->buf, src->buf, src->len);
+		pthread_mutex_unlock(&g_lock);
+		if (stale) {
+			hash_stale_err(src);
+			goto fail;
+		}
+		h->len = src->len;
 	}
 	return h;
+fail:
+	hash_free(h);
+	return NULL;
 }
 
 static int hash_set_key(struct vp_hash *h, const unsigned char *key,
@@ -452,12 +576,8 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 
 	if (!dev_get())
 		return -ENODEV;
-	if (h->streaming && h->stream_gen != g_gen) {
-		vp_err(VP_R_STATE,
-		       "%s: the device connection was lost (or the process forked) in the middle of a digest",
-		       VP_NAME);
-		return -ESTALE;
-	}
+	if ((h->streaming && h->stream_gen != g_gen) || hash_buf_stale(h))
+		return hash_stale_err(h);
 	if (h->mac) {
 		ret = hash_k0(h);
 		if (ret)
@@ -543,22 +663,33 @@ static int hash_update(void *vctx, const unsigned char *in, size_t inl)
 		}
 		if (h->len + inl > h->cap && h->cap < VP_CHUNK_MAX) {
 			size_t ncap = h->cap ? h->cap : 256;
-			uint8_t *nb;
 
 			while (ncap < h->len + inl && ncap < VP_CHUNK_MAX)
 				ncap *= 2;
 			if (ncap > VP_CHUNK_MAX)
 				ncap = VP_CHUNK_MAX;
-			nb = OPENSSL_clear_realloc(h->buf, h->cap, ncap);
-			if (!nb)
+			if (hash_grow(h, ncap)) {
+				h->failed = true;
 				return 0;
-			h->buf = nb;
-			h->cap = ncap;
+			}
 		}
 		n = h->cap - h->len;
 		if (n > inl)
 			n = inl;
-		memcpy(h->buf + h->len, in, n);
+		if (h->buf_shm) {
+			/* the handle (and its memory) may go under another thread */
+			pthread_mutex_lock(&g_lock);
+			ret = hash_buf_stale(h) ? hash_stale_err(h) : 0;
+			if (!ret)
+				memcpy(h->buf + h->len, in, n);
+			pthread_mutex_unlock(&g_lock);
+			if (ret) {
+				h->failed = true;
+				return 0;
+			}
+		} else {
+			memcpy(h->buf + h->len, in, n);
+		}
 		h->len += n;
 		in += n;
 		inl -= n;
@@ -1510,34 +1641,44 @@ static int gcm_wait(struct virtaccel_op *op)
 
 /*
  * With g_lock held and gcm_prepare() done: a long update as stream requests
- * of half its size (up to max_data_len) through two pairs of shared
- * buffers, so that the copies overlap the device's work: while the device
- * works on one piece, the next is copied in and the previous one's output
- * copied out. One request in flight at a time ([STREAM-ORDER]). 1 when the
- * shared buffers cannot be had (the caller goes on without), else 0/-errno.
+ * of about an eighth of it each (VP_PIPE_PIECES; 64 KiB to max_data_len)
+ * through shared buffers, so that the copies overlap the device's work:
+ * while the device works on one piece, the next is copied in and the
+ * previous one's output copied out. One request in flight at a time
+ * ([STREAM-ORDER]); what is not overlapped is the first piece's copy in
+ * and the last one's copy out, hence small pieces. 1 when the shared
+ * buffers cannot be had (the caller goes on without), else 0/-errno.
  */
+#define VP_PIPE_PIECES		8
+#define VP_PIPE_PIECE_MIN	(64u << 10)
+#define VP_SPEC_SHM_MAX		(2u << 20)	/* input kept whole up to */
+
 static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 		    const unsigned char *in, size_t inl)
 {
 	struct virtaccel_op op[2];
-	size_t piece = ((inl + 1) / 2 + 4095) & ~(size_t)4095;
+	size_t piece = (inl / VP_PIPE_PIECES + 4095) & ~(size_t)4095;
 	size_t len[2], off_in, off_out = 0, nn;
 	uint8_t *sbuf[2], *dbuf[2];
 	int cur = 0, ret;
 	bool spec;
 
-	if (piece > g_chunk)
-		piece = g_chunk;
+	if (piece < VP_PIPE_PIECE_MIN)
+		piece = VP_PIPE_PIECE_MIN;
+	/* room for the tag after the last piece in one request */
+	if (piece + GCM_TAG_LEN > g_chunk)
+		piece = (g_chunk - GCM_TAG_LEN) & ~(size_t)4095;
 	/*
-	 * An encryption whose input fits the two pieces (so that all of it
-	 * stays in g->sb, contiguous) ends its last request FINAL, the tag
-	 * with it, as if no update followed: final then costs nothing; if
-	 * one does, the kept input starts the stream again (spec_replay()),
-	 * as for a whole message.
+	 * An encryption of up to VP_SPEC_SHM_MAX keeps all of its input in
+	 * g->sb, contiguous, and ends its last request FINAL, the tag with
+	 * it, as if no update followed: final then costs nothing; if one
+	 * does, the kept input starts the stream again (spec_replay()), as
+	 * for a whole message. Otherwise input pieces alternate in two.
 	 */
-	spec = g->enc && !g->started && 2 * piece >= inl &&
-	       inl - piece + GCM_TAG_LEN <= g_chunk;
-	if (gcm_shm_get(g, 2 * piece + GCM_TAG_LEN))
+	spec = g->enc && !g->started && inl + GCM_TAG_LEN <= VP_SPEC_SHM_MAX;
+	/* g->sb and g->db are alike: the input (spec), two output pieces */
+	if (gcm_shm_get(g, (spec && inl > 2 * piece ? inl : 2 * piece) +
+			   GCM_TAG_LEN))
 		return 1;
 	g->spec_shm = false;
 	sbuf[0] = g->sb;
@@ -1550,6 +1691,8 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 	ret = gcm_submit(g, &op[0], sbuf[0], dbuf[0], len[0], false);
 	while (!ret) {
 		nn = inl - off_in < piece ? inl - off_in : piece;
+		if (spec)
+			sbuf[1 - cur] = g->sb + off_in;
 		if (nn)	/* while the device works on the current piece */
 			memcpy(sbuf[1 - cur], in + off_in, nn);
 		ret = gcm_wait(&op[cur]);

@@ -320,6 +320,13 @@ static void copies(void)
 	     EVP_DigestFinal_ex(y, b, &l) && digest(SW, d, 150, r) &&
 	     !memcmp(a, r, 32) && digest(SW, d, 100, r) && !memcmp(b, r, 32);
 	tap(ok, "SHA-256 context copied after 100 B: both go on right");
+	ok = EVP_DigestInit_ex(x, md, NULL) &&
+	     EVP_DigestUpdate(x, d, 200000) && EVP_MD_CTX_copy_ex(y, x) &&
+	     EVP_DigestUpdate(x, d, 70000) && EVP_DigestFinal_ex(x, a, &l) &&
+	     EVP_DigestUpdate(y, d, 3) && EVP_DigestFinal_ex(y, b, &l) &&
+	     digest(SW, d, 270000, r) && !memcmp(a, r, 32) &&
+	     digest(SW, d, 200003, r) && !memcmp(b, r, 32);
+	tap(ok, "SHA-256 context copied after 200 kB (held in shared memory): both go on right");
 	ok = EVP_DigestInit_ex(x, md, NULL) && EVP_DigestUpdate(x, d, big);
 	ok = ok && !EVP_MD_CTX_copy_ex(y, x) && err_from_vp();
 	tap(ok, "SHA-256 context that has streamed 3 MiB: a copy is refused (vaccelprov error)");

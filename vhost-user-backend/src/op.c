@@ -153,6 +153,16 @@ static int va_req_done(struct va_req *r, struct virtio_accel_dev_req *cr,
 	return st;
 }
 
+/* The engine writes into the driver's dst if it is one piece. */
+static void va_req_dst_direct(struct va_req *r, const struct va_chain *c)
+{
+	r->dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr, 0,
+				      c->wr_len -
+				      sizeof(struct virtio_accel_op_resp));
+	if (r->dst_direct)
+		r->dst = r->dst_direct;
+}
+
 static int va_dev_exec(void *qv, const void *cv,
 		       struct virtio_accel_dev_req *cr)
 {
@@ -160,22 +170,25 @@ static int va_dev_exec(void *qv, const void *cv,
 	struct va_req r;
 
 	va_req_init(((struct va_ctx *)qv)->q, c, &r, cr);
-	if (va_dst_direct_ok(r.op.opcode)) {
-		r.dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr, 0,
-					     c->wr_len -
-					     sizeof(struct virtio_accel_op_resp));
-		if (r.dst_direct)
-			r.dst = r.dst_direct;
-	}
+	if (va_dst_direct_ok(r.op.opcode))
+		va_req_dst_direct(&r, c);
 	return va_req_done(&r, cr, va_engine(&r));
 }
 
 static int va_dev_stream_exec(void *qv, const void *cv,
 			      struct virtio_accel_dev_req *cr)
 {
+	const struct va_chain *c = cv;
 	struct va_req r;
 
-	va_req_init(((struct va_ctx *)qv)->q, cv, &r, cr);
+	va_req_init(((struct va_ctx *)qv)->q, c, &r, cr);
+	/*
+	 * A stream's encryption output (and its tag at FINAL) never exceeds
+	 * what the validator let dst hold; (de)compression streams size
+	 * their output against staging, so they stay there.
+	 */
+	if (r.op.opcode == VIRTIO_ACCEL_OP_AEAD_ENCRYPT)
+		va_req_dst_direct(&r, c);
 	return va_req_done(&r, cr, va_stream_run(&r, cr->start, cr->final));
 }
 
