@@ -294,6 +294,7 @@ long vaccel_ioc_session_destroy(struct vaccel_file *vf, void __user *argp);
 /* virtio_accel_core.c */
 int vaccel_read_config(struct vaccel_dev *vd);
 bool vaccel_hw_ready(struct vaccel_dev *vd);
+void vaccel_vqs_fail_all(struct vaccel_dev *vd, int err);
 
 /* virtio_accel_reset.c: DEVICE_NEEDS_RESET, freeze and restore */
 extern struct device_attribute dev_attr_resets;
