@@ -328,10 +328,11 @@ enum {
  * One request of a crypto API algorithm for a device: the readable part is
  * the header, key, iv, then aad_len + src_len bytes of @sg (the AAD and the
  * data lie there one after the other, as in the AEAD API); the writable
- * part dst_len bytes and the response. @done runs in process context with
- * bottom halves off, with the device's verdict in @err (0: OK), copies the
- * result out of req->wr and returns what @base completes with (-EINPROGRESS:
- * @base was handed on, to a stream, and is not completed here).
+ * part dst_len bytes and the response. @done runs in process context (a
+ * work item: it may sleep), with the device's verdict in @err (0: OK),
+ * copies the result out of req->wr and returns what @base completes with
+ * (-EINPROGRESS: @base was handed on, to a stream, and is not completed
+ * here).
  */
 struct vaccel_crypto_op {
 	unsigned int calg;		/* VACCEL_CALG_*: devices that can */
