@@ -20,7 +20,9 @@
  * What the device cannot take is done here in software, with the spec's
  * own DEFLATE code (virtio-accel-spec/lib/virtio_accel_zlib.c, which both
  * hosts run, over the kernel's zlib: never through the crypto API, so never
- * through us), streamed over the scatterlists a page at a time: no device
+ * through us), streamed over the scatterlists a page at a time, in process
+ * context under a mutex of the tfm (a submitter that may not sleep has it
+ * done by a work item and gets -EINPROGRESS): no device
  * (or none with DEFLATE streams, or its max_comp_streams sessions all
  * taken: [STREAM-LIMIT]), a full ring without CRYPTO_TFM_REQ_MAY_BACKLOG,
  * no memory, and a device that failed a request (removed, reset, an engine
@@ -51,9 +53,11 @@
 
 atomic_long_t vaccel_acomp_fallbacks;	/* /sys/class/vaccel/crypto_fallback_comp */
 static bool vaccel_acomp_registered;
+/* software for submitters that may not sleep; zswap runs in reclaim */
+static struct workqueue_struct *vaccel_acomp_wq;
 
 struct vaccel_acomp_tfm {
-	spinlock_t lock;		/* the streams */
+	struct mutex lock;		/* the streams */
 	struct z_stream_s def;		/* raw DEFLATE, window 32 KiB */
 	struct z_stream_s inf;
 };
@@ -63,6 +67,8 @@ struct vaccel_acomp_rctx {
 	bool comp;
 	bool dst_ours;			/* allocated here: NULL dst */
 	bool verdict;			/* the stream failed on the data */
+	struct work_struct sw_work;	/* software, for a non-sleeping submitter */
+	struct acomp_req *areq;		/* ... of this request */
 };
 
 /* ---- software ------------------------------------------------------- */
@@ -79,7 +85,8 @@ static bool vaccel_miter_next(struct sg_mapping_iter *m)
 /*
  * The spec's stream steps over the scatterlists, one mapped page of src
  * and of dst at a time, ending with a 1-byte probe of dst: output for it
- * means the result does not fit. Any context (the streams under a lock).
+ * means the result does not fit. Process context: the tfm's streams are
+ * under its mutex.
  */
 static int vaccel_acomp_sw(struct acomp_req *areq, bool comp)
 {
@@ -92,11 +99,9 @@ static int vaccel_acomp_sw(struct acomp_req *areq, bool comp)
 	int err;
 
 	atomic_long_inc(&vaccel_acomp_fallbacks);
-	sg_miter_start(&si, areq->src, sg_nents(areq->src),
-		       SG_MITER_ATOMIC | SG_MITER_FROM_SG);
-	sg_miter_start(&di, areq->dst, sg_nents(areq->dst),
-		       SG_MITER_ATOMIC | SG_MITER_TO_SG);
-	spin_lock_bh(&t->lock);
+	sg_miter_start(&si, areq->src, sg_nents(areq->src), SG_MITER_FROM_SG);
+	sg_miter_start(&di, areq->dst, sg_nents(areq->dst), SG_MITER_TO_SG);
+	mutex_lock(&t->lock);
 	for (;;) {
 		struct virtio_accel_zio io = { .dst = &probe, .dst_len = 1 };
 		u8 st;
@@ -142,8 +147,9 @@ static int vaccel_acomp_sw(struct acomp_req *areq, bool comp)
 		err = -EINVAL;		/* no progress: cannot happen */
 		if (!io.src_used && !io.dst_used)
 			break;
+		cond_resched();
 	}
-	spin_unlock_bh(&t->lock);
+	mutex_unlock(&t->lock);
 	sg_miter_stop(&si);
 	sg_miter_stop(&di);
 	if (!err)
@@ -162,6 +168,47 @@ static void vaccel_acomp_put_dst(struct acomp_req *areq)
 	sgl_free(areq->dst);
 	areq->dst = NULL;
 	rc->dst_ours = false;
+}
+
+/* Process context: @areq in software; what it completes with. */
+static int vaccel_acomp_sw_req(struct acomp_req *areq)
+{
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+	int err = vaccel_acomp_sw(areq, rc->comp);
+
+	if (err)
+		vaccel_acomp_put_dst(areq);
+	return err;
+}
+
+static void vaccel_acomp_sw_work(struct work_struct *work)
+{
+	struct vaccel_acomp_rctx *rc = container_of(work,
+						    struct vaccel_acomp_rctx,
+						    sw_work);
+	struct acomp_req *areq = rc->areq;
+	int err = vaccel_acomp_sw_req(areq);
+
+	local_bh_disable();
+	crypto_request_complete(&areq->base, err);
+	local_bh_enable();
+}
+
+/*
+ * The submitter's context: @areq in software, at once if the submitter
+ * may sleep, else from a work item (-EINPROGRESS). Nothing is lost: the
+ * work item always completes it.
+ */
+static int vaccel_acomp_fallback(struct acomp_req *areq)
+{
+	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
+
+	if (areq->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP)
+		return vaccel_acomp_sw_req(areq);
+	rc->areq = areq;
+	INIT_WORK(&rc->sw_work, vaccel_acomp_sw_work);
+	queue_work(vaccel_acomp_wq, &rc->sw_work);
+	return -EINPROGRESS;
 }
 
 /* Copy @len bytes of @b to @sg at @off. */
@@ -237,7 +284,7 @@ static int vaccel_acomp_stream_end(struct vaccel_stream *s, int err)
 
 	/* BADMSG: -EINVAL */
 	if (err && !rc->verdict && err != -EINVAL)
-		err = vaccel_acomp_sw(areq, rc->comp);
+		return vaccel_acomp_sw_req(areq);
 	if (err)
 		vaccel_acomp_put_dst(areq);
 	return err;
@@ -246,13 +293,7 @@ static int vaccel_acomp_stream_end(struct vaccel_stream *s, int err)
 /* No request reached a device (no session, no memory): software. */
 static int vaccel_acomp_stream_fallback(struct vaccel_stream *s)
 {
-	struct acomp_req *areq = vaccel_acomp_sreq(s);
-	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
-	int err = vaccel_acomp_sw(areq, rc->comp);
-
-	if (err)
-		vaccel_acomp_put_dst(areq);
-	return err;
+	return vaccel_acomp_sw_req(vaccel_acomp_sreq(s));
 }
 
 /*
@@ -286,7 +327,6 @@ static int vaccel_acomp_done(struct vaccel_req *req,
 {
 	struct acomp_req *areq = container_of(req->crypto, struct acomp_req,
 					      base);
-	struct vaccel_acomp_rctx *rc = acomp_request_ctx(areq);
 
 	if (!err) {
 		vaccel_buf_to_sg(&req->wr, areq->dst, 0, r->dst_used);
@@ -305,9 +345,9 @@ static int vaccel_acomp_done(struct vaccel_req *req,
 		err = vaccel_acomp_stream(areq);
 		if (err == -EINPROGRESS)
 			return err;
-		err = vaccel_acomp_sw(areq, rc->comp);
+		return vaccel_acomp_sw_req(areq);
 	} else if (r->status != VIRTIO_ACCEL_NOSPC) {
-		err = vaccel_acomp_sw(areq, rc->comp);
+		return vaccel_acomp_sw_req(areq);
 	}
 	if (err)
 		vaccel_acomp_put_dst(areq);
@@ -349,10 +389,7 @@ static int vaccel_acomp_run(struct acomp_req *areq, bool comp)
 		err = vaccel_acomp_stream(areq);
 	if (err == -EINPROGRESS || err == -EBUSY)
 		return err;
-	err = vaccel_acomp_sw(areq, comp);
-	if (err)
-		vaccel_acomp_put_dst(areq);
-	return err;
+	return vaccel_acomp_fallback(areq);
 }
 
 static int vaccel_acomp_compress(struct acomp_req *areq)
@@ -379,7 +416,7 @@ static int vaccel_acomp_init_tfm(struct crypto_acomp *tfm)
 	int err = -ENOMEM;
 
 	memset(t, 0, sizeof(*t));
-	spin_lock_init(&t->lock);
+	mutex_init(&t->lock);
 	/* the hosts' parameters (vdpa_accel_engine.c) */
 	t->def.workspace = vzalloc(zlib_deflate_workspacesize(MAX_WBITS,
 							      DEF_MEM_LEVEL));
@@ -415,6 +452,7 @@ static void vaccel_acomp_exit_tfm(struct crypto_acomp *tfm)
 	zlib_deflateEnd(&t->def);
 	vfree(t->inf.workspace);
 	vfree(t->def.workspace);
+	mutex_destroy(&t->lock);
 	vaccel_crypto_tfm_put();
 }
 
@@ -443,17 +481,31 @@ int vaccel_acomp_register(int priority)
 
 	if (vaccel_acomp_registered)
 		return 0;
+	/* in the reclaim path of zswap: a rescuer */
+	vaccel_acomp_wq = alloc_workqueue("vaccel_acomp_sw",
+					  WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!vaccel_acomp_wq)
+		return -ENOMEM;
 	vaccel_acomp_alg.base.cra_priority = priority;
 	err = crypto_register_acomp(&vaccel_acomp_alg);
-	if (!err)
-		vaccel_acomp_registered = true;
+	if (err)
+		goto destroy_wq;
+	vaccel_acomp_registered = true;
+	return 0;
+
+destroy_wq:
+	destroy_workqueue(vaccel_acomp_wq);
+	vaccel_acomp_wq = NULL;
 	return err;
 }
 
+/* No tfm is left: no request, and no work item after its completion. */
 void vaccel_acomp_unregister(void)
 {
 	if (!vaccel_acomp_registered)
 		return;
 	crypto_unregister_acomp(&vaccel_acomp_alg);
+	destroy_workqueue(vaccel_acomp_wq);
+	vaccel_acomp_wq = NULL;
 	vaccel_acomp_registered = false;
 }

@@ -294,6 +294,7 @@ long vaccel_ioc_session_destroy(struct vaccel_file *vf, void __user *argp);
 /* virtio_accel_core.c */
 int vaccel_read_config(struct vaccel_dev *vd);
 bool vaccel_hw_ready(struct vaccel_dev *vd);
+void vaccel_vqs_fail_all(struct vaccel_dev *vd, int err);
 
 /* virtio_accel_reset.c: DEVICE_NEEDS_RESET, freeze and restore */
 extern struct device_attribute dev_attr_resets;
@@ -327,10 +328,11 @@ enum {
  * One request of a crypto API algorithm for a device: the readable part is
  * the header, key, iv, then aad_len + src_len bytes of @sg (the AAD and the
  * data lie there one after the other, as in the AEAD API); the writable
- * part dst_len bytes and the response. @done runs in process context with
- * bottom halves off, with the device's verdict in @err (0: OK), copies the
- * result out of req->wr and returns what @base completes with (-EINPROGRESS:
- * @base was handed on, to a stream, and is not completed here).
+ * part dst_len bytes and the response. @done runs in process context (a
+ * work item: it may sleep), with the device's verdict in @err (0: OK),
+ * copies the result out of req->wr and returns what @base completes with
+ * (-EINPROGRESS: @base was handed on, to a stream, and is not completed
+ * here).
  */
 struct vaccel_crypto_op {
 	unsigned int calg;		/* VACCEL_CALG_*: devices that can */

@@ -255,16 +255,18 @@ free:
 }
 
 /*
- * Stop the device for good: no request is added after this, every request
- * the device held completes with -ENODEV, every waiter wakes. The vqs are
- * deleted; the caller still holds its device reference.
+ * Take every queue of @vd down for good or until a restore: no request is
+ * added after this (q->dead), the device is reset, so it neither uses a
+ * buffer nor calls back any more, every request it held and every crypto
+ * request on a backlog completes with @err, the submitters waiting for
+ * room wake, and the virtqueues are deleted. remove() fails them with
+ * -ENODEV, freeze with -ECANCELED.
  */
-static void vaccel_shutdown(struct vaccel_dev *vd)
+void vaccel_vqs_fail_all(struct vaccel_dev *vd, int err)
 {
-	struct vaccel_file *vf;
+	struct virtio_device *vdev = vd->vdev;
 	unsigned int i;
 
-	WRITE_ONCE(vd->dead, true);
 	for (i = 0; i < 1 + vd->nr_dataqs; i++) {
 		struct vaccel_vq *q = &vd->qs[i];
 
@@ -273,7 +275,7 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 		spin_unlock_irq(&q->lock);
 	}
 	/* no more used buffers, no more callbacks after this */
-	virtio_reset_device(vd->vdev);
+	virtio_reset_device(vdev);
 	for (i = 0; i < 1 + vd->nr_dataqs; i++) {
 		struct vaccel_vq *q = &vd->qs[i];
 		struct vaccel_req *req, *tmp;
@@ -283,17 +285,32 @@ static void vaccel_shutdown(struct vaccel_dev *vd)
 		while (q->vq && virtqueue_detach_unused_buf(q->vq))
 			;
 		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
-			vaccel_req_finish(req, 0, -ENODEV);
+			vaccel_req_finish(req, 0, err);
 		/* crypto requests that never reached the ring */
 		list_for_each_entry_safe(req, tmp, &q->backlog, qnode) {
 			list_del_init(&req->qnode);
-			req->error = -ENODEV;
+			req->error = err;
 			vaccel_crypto_finish(req);
 		}
+		q->vq = NULL;
 		spin_unlock_irq(&q->lock);
+		/* they see q->dead: fail, or wait for the restore */
 		wake_up_all(&q->wq);
 	}
-	vd->vdev->config->del_vqs(vd->vdev);
+	vdev->config->del_vqs(vdev);
+}
+
+/*
+ * Stop the device for good: no request is added after this, every request
+ * the device held completes with -ENODEV, every waiter wakes. The vqs are
+ * deleted; the caller still holds its device reference.
+ */
+static void vaccel_shutdown(struct vaccel_dev *vd)
+{
+	struct vaccel_file *vf;
+
+	WRITE_ONCE(vd->dead, true);
+	vaccel_vqs_fail_all(vd, -ENODEV);
 	/* streams: their requests failed, later ones fail at once */
 	vaccel_stream_drain(vd);
 

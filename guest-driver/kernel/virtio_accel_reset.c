@@ -130,42 +130,18 @@ static void vaccel_sessions_lose(struct vaccel_dev *vd)
 int vaccel_freeze(struct virtio_device *vdev)
 {
 	struct vaccel_dev *vd = vdev->priv;
-	unsigned int i;
+	struct vaccel_vq *ctrl = &vd->qs[VIRTIO_ACCEL_CTRLQ];
 
 	WRITE_ONCE(vd->resetting, true);
-	for (i = 0; i < 1 + vd->nr_dataqs; i++) {
-		struct vaccel_vq *q = &vd->qs[i];
-
-		spin_lock_irq(&q->lock);
-		q->dead = true;
-		/* under the control queue's lock: creations see one epoch */
-		if (i == VIRTIO_ACCEL_CTRLQ)
-			WRITE_ONCE(vd->epoch, vd->epoch + 1);
-		spin_unlock_irq(&q->lock);
-	}
-	/* no more used buffers, no more callbacks after this */
-	virtio_reset_device(vdev);
-	for (i = 0; i < 1 + vd->nr_dataqs; i++) {
-		struct vaccel_vq *q = &vd->qs[i];
-		struct vaccel_req *req, *tmp;
-
-		spin_lock_irq(&q->lock);
-		/* a failed restore left no virtqueue */
-		while (q->vq && virtqueue_detach_unused_buf(q->vq))
-			;
-		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
-			vaccel_req_finish(req, 0, -ECANCELED);
-		list_for_each_entry_safe(req, tmp, &q->backlog, qnode) {
-			list_del_init(&req->qnode);
-			req->error = -ECANCELED;
-			vaccel_crypto_finish(req);
-		}
-		q->vq = NULL;
-		spin_unlock_irq(&q->lock);
-		/* submitters waiting for room now wait for the restore */
-		wake_up_all(&q->wq);
-	}
-	vdev->config->del_vqs(vdev);
+	vaccel_vqs_fail_all(vd, -ECANCELED);
+	/*
+	 * Every session created before is lost. The queues are down until
+	 * the restore: a creation queued before took the old epoch, none
+	 * can be queued now; under the control queue's lock as it reads it.
+	 */
+	spin_lock_irq(&ctrl->lock);
+	WRITE_ONCE(vd->epoch, vd->epoch + 1);
+	spin_unlock_irq(&ctrl->lock);
 	vaccel_sessions_lose(vd);
 	atomic_long_inc(&vd->resets);
 	return 0;
@@ -258,13 +234,8 @@ int vaccel_restore(struct virtio_device *vdev)
 	return 0;
 
 reset:
-	virtio_reset_device(vdev);
-	for (tries = 0; tries < 1 + vd->nr_dataqs; tries++) {
-		spin_lock_irq(&vd->qs[tries].lock);
-		vd->qs[tries].vq = NULL;
-		spin_unlock_irq(&vd->qs[tries].lock);
-	}
-	vdev->config->del_vqs(vdev);
+	/* the queues are still down: nothing to fail but the virtqueues */
+	vaccel_vqs_fail_all(vd, -ECANCELED);
 fail:
 	WRITE_ONCE(vd->dead, true);
 	vaccel_queues_up(vd, false);

@@ -315,6 +315,15 @@ struct xr {
 	unsigned int q;		/* data queue */
 };
 
+/* @x: a request for (@op, @algo) on session @sid (0: stateless), all else 0 */
+static void xr_init(struct xr *x, uint32_t op, uint32_t algo, uint64_t sid)
+{
+	memset(x, 0, sizeof(*x));
+	x->op = op;
+	x->algo = algo;
+	x->sid = sid;
+}
+
 struct xres {
 	int used;		/* used len, or -errno */
 	struct virtio_accel_op_resp resp; /* valid if used == wr_len */
@@ -1006,21 +1015,18 @@ static int plain_pair(uint32_t *op, uint32_t *algo)
 /* The data request of a probe, built into an xr */
 static void probe_xr(struct xr *x)
 {
-	memset(x, 0, sizeof(*x));
-	x->src = probe_in;
-	x->src_len = sizeof(probe_in);
 	if (has_cap(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE)) {
-		x->op = VIRTIO_ACCEL_OP_NULL;
+		xr_init(x, VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE, 0);
 		x->dst_len = sizeof(probe_in);
 	} else if (has_cap(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256)) {
-		x->op = VIRTIO_ACCEL_OP_HASH;
-		x->algo = VIRTIO_ACCEL_ALG_SHA256;
+		xr_init(x, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, 0);
 		x->dst_len = 32;
 	} else {
-		x->op = VIRTIO_ACCEL_OP_HASH;
-		x->algo = VIRTIO_ACCEL_ALG_CRC32C;
+		xr_init(x, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_CRC32C, 0);
 		x->dst_len = 4;
 	}
+	x->src = probe_in;
+	x->src_len = sizeof(probe_in);
 }
 
 /*
@@ -1570,9 +1576,7 @@ static void t_op_resp(void)
 	bad |= resp_ok((xreq(&x, &r), &r), x.src_len, x.dst_len, 0, "probe");
 	n++;
 	if (has_cap(VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE)) {
-		memset(&x, 0, sizeof(x));
-		x.op = VIRTIO_ACCEL_OP_DECOMPRESS;
-		x.algo = VIRTIO_ACCEL_ALG_DEFLATE;
+		xr_init(&x, VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0);
 		x.src = z_hello;
 		x.src_len = sizeof(z_hello);
 		x.dst_len = 100;
@@ -1582,9 +1586,7 @@ static void t_op_resp(void)
 		n++;
 	}
 	if (has_cap(VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE)) {
-		memset(&x, 0, sizeof(x));
-		x.op = VIRTIO_ACCEL_OP_COMPRESS;
-		x.algo = VIRTIO_ACCEL_ALG_DEFLATE;
+		xr_init(&x, VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, 0);
 		x.src = HELLO;
 		x.src_len = strlen(HELLO);
 		x.dst_len = 100;
@@ -1599,10 +1601,7 @@ static void t_op_resp(void)
 				   VIRTIO_ACCEL_ALG_SHA256,
 				   VIRTIO_ACCEL_SESS_F_STREAM);
 		CU_ASSERT_FATAL(sid != 0);
-		memset(&x, 0, sizeof(x));
-		x.op = VIRTIO_ACCEL_OP_HASH;
-		x.algo = VIRTIO_ACCEL_ALG_SHA256;
-		x.sid = sid;
+		xr_init(&x, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid);
 		x.src = "abc";
 		x.src_len = 3;
 		xreq(&x, &r);
@@ -2190,10 +2189,7 @@ static void t_lib_queue_fd(void)
 
 static void sha_stream_xr(struct xr *x, uint64_t sid, const char *s, int final)
 {
-	memset(x, 0, sizeof(*x));
-	x->op = VIRTIO_ACCEL_OP_HASH;
-	x->algo = VIRTIO_ACCEL_ALG_SHA256;
-	x->sid = sid;
+	xr_init(x, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, sid);
 	x->src = s;
 	x->src_len = (uint32_t)strlen(s);
 	if (final) {
@@ -2364,10 +2360,8 @@ static void t_stream_err_abort(void)
 			VIRTIO_ACCEL_OP_AEAD_DECRYPT,
 			VIRTIO_ACCEL_ALG_AES256_GCM,
 			VIRTIO_ACCEL_SESS_F_STREAM, key, 32, &sid), 0);
-		memset(&x, 0, sizeof(x));
-		x.op = VIRTIO_ACCEL_OP_AEAD_DECRYPT;
-		x.algo = VIRTIO_ACCEL_ALG_AES256_GCM;
-		x.sid = sid;
+		xr_init(&x, VIRTIO_ACCEL_OP_AEAD_DECRYPT,
+			VIRTIO_ACCEL_ALG_AES256_GCM, sid);
 		x.iv = iv;
 		x.iv_len = 12;
 		x.src = bad_ct;
@@ -2421,10 +2415,8 @@ static void t_stream_err_abort(void)
 				   VIRTIO_ACCEL_ALG_DEFLATE,
 				   VIRTIO_ACCEL_SESS_F_STREAM);
 		CU_ASSERT_FATAL(sid != 0);
-		memset(&x, 0, sizeof(x));
-		x.op = VIRTIO_ACCEL_OP_DECOMPRESS;
-		x.algo = VIRTIO_ACCEL_ALG_DEFLATE;
-		x.sid = sid;
+		xr_init(&x, VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE,
+			sid);
 		/*
 		 * A stored block that is not the last: the inflater then
 		 * stands at a block header, where 0xff (BFINAL 1, BTYPE 11,
@@ -2572,10 +2564,7 @@ static void t_stream_deflate(void)
 	CU_ASSERT_FATAL(sid != 0);
 	/* FINAL from the start, 1000-byte dst: many rounds */
 	while (!end && rounds < 200) {
-		memset(&q, 0, sizeof(q));
-		q.op = VIRTIO_ACCEL_OP_COMPRESS;
-		q.algo = VIRTIO_ACCEL_ALG_DEFLATE;
-		q.sid = sid;
+		xr_init(&q, VIRTIO_ACCEL_OP_COMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, sid);
 		q.flags = VIRTIO_ACCEL_OP_F_FINAL;
 		q.src = in + off;
 		q.src_len = N - off;
@@ -2615,10 +2604,7 @@ static void t_stream_deflate(void)
 	sid = make_session(VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE,
 			   VIRTIO_ACCEL_SESS_F_STREAM);
 	CU_ASSERT_FATAL(sid != 0);
-	memset(&q, 0, sizeof(q));
-	q.op = VIRTIO_ACCEL_OP_DECOMPRESS;
-	q.algo = VIRTIO_ACCEL_ALG_DEFLATE;
-	q.sid = sid;
+	xr_init(&q, VIRTIO_ACCEL_OP_DECOMPRESS, VIRTIO_ACCEL_ALG_DEFLATE, sid);
 	q.src = z_hello;
 	q.src_len = 6;
 	q.dst_len = 100;

@@ -50,6 +50,40 @@ else
 	printf '#!/bin/sh\ns=$1\nshift\nexec timeout "$s" openssl "$@"\n' >"$OSSL_TO"
 fi
 chmod +x "$OSSL_TO"
+# prov_cnf FILE [--prefer] [LINE...]: an openssl.cnf that activates the
+# default provider and vaccelprov ($B/vaccelprov.so) with LINEs in its
+# section ("strict = yes", "device = ..."); --prefer makes vaccelprov the
+# preferred one (default_properties = ?provider=vaccelprov)
+prov_cnf() {
+	_cnf=$1
+	shift
+	_prefer=
+	if [ "${1:-}" = --prefer ]; then
+		_prefer=1
+		shift
+	fi
+	{
+		echo "openssl_conf = openssl_init"
+		echo "[openssl_init]"
+		echo "providers = provider_sect"
+		[ -z "$_prefer" ] || echo "alg_section = algorithm_sect"
+		echo "[provider_sect]"
+		echo "default = default_sect"
+		echo "vaccelprov = vaccelprov_sect"
+		echo "[default_sect]"
+		echo "activate = 1"
+		echo "[vaccelprov_sect]"
+		echo "module = $B/vaccelprov.so"
+		for _l in "$@"; do
+			echo "$_l"
+		done
+		echo "activate = 1"
+		if [ -n "$_prefer" ]; then
+			echo "[algorithm_sect]"
+			echo "default_properties = ?provider=vaccelprov"
+		fi
+	} >"$_cnf"
+}
 # shellcheck disable=SC2086 # SANFLAGS is words
 host_prog "$TOP/tests/provider/prov_test.c" "$T/prov_test" $SANFLAGS -lcrypto -lpthread ||
 	{ not_ok "prov_test builds"; summary; exit 1; }
@@ -156,20 +190,7 @@ rc=$?
 sed 's/^/  /' "$T/passon"
 count_results "$T/passon" $rc
 # strict = yes in openssl.cnf: refused, naming the digest; SHA-256 still works
-cat >"$T/strict.cnf" <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-vaccelprov = vaccelprov_sect
-[default_sect]
-activate = 1
-[vaccelprov_sect]
-module = $B/vaccelprov.so
-strict = yes
-activate = 1
-EOF
+prov_cnf "$T/strict.cnf" "strict = yes"
 OPENSSL_CONF=$T/strict.cnf openssl mac -propquery provider=vaccelprov -digest SHA384 \
 	-macopt hexkey:$K -in "$T/in.1" HMAC >"$T/o" 2>"$T/err"
 check "strict = yes: HMAC with SHA-384 refused (error naming SHA384 and strict), nothing printed" \
@@ -177,7 +198,7 @@ check "strict = yes: HMAC with SHA-384 refused (error naming SHA384 and strict),
 grep strict "$T/err" | head -1 | sed 's/^/  # /'
 # prefer = no: loaded beside the default provider, vaccelprov is taken
 # only when asked for (here its device is bogus, and nothing asks)
-sed -e 's/^strict = yes$/prefer = no\ndevice = bogus/' "$T/strict.cnf" >"$T/prefer.cnf"
+prov_cnf "$T/prefer.cnf" "prefer = no" "device = bogus"
 out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/prefer.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.4096" 2>"$T/err" | cut -d' ' -f1)
 check "prefer = no: openssl dgst -sha256 without -propquery is the default provider's" \
 	[ "$out" = "$(sha256sum <"$T/in.4096" | cut -d' ' -f1)" ]
@@ -247,25 +268,6 @@ check "the back-end served the threads and the child ($((r4 - r3)) data requests
 # --- TLS: unmodified s_server and s_client, the provider from OPENSSL_CONF --------
 # A vhost-user back-end serves one front-end, so the server and the client
 # have one back-end each; each side's openssl.cnf names its device.
-mkcnf() { # mkcnf FILE DEVICE
-	cat >"$1" <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-alg_section = algorithm_sect
-[provider_sect]
-default = default_sect
-vaccelprov = vaccelprov_sect
-[default_sect]
-activate = 1
-[vaccelprov_sect]
-module = $B/vaccelprov.so
-device = $2
-activate = 1
-[algorithm_sect]
-default_properties = ?provider=vaccelprov
-EOF
-}
 cli_served() {
 	sed -n 's/.*, \([0-9]*\) data requests served$/\1/p' "$CLI_LOG" |
 		awk '{ s += $1 } END { print s + 0 }'
@@ -300,8 +302,8 @@ if start_backend "$T/cli"; then
 	CLI_PID=$BACKEND_PID
 	CLI_LOG=$BACKEND_LOG
 	at_exit "kill -TERM $CLI_PID 2>/dev/null"
-	mkcnf "$T/cli.cnf" "$DEV"
-	mkcnf "$T/srv.cnf" "$SRV_DEV"
+	prov_cnf "$T/cli.cnf" --prefer "device = $DEV"
+	prov_cnf "$T/srv.cnf" --prefer "device = $SRV_DEV"
 	BACKEND_PID=$SRV_PID
 	BACKEND_LOG=$SRV_LOG
 	DEV=$SRV_DEV
@@ -395,23 +397,7 @@ check "VACCEL_DEVICE=bogus: the error names it" grep -q "cannot open device bogu
 # --- the device from openssl.cnf --------------------------------------------------
 rm -f "$SOCK"	# the killed back-end's: start_backend waits for a new one
 start_backend "$T" || { not_ok "backend restarts"; summary; exit 1; }
-cat >"$T/openssl.cnf" <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-alg_section = algorithm_sect
-[provider_sect]
-default = default_sect
-vaccelprov = vaccelprov_sect
-[default_sect]
-activate = 1
-[vaccelprov_sect]
-module = $B/vaccelprov.so
-device = $DEV
-activate = 1
-[algorithm_sect]
-default_properties = ?provider=vaccelprov
-EOF
+prov_cnf "$T/openssl.cnf" --prefer "device = $DEV"
 r5=$(served)
 out=$(env -u VACCEL_DEVICE OPENSSL_CONF="$T/openssl.cnf" $OSSL_TO 60 dgst -sha256 -r "$T/in.1048577" 2>"$T/err" | cut -d' ' -f1)
 check "OPENSSL_CONF only (device = in openssl.cnf): openssl dgst -sha256 right" \
