@@ -279,6 +279,10 @@ part "back-end SIGKILL and restart under load, path 1, ASan+UBSan back-end (gues
 # closed file's requests in flight, PCI remove/rescan under load (~30 s).
 part "path 1: fault injection in the guest, slowed back-end (guest)" \
 	tests/vm/host/t-fault-path1-run.sh build
+# Path 1, 16-entry queues, slowed back-end: crypto API requests on the
+# backlog when the PCI function goes get -EINPROGRESS, then -ENODEV (~60 s).
+part "path 1: crypto API backlog at device removal (guest)" \
+	tests/vm/host/t-backlog-run.sh build
 # Data path 2, nested: the patched QEMU inside the first-level guest serves
 # vhost-vdpa-device-pci from vdpa_accel.ko to a second-level guest (TCG in
 # TCG: ~4 min here; also `make check-nested`).

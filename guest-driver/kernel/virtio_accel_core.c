@@ -286,10 +286,15 @@ void vaccel_vqs_fail_all(struct vaccel_dev *vd, int err)
 			;
 		list_for_each_entry_safe(req, tmp, &q->inflight, qnode)
 			vaccel_req_finish(req, 0, err);
-		/* crypto requests that never reached the ring */
+		/*
+		 * Crypto requests that never reached the ring: they returned
+		 * -EBUSY, so each hears -EINPROGRESS (it left the backlog)
+		 * before its result, as one the ring took would.
+		 */
 		list_for_each_entry_safe(req, tmp, &q->backlog, qnode) {
 			list_del_init(&req->qnode);
 			req->error = err;
+			vaccel_crypto_started(req);
 			vaccel_crypto_finish(req);
 		}
 		q->vq = NULL;

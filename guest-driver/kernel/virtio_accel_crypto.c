@@ -423,7 +423,10 @@ void vaccel_crypto_finish(struct vaccel_req *req)
 		put_device(&vd->dev);
 }
 
-/* With q->lock held: a backlogged @req went on the ring. */
+/*
+ * With q->lock held: a backlogged @req left the backlog, for the ring or
+ * failed (removal, reset): its -EINPROGRESS, before its result.
+ */
 void vaccel_crypto_started(struct vaccel_req *req)
 {
 	struct vaccel_dev *vd = req->vd;

@@ -14,7 +14,9 @@
  * message at once (<= 64), which must agree. The file's data lies in a
  * scatterlist of entries of 4096, 1000 and 3000 bytes in turn (each within
  * a page). result: "HEXDIGEST MICROSECONDS" or "error ERRNO
- * MICROSECONDS".
+ * MICROSECONDS"; -EPROTO when a request the driver put on its backlog
+ * (-EBUSY) completed without the -EINPROGRESS that says it left it (a
+ * user such as dm-crypt waits for that before it submits more).
  */
 #include <crypto/hash.h>
 #include <linux/kernel.h>
@@ -70,8 +72,21 @@ struct kd_one {
 	struct ahash_request *req;
 	struct crypto_wait wait;
 	int ret;
+	bool left_backlog;		/* -EINPROGRESS came */
 	u8 out[64];
 };
+
+/* crypto_req_done(), noting the -EINPROGRESS of a backlogged request */
+static void kd_done(void *data, int err)
+{
+	struct kd_one *o = data;
+
+	if (err == -EINPROGRESS) {
+		WRITE_ONCE(o->left_backlog, true);
+		return;
+	}
+	crypto_req_done(&o->wait, err);
+}
 
 static int kd_digest(const char *drv, const char *path, const char *key,
 		     bool finup, bool atomic, unsigned int par, u8 *out,
@@ -84,6 +99,7 @@ static int kd_digest(const char *drv, const char *path, const char *key,
 	size_t size = 0, pos;
 	void *buf = NULL;
 	u8 *k = NULL;
+	bool proto = false;
 	int err;
 
 	err = kd_read(path, &buf, &size);
@@ -144,7 +160,7 @@ static int kd_digest(const char *drv, const char *path, const char *key,
 		ahash_request_set_callback(o->req, atomic ? 0 :
 					   CRYPTO_TFM_REQ_MAY_SLEEP |
 					   CRYPTO_TFM_REQ_MAY_BACKLOG,
-					   crypto_req_done, &o->wait);
+					   kd_done, o);
 		ahash_request_set_crypt(o->req, sg, o->out, size);
 		if (finup) {
 			o->ret = crypto_wait_req(crypto_ahash_init(o->req),
@@ -158,11 +174,15 @@ static int kd_digest(const char *drv, const char *path, const char *key,
 	for (i = 0; i < par; i++) {
 		int e = crypto_wait_req(one[i].ret, &one[i].wait);
 
+		if (one[i].ret == -EBUSY && !READ_ONCE(one[i].left_backlog))
+			proto = true;
 		if (!err)
 			err = e;
 		if (!err && memcmp(one[i].out, one[0].out, *dlen))
 			err = -EBADMSG;	/* the same message, another digest */
 	}
+	if (proto)
+		err = -EPROTO;
 	if (!err)
 		memcpy(out, one[0].out, *dlen);
 	for (i = 0; i < par; i++)
