@@ -65,6 +65,11 @@ struct vdpa_accel_qctx {
 	struct z_stream_s *z_def;	/* default level */
 	struct z_stream_s *z_stored;	/* level 0: always within the bound */
 	struct z_stream_s *z_inf;
+	/* one-shot DEFLATE through the crypto API (vdpa_accel_acomp.c) */
+	struct crypto_acomp *acomp;
+	struct acomp_req *acomp_req;
+	struct scatterlist *sg_out;	/* for out, like sg for in */
+	unsigned int sg_out_n;
 	u8 iv[16];
 };
 
@@ -144,6 +149,12 @@ struct vdpa_accel {
 	unsigned int hw_ready_delay_ms;	/* test knob: HW_READY that late */
 	unsigned long hw_ready_at;	/* jiffies: DRIVER_OK + the delay */
 	atomic_t last_broken;		/* errno of the last broken ring */
+	/* DEFLATE: which engine ran (sysfs deflate_acomp, deflate_zlib) */
+	bool acomp_comp;		/* one-shot COMPRESS through acomp */
+	bool acomp_decomp;		/* one-shot DECOMPRESS too (opt-in) */
+	atomic64_t deflate_acomp;	/* requests acomp completed */
+	atomic64_t deflate_zlib;	/* requests zlib completed */
+	atomic64_t acomp_fallback;	/* acomp failed, zlib decided */
 };
 
 static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
@@ -165,6 +176,16 @@ extern struct device_attribute dev_attr_hw_ready_delay_ms;
 void vdpa_accel_hw_ready_start(struct vdpa_accel *va);
 void vdpa_accel_hw_ready_cfg(struct vdpa_accel *va,
 			     struct virtio_accel_config *c);
+
+/* vdpa_accel_acomp.c: DEFLATE through the crypto API's acomp */
+extern struct device_attribute dev_attr_deflate_acomp;
+extern struct device_attribute dev_attr_deflate_zlib;
+extern struct device_attribute dev_attr_acomp_fallback;
+void vdpa_accel_acomp_probe(struct vdpa_accel *va);
+int vdpa_accel_acomp_qinit(struct vdpa_accel *va, struct vdpa_accel_qctx *qc);
+void vdpa_accel_acomp_qfini(struct vdpa_accel_qctx *qc);
+bool vdpa_accel_acomp_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
+			  bool comp, u8 *st);
 
 /* vdpa_accel_ring.c */
 int vdpa_accel_iotlb_read(struct vdpa_accel *va, u64 iova, void *buf,
@@ -207,6 +228,11 @@ void vdpa_accel_engines_fini(struct vdpa_accel *va);
 int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc);
 void vdpa_accel_qctx_fini(struct vdpa_accel_qctx *qc);
 u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r);
+struct scatterlist *vdpa_accel_sg_fill(struct scatterlist *sg, unsigned int n,
+				       u8 *buf, size_t len);
+bool vdpa_accel_alg_ours(struct crypto_tfm *tfm);
+void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
+		     const char *name);
 int vdpa_accel_stream_alloc(struct vdpa_accel *va,
 			    struct vdpa_accel_session *s);
 void vdpa_accel_stream_free(struct vdpa_accel *va,

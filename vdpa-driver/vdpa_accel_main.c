@@ -732,6 +732,9 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_losses.attr,
 	&dev_attr_hw_ready_delay_ms.attr,
 	&dev_attr_broken.attr,
+	&dev_attr_deflate_acomp.attr,
+	&dev_attr_deflate_zlib.attr,
+	&dev_attr_acomp_fallback.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);
@@ -822,6 +825,9 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	atomic64_set(&va->requests, 0);
 	atomic64_set(&va->errors, 0);
 	atomic64_set(&va->losses, 0);
+	atomic64_set(&va->deflate_acomp, 0);
+	atomic64_set(&va->deflate_zlib, 0);
+	atomic64_set(&va->acomp_fallback, 0);
 	va->dev_features = features;
 	va->ndataq = (features & BIT_ULL(VIRTIO_ACCEL_F_MQ)) ? dataqueues : 1;
 	va->nvqs = 1 + va->ndataq;
