@@ -206,6 +206,11 @@ part "session loss and DEVICE_NEEDS_RESET, paths 3 and 4 (guest, slub_debug)" \
 	tests/vm/host/t-loss-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/host/t-lib-run.sh build
+# The parent's DEFLATE through the crypto API's acomp (issue 14): which
+# engine ran (sysfs counters), outputs inflated by Python's zlib, zlib's
+# streams through acomp (acomp=2), the fallbacks (~1 min).
+part "vDPA parent: DEFLATE through acomp (guest)" \
+	tests/vm/host/t-parent-acomp-run.sh build
 # The kernel crypto API (issue 11): sha256, hmac(sha256), crc32c ahash,
 # self-tests, AF_ALG digests vs references, IPsec between two namespaces,
 # no loop through the parent, removal and rmmod under traffic (~50 s, ~25 s).
