@@ -91,7 +91,7 @@ static struct crypto_shash *vdpa_accel_alloc_shash(const char *name)
 	return tfm;
 }
 
-static struct crypto_aead *vdpa_accel_alloc_aead(const char *name)
+struct crypto_aead *vdpa_accel_alloc_aead(const char *name)
 {
 	struct crypto_aead *tfm = crypto_alloc_aead(name, 0, 0);
 
@@ -188,9 +188,10 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "hmac-sha256: %s\n", crypto_shash_driver_name(sh));
 		crypto_free_shash(sh);
 	}
-	aead = vdpa_accel_alloc_aead("gcm(aes)");
+	aead = vdpa_accel_alloc_aead(vdpa_accel_aead_alg());
 	if (IS_ERR(aead)) {
-		dev_warn(dev, "no gcm(aes): %ld\n", PTR_ERR(aead));
+		dev_warn(dev, "no %s: %ld\n", vdpa_accel_aead_alg(),
+			 PTR_ERR(aead));
 	} else {
 		u64 enc = VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 						VIRTIO_ACCEL_ALG_AES256_GCM);
@@ -339,7 +340,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	if (va->implemented &
 	    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				  VIRTIO_ACCEL_ALG_AES256_GCM)) {
-		qc->gcm = vdpa_accel_alloc_aead("gcm(aes)");
+		qc->gcm = vdpa_accel_alloc_aead(vdpa_accel_aead_alg());
 		if (IS_ERR(qc->gcm)) {
 			ret = PTR_ERR(qc->gcm);
 			qc->gcm = NULL;
