@@ -211,6 +211,11 @@ part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 # streams through acomp (acomp=2), the fallbacks (~1 min).
 part "vDPA parent: DEFLATE through acomp (guest)" \
 	tests/vm/host/t-parent-acomp-run.sh build
+# The parent's AES-GCM requests in flight in the crypto API (issue 14),
+# asynchronous through cryptd: overlap at depth 32 (max_inflight), CLI and
+# conformance suite, SIGKILL, lose_sessions, dev del + rmmod under load.
+part "vDPA parent: requests in flight in the crypto API (guest)" \
+	tests/vm/host/t-parent-async-run.sh build
 # The kernel crypto API (issue 11): sha256, hmac(sha256), crc32c ahash,
 # self-tests, AF_ALG digests vs references, IPsec between two namespaces,
 # no loop through the parent, removal and rmmod under traffic (~50 s, ~25 s).
