@@ -198,6 +198,10 @@ part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
 # (~50 s).
 part "kernel path: fault injection and security (guest, slub_debug)" \
 	tests/vm/host/t-fault-run.sh
+# The same with the parent's AES-GCM asynchronous through cryptd (issue 14).
+part "kernel path: fault injection, parent's AES-GCM asynchronous (guest, slub_debug)" \
+	env VDPA_PARAMS='aead_alg=cryptd(gcm_base(ctr(aes-generic),ghash-generic))' \
+	tests/vm/host/t-fault-run.sh
 # [SESS-LOSS]/[DRV-NEEDS-RESET]: the vDPA parent loses its sessions under
 # /dev/vaccelN and AF_ALG load, the guest driver resets the device (ESTALE,
 # ECANCELED, sysfs counters); libvirtaccel over vhost-vdpa: -ESTALE,

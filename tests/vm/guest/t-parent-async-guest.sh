@@ -37,6 +37,12 @@ gcm_load() { # gcm_load SECONDS: AES-256-GCM 4 KiB at depth 32 on 2 queues
 		--seconds "$1"
 }
 
+bg_load() { # bg_load SECONDS: gcm_load in the background, $pid the CLI's
+	"$V" bench "$D" --op aes-256-gcm --size 4K --depth 32 --queues 2 \
+		--seconds "$1" >/dev/null 2>&1 &
+	pid=$!
+}
+
 t "parent loaded with aead_alg gcm(aes) (default)" up
 t "gcm(aes) QD32 load" gcm_load 1
 sw=$(cat $S/max_inflight 2>/dev/null || echo missing)
@@ -57,8 +63,7 @@ cli_suite "$D" async $S/sessions
 
 # a SIGKILLed opener under load: vhost-vdpa's release resets the device
 # with requests in flight; the device serves the next opener
-gcm_load 30 >/dev/null 2>&1 &
-pid=$!
+bg_load 30
 sleep 2
 kill -9 $pid
 wait $pid 2>/dev/null
@@ -66,8 +71,7 @@ t "after a SIGKILL under load: the device serves again" gcm_load 1
 t "... and no session left" [ "$(cat $S/sessions)" -eq 0 ]
 
 # [SESS-LOSS] with requests in flight
-gcm_load 5 >/dev/null 2>&1 &
-pid=$!
+bg_load 5
 sleep 2
 t "lose_sessions under load" sh -c "echo 1 >$S/lose_sessions"
 wait $pid 2>/dev/null
@@ -75,8 +79,7 @@ t "after lose_sessions: the device serves again (new open resets)" gcm_load 1
 
 # vdpa dev del and rmmod with requests in flight (dev del waits for the
 # opener to go: it is killed meanwhile)
-gcm_load 30 >/dev/null 2>&1 &
-pid=$!
+bg_load 30
 sleep 2
 (sleep 1; kill -9 $pid) &
 t "vdpa dev del under load" vdpa dev del pa0
