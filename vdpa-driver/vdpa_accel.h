@@ -108,6 +108,7 @@ struct vdpa_accel_slot {
 	unsigned int sg_n;
 	u8 iv[16];
 	int err;			/* the engine's result */
+	u64 seq;			/* submission order on its queue */
 	struct virtio_accel_dev_req cr;
 	struct vdpa_accel_chain chain;
 };
@@ -138,6 +139,9 @@ struct vdpa_accel_vq {
 	struct list_head done;		/* completed, not yet in the used ring */
 	unsigned int inflight;
 	unsigned int max_inflight;
+	u64 seq;			/* next submission */
+	u64 done_seq;			/* latest submission completed */
+	u64 reordered;			/* completions after a later one */
 	wait_queue_head_t idle_wq;	/* inflight reached 0 */
 };
 
@@ -221,6 +225,7 @@ bool vdpa_accel_acomp_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
 
 /* vdpa_accel_async.c: requests in flight in the crypto API */
 extern struct device_attribute dev_attr_max_inflight;
+extern struct device_attribute dev_attr_reordered;
 const char *vdpa_accel_aead_alg(void);
 bool vdpa_accel_inflight_ok(void);
 void vdpa_accel_async_vq_init(struct vdpa_accel_vq *vq);

@@ -31,7 +31,9 @@
  * flight, so the avail index stays the whole queue state.
  *
  * /sys/bus/vdpa/devices/NAME/max_inflight: the most requests one queue had
- * in the crypto API at once. Software implementations complete at once (0
+ * in the crypto API at once; reordered: completions that came after those
+ * of requests submitted later on the same queue (written to the used ring
+ * in that order). Software implementations complete at once (0
  * then); aead_alg=cryptd(gcm_base(ctr(aes-generic),ghash-generic)) puts the
  * kernel's cryptd daemon between the queue and the generic GCM, an
  * asynchronous implementation as a hardware driver is (cryptd is named by
@@ -197,6 +199,11 @@ static void vdpa_accel_async_done(void *data, int err)
 		return;
 	sl->err = err;
 	spin_lock_irqsave(&vq->done_lock, flags);
+	/* overtaken by a request submitted after it: out of order */
+	if (sl->seq < vq->done_seq)
+		vq->reordered++;
+	else
+		vq->done_seq = sl->seq;
 	list_add_tail(&sl->node, &vq->done);
 	queue_work(vdpa_accel_wq, &vq->work);
 	if (!--vq->inflight)
@@ -263,6 +270,7 @@ int vdpa_accel_async_submit(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
 	/* counted before: the callback may come before the call returns */
 	spin_lock_irq(&vq->done_lock);
 	vq->inflight++;
+	sl->seq = ++vq->seq;
 	spin_unlock_irq(&vq->done_lock);
 	ret = dec ? crypto_aead_decrypt(sl->req) : crypto_aead_encrypt(sl->req);
 	if (ret == -EINPROGRESS || ret == -EBUSY) {
@@ -364,3 +372,22 @@ static ssize_t max_inflight_show(struct device *dev,
 	return sysfs_emit(buf, "%u\n", max);
 }
 DEVICE_ATTR_RO(max_inflight);
+
+/* completions the crypto API made out of submission order, all queues */
+static ssize_t reordered_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct vdpa_accel *va = vdpa_to_accel(dev_to_vdpa(dev));
+	unsigned int i;
+	u64 n = 0;
+
+	for (i = 0; i < va->nvqs; i++) {
+		struct vdpa_accel_vq *vq = &va->vqs[i];
+
+		spin_lock_irq(&vq->done_lock);
+		n += vq->reordered;
+		spin_unlock_irq(&vq->done_lock);
+	}
+	return sysfs_emit(buf, "%llu\n", n);
+}
+DEVICE_ATTR_RO(reordered);

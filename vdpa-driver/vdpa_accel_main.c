@@ -755,6 +755,7 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_deflate_zlib.attr,
 	&dev_attr_acomp_fallback.attr,
 	&dev_attr_max_inflight.attr,
+	&dev_attr_reordered.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);

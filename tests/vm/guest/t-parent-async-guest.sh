@@ -54,7 +54,7 @@ t "the parent uses cryptd for AES-256-GCM" sh -c \
 t "max_inflight starts at 0" [ "$(cat $S/max_inflight)" = 0 ]
 t "QD32 AES-GCM 4 KiB load through cryptd" gcm_load 2
 mi=$(cat $S/max_inflight)
-echo "# cryptd: max_inflight $mi"
+echo "# cryptd: max_inflight $mi, reordered $(cat $S/reordered)"
 t "requests overlap in the crypto API: max_inflight $mi > 1" [ "$mi" -gt 1 ]
 t "no session left" [ "$(cat $S/sessions)" -eq 0 ]
 
