@@ -4,7 +4,7 @@
 # VM payload of tests/vm/host/t-parent-acomp-run.sh: the vDPA parent's
 # DEFLATE through the crypto API's acomp "deflate" (issue 14), over
 # vhost-vdpa with the library's CLI (one-shot requests). In /payload:
-# vdpa_accel.ko, c.N (text), r.N (random), z.N (Python's zlib, raw DEFLATE,
+# vdpa_accel.ko, virtio_accel.ko, c.N (text), r.N (random), z.N (Python's zlib, raw DEFLATE,
 # level 9, 32 KiB window, of c.N), zt.N (z.N and one byte after its final
 # block), bad (not DEFLATE). The parent is loaded with acomp=1 (default).
 #
@@ -126,7 +126,35 @@ t "acomp=2: data after the final block goes undetected (documented)" decomp c.40
 t "parent reloaded with acomp=0" up acomp=0
 t "acomp=0: c.65536 on zlib" comp c.65536 zlib
 t "acomp=0: GET_CAPS names zlib" sh -c "'$V' info '$D' | grep -i ' compress' | grep -q 'engine zlib'"
-t "vdpa dev del pa0, rmmod" sh -c 'vdpa dev del pa0 && rmmod vdpa_accel'
+
+# data path 3 in the same kernel: virtio_accel.ko's deflate-virtio-accel
+# (priority 2000, over pa1) must never be the parent's engine: pa2's
+# compression would come back to pa1 (a loop)
+t "parent reloaded (acomp=1)" up
+# add NAME DRIVER: a device bound to DRIVER, no other driver tried
+add() {
+	vdpa_autoprobe 0
+	vdpa_add "$1" "$2"
+	_r=$?
+	vdpa_autoprobe 1
+	return $_r
+}
+t "virtio_accel.ko crypto_priority=2000" insmod $P/virtio_accel.ko crypto_priority=2000
+t "pa1 on virtio_vdpa" add pa1 virtio_vdpa
+t "deflate-virtio-accel is registered" wait_until 60 grep -q deflate-virtio-accel /proc/crypto
+t "pa2 on vhost_vdpa" add pa2 vhost_vdpa
+dmesg | grep "deflate: " | tail -1 | sed 's/^/# /'
+t "pa2's acomp engine is not virtio_accel's (no loop)" sh -c \
+	'dmesg | grep "deflate: " | tail -1 | grep -v virtio-accel | grep -q "deflate: deflate-"'
+V2=$(vhost_node pa2)
+r1=$(cat /sys/bus/vdpa/devices/pa1/requests)
+a2=$(cat /sys/bus/vdpa/devices/pa2/deflate_acomp)
+t "pa2: c.65536 compresses on acomp" sh -c \
+	"'$V' compress vhost-vdpa:$V2 $P/c.65536 $W/z3 && '$V' decompress vhost-vdpa:$V2 $W/z3 $W/u3 && cmp $P/c.65536 $W/u3"
+t "... pa2's deflate_acomp rose, pa1 served nothing" sh -c \
+	"[ \$(cat /sys/bus/vdpa/devices/pa2/deflate_acomp) -eq $((a2 + 1)) ] && [ \$(cat /sys/bus/vdpa/devices/pa1/requests) -eq $r1 ]"
+t "vdpa dev del pa0 pa1 pa2, rmmod" sh -c \
+	'vdpa dev del pa0 && vdpa dev del pa1 && vdpa dev del pa2 && rmmod virtio_accel && rmmod vdpa_accel'
 dmesg >$W/dmesg
 t "no splat" no_splat $W/dmesg
 cat $W/zout

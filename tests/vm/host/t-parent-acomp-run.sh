@@ -10,7 +10,7 @@
 #
 #   tests/vm/host/t-parent-acomp-run.sh [BUILD_DIR]      default: build
 #
-# Environment: VDPA_KO (default the build output, built here),
+# Environment: VDPA_KO, GUEST_KO (default the build outputs, built here),
 # PACOMP_VM_TIMEOUT (900). Output ends "N passed, N failed"; exit 77 when
 # the module cannot be built.
 set -eu
@@ -20,13 +20,18 @@ B=$(cd "${1:-$TOP/build}" && pwd)
 . "$TOP/tests/lib/lib.sh"
 VDPA_KO=${VDPA_KO:-$TOP/vdpa-driver/vdpa_accel.ko}
 
+GUEST_KO=${GUEST_KO:-$TOP/guest-driver/kernel/virtio_accel.ko}
+
 make -s -C "$TOP/vdpa-driver" modules >&2 || true
+make -s -C "$TOP/guest-driver/kernel" modules >&2 || true
 [ -e "$VDPA_KO" ] || skip_all "vdpa_accel.ko is missing and cannot be built"
+[ -e "$GUEST_KO" ] || skip_all "virtio_accel.ko is missing and cannot be built"
 [ -x "$B/vaccel" ] || { echo "t-parent-acomp-run: $B/vaccel missing: run make" >&2; exit 2; }
 
 test_tmpdir pacomp
 mkdir "$T/payload"
 cp "$VDPA_KO" "$T/payload/vdpa_accel.ko"
+cp "$GUEST_KO" "$T/payload/virtio_accel.ko"
 python3 - "$T/payload" <<'PY'
 import os, random, sys, zlib
 d = sys.argv[1]
