@@ -4,7 +4,10 @@
  * session table.
  *
  * Each queue has a work item on an unbound workqueue; a kick only queues
- * it. A run serves at most VDPA_ACCEL_BUDGET requests and requeues itself.
+ * it. A run first completes what the crypto API finished
+ * (vdpa_accel_async.c), then takes at most VDPA_ACCEL_BUDGET requests and
+ * requeues itself; a data queue's request may stay in the crypto API
+ * (virtio_accel_dev_op_submit()) while the run goes on.
  * What a request does (spec sections 7 and 8) is the shared device core's,
  * virtio-accel-spec/lib/virtio_accel_dev.c, written once for the DPDK
  * back-end too; this file is its adapter: guest memory through the IOTLB,
