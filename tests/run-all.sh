@@ -206,6 +206,10 @@ part "guest driver: stale memory, pinned-memory budget, memcg (guest)" \
 # (~50 s).
 part "kernel path: fault injection and security (guest, slub_debug)" \
 	tests/vm/host/t-fault-run.sh
+# The same with the parent's AES-GCM asynchronous through cryptd (issue 14).
+part "kernel path: fault injection, parent's AES-GCM asynchronous (guest, slub_debug)" \
+	env VDPA_PARAMS='aead_alg=cryptd(gcm_base(ctr(aes-generic),ghash-generic))' \
+	tests/vm/host/t-fault-run.sh
 # [SESS-LOSS]/[DRV-NEEDS-RESET]: the vDPA parent loses its sessions under
 # /dev/vaccelN and AF_ALG load, the guest driver resets the device (ESTALE,
 # ECANCELED, sysfs counters); libvirtaccel over vhost-vdpa: -ESTALE,
@@ -214,6 +218,16 @@ part "session loss and DEVICE_NEEDS_RESET, paths 3 and 4 (guest, slub_debug)" \
 	tests/vm/host/t-loss-run.sh
 part "library and CLI over vhost-vdpa and /dev/vaccel0 (guest)" \
 	tests/vm/host/t-lib-run.sh build
+# The parent's DEFLATE through the crypto API's acomp (issue 14): which
+# engine ran (sysfs counters), outputs inflated by Python's zlib, zlib's
+# streams through acomp (acomp=2), the fallbacks (~1 min).
+part "vDPA parent: DEFLATE through acomp (guest)" \
+	tests/vm/host/t-parent-acomp-run.sh build
+# The parent's AES-GCM requests in flight in the crypto API (issue 14),
+# asynchronous through cryptd: overlap at depth 32 (max_inflight), CLI and
+# conformance suite, SIGKILL, lose_sessions, dev del + rmmod under load.
+part "vDPA parent: requests in flight in the crypto API (guest)" \
+	tests/vm/host/t-parent-async-run.sh build
 # The kernel crypto API (issue 11): sha256, hmac(sha256), crc32c ahash,
 # self-tests, AF_ALG digests vs references, IPsec between two namespaces,
 # no loop through the parent, removal and rmmod under traffic (~50 s, ~25 s).

@@ -9,11 +9,13 @@
 
 #include <linux/crypto.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/vdpa.h>
 #include <linux/vhost_iotlb.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/zlib.h>
 
@@ -65,6 +67,11 @@ struct vdpa_accel_qctx {
 	struct z_stream_s *z_def;	/* default level */
 	struct z_stream_s *z_stored;	/* level 0: always within the bound */
 	struct z_stream_s *z_inf;
+	/* one-shot DEFLATE through the crypto API (vdpa_accel_acomp.c) */
+	struct crypto_acomp *acomp;
+	struct acomp_req *acomp_req;
+	struct scatterlist *sg_out;	/* for out, like sg for in */
+	unsigned int sg_out_n;
 	u8 iv[16];
 };
 
@@ -82,6 +89,28 @@ struct vdpa_accel_req {
 	u32 dst_used;
 	u8 rflags;
 	struct vdpa_accel_qctx *qc;
+};
+
+/*
+ * One request of a data queue inside the crypto API (vdpa_accel_async.c):
+ * its walked chain, the device core's request, and an AES-GCM transform,
+ * request and buffer of its own. Requests that complete at once use a slot
+ * for the chain only.
+ */
+struct vdpa_accel_slot {
+	struct list_head node;		/* free (vq->lock) or done (done_lock) */
+	struct vdpa_accel_vq *vq;
+	struct crypto_aead *tfm;	/* own key schedule */
+	struct aead_request *req;
+	u8 *buf;			/* aad || src || tag room */
+	size_t buf_size;
+	struct scatterlist *sg;
+	unsigned int sg_n;
+	u8 iv[16];
+	int err;			/* the engine's result */
+	u64 seq;			/* submission order on its queue */
+	struct virtio_accel_dev_req cr;
+	struct vdpa_accel_chain chain;
 };
 
 struct vdpa_accel_vq {
@@ -102,6 +131,18 @@ struct vdpa_accel_vq {
 	struct vdpa_callback cb;
 	struct vdpa_accel_chain *chain;
 	struct vdpa_accel_qctx qc;
+	/* requests in the crypto API (vdpa_accel_async.c) */
+	struct vdpa_accel_slot *slots;
+	unsigned int nslots;
+	struct list_head free_slots;	/* vq->lock */
+	spinlock_t done_lock;		/* done, inflight; any context */
+	struct list_head done;		/* completed, not yet in the used ring */
+	unsigned int inflight;
+	unsigned int max_inflight;
+	u64 seq;			/* next submission */
+	u64 done_seq;			/* latest submission completed */
+	u64 reordered;			/* completions after a later one */
+	wait_queue_head_t idle_wq;	/* inflight reached 0 */
 };
 
 struct vdpa_accel {
@@ -144,6 +185,12 @@ struct vdpa_accel {
 	unsigned int hw_ready_delay_ms;	/* test knob: HW_READY that late */
 	unsigned long hw_ready_at;	/* jiffies: DRIVER_OK + the delay */
 	atomic_t last_broken;		/* errno of the last broken ring */
+	/* DEFLATE: which engine ran (sysfs deflate_acomp, deflate_zlib) */
+	bool acomp_comp;		/* one-shot COMPRESS through acomp */
+	bool acomp_decomp;		/* one-shot DECOMPRESS too (opt-in) */
+	atomic64_t deflate_acomp;	/* requests acomp completed */
+	atomic64_t deflate_zlib;	/* requests zlib completed */
+	atomic64_t acomp_fallback;	/* acomp failed, zlib decided */
 };
 
 static inline struct vdpa_accel *vdpa_to_accel(struct vdpa_device *vdpa)
@@ -166,6 +213,34 @@ void vdpa_accel_hw_ready_start(struct vdpa_accel *va);
 void vdpa_accel_hw_ready_cfg(struct vdpa_accel *va,
 			     struct virtio_accel_config *c);
 
+/* vdpa_accel_acomp.c: DEFLATE through the crypto API's acomp */
+extern struct device_attribute dev_attr_deflate_acomp;
+extern struct device_attribute dev_attr_deflate_zlib;
+extern struct device_attribute dev_attr_acomp_fallback;
+void vdpa_accel_acomp_probe(struct vdpa_accel *va);
+int vdpa_accel_acomp_qinit(struct vdpa_accel *va, struct vdpa_accel_qctx *qc);
+void vdpa_accel_acomp_qfini(struct vdpa_accel_qctx *qc);
+bool vdpa_accel_acomp_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
+			  bool comp, u8 *st);
+
+/* vdpa_accel_async.c: requests in flight in the crypto API */
+extern struct device_attribute dev_attr_max_inflight;
+extern struct device_attribute dev_attr_reordered;
+const char *vdpa_accel_aead_alg(void);
+bool vdpa_accel_inflight_ok(void);
+void vdpa_accel_async_vq_init(struct vdpa_accel_vq *vq);
+int vdpa_accel_async_alloc(struct vdpa_accel *va, struct vdpa_accel_vq *vq);
+void vdpa_accel_async_free(struct vdpa_accel_vq *vq);
+struct vdpa_accel_chain *vdpa_accel_async_get(struct vdpa_accel_vq *vq);
+void vdpa_accel_async_put(struct vdpa_accel_vq *vq,
+			  struct vdpa_accel_chain *c);
+int vdpa_accel_async_submit(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
+			    const struct vdpa_accel_chain *c,
+			    struct virtio_accel_dev_req *cr);
+unsigned int vdpa_accel_async_reap(struct vdpa_accel *va,
+				   struct vdpa_accel_vq *vq);
+void vdpa_accel_async_quiesce(struct vdpa_accel *va, struct vdpa_accel_vq *vq);
+
 /* vdpa_accel_ring.c */
 int vdpa_accel_iotlb_read(struct vdpa_accel *va, u64 iova, void *buf,
 			  size_t len);
@@ -187,6 +262,9 @@ void vdpa_accel_work(struct work_struct *work);
 int vdpa_accel_sessions_init(struct vdpa_accel *va, u32 max);
 void vdpa_accel_sessions_reset(struct vdpa_accel *va);
 void vdpa_accel_sessions_fini(struct vdpa_accel *va);
+long vdpa_accel_finish(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
+		       struct vdpa_accel_chain *c,
+		       struct virtio_accel_dev_req *cr, int st, bool discard);
 u32 vdpa_accel_sessions_live(struct vdpa_accel *va);
 
 /* vdpa_accel_engine.c */
@@ -207,6 +285,12 @@ void vdpa_accel_engines_fini(struct vdpa_accel *va);
 int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc);
 void vdpa_accel_qctx_fini(struct vdpa_accel_qctx *qc);
 u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r);
+struct scatterlist *vdpa_accel_sg_fill(struct scatterlist *sg, unsigned int n,
+				       u8 *buf, size_t len);
+bool vdpa_accel_alg_ours(struct crypto_tfm *tfm);
+struct crypto_aead *vdpa_accel_alloc_aead(const char *name);
+void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
+		     const char *name);
 int vdpa_accel_stream_alloc(struct vdpa_accel *va,
 			    struct vdpa_accel_session *s);
 void vdpa_accel_stream_free(struct vdpa_accel *va,

@@ -6,7 +6,10 @@
  * "hmac(sha256)"; AES-256-GCM is crypto_aead "gcm(aes)". The crypto API
  * picks the highest-priority implementation registered for each name, so
  * an accelerator driver behind it (QAT, CCP, HiSilicon, AES-NI, ...) is used
- * without a change here. DEFLATE is the kernel's zlib (raw, windowBits -15).
+ * without a change here. One-shot COMPRESS is crypto_acomp "deflate"
+ * (vdpa_accel_acomp.c, zlib when it fails); DECOMPRESS and DEFLATE streams
+ * are the kernel's zlib (raw, windowBits -15): see vdpa_accel_acomp.c for
+ * why.
  *
  * Streams (spec section 9): hashes and HMAC keep a shash descriptor; DEFLATE
  * keeps a zlib stream; AES-GCM is built from "ctr(aes)" and "ghash"
@@ -48,8 +51,8 @@ struct vdpa_accel_stream {
 	int z_mode;			/* 1 deflate, 2 inflate */
 };
 
-static void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
-			    const char *name)
+void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
+		     const char *name)
 {
 	char *e = va->engine[op][algo];
 
@@ -68,7 +71,7 @@ static void vdpa_accel_name(struct vdpa_accel *va, u32 op, u32 algo,
  * (CRYPTO_ALG_KERN_DRIVER_ONLY, a flag ours all set) is taken instead,
  * and if even that is built on ours, none (-ELOOP).
  */
-static bool vdpa_accel_alg_ours(struct crypto_tfm *tfm)
+bool vdpa_accel_alg_ours(struct crypto_tfm *tfm)
 {
 	return strstr(crypto_tfm_alg_driver_name(tfm), "virtio-accel");
 }
@@ -88,7 +91,7 @@ static struct crypto_shash *vdpa_accel_alloc_shash(const char *name)
 	return tfm;
 }
 
-static struct crypto_aead *vdpa_accel_alloc_aead(const char *name)
+struct crypto_aead *vdpa_accel_alloc_aead(const char *name)
 {
 	struct crypto_aead *tfm = crypto_alloc_aead(name, 0, 0);
 
@@ -185,9 +188,10 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 		dev_info(dev, "hmac-sha256: %s\n", crypto_shash_driver_name(sh));
 		crypto_free_shash(sh);
 	}
-	aead = vdpa_accel_alloc_aead("gcm(aes)");
+	aead = vdpa_accel_alloc_aead(vdpa_accel_aead_alg());
 	if (IS_ERR(aead)) {
-		dev_warn(dev, "no gcm(aes): %ld\n", PTR_ERR(aead));
+		dev_warn(dev, "no %s: %ld\n", vdpa_accel_aead_alg(),
+			 PTR_ERR(aead));
 	} else {
 		u64 enc = VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 						VIRTIO_ACCEL_ALG_AES256_GCM);
@@ -225,6 +229,8 @@ int vdpa_accel_engines_init(struct vdpa_accel *va)
 			"zlib");
 	vdpa_accel_name(va, VIRTIO_ACCEL_OP_DECOMPRESS,
 			VIRTIO_ACCEL_ALG_DEFLATE, "zlib");
+	/* acomp renames what it takes over */
+	vdpa_accel_acomp_probe(va);
 	va->implemented = impl;
 	va->lim.implemented = impl;
 	va->stream_ok = stream;
@@ -334,7 +340,7 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	if (va->implemented &
 	    VIRTIO_ACCEL_IMPL_BIT(VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				  VIRTIO_ACCEL_ALG_AES256_GCM)) {
-		qc->gcm = vdpa_accel_alloc_aead("gcm(aes)");
+		qc->gcm = vdpa_accel_alloc_aead(vdpa_accel_aead_alg());
 		if (IS_ERR(qc->gcm)) {
 			ret = PTR_ERR(qc->gcm);
 			qc->gcm = NULL;
@@ -352,6 +358,9 @@ int vdpa_accel_qctx_init(struct vdpa_accel *va, struct vdpa_accel_qctx *qc)
 	qc->z_stored = vdpa_accel_z_new(1, Z_NO_COMPRESSION);
 	qc->z_inf = vdpa_accel_z_new(2, 0);
 	if (!qc->z_def || !qc->z_stored || !qc->z_inf)
+		goto free_ctx;
+	ret = vdpa_accel_acomp_qinit(va, qc);
+	if (ret)
 		goto free_ctx;
 	return 0;
 
@@ -376,20 +385,23 @@ void vdpa_accel_qctx_fini(struct vdpa_accel_qctx *qc)
 	kfree(qc->z_def);
 	kfree(qc->z_stored);
 	kfree(qc->z_inf);
+	vdpa_accel_acomp_qfini(qc);
 	kvfree(qc->in);
 	kvfree(qc->out);
 	kvfree(qc->sg);
 	memset(qc, 0, sizeof(*qc));
 }
 
-/* A scatterlist over [buf, buf + len) of a kvmalloc()ed scratch buffer. */
-static struct scatterlist *vdpa_accel_sg(struct vdpa_accel_qctx *qc, u8 *buf,
-					 size_t len)
+/*
+ * A scatterlist of @max entries over [buf, buf + len) of a kvmalloc()ed
+ * scratch buffer.
+ */
+struct scatterlist *vdpa_accel_sg_fill(struct scatterlist *sg,
+				       unsigned int max, u8 *buf, size_t len)
 {
-	struct scatterlist *sg = qc->sg;
 	unsigned int n = 0;
 
-	sg_init_table(sg, qc->sg_n);
+	sg_init_table(sg, max);
 	do {
 		size_t off = offset_in_page(buf);
 		size_t k = min_t(size_t, len, PAGE_SIZE - off);
@@ -399,9 +411,15 @@ static struct scatterlist *vdpa_accel_sg(struct vdpa_accel_qctx *qc, u8 *buf,
 		sg_set_page(&sg[n++], pg, k, off);
 		buf += k;
 		len -= k;
-	} while (len && n < qc->sg_n);
+	} while (len && n < max);
 	sg_mark_end(&sg[n - 1]);
 	return sg;
+}
+
+static struct scatterlist *vdpa_accel_sg(struct vdpa_accel_qctx *qc, u8 *buf,
+					 size_t len)
+{
+	return vdpa_accel_sg_fill(qc->sg, qc->sg_n, buf, len);
 }
 
 /* ---- one-shot operations ---- */
@@ -474,26 +492,37 @@ static u8 vdpa_accel_zio_done(struct vdpa_accel_req *r,
 	return st;
 }
 
-/* [OP-DEFLATE]: default level, then stored blocks within the bound. */
-static u8 vdpa_accel_deflate(struct vdpa_accel_req *r)
+/*
+ * [OP-DEFLATE]: the crypto API's acomp "deflate" first; when it fails
+ * (output too small for its settings, an input it does not take), zlib
+ * decides: default level, then stored blocks within the bound.
+ */
+static u8 vdpa_accel_deflate(struct vdpa_accel *va, struct vdpa_accel_req *r)
 {
 	struct virtio_accel_zio io = vdpa_accel_zio(r);
-	u8 st = virtio_accel_z_deflate_once(r->qc->z_def, &io);
+	u8 st;
 
+	if (vdpa_accel_acomp_run(va, r, true, &st))
+		return st;
+	st = virtio_accel_z_deflate_once(r->qc->z_def, &io);
 	if (st == VIRTIO_ACCEL_NOSPC &&
 	    r->op.dst_len >= virtio_accel_deflate_bound(r->op.src_len))
 		st = virtio_accel_z_deflate_once(r->qc->z_stored, &io);
+	atomic64_inc(&va->deflate_zlib);
 	return vdpa_accel_zio_done(r, &io, st);
 }
 
 /* One complete raw DEFLATE stream; trailing or truncated data: BADMSG. */
-static u8 vdpa_accel_inflate(struct vdpa_accel_req *r)
+static u8 vdpa_accel_inflate(struct vdpa_accel *va, struct vdpa_accel_req *r)
 {
 	struct virtio_accel_zio io = vdpa_accel_zio(r);
+	u8 st;
 
-	return vdpa_accel_zio_done(r, &io,
-				   virtio_accel_z_inflate_once(r->qc->z_inf,
-							       &io));
+	if (vdpa_accel_acomp_run(va, r, false, &st))
+		return st;
+	st = virtio_accel_z_inflate_once(r->qc->z_inf, &io);
+	atomic64_inc(&va->deflate_zlib);
+	return vdpa_accel_zio_done(r, &io, st);
 }
 
 u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
@@ -531,9 +560,9 @@ u8 vdpa_accel_engine_run(struct vdpa_accel *va, struct vdpa_accel_req *r)
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
 		return vdpa_accel_gcm(r, true);
 	case VIRTIO_ACCEL_OP_COMPRESS:
-		return vdpa_accel_deflate(r);
+		return vdpa_accel_deflate(va, r);
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
-		return vdpa_accel_inflate(r);
+		return vdpa_accel_inflate(va, r);
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;
 	}
@@ -837,6 +866,7 @@ u8 vdpa_accel_stream_run(struct vdpa_accel *va, struct vdpa_accel_req *r,
 	case VIRTIO_ACCEL_OP_COMPRESS:
 	case VIRTIO_ACCEL_OP_DECOMPRESS:
 		ret = vdpa_accel_stream_deflate(st, r, start, final);
+		atomic64_inc(&va->deflate_zlib);
 		break;
 	default:
 		return VIRTIO_ACCEL_NOTSUPP;

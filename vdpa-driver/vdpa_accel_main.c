@@ -135,7 +135,10 @@ static void vdpa_accel_vq_reset(struct vdpa_accel_vq *vq)
 	mutex_unlock(&vq->lock);
 }
 
-/* Stop the workers; caller holds va->lock (workers never take it). */
+/*
+ * Stop the workers; caller holds va->lock (workers never take it). Requests
+ * in the crypto API are waited for and completed (vdpa_accel_async.c).
+ */
 void vdpa_accel_stop(struct vdpa_accel *va)
 {
 	unsigned int i;
@@ -143,6 +146,8 @@ void vdpa_accel_stop(struct vdpa_accel *va)
 	WRITE_ONCE(va->running, false);
 	for (i = 0; i < va->nvqs; i++)
 		cancel_work_sync(&va->vqs[i].work);
+	for (i = 0; i < va->nvqs; i++)
+		vdpa_accel_async_quiesce(va, &va->vqs[i]);
 }
 
 void vdpa_accel_kick_all(struct vdpa_accel *va)
@@ -328,7 +333,10 @@ static int vdpa_accel_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 	struct vdpa_accel *va = vdpa_to_accel(vdpa);
 	struct vdpa_accel_vq *vq = &va->vqs[idx];
 
-	/* requests complete synchronously: nothing is in flight here */
+	/*
+	 * nothing is in flight after suspend (vdpa_accel_stop() waits for the
+	 * crypto API): the avail index is the whole state
+	 */
 	mutex_lock(&vq->lock);
 	state->split.avail_index = vq->last_avail_idx;
 	mutex_unlock(&vq->lock);
@@ -624,8 +632,19 @@ static void vdpa_accel_free(struct vdpa_device *vdpa)
 	unsigned int i;
 
 	if (va->vqs) {
+		/* the bus driver reset the device; whatever is left is dropped */
+		WRITE_ONCE(va->running, false);
 		for (i = 0; i < va->nvqs; i++) {
-			cancel_work_sync(&va->vqs[i].work);
+			struct vdpa_accel_vq *vq = &va->vqs[i];
+
+			cancel_work_sync(&vq->work);
+			mutex_lock(&vq->lock);
+			vq->ready = false;
+			mutex_unlock(&vq->lock);
+			vdpa_accel_async_quiesce(va, vq);
+			vdpa_accel_async_free(vq);
+		}
+		for (i = 0; i < va->nvqs; i++) {
 			vdpa_accel_qctx_fini(&va->vqs[i].qc);
 			kfree(va->vqs[i].chain);
 			mutex_destroy(&va->vqs[i].lock);
@@ -732,6 +751,11 @@ static struct attribute *vdpa_accel_attrs[] = {
 	&dev_attr_losses.attr,
 	&dev_attr_hw_ready_delay_ms.attr,
 	&dev_attr_broken.attr,
+	&dev_attr_deflate_acomp.attr,
+	&dev_attr_deflate_zlib.attr,
+	&dev_attr_acomp_fallback.attr,
+	&dev_attr_max_inflight.attr,
+	&dev_attr_reordered.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vdpa_accel);
@@ -822,6 +846,9 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	atomic64_set(&va->requests, 0);
 	atomic64_set(&va->errors, 0);
 	atomic64_set(&va->losses, 0);
+	atomic64_set(&va->deflate_acomp, 0);
+	atomic64_set(&va->deflate_zlib, 0);
+	atomic64_set(&va->acomp_fallback, 0);
 	va->dev_features = features;
 	va->ndataq = (features & BIT_ULL(VIRTIO_ACCEL_F_MQ)) ? dataqueues : 1;
 	va->nvqs = 1 + va->ndataq;
@@ -850,6 +877,7 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 		vq->idx = i;
 		mutex_init(&vq->lock);
 		INIT_WORK(&vq->work, vdpa_accel_work);
+		vdpa_accel_async_vq_init(vq);
 	}
 	ret = vdpa_accel_engines_init(va);
 	if (ret)
@@ -870,6 +898,12 @@ static int vdpa_accel_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 			dev_err(mdev->device,
 				"%s: queue %u: engine scratch (%u bytes): %d\n",
 				name, i, max_data_len, ret);
+			goto put_dev;
+		}
+		ret = vdpa_accel_async_alloc(va, vq);
+		if (ret) {
+			dev_err(mdev->device, "%s: queue %u: %s slots: %d\n",
+				name, i, vdpa_accel_aead_alg(), ret);
 			goto put_dev;
 		}
 	}
@@ -936,7 +970,8 @@ static int __init vdpa_accel_init(void)
 	    max_data_len < 4096 || max_data_len > (16U << 20) ||
 	    !max_sessions || max_sessions > (1U << VDPA_ACCEL_SLOT_BITS) ||
 	    !max_comp_streams ||
-	    max_comp_streams > VIRTIO_ACCEL_COMP_STREAMS_MAX) {
+	    max_comp_streams > VIRTIO_ACCEL_COMP_STREAMS_MAX ||
+	    !vdpa_accel_inflight_ok()) {
 		pr_err("vdpa_accel: bad parameters: dataqueues %u max_data_len %u max_sessions %u max_comp_streams %u\n",
 		       dataqueues, max_data_len, max_sessions, max_comp_streams);
 		return -EINVAL;

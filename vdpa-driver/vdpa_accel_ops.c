@@ -4,7 +4,10 @@
  * session table.
  *
  * Each queue has a work item on an unbound workqueue; a kick only queues
- * it. A run serves at most VDPA_ACCEL_BUDGET requests and requeues itself.
+ * it. A run first completes what the crypto API finished
+ * (vdpa_accel_async.c), then takes at most VDPA_ACCEL_BUDGET requests and
+ * requeues itself; a data queue's request may stay in the crypto API
+ * (virtio_accel_dev_op_submit()) while the run goes on.
  * What a request does (spec sections 7 and 8) is the shared device core's,
  * virtio-accel-spec/lib/virtio_accel_dev.c, written once for the DPDK
  * back-end too; this file is its adapter: guest memory through the IOTLB,
@@ -195,6 +198,8 @@ static u8 vdpa_accel_session_create(struct vdpa_accel *va,
 struct vdpa_accel_ctx {
 	struct vdpa_accel *va;
 	struct vdpa_accel_vq *vq;
+	/* a completion that must not reach the ring (broken, reset) */
+	bool discard;
 };
 
 static const u8 vdpa_accel_empty[16];
@@ -204,6 +209,8 @@ static int vdpa_accel_dev_read(void *x, const void *c, u64 off, void *buf,
 {
 	struct vdpa_accel_ctx *ctx = x;
 
+	if (ctx->discard)
+		return -ESHUTDOWN;
 	return vdpa_accel_chain_read(ctx->va, c, off, buf, len);
 }
 
@@ -212,6 +219,8 @@ static int vdpa_accel_dev_write(void *x, const void *c, u64 off,
 {
 	struct vdpa_accel_ctx *ctx = x;
 
+	if (ctx->discard)
+		return -ESHUTDOWN;
 	return vdpa_accel_chain_write(ctx->va, c, off, buf, len);
 }
 
@@ -304,6 +313,22 @@ static int vdpa_accel_dev_exec(void *x, const void *c,
 	return vdpa_accel_req_done(&r, cr, vdpa_accel_engine_run(ctx->va, &r));
 }
 
+/*
+ * A one-shot request that may go asynchronous: AES-GCM into the crypto API
+ * with a callback (vdpa_accel_async.c), the rest as exec().
+ */
+static int vdpa_accel_dev_submit(void *x, const void *c,
+				 struct virtio_accel_dev_req *cr)
+{
+	struct vdpa_accel_ctx *ctx = x;
+	int ret;
+
+	ret = vdpa_accel_async_submit(ctx->va, ctx->vq, c, cr);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	return vdpa_accel_dev_exec(x, c, cr);
+}
+
 static int vdpa_accel_dev_stream_exec(void *x, const void *c,
 				      struct virtio_accel_dev_req *cr)
 {
@@ -357,13 +382,30 @@ static const struct virtio_accel_dev_ops vdpa_accel_dev_ops = {
 	.sess_create = vdpa_accel_dev_sess_create,
 	.sess_destroy = vdpa_accel_dev_sess_destroy,
 	.exec = vdpa_accel_dev_exec,
+	.submit = vdpa_accel_dev_submit,
 	.stream_exec = vdpa_accel_dev_stream_exec,
 	.stream_abort = vdpa_accel_dev_stream_abort,
 	.engine_name = vdpa_accel_dev_engine_name,
 	.error = vdpa_accel_dev_error,
 };
 
-/* One request of queue @vq: the used length, or a negative errno. */
+static void vdpa_accel_dev_init(struct vdpa_accel *va,
+				struct virtio_accel_dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = &vdpa_accel_dev_ops;
+	d->lim = &va->lim;
+	d->stream_ok = va->stream_ok;
+	d->max_segments = VDPA_ACCEL_MAX_SEGMENTS;
+	d->gcm_stream_max = min_t(u64, READ_ONCE(test_gcm_stream_max),
+				  VIRTIO_ACCEL_GCM_STREAM_MAX);
+}
+
+/*
+ * One request of queue @vq: the used length, a negative errno, or
+ * VIRTIO_ACCEL_DEV_PENDING (a data queue's request in the crypto API,
+ * completed by vdpa_accel_finish() from vdpa_accel_async_reap()).
+ */
 static long vdpa_accel_process(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
 			       struct vdpa_accel_chain *c)
 {
@@ -371,18 +413,32 @@ static long vdpa_accel_process(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
 	struct virtio_accel_dev_chain cl = {
 		.rd_len = c->rd_len, .wr_len = c->wr_len, .n_desc = c->n_desc,
 	};
-	struct virtio_accel_dev d = {
-		.ops = &vdpa_accel_dev_ops,
-		.lim = &va->lim,
-		.stream_ok = va->stream_ok,
-		.max_segments = VDPA_ACCEL_MAX_SEGMENTS,
-		.gcm_stream_max = min_t(u64, READ_ONCE(test_gcm_stream_max),
-					VIRTIO_ACCEL_GCM_STREAM_MAX),
-	};
+	struct vdpa_accel_slot *sl;
+	struct virtio_accel_dev d;
 
+	vdpa_accel_dev_init(va, &d);
 	if (vq->idx == VIRTIO_ACCEL_CTRLQ)
 		return virtio_accel_dev_ctrl(&d, &ctx, c, &cl);
-	return virtio_accel_dev_op(&d, &ctx, c, &cl);
+	if (!vq->slots)
+		return virtio_accel_dev_op(&d, &ctx, c, &cl);
+	sl = container_of(c, struct vdpa_accel_slot, chain);
+	return virtio_accel_dev_op_submit(&d, &ctx, c, &cl, &sl->cr);
+}
+
+/*
+ * The end of a request the crypto API completed: @st is its status. With
+ * @discard nothing reaches guest memory (the ring broke or the queue was
+ * reset): the inline key is wiped and the session put all the same.
+ */
+long vdpa_accel_finish(struct vdpa_accel *va, struct vdpa_accel_vq *vq,
+		       struct vdpa_accel_chain *c,
+		       struct virtio_accel_dev_req *cr, int st, bool discard)
+{
+	struct vdpa_accel_ctx ctx = { .va = va, .vq = vq, .discard = discard };
+	struct virtio_accel_dev d;
+
+	vdpa_accel_dev_init(va, &d);
+	return virtio_accel_dev_op_finish(&d, &ctx, c, cr, st);
 }
 
 /* ---- the worker ---- */
@@ -392,12 +448,16 @@ void vdpa_accel_work(struct work_struct *work)
 	struct vdpa_accel_vq *vq = container_of(work, struct vdpa_accel_vq,
 						work);
 	struct vdpa_accel *va = vq->va;
+	struct vdpa_accel_chain *c;
+	unsigned int n, done;
 	bool requeue = false;
-	unsigned int n = 0;
 	long len;
 	int ret;
 
 	mutex_lock(&vq->lock);
+	/* what the crypto API completed first, in the order it completed */
+	done = vdpa_accel_async_reap(va, vq);
+	n = done;
 	if (!READ_ONCE(va->running) || !vq->ready || vq->broken)
 		goto out;
 	for (;;) {
@@ -405,7 +465,13 @@ void vdpa_accel_work(struct work_struct *work)
 			requeue = true;
 			break;
 		}
-		ret = vdpa_accel_vq_get(vq, vq->chain);
+		/* every slot in the crypto API: its completion requeues us */
+		c = vq->slots ? vdpa_accel_async_get(vq) : vq->chain;
+		if (!c)
+			break;
+		ret = vdpa_accel_vq_get(vq, c);
+		if (ret <= 0)
+			vdpa_accel_async_put(vq, c);
 		if (!ret) {
 			if (vdpa_accel_vq_more(vq))
 				continue;
@@ -415,23 +481,31 @@ void vdpa_accel_work(struct work_struct *work)
 			vdpa_accel_vq_break(vq, ret);
 			break;
 		}
-		len = vdpa_accel_process(va, vq, vq->chain);
+		len = vdpa_accel_process(va, vq, c);
+		if (len == VIRTIO_ACCEL_DEV_PENDING) {
+			n++;
+			if (!READ_ONCE(va->running))
+				break;
+			continue;
+		}
+		vdpa_accel_async_put(vq, c);
 		if (len < 0) {
 			/* memory vanished under a validated chain */
 			vdpa_accel_vq_break(vq, len);
 			break;
 		}
-		ret = vdpa_accel_vq_put(vq, vq->chain->head, len);
+		ret = vdpa_accel_vq_put(vq, c->head, len);
 		if (ret) {
 			vdpa_accel_vq_break(vq, ret);
 			break;
 		}
 		atomic64_inc(&va->requests);
 		n++;
+		done++;
 		if (!READ_ONCE(va->running))
 			break;
 	}
-	if (n)
+	if (done)
 		vdpa_accel_vq_notify(vq);
 out:
 	mutex_unlock(&vq->lock);

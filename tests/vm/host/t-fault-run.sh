@@ -11,7 +11,9 @@
 #
 #   tests/vm/host/t-fault-run.sh
 #
-# Environment: VDPA_KO (default vdpa-driver/vdpa_accel.ko), FAULT_VM_TIMEOUT
+# Environment: VDPA_KO (default vdpa-driver/vdpa_accel.ko), VDPA_PARAMS (its
+# module parameters, e.g. aead_alg=cryptd(...) for issue 14's asynchronous
+# AES-GCM), FAULT_VM_TIMEOUT
 # (default 600). Exit 77 when a module is missing and cannot be built.
 set -eu
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -56,9 +58,9 @@ check "source: no plain kfree() of a session, stream state or key ($n)" [ "$n" -
 rc=0
 "$TOP/tests/vm/harness/run-in-vm.sh" --timeout "${FAULT_VM_TIMEOUT:-600}" \
 	--append "slub_debug=FZPU kfence.sample_interval=5" \
-	--ko "$VDPA_KO" --ko "$K/virtio_accel.ko" \
+	--ko "$VDPA_KO${VDPA_PARAMS:+:$VDPA_PARAMS}" --ko "$K/virtio_accel.ko" \
 	--module gcm --module ghash_generic --module crc32c_generic \
-	--module deflate \
+	--module deflate --module cryptd \
 	--bin "$K/tests/vaccel-t" --bin "$T/vaccel-fault" --bin "$T/vaccel-kscan" \
 	"$TOP/tests/vm/guest/t-fault-guest.sh" "$K/virtio_accel.ko" "$VDPA_KO" \
 	>"$T/out" 2>&1 || rc=$?
