@@ -140,6 +140,12 @@ part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 # message sequences; alive, VmRSS bounded, vaccel served after each (~2 min).
 part "hostile vhost-user front-end: named cases and random sequences" \
 	tests/robust/run-hostile.sh
+# issue 14: many front-ends on one back-end (4 sockets, 2 workers): CLI and
+# conformance on each, one killed mid-load, isolation, limits, telemetry
+part "many front-ends on one back-end (issue 14)" \
+	tests/frontends/t-many-frontends.sh build
+part "many front-ends on one back-end (issue 14, ASan+UBSan)" \
+	tests/frontends/t-many-frontends.sh build-san
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.

@@ -252,6 +252,9 @@ static int load(const char *s, unsigned long count, uint32_t size,
 	}
 	printf("load: %lu requests, %llu bytes, %lu wrong\n", ok, bytes,
 	       wrong);
+	for (i = 0; i < depth; i++)
+		virtaccel_buf_free(d, sl[i].src);
+	free(sl);
 	virtaccel_close(d);
 	return wrong ? 1 : 0;
 }

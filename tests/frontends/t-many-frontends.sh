@@ -4,7 +4,7 @@
 # Many front-ends on one vhost-user-accel process (issue 14): four sockets
 # (--socket-path repeated), two workers.
 #
-#   tests/frontends/t-many-frontends.sh BUILD_DIR
+#   tests/frontends/t-many-frontends.sh BUILD_DIR   (build or build-san)
 #
 # VACCEL_BACKEND=PATH runs that back-end binary instead of BUILD_DIR's (to
 # show the test failing on another version).
@@ -163,4 +163,31 @@ wait $P2
 
 stop_backend
 check "back-end exits cleanly" [ $? -eq 0 ]
+if san_report "$BACKEND_LOG"; then
+	not_ok "no sanitizer report in the back-end's log"
+fi
+
+# ---- a hostile front-end on one socket, an honest one on another ---------
+# hostile-vu's 28 named lies (tests/robust/hostile_vu.c) against a back-end
+# that also serves x.sock, where four loads of 20000 requests run meanwhile
+mkdir "$T/h"
+cat >"$T/h/be.sh" <<EOT
+#!/bin/sh
+exec "${VACCEL_BACKEND:-$B/vhost-user-accel}" "\$@" --socket-path "$T/h/x.sock" --workers 2
+EOT
+chmod +x "$T/h/be.sh"
+(wait_until 60 test -S "$T/h/x.sock" && for i in 1 2 3 4; do
+	"$MF" load "vhost-user:$T/h/x.sock" 20000 1000 16 $((70 + i)) 2>&1
+done >"$T/h/loads") &
+LH=$!
+timeout 900 "$B/tests/robust/hostile-vu" --backend "$T/h/be.sh" \
+	--vaccel "$V" --impl multife >"$T/h/cases" 2>&1
+hrc=$?
+wait $LH
+r=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$T/h/cases" | tail -1)
+check "hostile-vu's named cases on one socket ($r)" \
+	[ $hrc -eq 0 -a -n "$r" ]
+[ $hrc -eq 0 ] || grep -E 'result=FAIL' "$T/h/cases" | head -5
+check "meanwhile another socket served 4 x 20000 requests, all right" \
+	[ "$(grep -c '^load: 20000 requests, 20000000 bytes, 0 wrong$' "$T/h/loads")" = 4 ]
 summary
