@@ -257,6 +257,7 @@ void va_msg_reset(struct va_dev *d);
 extern __thread unsigned int va_worker_qp;	/* engine queue pair */
 int va_workers_init(unsigned int n);
 void va_workers_fini(void);
+void va_workers_watchdog(void);
 int va_worker_index(const struct va_worker *w);
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);

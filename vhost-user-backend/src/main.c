@@ -484,6 +484,7 @@ int main(int argc, char **argv)
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		va_workers_watchdog();
 	}
 	VA_INFO("shutting down");
 	va_vhost_stop();

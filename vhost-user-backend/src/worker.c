@@ -32,6 +32,9 @@
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
+/* this thread's worker, NULL outside the workers; its fd-call flag */
+static __thread int *va_in_fd;
+
 /* vring.h mirrors DPDK's inflight region layout (the vhost-user one) */
 _Static_assert(sizeof(struct va_infl_split) ==
 	       sizeof(struct rte_vhost_inflight_info_split), "infl header");
@@ -262,7 +265,11 @@ static void va_notify(struct va_dev *d, struct va_vq *q)
 	int ret;
 
 	/* EVENT_IDX and NO_INTERRUPT handled by librte_vhost */
+	if (va_in_fd)
+		STORE(va_in_fd, 1);
 	ret = rte_vhost_vring_call_nonblock(d->vid, (uint16_t)q->idx);
+	if (va_in_fd)
+		STORE(va_in_fd, 0);
 	q->call_pending = (ret == -EAGAIN);
 }
 
@@ -543,6 +550,8 @@ struct va_worker {
 	int wake_fd;
 	int stop;			/* atomic */
 	uint64_t epoch;			/* atomic: rounds ended */
+	int in_fd;			/* atomic: in a front-end's eventfd */
+	uint64_t wd_epoch;		/* epoch at the last watchdog look */
 	struct va_wtab *tab;		/* atomic */
 	unsigned int ndev;		/* devices attached (control side) */
 	uint64_t serial;
@@ -671,8 +680,10 @@ static void va_sleep(struct va_worker *w, const struct va_wtab *t,
 
 			fd = d->vq[(uint32_t)u].kickfd;
 		}
+		STORE(&w->in_fd, 1);
 		if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			VA_DBG("read eventfd: %s", strerror(errno));
+		STORE(&w->in_fd, 0);
 	}
 out:
 	va_tab_kicks(t, 0);
@@ -686,6 +697,7 @@ static void *va_worker_main(void *arg)
 	int epfd = -1;
 
 	va_worker_qp = w->id;
+	va_in_fd = &w->in_fd;
 	while (!LOAD(&w->stop)) {
 		const struct va_wtab *t = LOAD(&w->tab);
 
@@ -767,6 +779,29 @@ static void va_wake(struct va_worker *w)
 
 	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		VA_DBG("wake: %s", strerror(errno));
+}
+
+/*
+ * Called about every 100 ms (main.c): a worker that has not ended a round
+ * since the last look and is in a read or write of a front-end's eventfd is
+ * stuck there (a blocking eventfd the front-end drained or filled), which
+ * would stall every device it serves: interrupt the call (that queue's
+ * notification is lost, as when a pause interrupts it).
+ */
+void va_workers_watchdog(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < va_nworkers; i++) {
+		struct va_worker *w = &va_workers[i];
+		uint64_t e = LOAD(&w->epoch);
+
+		if (!w->started)
+			continue;
+		if (e == w->wd_epoch && LOAD(&w->in_fd))
+			pthread_kill(w->t, VA_SIG_UNBLOCK);
+		w->wd_epoch = e;
+	}
 }
 
 /* Until @w has ended the round it is in (or is not running). */
