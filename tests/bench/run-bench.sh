@@ -29,7 +29,7 @@
 # Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
 # cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_CRYPTO=0 /
 # BENCH_PROVIDER=0 / BENCH_MULTIFE=0 (leave a part out), BENCH_MF_WORKERS
-# (1), BENCH_MF_ROUNDS (3), BENCH_MF_MS (1500) (the 16-front-end part),
+# (1), BENCH_MF_ROUNDS (5), BENCH_MF_MS (1000) (the 16-front-end part),
 # BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
 # algorithms of part 5), BENCH_IPSEC_SECONDS (5).
 set -u
@@ -71,8 +71,8 @@ echo "bench: 1b/6 16 front-ends on one back-end" >&2
 if [ "${BENCH_MULTIFE:-1}" = 0 ]; then
 	skip multife "BENCH_MULTIFE=0"
 elif "$B/vaccel-bench" multife --backend "$B/vhost-user-accel" --fes 16 \
-	--workers "${BENCH_MF_WORKERS:-1}" --rounds "${BENCH_MF_ROUNDS:-3}" \
-	--ms "${BENCH_MF_MS:-1500}" --json "$T/multife.json"; then
+	--workers "${BENCH_MF_WORKERS:-1}" --rounds "${BENCH_MF_ROUNDS:-5}" \
+	--ms "${BENCH_MF_MS:-1000}" --json "$T/multife.json"; then
 	set -- "$@" --multife "$T/multife.json"
 else
 	skip multife "vaccel-bench multife failed (reason above)"

@@ -94,7 +94,7 @@ void va_sessions_reset(struct va_dev *d)
 		}
 	}
 	if (n)
-		VA_INFO("device %u: %u sessions destroyed", d->index, n);
+		VA_INFO("%u sessions destroyed", n);
 }
 
 void va_sessions_fini(struct va_dev *d)
