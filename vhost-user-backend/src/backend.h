@@ -211,6 +211,8 @@ struct va_dev {
 	unsigned int index;		/* in va_devs[] */
 	const char *path;		/* its vhost-user socket */
 	uint64_t connections;		/* front-ends accepted so far */
+	int fe_connected;		/* atomic, for telemetry.c */
+	int worker_id;			/* atomic, for telemetry.c: -1 none */
 	struct va_sess_tbl sess;	/* ctrl.c */
 	int vid;			/* -1: no connection */
 	uint64_t requests;		/* data requests of this connection */
@@ -258,7 +260,6 @@ extern __thread unsigned int va_worker_qp;	/* engine queue pair */
 int va_workers_init(unsigned int n);
 void va_workers_fini(void);
 void va_workers_watchdog(void);
-int va_worker_index(const struct va_worker *w);
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);
 void va_worker_pause(struct va_dev *d);

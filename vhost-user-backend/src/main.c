@@ -403,6 +403,7 @@ static int va_devs_alloc(void)
 		va_devs[i].index = i;
 		va_devs[i].path = va_opts.socket_paths[i];
 		va_devs[i].vid = -1;
+		va_devs[i].worker_id = -1;
 	}
 	return 0;
 }

@@ -45,7 +45,10 @@ static uint64_t va_ld(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-/* Requests taken from the avail ring and not yet in the used ring */
+/*
+ * Requests taken from the avail ring and not yet in the used ring: the
+ * worker's own indexes, read while it writes them (a display figure).
+ */
 static uint64_t va_q_inflight(const struct va_vq *q)
 {
 	if (!__atomic_load_n(&q->ready, __ATOMIC_RELAXED))
@@ -91,13 +94,14 @@ static int va_tel_stats(const char *cmd, const char *params,
 	rte_tel_data_start_dict(t);
 	rte_tel_data_add_dict_string(t, "socket", d->path);
 	rte_tel_data_add_dict_int(t, "connected",
-				  __atomic_load_n(&d->vid, __ATOMIC_RELAXED) >=
-				  0);
-	rte_tel_data_add_dict_u64(t, "connections", d->connections);
+				  __atomic_load_n(&d->fe_connected,
+						  __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(t, "connections",
+				  __atomic_load_n(&d->connections,
+						  __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_int(t, "worker",
-				  __atomic_load_n(&d->worker_started,
-						  __ATOMIC_RELAXED) ?
-				  va_worker_index(d->w) : -1);
+				  __atomic_load_n(&d->worker_id,
+						  __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(t, "sessions", va_sessions_live(d));
 	rte_tel_data_add_dict_u64(t, "comp_streams", va_comp_streams_live(d));
 	rte_tel_data_add_dict_u64(t, "max_sessions", d->sess.max);

@@ -286,7 +286,9 @@ static int va_new_connection(int vid)
 		return -1;
 	}
 	d->vid = vid;
-	d->connections++;
+	__atomic_store_n(&d->connections, d->connections + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&d->fe_connected, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < VA_MAX_VQ; i++)
 		memset(&d->vq[i].st, 0, sizeof(d->vq[i].st));
 	d->nr_vq = 1 + va_opts.queues;
@@ -320,6 +322,7 @@ static void va_destroy_connection(int vid)
 	va_dev_reset(d);
 	va_msg_reset(d);
 	d->vid = -1;
+	__atomic_store_n(&d->fe_connected, 0, __ATOMIC_RELAXED);
 	/* the count tells a test that its requests reached this back-end */
 	VA_INFO("front-end disconnected (vid %d, device %u), sessions destroyed, %llu data requests served",
 		vid, d->index,

@@ -562,11 +562,6 @@ static struct va_worker va_workers[VA_MAX_WORKERS];
 static unsigned int va_nworkers;
 static pthread_mutex_t va_wlock = PTHREAD_MUTEX_INITIALIZER;
 
-int va_worker_index(const struct va_worker *w)
-{
-	return w ? (int)w->id : -1;
-}
-
 static int va_dev_paused(struct va_dev *d)
 {
 	return __atomic_load_n(&d->pause_req, __ATOMIC_SEQ_CST);
@@ -933,6 +928,7 @@ int va_worker_start(struct va_dev *d)
 	if (!ret) {
 		w->ndev++;
 		d->worker_started = 1;
+		__atomic_store_n(&d->worker_id, (int)w->id, __ATOMIC_RELAXED);
 		VA_INFO("device %u: served by worker %u (%u device%s)",
 			d->index, w->id, w->ndev, w->ndev == 1 ? "" : "s");
 	}
@@ -954,6 +950,7 @@ void va_worker_stop(struct va_dev *d)
 		VA_ERR("device %u: left paused on worker %u", d->index, w->id);
 	w->ndev--;
 	d->worker_started = 0;
+	__atomic_store_n(&d->worker_id, -1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&va_wlock);
 	/* leave the indexes where GET_VRING_BASE will report them */
 	for (i = 0; i < d->nr_vq; i++) {
