@@ -14,6 +14,7 @@
 #   checked against OpenSSL/sha256sum); its socket serves a new front-end
 # - session isolation: A's session id is INVSESS on B
 # - per-front-end limits: each socket has its own --max-sessions
+# - a worker left with two devices more than another hands one over
 # - DPDK telemetry (/vaccel/devices, /vaccel/stats,N) counts what each
 #   front-end sent, per socket and per queue; read with dpdk-telemetry.py
 #   too; a second back-end on the host has a telemetry socket of its own
@@ -58,14 +59,14 @@ cli_round() { # cli_round DEV TAG: hash, compress round trip; 0 if right
 	"$V" decompress "$1" "$T/$2.z" "$T/$2.out" &&
 	cmp -s "$T/$2.out" "$T/in"
 }
+# (a socket serves one front-end at a time: the suite, then the CLI)
 pids=
 for s in a b c d; do
 	dev=vhost-user:$T/$s.sock
 	[ $s = a ] && dev=$A
 	(VACCEL_TEST_GCM_STREAM_MAX=1048576 "$B/tests/conformance_suite" \
-		--queues 2 "$dev" >"$T/conf.$s" 2>&1; echo "rc $?" >>"$T/conf.$s") &
-	pids="$pids $!"
-	(cli_round "$dev" cli$s; echo "rc $?" >"$T/cli.$s") &
+		--queues 2 "$dev" >"$T/conf.$s" 2>&1; echo "rc $?" >>"$T/conf.$s"
+	 cli_round "$dev" cli$s; echo "rc $?" >"$T/cli.$s") &
 	pids="$pids $!"
 done
 wait $pids
@@ -160,6 +161,35 @@ check "each back-end's telemetry names its own socket" \
 	  "$($TEL "$TSOCK" /vaccel/stats,0 socket)" = "$T/accel.sock" ]
 kill $P2
 wait $P2
+
+# ---- a device moves when a worker is left with two more than the other ----
+# a, b, c, d connect in turn: workers 0, 1, 0, 1 (the one with fewer
+# devices); b and d go: worker 1 has none, worker 0 two: one of a, c moves,
+# under load, and every request of a and c is still right
+w_of() { $TEL "$TSOCK" /vaccel/stats,$1 worker; }
+i=0
+for s in a b c d; do
+	dev=vhost-user:$T/$s.sock
+	[ $s = a ] && dev=$A
+	"$MF" load "$dev" 0 1000 4 $((90 + i)) >"$T/bal.$s" 2>&1 &
+	eval "BAL_$s=\$!"
+	wait_until 20 sh -c "[ \"\$($TEL $TSOCK /vaccel/stats,$i worker)\" != -1 ]" || true
+	i=$((i + 1))
+done
+wk="$(w_of 0) $(w_of 1) $(w_of 2) $(w_of 3)"
+check "4 front-ends spread over the 2 workers: 0 1 0 1 (got $wk)" [ "$wk" = "0 1 0 1" ]
+kill -TERM $BAL_b $BAL_d
+wait $BAL_b $BAL_d
+check "rebalance: one of the first worker's two devices moved to the other" \
+	wait_until 10 sh -c "[ \"\$($TEL $TSOCK /vaccel/stats,0 worker)\" != \"\$($TEL $TSOCK /vaccel/stats,2 worker)\" ]"
+check "the back-end logged the move" grep -qE "device [02]: moved from worker 0 to worker 1" "$BACKEND_LOG"
+sleep 1
+kill -TERM $BAL_a $BAL_c
+wait $BAL_a $BAL_c
+for s in a b c d; do
+	check "front-end $s: every request right across the move" \
+		grep -qE '^load: [1-9][0-9]* requests, [0-9]+ bytes, 0 wrong$' "$T/bal.$s"
+done
 
 stop_backend
 check "back-end exits cleanly" [ $? -eq 0 ]

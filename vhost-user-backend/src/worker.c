@@ -520,8 +520,10 @@ static int va_vq_live(const struct va_vq *q)
 
 /*
  * The worker pool (--workers N). A device's queues all go to one worker,
- * the one serving the fewest devices when the device starts; they stay
- * there until it stops (a queue never moves while it has requests). One
+ * the one serving the fewest devices when the device starts. When a device
+ * stops and leaves one worker with two devices more than another, one of
+ * them moves, paused (a queue never moves while a worker has its requests
+ * in hand). One
  * worker per device keeps a device's session table, stream state and
  * engine sessions single-threaded, as the device core expects; the
  * devices, not their queues, are what is spread over the workers.
@@ -936,6 +938,64 @@ int va_worker_start(struct va_dev *d)
 	return ret;
 }
 
+/*
+ * After a device left: if one worker now serves two devices more than
+ * another, move one of its devices (paused, so nothing of it is in the old
+ * worker's hands) to the other. Only while running: then every caller is
+ * librte_vhost's one event thread, and no other device is between a pause
+ * and its resume. Called with va_wlock held.
+ */
+static void va_rebalance(void)
+{
+	struct va_worker *hi = NULL, *lo = NULL;
+	struct va_dev *d = NULL;
+	unsigned int i;
+
+	if (va_quit)
+		return;
+	for (i = 0; i < va_nworkers; i++) {
+		struct va_worker *w = &va_workers[i];
+
+		if (!hi || w->ndev > hi->ndev)
+			hi = w;
+		if (!lo || w->ndev < lo->ndev)
+			lo = w;
+	}
+	if (!hi || hi->ndev < lo->ndev + 2)
+		return;
+	/* the last one attached that is not parked for a message */
+	for (i = hi->tab->n; i-- > 0;) {
+		if (!hi->tab->dev[i]->msg_paused &&
+		    !LOAD(&hi->tab->dev[i]->pause_req)) {
+			d = hi->tab->dev[i];
+			break;
+		}
+	}
+	if (!d)
+		return;
+	va_worker_pause(d);
+	if (va_worker_retab(hi, NULL, d) < 0) {
+		va_worker_resume(d);
+		return;
+	}
+	hi->ndev--;
+	d->w = lo;
+	if (va_worker_retab(lo, d, NULL) < 0) {
+		/* back where it was: the old table had room for it */
+		d->w = hi;
+		while (va_worker_retab(hi, d, NULL) < 0)
+			usleep(1000);
+		hi->ndev++;
+		va_worker_resume(d);
+		return;
+	}
+	lo->ndev++;
+	__atomic_store_n(&d->worker_id, (int)lo->id, __ATOMIC_RELAXED);
+	va_worker_resume(d);
+	VA_INFO("device %u: moved from worker %u to worker %u (%u and %u devices)",
+		d->index, hi->id, lo->id, hi->ndev, lo->ndev);
+}
+
 void va_worker_stop(struct va_dev *d)
 {
 	struct va_worker *w = d->w;
@@ -951,6 +1011,7 @@ void va_worker_stop(struct va_dev *d)
 	w->ndev--;
 	d->worker_started = 0;
 	__atomic_store_n(&d->worker_id, -1, __ATOMIC_RELAXED);
+	va_rebalance();
 	pthread_mutex_unlock(&va_wlock);
 	/* leave the indexes where GET_VRING_BASE will report them */
 	for (i = 0; i < d->nr_vq; i++) {
