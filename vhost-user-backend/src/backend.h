@@ -260,6 +260,7 @@ extern __thread unsigned int va_worker_qp;	/* engine queue pair */
 int va_workers_init(unsigned int n);
 void va_workers_fini(void);
 void va_workers_watchdog(void);
+void va_workers_hold(void);
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);
 void va_worker_pause(struct va_dev *d);

@@ -488,6 +488,7 @@ int main(int argc, char **argv)
 		va_workers_watchdog();
 	}
 	VA_INFO("shutting down");
+	va_workers_hold();
 	va_vhost_stop();
 	ret = 0;
 out_workers:

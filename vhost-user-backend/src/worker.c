@@ -941,17 +941,25 @@ int va_worker_start(struct va_dev *d)
 /*
  * After a device left: if one worker now serves two devices more than
  * another, move one of its devices (paused, so nothing of it is in the old
- * worker's hands) to the other. Only while running: then every caller is
- * librte_vhost's one event thread, and no other device is between a pause
- * and its resume. Called with va_wlock held.
+ * worker's hands) to the other. Only until va_workers_hold(): until then
+ * every caller is librte_vhost's one event thread, and no other device is
+ * between a pause and its resume. Called with va_wlock held.
  */
+static int va_no_rebalance;
+
+/* Shutting down: devices stop from the main thread too; none moves. */
+void va_workers_hold(void)
+{
+	__atomic_store_n(&va_no_rebalance, 1, __ATOMIC_SEQ_CST);
+}
+
 static void va_rebalance(void)
 {
 	struct va_worker *hi = NULL, *lo = NULL;
 	struct va_dev *d = NULL;
 	unsigned int i;
 
-	if (va_quit)
+	if (__atomic_load_n(&va_no_rebalance, __ATOMIC_SEQ_CST))
 		return;
 	for (i = 0; i < va_nworkers; i++) {
 		struct va_worker *w = &va_workers[i];
