@@ -66,13 +66,14 @@ echo "bench: 1/6 vhost-user path (DPDK back-end) and in-process baselines" >&2
 
 set --
 # many front-ends on one back-end (issue 14): one worker, as the machine
-# this runs on has few CPUs (BENCH_MF_WORKERS)
+# this runs on has few CPUs (BENCH_MF_WORKERS); front-ends that sleep when
+# they wait (--no-spin: docs/performance.md says why)
 echo "bench: 1b/6 16 front-ends on one back-end" >&2
 if [ "${BENCH_MULTIFE:-1}" = 0 ]; then
 	skip multife "BENCH_MULTIFE=0"
 elif "$B/vaccel-bench" multife --backend "$B/vhost-user-accel" --fes 16 \
 	--workers "${BENCH_MF_WORKERS:-1}" --rounds "${BENCH_MF_ROUNDS:-5}" \
-	--ms "${BENCH_MF_MS:-1000}" --json "$T/multife.json"; then
+	--ms "${BENCH_MF_MS:-1000}" --no-spin --json "$T/multife.json"; then
 	set -- "$@" --multife "$T/multife.json"
 else
 	skip multife "vaccel-bench multife failed (reason above)"
