@@ -253,8 +253,10 @@ def multife(res, m):
             else "p99 latency", "bar": bar,
             "met": ok(v) if ok and v is not None else None,
             "path": "vhost-user",
-            "what": what + " (%u workers, %d CPUs)" % (m.get("workers", 0),
-                                                       m.get("cpus", 0))}
+            "what": what + " (%u workers, %d CPUs%s)" % (
+                m.get("workers", 0), m.get("cpus", 0),
+                ", front-ends sleep when waiting, the QD1 one spins"
+                if m.get("no_spin") else "")}
 
 
 def crypto_api(res, label, lines):
