@@ -12,6 +12,8 @@
 # - the conformance suite and the CLI on every socket at once
 # - one front-end SIGKILLed mid-load while the others run (every result
 #   checked against OpenSSL/sha256sum); its socket serves a new front-end
+# - vaccel-robust's malformed chains and broken rings on one socket while
+#   two others serve
 # - session isolation: A's session id is INVSESS on B
 # - per-front-end limits: each socket has its own --max-sessions
 # - a worker left with two devices more than another hands one over
@@ -146,6 +148,27 @@ pfx=$(basename "$(dirname "$TSOCK")")
 echo /vaccel/stats,3 | dpdk-telemetry.py -f "$pfx" >"$T/dt.out" 2>&1
 check "dpdk-telemetry.py -f $pfx reads /vaccel/stats,3" \
 	grep -q '"requests": 5000' "$T/dt.out"
+
+# ---- broken rings on one socket, the others go on ------------------------
+# vaccel-robust's malformed-input table (tests/robust/robust.c) on socket a:
+# its queues stopped and reset, row after row; b and c meanwhile
+"$MF" load "$DB" 30000 1000 16 23 >"$T/rob.b" 2>&1 &
+RB=$!
+"$MF" load "$DC" 30000 4096 1 34 >"$T/rob.c" 2>&1 &
+RC=$!
+timeout 300 "$B/tests/robust/vaccel-robust" --impl multife \
+	--log "$BACKEND_LOG" "$A" >"$T/rob.a" 2>&1
+rrc=$?
+wait $RB
+wait $RC
+r=$(grep -c ' result=pass ' "$T/rob.a")
+check "vaccel-robust's table on socket a: every row as expected ($r rows)" \
+	[ $rrc -eq 0 -a "$r" -gt 0 -a "$(grep -c ' result=FAIL ' "$T/rob.a")" = 0 ]
+[ $rrc -eq 0 ] || grep -E 'result=FAIL|^#' "$T/rob.a" | head -5
+check "meanwhile b: 30000 requests, all right" \
+	[ "$(cat "$T/rob.b")" = "load: 30000 requests, 30000000 bytes, 0 wrong" ]
+check "meanwhile c: 30000 requests (depth 1), all right" \
+	[ "$(cat "$T/rob.c")" = "load: 30000 requests, 122880000 bytes, 0 wrong" ]
 
 # a second back-end: a telemetry socket of its own
 mkdir "$T/2"
