@@ -128,7 +128,11 @@ cat "$T/lim"
 "$MF" load "$DC" 700 64 1 66 >"$T/load.c2" 2>&1
 check "telemetry: /vaccel/devices lists 4 devices" \
 	[ "$($TEL "$TSOCK" /vaccel/devices)" = "[0, 1, 2, 3]" ]
-tv() { $TEL "$TSOCK" "/vaccel/stats,$@"; }
+tv() { # tv N [KEY...]: a figure of /vaccel/stats,N
+	_n=$1
+	shift
+	$TEL "$TSOCK" "/vaccel/stats,$_n" "$@"
+}
 check "telemetry: device 3 is socket d" [ "$(tv 3 socket)" = "$T/d.sock" ]
 check "telemetry: device 3 counted 5000 requests" [ "$(tv 3 requests)" = 5000 ]
 check "telemetry: device 3 counted 5000000 bytes in, 160000 out" \
@@ -191,24 +195,27 @@ wait $P2
 # under load, and every request of a and c is still right
 w_of() { $TEL "$TSOCK" /vaccel/stats,$1 worker; }
 i=0
+BAL=
 for s in a b c d; do
 	dev=vhost-user:$T/$s.sock
 	[ $s = a ] && dev=$A
 	"$MF" load "$dev" 0 1000 4 $((90 + i)) >"$T/bal.$s" 2>&1 &
-	eval "BAL_$s=\$!"
+	BAL="$BAL $!"
 	wait_until 20 sh -c "[ \"\$($TEL $TSOCK /vaccel/stats,$i worker)\" != -1 ]" || true
 	i=$((i + 1))
 done
 wk="$(w_of 0) $(w_of 1) $(w_of 2) $(w_of 3)"
 check "4 front-ends spread over the 2 workers: 0 1 0 1 (got $wk)" [ "$wk" = "0 1 0 1" ]
-kill -TERM $BAL_b $BAL_d
-wait $BAL_b $BAL_d
+# shellcheck disable=SC2086 # BAL: the pids of a, b, c, d
+set -- $BAL
+kill -TERM "$2" "$4"
+wait "$2" "$4"
 check "rebalance: one of the first worker's two devices moved to the other" \
 	wait_until 10 sh -c "[ \"\$($TEL $TSOCK /vaccel/stats,0 worker)\" != \"\$($TEL $TSOCK /vaccel/stats,2 worker)\" ]"
 check "the back-end logged the move" grep -qE "device [02]: moved from worker 0 to worker 1" "$BACKEND_LOG"
 sleep 1
-kill -TERM $BAL_a $BAL_c
-wait $BAL_a $BAL_c
+kill -TERM "$1" "$3"
+wait "$1" "$3"
 for s in a b c d; do
 	check "front-end $s: every request right across the move" \
 		grep -qE '^load: [1-9][0-9]* requests, [0-9]+ bytes, 0 wrong$' "$T/bal.$s"
