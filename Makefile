@@ -44,6 +44,7 @@ include guest-driver/provider/build.mk
 include vhost-user-backend/build.mk
 include tests/build.mk
 include tests/bench/build.mk
+include tests/frontends/build.mk
 include tests/fuzz/build.mk
 include tests/robust/build.mk
 include deploy/build.mk

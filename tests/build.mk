@@ -8,7 +8,7 @@ CUNIT_LIBS := -lcunit
 UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/vring.c vhost-user-backend/src/op.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
-	vhost-user-backend/src/vumsg.c \
+	vhost-user-backend/src/vumsg.c vhost-user-backend/src/stats.c \
 	guest-driver/lib/src/virtqueue.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
 # librte_vhost's headers (no DPDK library) for the vhost.c mocks and tests

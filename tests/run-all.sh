@@ -148,6 +148,12 @@ part "EAL arguments and guest memory DMA registration (issue 14)" \
 	tests/hw/t-eal-dma.sh build 50
 part "EAL arguments and guest memory DMA registration, ASan+UBSan" \
 	tests/hw/t-eal-dma.sh build-san 10
+# issue 14: many front-ends on one back-end (4 sockets, 2 workers): CLI and
+# conformance on each, one killed mid-load, isolation, limits, telemetry
+part "many front-ends on one back-end (issue 14)" \
+	tests/frontends/t-many-frontends.sh build
+part "many front-ends on one back-end (issue 14, ASan+UBSan)" \
+	tests/frontends/t-many-frontends.sh build-san
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.

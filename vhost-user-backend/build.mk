@@ -23,6 +23,8 @@ VHOST_USER_ACCEL_SRCS := \
 	vhost-user-backend/src/engine_comp.c \
 	vhost-user-backend/src/engine_sw.c \
 	vhost-user-backend/src/dma.c \
+	vhost-user-backend/src/stats.c \
+	vhost-user-backend/src/telemetry.c \
 	$(VHOST_USER_ACCEL_VRING_SRC) \
 	$(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_zlib.c
 VHOST_USER_ACCEL_OBJS := $(patsubst %.c,$(O)/%.o,$(VHOST_USER_ACCEL_SRCS))

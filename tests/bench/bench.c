@@ -1353,6 +1353,8 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+int bench_multife(int argc, char **argv);	/* bench_multife.c */
+
 int main(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_DEV, O_DEVPOLL, O_ROUNDS, O_MS, O_QUICK,
@@ -1376,6 +1378,8 @@ int main(int argc, char **argv)
 	long v;
 	int o;
 
+	if (argc > 1 && !strcmp(argv[1], "multife"))
+		return bench_multife(argc - 1, argv + 1);
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (o) {
 		case O_BACKEND:

@@ -269,6 +269,34 @@ def provider(res, lines):
         res["ratios"][name] = v
 
 
+MULTIFE = {
+    "null64_16fe_aggregate_vs_1fe": (">=0.8", lambda v: v >= 0.8,
+        "16 front-ends (sockets) on one back-end, NULL 64 B, aggregate ops/s "
+        "vs one front-end alone"),
+    "null64_16fe_jain": (">=0.9", lambda v: v >= 0.9,
+        "Jain's fairness index over the 16 front-ends' ops/s"),
+    "qd1_p99_under_flood_vs_alone": ("<=3", lambda v: v <= 3,
+        "a QD1 front-end's p99 latency (NULL 64 B) while another floods "
+        "(depth 64), vs alone"),
+}
+
+
+def multife(res, m):
+    """vaccel-bench multife's JSON: its ratios, with their bars."""
+    res["paths"]["multife"] = m
+    for name, v in m.get("ratios", {}).items():
+        bar, ok, what = MULTIFE.get(name, (None, None, name))
+        res["ratios"][name] = {
+            "value": v, "metric": "ops_per_s" if "p99" not in name
+            else "p99 latency", "bar": bar,
+            "met": ok(v) if ok and v is not None else None,
+            "path": "vhost-user",
+            "what": what + " (%u workers, %d CPUs%s)" % (
+                m.get("workers", 0), m.get("cpus", 0),
+                ", front-ends sleep when waiting, the QD1 one spins"
+                if m.get("no_spin") else "")}
+
+
 def crypto_api(res, label, lines):
     """tests/bench/vm-crypto-bench.sh's lines: the path and its ratios."""
     path = {"machine": {}, "afalg": [], "ipsec": []}
@@ -393,6 +421,7 @@ def main():
     ap.add_argument("--provider")
     ap.add_argument("--split")
     ap.add_argument("--engine", action="append", default=[])
+    ap.add_argument("--multife")
     ap.add_argument("--skipped", action="append", default=[])
     ap.add_argument("--seconds", type=float)
     a = ap.parse_args()
@@ -505,6 +534,8 @@ def main():
             v.pop("met", None)
             v["what"] += " (back-end: %s)" % r["label"]
             res["ratios"][prefix + name] = v
+    if a.multife:
+        multife(res, load(a.multife))
     for s in a.skipped:
         k, _, why = s.partition("=")
         res["skipped"][k] = why

@@ -31,7 +31,9 @@
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MS (400), BENCH_QUICK=1 (fewer host
 # cases), BENCH_VM=0 / BENCH_PEER=0 / BENCH_LOOPBACK=0 / BENCH_CRYPTO=0 /
-# BENCH_PROVIDER=0 (leave a part out), BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
+# BENCH_PROVIDER=0 / BENCH_MULTIFE=0 (leave a part out), BENCH_MF_WORKERS
+# (1), BENCH_MF_ROUNDS (5), BENCH_MF_MS (1000) (the 16-front-end part),
+# BENCH_IPSEC_ALGS ("authenc rfc4106": the ESP
 # algorithms of part 5), BENCH_IPSEC_SECONDS (5).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,6 +88,19 @@ if "$B/vaccel-bench" --backend "$B/vhost-user-accel" \
 	set -- "$@" --engine "$T/ipsec-mb.json"
 else
 	skip vhost-user-ipsec-mb "vaccel-bench with crypto_ipsec_mb failed"
+fi
+# many front-ends on one back-end (issue 14): one worker, as the machine
+# this runs on has few CPUs (BENCH_MF_WORKERS); front-ends that sleep when
+# they wait (--no-spin: docs/performance.md says why)
+echo "bench: 1b/6 16 front-ends on one back-end" >&2
+if [ "${BENCH_MULTIFE:-1}" = 0 ]; then
+	skip multife "BENCH_MULTIFE=0"
+elif "$B/vaccel-bench" multife --backend "$B/vhost-user-accel" --fes 16 \
+	--workers "${BENCH_MF_WORKERS:-1}" --rounds "${BENCH_MF_ROUNDS:-5}" \
+	--ms "${BENCH_MF_MS:-1000}" --no-spin --json "$T/multife.json"; then
+	set -- "$@" --multife "$T/multife.json"
+else
+	skip multife "vaccel-bench multife failed (reason above)"
 fi
 
 echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2

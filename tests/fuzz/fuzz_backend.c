@@ -61,8 +61,8 @@ static long crash_budget = -1;	/* inflight stores before the "kill" */
 #define MAX_SESS	16
 #define MAX_EVENTS	300
 
-/* vhost.c's device (vhost.c itself is fuzz_vhost_msg's) */
-struct va_dev va_dev = { .vid = -1, .wake_fd = -1 };
+/* a device as vhost.c sets it up (vhost.c itself is fuzz_vhost_msg's) */
+static struct va_dev va_dev = { .vid = -1 };
 
 /* ---- fake guest: memory, rings, inflight regions ---- */
 
@@ -676,8 +676,8 @@ static void restart(void)
 {
 	unsigned int i;
 
-	va_sessions_fini();
-	if (va_sessions_init(va_opts.max_sessions))
+	va_sessions_fini(&va_dev);
+	if (va_sessions_init(&va_dev, va_opts.max_sessions))
 		abort();
 	for (i = 0; i < NQ; i++) {
 		uint16_t u = le16toh(fq[i].used->idx);
@@ -852,7 +852,7 @@ static void setup(struct fz *f)
 		queue_state_reset(&va_dev.vq[i]);
 		g->base_avail = g->base_used = start;
 	}
-	if (va_sessions_init(va_opts.max_sessions))
+	if (va_sessions_init(&va_dev, va_opts.max_sessions))
 		abort();
 	va_dev_refresh(&va_dev);
 }
@@ -861,7 +861,7 @@ static void teardown(void)
 {
 	unsigned int i;
 
-	va_sessions_fini();
+	va_sessions_fini(&va_dev);
 	free(va_dev.mem);
 	va_dev.mem = NULL;
 	for (i = 0; i < NQ; i++) {

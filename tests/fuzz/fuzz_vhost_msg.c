@@ -43,6 +43,9 @@
 #include "../unit/mock_backend.h"
 #include "../unit/mock_vhost.h"
 
+/* the one device of one --socket-path, as main.c sets it up */
+static struct va_dev va_dev = { .vid = -1 };
+
 /*
  * librte_vhost's struct vhu_msg_context: header, payload union (632
  * bytes), fds[8], fd_num. The input fills the header and the first 268
@@ -261,7 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	va_opts.queues = opt % VA_MAX_DATAQ + 1;
 	va_opts.no_inflight = !!(opt & 0x80);
 	mock_vhost_reset();
-	if (va_sessions_init(va_opts.max_sessions))
+	va_dev = (struct va_dev){ .vid = -1, .path = va_opts.socket_path };
+	va_devs = &va_dev;
+	va_ndevs = 1;
+	if (va_sessions_init(&va_dev, va_opts.max_sessions))
 		abort();
 	if (va_vhost_start() || !mock_vhost_ops)
 		abort();
@@ -336,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_device();
 	}
 	va_vhost_stop();
-	va_sessions_fini();
-	va_dev = (struct va_dev){ .vid = -1, .wake_fd = -1 };
+	va_sessions_fini(&va_dev);
+	va_dev = (struct va_dev){ .vid = -1 };
 	return 0;
 }

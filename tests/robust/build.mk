@@ -27,7 +27,8 @@ all: $(O)/tests/robust/hostile-vu
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
-	vhost-user-backend/src/engine_sw.c $(SPEC_SRC) \
+	vhost-user-backend/src/engine_sw.c vhost-user-backend/src/stats.c \
+	$(SPEC_SRC) \
 	virtio-accel-spec/lib/virtio_accel_zlib.c
 TOCTOU_LIBS := -lcrypto -lz -lpthread
 TOCTOU_INPROC_CFLAGS := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API \

@@ -256,7 +256,7 @@ static void ip_fill(struct tt_dev *d)
 static int ip_reset(struct tt_dev *d)
 {
 	va_worker_stop(&dev);
-	va_sessions_reset();
+	va_sessions_reset(&dev);
 	dev_start();
 	ip_fill(d);
 	return 0;
@@ -280,14 +280,14 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	arena = aligned_alloc(4096, ARENA);
-	if (!arena || va_sw_init() || va_sessions_init(va_opts.max_sessions)) {
+	if (!arena || va_sw_init() || va_sessions_init(&dev, va_opts.max_sessions) ||
+	    va_workers_init(1)) {
 		fprintf(stderr, "toctou-inproc: setup failed\n");
 		return 2;
 	}
 	memset(arena, 0, ARENA);
 	dev.vid = 0;
 	dev.nr_vq = NVQ;
-	dev.wake_fd = -1;
 	dev.features = (1ull << VIRTIO_F_VERSION_1) |
 		       (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
 		       (1ull << VIRTIO_RING_F_EVENT_IDX) |
@@ -326,9 +326,8 @@ int main(int argc, char **argv)
 		close(kickfd[i]);
 	}
 	free(dev.mem);
-	va_sessions_fini();
-	if (dev.wake_fd >= 0)
-		close(dev.wake_fd);
+	va_workers_fini();
+	va_sessions_fini(&dev);
 	free(arena);
 	printf("toctou-inproc: %d passed, %d failed\n", ret ? 0 : 1,
 	       ret ? 1 : 0);

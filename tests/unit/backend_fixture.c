@@ -7,6 +7,8 @@
 #include "../../vhost-user-backend/src/backend.h"
 #include "backend_fixture.h"
 
+static struct va_dev *fixture_dev;
+
 int fixture_dev_init(struct va_dev *d, struct va_vq *q)
 {
 	memset(d, 0, sizeof(*d));
@@ -18,12 +20,13 @@ int fixture_dev_init(struct va_dev *d, struct va_vq *q)
 	d->lim.max_comp_streams = va_opts.max_comp_streams;
 	if (va_qctx_init(&q->qc, 1))
 		return -1;
-	return va_sessions_init(va_opts.max_sessions);
+	fixture_dev = d;
+	return va_sessions_init(d, va_opts.max_sessions);
 }
 
 void fixture_dev_fini(struct va_vq *q)
 {
-	va_sessions_fini();
+	va_sessions_fini(fixture_dev);
 	va_qctx_fini(&q->qc);
 }
 

@@ -76,6 +76,15 @@ int rte_vhost_extern_callback_register(int vid,
 	return 0;
 }
 
+/* every connection is to the one socket of the test (va_devs[0]) */
+int rte_vhost_get_ifname(int vid, char *buf, size_t len)
+{
+	if (!va_ndevs || strlen(va_devs[0].path) >= len)
+		return -1;
+	strcpy(buf, va_devs[0].path);
+	return 0;
+}
+
 int rte_vhost_get_negotiated_features(int vid, uint64_t *f)
 {
 	*f = mock_vhost_features;

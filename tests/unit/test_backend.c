@@ -216,14 +216,14 @@ static void t_sessions(void)
 			CU_ASSERT(ids[i] != ids[i - 1]);
 	}
 	/* [SESS-KEY]: the key is kept, and wiped on destroy */
-	s = va_session_get(ids[0]);
+	s = va_session_get(&dev, ids[0]);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(memcmp(s->c.key, key, 32), 0);
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_OK);
 	CU_ASSERT(all(s->c.key, sizeof(s->c.key), 0));
 	CU_ASSERT_EQUAL(mock_sess_frees, f0 + 1);
-	CU_ASSERT_PTR_NULL(va_session_get(ids[0]));
+	CU_ASSERT_PTR_NULL(va_session_get(&dev, ids[0]));
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     ids[0], NULL, 0, NULL), VIRTIO_ACCEL_INVSESS);
 	/* the slot is reused with a new id: the old id stays dead */
@@ -231,7 +231,7 @@ static void t_sessions(void)
 			     VIRTIO_ACCEL_OP_MAC, VIRTIO_ACCEL_ALG_HMAC_SHA256,
 			     0, 0, key, 32, &again), VIRTIO_ACCEL_OK);
 	CU_ASSERT(again != ids[0]);
-	CU_ASSERT_PTR_NULL(va_session_get(ids[0]));
+	CU_ASSERT_PTR_NULL(va_session_get(&dev, ids[0]));
 	/* stream allocation failure: ERR, and the slot is not lost */
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0,
 			     again, NULL, 0, NULL), VIRTIO_ACCEL_OK);
@@ -248,13 +248,13 @@ static void t_sessions(void)
 	/* no key bytes in anything logged */
 	CU_ASSERT_PTR_NULL(strstr(mock_logbuf, "0123456789abcdef"));
 	/* [SESS-RESET]: reset destroys every session */
-	va_sessions_reset();
+	va_sessions_reset(&dev);
 	for (i = 0; i < 4; i++)
-		CU_ASSERT_PTR_NULL(va_session_get(ids[i]));
+		CU_ASSERT_PTR_NULL(va_session_get(&dev, ids[i]));
 	/* bogus ids, including slot bits beyond the table */
-	CU_ASSERT_PTR_NULL(va_session_get(0));
-	CU_ASSERT_PTR_NULL(va_session_get(~0ull));
-	CU_ASSERT_PTR_NULL(va_session_get(3));
+	CU_ASSERT_PTR_NULL(va_session_get(&dev, 0));
+	CU_ASSERT_PTR_NULL(va_session_get(&dev, ~0ull));
+	CU_ASSERT_PTR_NULL(va_session_get(&dev, 3));
 }
 
 /*
@@ -277,40 +277,40 @@ static void t_comp_stream_limit(void)
 	uint64_t a = 0, b = 0, c = 0, h = 0, x = 1;
 
 	CU_ASSERT_EQUAL_FATAL(dev.lim.max_comp_streams, 2);
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 0);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 0);
 	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
 	CU_ASSERT_EQUAL(mk(D, Z, S, &b), VIRTIO_ACCEL_OK);
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 2);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 2);
 	/* one too many, either direction: NOSPC, no id, nothing created */
 	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_NOSPC);
 	CU_ASSERT_EQUAL(x, 0);
 	CU_ASSERT_EQUAL(mk(D, Z, S, &x), VIRTIO_ACCEL_NOSPC);
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 2);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 2);
 	/* the table still has room for other kinds */
 	CU_ASSERT_EQUAL(mk(VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256, S,
 			   &h), VIRTIO_ACCEL_OK);
 	CU_ASSERT_EQUAL(mk(C, Z, 0, &c), VIRTIO_ACCEL_OK);
-	CU_ASSERT_PTR_NOT_NULL(va_session_get(a));
-	CU_ASSERT_PTR_NOT_NULL(va_session_get(b));
+	CU_ASSERT_PTR_NOT_NULL(va_session_get(&dev, a));
+	CU_ASSERT_PTR_NOT_NULL(va_session_get(&dev, b));
 	/* destroying one frees its slot */
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, c,
 			     NULL, 0, NULL), VIRTIO_ACCEL_OK);
 	CU_ASSERT_EQUAL(ctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, a,
 			     NULL, 0, NULL), VIRTIO_ACCEL_OK);
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 1);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 1);
 	/* a failed state allocation takes no slot */
 	mock_stream_alloc_fails = 1;
 	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_ERR);
 	mock_stream_alloc_fails = 0;
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 1);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 1);
 	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
 	CU_ASSERT_EQUAL(mk(C, Z, S, &x), VIRTIO_ACCEL_NOSPC);
 	/* [SESS-RESET] frees every slot */
-	va_sessions_reset();
-	CU_ASSERT_EQUAL(va_comp_streams_live(), 0);
+	va_sessions_reset(&dev);
+	CU_ASSERT_EQUAL(va_comp_streams_live(&dev), 0);
 	CU_ASSERT_EQUAL(mk(C, Z, S, &a), VIRTIO_ACCEL_OK);
 	CU_ASSERT_EQUAL(mk(D, Z, S, &b), VIRTIO_ACCEL_OK);
-	va_sessions_reset();
+	va_sessions_reset(&dev);
 }
 
 /* [STREAM-ERR]: a failed stream request mock_aborts the stream */
@@ -333,7 +333,7 @@ static void t_stream_abort(void)
 	CU_ASSERT_EQUAL(resp_at(7)->status, VIRTIO_ACCEL_BADMSG);
 	CU_ASSERT_EQUAL(mock_aborts, a0 + 1);
 	CU_ASSERT_EQUAL(mock_stream_calls, s0 + 1);
-	va_sessions_reset();
+	va_sessions_reset(&dev);
 }
 
 /*
@@ -354,10 +354,10 @@ static void t_sessions_restart(void)
 				     VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0, key,
 				     32, &old[i]), VIRTIO_ACCEL_OK);
 	/* the process dies: its table is gone; a new one starts */
-	va_sessions_fini();
-	CU_ASSERT_EQUAL_FATAL(va_sessions_init(va_opts.max_sessions), 0);
+	va_sessions_fini(&dev);
+	CU_ASSERT_EQUAL_FATAL(va_sessions_init(&dev, va_opts.max_sessions), 0);
 	for (i = 0; i < 3; i++) {
-		CU_ASSERT_PTR_NULL(va_session_get(old[i]));
+		CU_ASSERT_PTR_NULL(va_session_get(&dev, old[i]));
 		CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_MAC,
 				       VIRTIO_ACCEL_ALG_HMAC_SHA256, old[i], 0,
 				       16, 32), 48);
@@ -377,7 +377,7 @@ static void t_sessions_restart(void)
 	CU_ASSERT_EQUAL(op_req(VIRTIO_ACCEL_OP_NULL, VIRTIO_ACCEL_ALG_NONE, 0,
 			       0, 16, 16), 32);
 	CU_ASSERT_EQUAL(resp_at(16)->status, VIRTIO_ACCEL_OK);
-	va_sessions_reset();
+	va_sessions_reset(&dev);
 }
 
 void register_backend_tests(void)

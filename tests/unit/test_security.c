@@ -98,13 +98,13 @@ static void t_slot_zero_after_destroy(void)
 	uint64_t id;
 
 	CU_ASSERT_EQUAL_FATAL(create(&id), VIRTIO_ACCEL_OK);
-	s = va_session_get(id);
+	s = va_session_get(&sdev, id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT(has_key(s, sizeof(*s)));	/* it was there */
 	CU_ASSERT_EQUAL(sctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, id,
 			      NULL), VIRTIO_ACCEL_OK);
 	CU_ASSERT(zero(s, sizeof(*s)));
-	CU_ASSERT_PTR_NULL(va_session_get(id));
+	CU_ASSERT_PTR_NULL(va_session_get(&sdev, id));
 }
 
 /* [SESS-RESET] (disconnect, device stop): every slot zero */
@@ -117,13 +117,13 @@ static void t_slots_zero_after_reset(void)
 	n = va_opts.max_sessions < 4 ? va_opts.max_sessions : 4;
 	for (i = 0; i < n; i++) {
 		CU_ASSERT_EQUAL_FATAL(create(&id[i]), VIRTIO_ACCEL_OK);
-		s[i] = va_session_get(id[i]);
+		s[i] = va_session_get(&sdev, id[i]);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(s[i]);
 	}
-	va_sessions_reset();
+	va_sessions_reset(&sdev);
 	for (i = 0; i < n; i++) {
 		CU_ASSERT(zero(s[i], sizeof(*s[i])));
-		CU_ASSERT_PTR_NULL(va_session_get(id[i]));
+		CU_ASSERT_PTR_NULL(va_session_get(&sdev, id[i]));
 	}
 }
 
@@ -141,13 +141,13 @@ static void t_slot_zero_after_failed_create(void)
 	mock_stream_alloc_fails = 0;
 	/* the slot it used is the next one handed out: look at it */
 	CU_ASSERT_EQUAL_FATAL(create(&id), VIRTIO_ACCEL_OK);
-	s = va_session_get(id);
+	s = va_session_get(&sdev, id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(sctrl(VIRTIO_ACCEL_CTRL_DESTROY_SESSION, 0, 0, 0, id,
 			      NULL), VIRTIO_ACCEL_OK);
 	CU_ASSERT(zero(s, sizeof(*s)));
 	CU_ASSERT_EQUAL(create(&again), VIRTIO_ACCEL_OK);
-	va_sessions_reset();
+	va_sessions_reset(&sdev);
 }
 
 /* one data request with an inline key; returns the status */
@@ -225,7 +225,7 @@ static void t_no_key_in_log(void)
 	CU_ASSERT(strlen(mock_logbuf) > 0);	/* debug lines were logged */
 	CU_ASSERT_PTR_NULL(strstr(mock_logbuf, hex));
 	CU_ASSERT(!has_key(mock_logbuf, sizeof(mock_logbuf)));
-	va_sessions_reset();
+	va_sessions_reset(&sdev);
 }
 
 void register_security_tests(void)

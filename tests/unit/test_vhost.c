@@ -41,13 +41,19 @@ struct msg {
 #define GET_CONFIG	24
 #define SET_CONFIG	25
 
+/* one device, as main.c sets it up for one --socket-path */
+static struct va_dev vh_dev;
+
 static int vh_init(void)
 {
 	mock_vhost_reset();
 	va_opts.socket_path = "/nonexistent/test-vhost.sock";
 	va_opts.queues = 2;
-	if (va_sessions_init(va_opts.max_sessions) || va_vhost_start() ||
-	    !mock_vhost_ops)
+	vh_dev = (struct va_dev){ .vid = -1, .path = va_opts.socket_path };
+	va_devs = &vh_dev;
+	va_ndevs = 1;
+	if (va_sessions_init(&vh_dev, va_opts.max_sessions) ||
+	    va_vhost_start() || !mock_vhost_ops)
 		return -1;
 	return 0;
 }
@@ -55,8 +61,10 @@ static int vh_init(void)
 static int vh_fini(void)
 {
 	va_vhost_stop();
-	va_sessions_fini();
-	va_dev = (struct va_dev){ .vid = -1, .wake_fd = -1 };
+	va_sessions_fini(&vh_dev);
+	vh_dev = (struct va_dev){ .vid = -1 };
+	va_devs = NULL;
+	va_ndevs = 0;
 	return 0;
 }
 
@@ -93,7 +101,7 @@ static void t_answers(void)
 			RTE_VHOST_MSG_RESULT_REPLY);
 	CU_ASSERT_EQUAL(m.size, 12 + 8);
 	CU_ASSERT_EQUAL(memcmp(m.payload.cfg.region,
-			       (uint8_t *)&va_dev.cfg + 4, 8), 0);
+			       (uint8_t *)&vh_dev.cfg + 4, 8), 0);
 	m.size = 12 + 8;
 	m.payload.cfg.offset = 30;
 	m.payload.cfg.size = 4;
@@ -111,7 +119,7 @@ static void t_answers(void)
 	CU_ASSERT_EQUAL(mock_vhost_xops->pre_msg_handle(1, &m),
 			RTE_VHOST_MSG_RESULT_NOT_HANDLED);
 	mock_vhost_ops->destroy_connection(0);
-	CU_ASSERT_EQUAL(va_dev.vid, -1);
+	CU_ASSERT_EQUAL(vh_dev.vid, -1);
 }
 
 /* Messages that may change rings park the worker until the post handler. */
@@ -122,14 +130,14 @@ static void t_parking(void)
 	CU_ASSERT_EQUAL_FATAL(mock_vhost_ops->new_connection(0), 0);
 	mock_vhost_features = 1ull << VIRTIO_ACCEL_F_STATELESS;
 	CU_ASSERT_EQUAL_FATAL(mock_vhost_ops->new_device(0), 0);
-	CU_ASSERT(va_dev.worker_started);
-	CU_ASSERT_EQUAL(va_dev.lim.stateless, 1);
-	CU_ASSERT_EQUAL(va_dev.lim.stream, 0);
+	CU_ASSERT(vh_dev.worker_started);
+	CU_ASSERT_EQUAL(vh_dev.lim.stateless, 1);
+	CU_ASSERT_EQUAL(vh_dev.lim.stream, 0);
 	CU_ASSERT_EQUAL(pre(SET_VRING_KICK, &m),
 			RTE_VHOST_MSG_RESULT_NOT_HANDLED);
-	CU_ASSERT(mock_worker_paused && va_dev.msg_paused);
+	CU_ASSERT(mock_worker_paused && vh_dev.msg_paused);
 	post(&m);
-	CU_ASSERT(!mock_worker_paused && !va_dev.msg_paused);
+	CU_ASSERT(!mock_worker_paused && !vh_dev.msg_paused);
 	/* a read-only message leaves the worker alone */
 	CU_ASSERT_EQUAL(pre(GET_FEATURES, &m),
 			RTE_VHOST_MSG_RESULT_NOT_HANDLED);
@@ -138,7 +146,7 @@ static void t_parking(void)
 	/* a message whose post handler never ran: the next one resumes */
 	pre(SET_VRING_KICK, &m);
 	pre(SET_VRING_KICK, &m);
-	CU_ASSERT(mock_worker_paused && va_dev.msg_paused);
+	CU_ASSERT(mock_worker_paused && vh_dev.msg_paused);
 	post(&m);
 	CU_ASSERT(!mock_worker_paused);
 	CU_ASSERT_EQUAL(mock_worker_refresh_unparked, 0);
@@ -161,16 +169,16 @@ static void t_paused_then_restarted(void)
 	CU_ASSERT_EQUAL_FATAL(mock_vhost_ops->new_connection(0), 0);
 	CU_ASSERT_EQUAL_FATAL(mock_vhost_ops->new_device(0), 0);
 	pre(SET_VRING_KICK, &m);	/* parks the worker; no post */
-	CU_ASSERT(va_dev.msg_paused);
+	CU_ASSERT(vh_dev.msg_paused);
 	mock_vhost_ops->destroy_device(0);
-	CU_ASSERT(!va_dev.worker_started);
+	CU_ASSERT(!vh_dev.worker_started);
 	CU_ASSERT_EQUAL_FATAL(mock_vhost_ops->new_device(0), 0);
-	CU_ASSERT(va_dev.worker_started && !mock_worker_paused);
+	CU_ASSERT(vh_dev.worker_started && !mock_worker_paused);
 	pre(GET_FEATURES, &m);
 	CU_ASSERT_EQUAL(mock_worker_refresh_unparked, 0);
 	CU_ASSERT_EQUAL(mock_worker_bad_resume, 0);
 	post(&m);
-	CU_ASSERT(va_dev.worker_started && !mock_worker_paused);
+	CU_ASSERT(vh_dev.worker_started && !mock_worker_paused);
 	mock_vhost_ops->destroy_device(0);
 	mock_vhost_ops->destroy_connection(0);
 }

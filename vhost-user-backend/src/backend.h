@@ -23,11 +23,18 @@ struct rte_vhost_memory;
 #define VA_MAX_QSIZE		32768	/* split ring maximum (virtio 1.x 2.7) */
 #define VA_MBUF_SEG_LEN		61440u	/* bytes per engine mbuf */
 #define VA_STAGE_LEN(n)		((uint64_t)(n) + 64)
+#define VA_MAX_DEVS		64	/* --socket-path / --fd, each a device */
+#define VA_MAX_WORKERS		16	/* --workers */
 
 /* ---- options (main.c) ---- */
 struct va_opts {
-	const char *socket_path;
-	int fd;				/* --fd, -1 if none */
+	const char *socket_path;	/* the first of socket_paths */
+	int fd;				/* the first --fd, -1 if none */
+	/* every --socket-path and --fd (its path): one device each */
+	const char *socket_paths[VA_MAX_DEVS];
+	int fds[VA_MAX_DEVS];
+	unsigned int nsockets, nfds;
+	unsigned int workers;		/* --workers: worker threads */
 	unsigned int queues;		/* data queues */
 	uint32_t max_data_len;
 	uint32_t max_sessions;
@@ -67,15 +74,25 @@ struct va_session {
 	struct va_stream *stream;	/* software stream state */
 };
 
-int va_sessions_init(uint32_t max);
-void va_sessions_fini(void);
-void va_sessions_reset(void);	/* destroy all, keys wiped */
-struct va_session *va_session_get(uint64_t id);
-uint32_t va_comp_streams_live(void);
-uint8_t va_session_create(const struct va_dev *d,
+/* each device's own table: an id of one device means nothing on another */
+struct va_sess_tbl {
+	struct va_session *tbl;
+	uint32_t *free_slots;
+	uint32_t max, nfree;
+	/* [STREAM-LIMIT]: live DEFLATE stream sessions (control path only) */
+	uint32_t ncomp_streams;
+};
+
+int va_sessions_init(struct va_dev *d, uint32_t max);
+void va_sessions_fini(struct va_dev *d);
+void va_sessions_reset(struct va_dev *d);	/* destroy all, keys wiped */
+struct va_session *va_session_get(struct va_dev *d, uint64_t id);
+uint32_t va_sessions_live(const struct va_dev *d);
+uint32_t va_comp_streams_live(const struct va_dev *d);
+uint8_t va_session_create(struct va_dev *d,
 			  const struct virtio_accel_ctrl *cc,
 			  const uint8_t *key, uint64_t *id);
-uint8_t va_session_destroy_id(uint64_t id);
+uint8_t va_session_destroy_id(struct va_dev *d, uint64_t id);
 
 /* ---- per-queue engine scratch ---- */
 struct va_crypto_q;
@@ -147,6 +164,18 @@ uint8_t va_sw_deflate_stored(struct va_req *r);
 uint8_t va_sw_inflate(struct va_req *r);
 
 /* ---- device (vhost.c / worker.c) ---- */
+
+/* Per-queue counters (stats.c), written by the queue's worker only. */
+#define VA_NSTATUS	6		/* VIRTIO_ACCEL_OK .. NOSPC */
+struct va_qstats {
+	uint64_t requests;
+	uint64_t bytes_in;		/* src bytes consumed (data queues) */
+	uint64_t bytes_out;		/* dst bytes written (data queues) */
+	uint64_t status[VA_NSTATUS + 1];	/* by status; last: others */
+};
+
+struct va_worker;
+
 struct va_vq {
 	unsigned int idx;
 	int enabled;			/* vring_state_changed */
@@ -177,9 +206,16 @@ struct va_vq {
 	uint32_t resub_cap;
 	uint32_t nresub;
 	uint32_t resub_pos;		/* next one to run */
+	struct va_qstats st;
 };
 
 struct va_dev {
+	unsigned int index;		/* in va_devs[] */
+	const char *path;		/* its vhost-user socket */
+	uint64_t connections;		/* front-ends accepted so far */
+	int fe_connected;		/* atomic, for telemetry.c */
+	int worker_id;			/* atomic, for telemetry.c: -1 none */
+	struct va_sess_tbl sess;	/* ctrl.c */
 	int vid;			/* -1: no connection */
 	uint64_t requests;		/* data requests of this connection */
 	int running;			/* between new_device and destroy */
@@ -195,19 +231,18 @@ struct va_dev {
 	struct va_vq vq[VA_MAX_VQ];
 	struct virtio_accel_limits lim;
 	struct virtio_accel_config cfg;
-	/* worker thread */
-	int worker_started;
-	uint64_t worker;		/* pthread_t */
-	int wake_fd;
-	uint64_t gen;			/* bumped by va_dev_refresh() */
-	int pause_req;			/* atomics */
-	int paused;
-	int stop;
+	/* the worker serving its queues (worker.c) */
+	int worker_started;		/* attached to a worker */
+	struct va_worker *w;
+	uint64_t gen;			/* bumped by va_dev_refresh(), resume */
+	int pause_req;			/* atomic: its worker keeps off it */
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
 };
 
-extern struct va_dev va_dev;
+/* every device of the process: va_ndevs of them (vhost.c) */
+extern struct va_dev *va_devs;
+extern unsigned int va_ndevs;
 
 int va_vhost_start(void);
 void va_vhost_stop(void);
@@ -240,6 +275,12 @@ void va_dma_unmap(struct va_dev *d, const char *why);
 int va_crypto_dev_id(void);	/* the cryptodev in use, -1: none */
 int va_comp_dev_id(void);	/* the compressdev in use, -1: none */
 
+/* worker.c: the worker pool; a device's queues all go to one worker */
+extern __thread unsigned int va_worker_qp;	/* engine queue pair */
+int va_workers_init(unsigned int n);
+void va_workers_fini(void);
+void va_workers_watchdog(void);
+void va_workers_hold(void);
 int va_worker_start(struct va_dev *d);
 void va_worker_stop(struct va_dev *d);
 void va_worker_pause(struct va_dev *d);
@@ -251,5 +292,10 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 		       const struct va_chain *c);
 uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 			 const struct va_chain *c);
+
+/* stats.c: count a completed request (@used: its used length) */
+void va_stats_req(struct va_vq *q, const struct va_chain *c, long used);
+/* telemetry.c: /vaccel/... commands on DPDK's telemetry socket */
+int va_telemetry_init(void);
 
 #endif /* VA_BACKEND_H */

@@ -5,6 +5,11 @@
  * handles. Keys live only here and are
  * wiped with explicit_bzero() when a session goes away ([SESS-KEY]).
  *
+ * Each device (front-end socket) has its own table, its own limits and
+ * its own DEFLATE stream count; the generation counter is the process's,
+ * so an id is unique across devices: one front-end's id is INVSESS on
+ * another's table.
+ *
  * Session ids are (generation << 20 | slot): an id is never handed out
  * twice, and lookup is one array access. The first generation is random
  * (43 bits) per process, so a back-end restarted under a running driver
@@ -21,63 +26,70 @@
 #define SLOT_BITS	20
 #define SLOT_MASK	((1ull << SLOT_BITS) - 1)
 
-static struct va_session *tbl;
-static uint32_t *free_slots;
-static uint32_t tbl_max, nfree;
-/* [STREAM-LIMIT]: live DEFLATE stream sessions (control path only) */
-static uint32_t ncomp_streams;
 #define GEN_SEED_BITS	43
-static uint64_t next_gen = 1;
+/* the process's: devices' workers create sessions at the same time */
+static uint64_t next_gen;
 
-int va_sessions_init(uint32_t max)
+static void va_gen_seed(void)
 {
+	uint64_t g;
+
+	if (__atomic_load_n(&next_gen, __ATOMIC_RELAXED))
+		return;
+	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		g = (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+	}
+	next_gen = (g & ((1ull << GEN_SEED_BITS) - 1)) | 1;
+}
+
+int va_sessions_init(struct va_dev *d, uint32_t max)
+{
+	struct va_sess_tbl *t = &d->sess;
 	uint32_t i;
 
 	if (max > SLOT_MASK + 1)
 		return -1;
-	tbl = calloc(max, sizeof(*tbl));
-	free_slots = calloc(max, sizeof(*free_slots));
-	if (!tbl || !free_slots) {
-		free(tbl);
-		free(free_slots);
-		tbl = NULL;
-		free_slots = NULL;
+	t->tbl = calloc(max, sizeof(*t->tbl));
+	t->free_slots = calloc(max, sizeof(*t->free_slots));
+	if (!t->tbl || !t->free_slots) {
+		free(t->tbl);
+		free(t->free_slots);
+		t->tbl = NULL;
+		t->free_slots = NULL;
 		return -1;
 	}
-	tbl_max = max;
-	if (getrandom(&next_gen, sizeof(next_gen), GRND_NONBLOCK) !=
-	    sizeof(next_gen)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		next_gen = (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-	}
-	next_gen = (next_gen & ((1ull << GEN_SEED_BITS) - 1)) | 1;
+	t->max = max;
+	va_gen_seed();
 	for (i = 0; i < max; i++)
-		free_slots[i] = max - 1 - i;
-	nfree = max;
+		t->free_slots[i] = max - 1 - i;
+	t->nfree = max;
+	t->ncomp_streams = 0;
 	return 0;
 }
 
-static void va_session_destroy(struct va_session *s)
+static void va_session_destroy(struct va_sess_tbl *t, struct va_session *s)
 {
-	uint32_t slot = (uint32_t)(s - tbl);
+	uint32_t slot = (uint32_t)(s - t->tbl);
 
 	if (virtio_accel_is_comp_stream(s->c.op, s->c.flags))
-		ncomp_streams--;
+		t->ncomp_streams--;
 	va_crypto_sess_free(s);
 	va_stream_free(s);
 	explicit_bzero(s, sizeof(*s));
-	free_slots[nfree++] = slot;
+	t->free_slots[t->nfree++] = slot;
 }
 
-void va_sessions_reset(void)
+void va_sessions_reset(struct va_dev *d)
 {
+	struct va_sess_tbl *t = &d->sess;
 	uint32_t i, n = 0;
 
-	for (i = 0; i < tbl_max; i++) {
-		if (tbl[i].id) {
-			va_session_destroy(&tbl[i]);
+	for (i = 0; i < t->max; i++) {
+		if (t->tbl[i].id) {
+			va_session_destroy(t, &t->tbl[i]);
 			n++;
 		}
 	}
@@ -85,49 +97,58 @@ void va_sessions_reset(void)
 		VA_INFO("%u sessions destroyed", n);
 }
 
-void va_sessions_fini(void)
+void va_sessions_fini(struct va_dev *d)
 {
-	if (!tbl)
+	struct va_sess_tbl *t = &d->sess;
+
+	if (!t->tbl)
 		return;
-	va_sessions_reset();
-	free(tbl);
-	free(free_slots);
-	tbl = NULL;
-	free_slots = NULL;
-	tbl_max = 0;
+	va_sessions_reset(d);
+	free(t->tbl);
+	free(t->free_slots);
+	t->tbl = NULL;
+	t->free_slots = NULL;
+	t->max = 0;
 }
 
-uint32_t va_comp_streams_live(void)
+uint32_t va_comp_streams_live(const struct va_dev *d)
 {
-	return ncomp_streams;
+	return __atomic_load_n(&d->sess.ncomp_streams, __ATOMIC_RELAXED);
 }
 
-struct va_session *va_session_get(uint64_t id)
+uint32_t va_sessions_live(const struct va_dev *d)
 {
+	return d->sess.max - __atomic_load_n(&d->sess.nfree, __ATOMIC_RELAXED);
+}
+
+struct va_session *va_session_get(struct va_dev *d, uint64_t id)
+{
+	const struct va_sess_tbl *t = &d->sess;
 	uint64_t slot = id & SLOT_MASK;
 
-	if (!id || slot >= tbl_max || tbl[slot].id != id)
+	if (!id || slot >= t->max || t->tbl[slot].id != id)
 		return NULL;
-	return &tbl[slot];
+	return &t->tbl[slot];
 }
 
 /* [CTRL-CREATE] that passed the device core's checks; @key: cc->key_len */
-uint8_t va_session_create(const struct va_dev *d,
+uint8_t va_session_create(struct va_dev *d,
 			  const struct virtio_accel_ctrl *cc,
 			  const uint8_t *key, uint64_t *id)
 {
+	struct va_sess_tbl *t = &d->sess;
 	struct va_session *s;
 	uint32_t slot;
 
-	if (!nfree)
+	if (!t->nfree)
 		return VIRTIO_ACCEL_NOSPC;
 	/* [STREAM-LIMIT]: before any state is allocated */
 	if (virtio_accel_check_comp_stream(cc->op, cc->flags, &d->lim,
-					   ncomp_streams) !=
+					   t->ncomp_streams) !=
 	    VIRTIO_ACCEL_OK)
 		return VIRTIO_ACCEL_NOSPC;
-	slot = free_slots[--nfree];
-	s = &tbl[slot];
+	slot = t->free_slots[--t->nfree];
+	s = &t->tbl[slot];
 	memset(s, 0, sizeof(*s));
 	s->c.op = cc->op;
 	s->c.algo = cc->algo;
@@ -136,12 +157,13 @@ uint8_t va_session_create(const struct va_dev *d,
 	memcpy(s->c.key, key, cc->key_len);
 	if ((s->c.flags & VIRTIO_ACCEL_SESS_F_STREAM) && va_stream_alloc(s) < 0) {
 		explicit_bzero(s, sizeof(*s));
-		free_slots[nfree++] = slot;
+		t->free_slots[t->nfree++] = slot;
 		return VIRTIO_ACCEL_ERR;
 	}
 	if (virtio_accel_is_comp_stream(s->c.op, s->c.flags))
-		ncomp_streams++;
-	s->id = (next_gen++ << SLOT_BITS) | slot;
+		t->ncomp_streams++;
+	s->id = (__atomic_fetch_add(&next_gen, 1, __ATOMIC_RELAXED) <<
+		 SLOT_BITS) | slot;
 	*id = s->id;
 	VA_DBG("session 0x%llx created: %s/%u%s, key %u bytes",
 	       (unsigned long long)s->id, virtio_accel_op_name(s->c.op),
@@ -152,13 +174,13 @@ uint8_t va_session_create(const struct va_dev *d,
 }
 
 /* [CTRL-DESTROY] */
-uint8_t va_session_destroy_id(uint64_t id)
+uint8_t va_session_destroy_id(struct va_dev *d, uint64_t id)
 {
-	struct va_session *s = va_session_get(id);
+	struct va_session *s = va_session_get(d, id);
 
 	if (!s)
 		return VIRTIO_ACCEL_INVSESS;
 	VA_DBG("session 0x%llx destroyed", (unsigned long long)id);
-	va_session_destroy(s);
+	va_session_destroy(&d->sess, s);
 	return VIRTIO_ACCEL_OK;
 }

@@ -32,7 +32,8 @@ struct va_comp_q {
 static int zdev = -1;
 static char zdev_name[64];
 static char z_engine[8] = "zlib";
-static void *zxform;
+/* one per worker: a zlib PMD private xform holds its z_stream */
+static void *zxform[VA_MAX_WORKERS];
 static struct rte_mempool *zop_mp, *zmbuf_mp;
 
 uint64_t va_comp_implemented(void)
@@ -107,11 +108,13 @@ static uint8_t va_pmd_deflate(struct va_req *r)
 	op->dst.offset = 0;
 	op->flush_flag = RTE_COMP_FLUSH_FINAL;
 	op->op_type = RTE_COMP_OP_STATELESS;
-	op->private_xform = zxform;
+	op->private_xform = zxform[va_worker_qp];
 
-	if (rte_compressdev_enqueue_burst((uint8_t)zdev, 0, &op, 1) != 1)
+	if (rte_compressdev_enqueue_burst((uint8_t)zdev, va_worker_qp, &op,
+					  1) != 1)
 		goto out_dst;
-	while (rte_compressdev_dequeue_burst((uint8_t)zdev, 0, &done, 1) == 0)
+	while (rte_compressdev_dequeue_burst((uint8_t)zdev, va_worker_qp,
+					     &done, 1) == 0)
 		if (++spins > 100000000u)
 			goto out_dst;
 
@@ -204,7 +207,7 @@ static int va_comp_setup(const char *name, unsigned int nq)
 	struct rte_compressdev_config conf;
 	struct rte_comp_xform x;
 	int id, socket;
-	unsigned int nsegs;
+	unsigned int nsegs, i;
 
 	id = rte_compressdev_get_dev_id(name);
 	if (id < 0)
@@ -233,12 +236,17 @@ static int va_comp_setup(const char *name, unsigned int nq)
 	}
 	memset(&conf, 0, sizeof(conf));
 	conf.socket_id = socket;
-	conf.nb_queue_pairs = 1;
-	conf.max_nb_priv_xforms = 4;
+	/* a queue pair and a private xform per worker (va_worker_qp) */
+	conf.nb_queue_pairs = (uint16_t)va_opts.workers;
+	conf.max_nb_priv_xforms = (uint16_t)(va_opts.workers + 4);
 	conf.max_nb_streams = 0;
-	if (rte_compressdev_configure((uint8_t)id, &conf) < 0 ||
-	    rte_compressdev_queue_pair_setup((uint8_t)id, 0, 16, socket) < 0 ||
-	    rte_compressdev_start((uint8_t)id) < 0)
+	if (rte_compressdev_configure((uint8_t)id, &conf) < 0)
+		goto out_fail;
+	for (i = 0; i < va_opts.workers; i++)
+		if (rte_compressdev_queue_pair_setup((uint8_t)id, (uint16_t)i,
+						     16, socket) < 0)
+			goto out_fail;
+	if (rte_compressdev_start((uint8_t)id) < 0)
 		goto out_fail;
 
 	memset(&x, 0, sizeof(x));
@@ -249,8 +257,10 @@ static int va_comp_setup(const char *name, unsigned int nq)
 	x.compress.window_size = 15;
 	x.compress.chksum = RTE_COMP_CHECKSUM_NONE;
 	x.compress.hash_algo = RTE_COMP_HASH_ALGO_NONE;
-	if (rte_compressdev_private_xform_create((uint8_t)id, &x, &zxform) < 0)
-		goto out_fail;
+	for (i = 0; i < va_opts.workers; i++)
+		if (rte_compressdev_private_xform_create((uint8_t)id, &x,
+							 &zxform[i]) < 0)
+			goto out_fail;
 
 	nsegs = (unsigned int)((VA_STAGE_LEN(va_opts.max_data_len) +
 				VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN);
@@ -287,15 +297,18 @@ int va_comp_init(const char *pmd, unsigned int nq)
 
 void va_comp_fini(void)
 {
+	unsigned int i;
+
 	if (zdev >= 0) {
-		if (zxform)
-			rte_compressdev_private_xform_free((uint8_t)zdev,
-							   zxform);
+		for (i = 0; i < VA_MAX_WORKERS; i++)
+			if (zxform[i])
+				rte_compressdev_private_xform_free(
+					(uint8_t)zdev, zxform[i]);
 		rte_compressdev_stop((uint8_t)zdev);
 		rte_compressdev_close((uint8_t)zdev);
 		rte_vdev_uninit(zdev_name);
 	}
-	zxform = NULL;
+	memset(zxform, 0, sizeof(zxform));
 	zdev = -1;
 	rte_mempool_free(zop_mp);
 	rte_mempool_free(zmbuf_mp);

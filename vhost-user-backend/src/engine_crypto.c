@@ -76,7 +76,12 @@ static int va_vdev_create(const char *name)
 		id = va_dma_cryptodev(name);	/* a driver's first device */
 	if (id >= 0)
 		return id;
-	if (rte_vdev_init(name, NULL) < 0)
+	char args[64];
+
+	/* a queue pair per worker (va_worker_qp); software PMDs default to 8 */
+	snprintf(args, sizeof(args), "max_nb_queue_pairs=%u",
+		 va_opts.workers > 8 ? va_opts.workers : 8);
+	if (rte_vdev_init(name, args) < 0)
 		return -1;
 	return rte_cryptodev_get_dev_id(name);
 }
@@ -176,9 +181,11 @@ static int run_op(struct rte_crypto_op *op)
 	struct rte_crypto_op *done = NULL;
 	unsigned int spins = 0;
 
-	if (rte_cryptodev_enqueue_burst((uint8_t)cdev, 0, &op, 1) != 1)
+	if (rte_cryptodev_enqueue_burst((uint8_t)cdev, va_worker_qp, &op, 1) !=
+	    1)
 		return -1;
-	while (rte_cryptodev_dequeue_burst((uint8_t)cdev, 0, &done, 1) == 0) {
+	while (rte_cryptodev_dequeue_burst((uint8_t)cdev, va_worker_qp, &done,
+					   1) == 0) {
 		if (++spins > 100000000u)
 			return -1;	/* the PMD lost it: give up on it */
 	}
@@ -452,6 +459,7 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	struct rte_cryptodev_config conf;
 	struct rte_cryptodev_info info;
 	int id, socket;
+	unsigned int i;
 	uint32_t sz;
 
 	id = va_vdev_create(name);
@@ -468,7 +476,13 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 		socket = 0;
 	memset(&conf, 0, sizeof(conf));
 	conf.socket_id = socket;
-	conf.nb_queue_pairs = 1;
+	conf.nb_queue_pairs = (uint16_t)va_opts.workers;
+	if (info.max_nb_queue_pairs &&
+	    info.max_nb_queue_pairs < va_opts.workers) {
+		VA_ERR("crypto PMD %s: %u queue pairs, fewer than the %u workers",
+		       name, info.max_nb_queue_pairs, va_opts.workers);
+		goto out_fail;
+	}
 	conf.ff_disable = RTE_CRYPTODEV_FF_ASYMMETRIC_CRYPTO |
 			  RTE_CRYPTODEV_FF_SECURITY;
 	if (rte_cryptodev_configure((uint8_t)id, &conf) < 0)
@@ -486,8 +500,11 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	if (!sess_mp || !op_mp || !mbuf_mp)
 		goto out_fail;
 	qp.mp_session = sess_mp;
-	if (rte_cryptodev_queue_pair_setup((uint8_t)id, 0, &qp, socket) < 0 ||
-	    rte_cryptodev_start((uint8_t)id) < 0)
+	for (i = 0; i < va_opts.workers; i++)
+		if (rte_cryptodev_queue_pair_setup((uint8_t)id, (uint16_t)i, &qp,
+						   socket) < 0)
+			goto out_fail;
+	if (rte_cryptodev_start((uint8_t)id) < 0)
 		goto out_fail;
 
 	cap_sha = cap_get(RTE_CRYPTO_SYM_XFORM_AUTH, RTE_CRYPTO_AUTH_SHA256);

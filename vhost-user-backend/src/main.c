@@ -26,6 +26,7 @@
 
 struct va_opts va_opts = {
 	.fd = -1,
+	.workers = 1,
 	.queues = 2,
 	.max_data_len = 1u << 20,
 	.max_sessions = 1024,
@@ -56,8 +57,13 @@ static void usage(FILE *f)
 "Usage: %s --socket-path PATH [options] [-- EAL-ARGS...]\n"
 "DPDK vhost-user back-end for the virtio-accel device.\n"
 "\n"
-"  --socket-path PATH     listen on this UNIX socket (mode 0600)\n"
+"  --socket-path PATH     listen on this UNIX socket (mode 0600); repeat it\n"
+"                         for more front-ends: each socket is a device of\n"
+"                         its own (sessions, limits, statistics)\n"
 "  --fd FD                take over the listening UNIX socket FD is bound to\n"
+"                         (may be repeated, and mixed with --socket-path)\n"
+"  --workers N            worker threads serving the devices (default 1,\n"
+"                         max %d); each device is served by one of them\n"
 "  --print-capabilities   print the back-end capabilities as JSON and exit\n"
 "  --queues N             data queues (default 2, max %d)\n"
 "  --max-data-len BYTES   max src/dst length of one request (default 1048576)\n"
@@ -83,9 +89,9 @@ static void usage(FILE *f)
 "  --test-dma-register    testing: register guest memory with DPDK\n"
 "                         (rte_extmem_register) even without a PCI engine\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
+"                         order, one used index update each (not for streams)\n"
 "  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
 "                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
-"                         order, one used index update each (not for streams)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n"
 "\n"
@@ -94,7 +100,8 @@ static void usage(FILE *f)
 "--no-pci (unless a device is named: -a/--allow, -b/--block),\n"
 "--no-shconf --file-prefix=vuaPID (unless --file-prefix), -m MB (unless\n"
 "-m or --socket-mem), --log-level=*:warning (*:info with -v).\n",
-		VA_NAME, VA_MAX_DATAQ, VIRTIO_ACCEL_COMP_STREAMS_MAX,
+		VA_NAME, VA_MAX_WORKERS, VA_MAX_DATAQ,
+		VIRTIO_ACCEL_COMP_STREAMS_MAX,
 		VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
 		VIRTIO_ACCEL_COMP_STREAM_STATE >> 10);
 }
@@ -126,11 +133,13 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
+	OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
 	{ "socket-path", required_argument, NULL, OPT_SOCKET },
 	{ "fd", required_argument, NULL, OPT_FD },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "print-capabilities", no_argument, NULL, OPT_CAPS },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "max-data-len", required_argument, NULL, OPT_MAXLEN },
@@ -150,7 +159,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static char fd_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+#define VA_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
+static char fd_paths[VA_MAX_DEVS][VA_SUN_PATH];
 
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv)
@@ -162,16 +172,32 @@ static int parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKET:
-			if (!*optarg || strlen(optarg) >= sizeof(fd_path))
+			if (!*optarg || strlen(optarg) >= VA_SUN_PATH)
 				return bad_arg("--socket-path: bad or too long path '%s'",
 					       optarg);
-			va_opts.socket_path = optarg;
+			if (va_opts.nsockets + va_opts.nfds >= VA_MAX_DEVS)
+				return bad_arg("--socket-path '%s': more than 64 sockets",
+					       optarg);
+			va_opts.socket_paths[va_opts.nsockets++] = optarg;
+			if (!va_opts.socket_path)
+				va_opts.socket_path = optarg;
 			break;
 		case OPT_FD:
 			if (parse_u32(optarg, 0, INT_MAX, &v))
 				return bad_arg("--fd: not a file descriptor: '%s'",
 					       optarg);
-			va_opts.fd = (int)v;
+			if (va_opts.nsockets + va_opts.nfds >= VA_MAX_DEVS)
+				return bad_arg("--fd '%s': more than 64 sockets",
+					       optarg);
+			va_opts.fds[va_opts.nfds++] = (int)v;
+			if (va_opts.fd < 0)
+				va_opts.fd = (int)v;
+			break;
+		case OPT_WORKERS:
+			if (parse_u32(optarg, 1, VA_MAX_WORKERS, &v))
+				return bad_arg("--workers: '%s' is not in 1..16",
+					       optarg);
+			va_opts.workers = v;
 			break;
 		case OPT_CAPS:
 			caps = 1;
@@ -274,10 +300,8 @@ static int parse_args(int argc, char **argv)
 		printf("{\n  \"type\": \"accel\"\n}\n");
 		return 0;
 	}
-	if (!va_opts.socket_path && va_opts.fd < 0)
+	if (!va_opts.nsockets && !va_opts.nfds)
 		return bad_arg("%s", "one of --socket-path or --fd is required");
-	if (va_opts.socket_path && va_opts.fd >= 0)
-		return bad_arg("%s", "--socket-path and --fd are exclusive");
 	return -1;
 }
 
@@ -285,7 +309,7 @@ static int parse_args(int argc, char **argv)
  * librte_vhost 22.11 cannot adopt a listening socket, so --fd takes over the
  * path the socket is bound to: the caller's path stays valid.
  */
-static int adopt_fd(int fd)
+static int adopt_fd(int fd, char *fd_path)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
@@ -297,10 +321,12 @@ static int adopt_fd(int fd)
 			VA_NAME, fd);
 		return 2;
 	}
-	memcpy(fd_path, sun.sun_path, sizeof(fd_path) - 1);
+	memcpy(fd_path, sun.sun_path, VA_SUN_PATH - 1);
 	close(fd);
 	unlink(fd_path);
-	va_opts.socket_path = fd_path;
+	va_opts.socket_paths[va_opts.nsockets++] = fd_path;
+	if (!va_opts.socket_path)
+		va_opts.socket_path = fd_path;
 	VA_INFO("--fd %d: serving its path %s", fd, fd_path);
 	return -1;
 }
@@ -389,8 +415,8 @@ static int eal_start(const char *prog, int eargc, char **eargv)
 
 	/* staging buffers (2 per queue) + pools + slack */
 	mb = 96 + (2 * VA_STAGE_LEN(va_opts.max_data_len) *
-		   (1 + va_opts.queues) >> 20) +
-	     va_opts.max_sessions / 512;
+		   (1 + va_opts.queues) * va_ndevs >> 20) +
+	     va_opts.max_sessions * va_ndevs / 512;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vua%d", (int)getpid());
 	for (i = 0; i < (int)(sizeof(huge_opts) / sizeof(huge_opts[0])); i++)
@@ -411,7 +437,6 @@ static int eal_start(const char *prog, int eargc, char **eargv)
 		argv[argc++] = "--no-shconf";
 	if (!eal_has(eargc, eargv, "file-prefix", 0))
 		argv[argc++] = prefix;
-	argv[argc++] = "--no-telemetry";
 	if (!eal_has(eargc, eargv, "socket-mem", 0) &&
 	    !eal_has(eargc, eargv, NULL, 'm')) {
 		argv[argc++] = "-m";
@@ -441,11 +466,36 @@ static int eal_start(const char *prog, int eargc, char **eargv)
 	return -1;
 }
 
+/* One device per socket; the same path twice would be one socket. */
+static int va_devs_alloc(void)
+{
+	unsigned int i, j;
+
+	va_ndevs = va_opts.nsockets;
+	for (i = 0; i < va_ndevs; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(va_opts.socket_paths[i],
+				    va_opts.socket_paths[j])) {
+				VA_ERR("%s: given twice", va_opts.socket_paths[i]);
+				return -1;
+			}
+	va_devs = calloc(va_ndevs, sizeof(*va_devs));
+	if (!va_devs)
+		return -1;
+	for (i = 0; i < va_ndevs; i++) {
+		va_devs[i].index = i;
+		va_devs[i].path = va_opts.socket_paths[i];
+		va_devs[i].vid = -1;
+		va_devs[i].worker_id = -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char rundir[PATH_MAX];
 	struct sigaction sa;
-	unsigned int i, nq;
+	unsigned int i, j, nq;
 	int ret, eal;
 
 	/* vhost-user-accel [options] -- EAL-ARGS */
@@ -454,13 +504,16 @@ int main(int argc, char **argv)
 	ret = parse_args(eal, argv);
 	if (ret >= 0)
 		return ret;
-	if (va_opts.fd >= 0) {
-		ret = adopt_fd(va_opts.fd);
+	for (i = 0; i < va_opts.nfds; i++) {
+		ret = adopt_fd(va_opts.fds[i], fd_paths[i]);
 		if (ret >= 0)
 			return ret;
 	}
-	if (check_socket_path(va_opts.socket_path) < 0)
+	if (va_devs_alloc() < 0)
 		return 1;
+	for (i = 0; i < va_ndevs; i++)
+		if (check_socket_path(va_devs[i].path) < 0)
+			return 1;
 
 	ret = eal_start(argv[0], eal + 1 < argc ? argc - eal - 1 : 0,
 			argv + (eal + 1 < argc ? eal + 1 : argc));
@@ -478,42 +531,64 @@ int main(int argc, char **argv)
 	ret = 1;
 	if (va_sw_init() < 0)
 		goto out_eal;
-	if (va_crypto_init(va_opts.crypto_pmd, va_opts.max_sessions, nq) < 0)
+	if (va_crypto_init(va_opts.crypto_pmd,
+			   va_opts.max_sessions * va_ndevs, nq * va_ndevs) < 0)
 		goto out_eal;
-	if (va_comp_init(va_opts.compress_pmd, nq) < 0)
+	if (va_comp_init(va_opts.compress_pmd, nq * va_ndevs) < 0)
 		goto out_crypto;
 	if (va_dma_init() < 0)
 		goto out_comp;
-	if (va_sessions_init(va_opts.max_sessions) < 0)
-		goto out_comp;
-	for (i = 0; i < nq; i++) {
-		if (va_qctx_init(&va_dev.vq[i].qc, i) < 0) {
-			VA_ERR("cannot allocate queue %u buffers", i);
-			goto out_qctx;
+	for (j = 0; j < va_ndevs; j++) {
+		struct va_dev *d = &va_devs[j];
+
+		if (va_sessions_init(d, va_opts.max_sessions) < 0)
+			goto out_devs;
+		for (i = 0; i < nq; i++) {
+			if (va_qctx_init(&d->vq[i].qc, i) < 0) {
+				VA_ERR("cannot allocate queue %u buffers", i);
+				goto out_devs;
+			}
 		}
 	}
+	if (va_workers_init(va_opts.workers) < 0) {
+		VA_ERR("cannot start %u worker threads", va_opts.workers);
+		goto out_devs;
+	}
+	if (va_telemetry_init() < 0)
+		goto out_workers;
 	if (va_vhost_start() < 0)
-		goto out_qctx;
+		goto out_workers;
 
-	VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, max-comp-streams %u, %s mode",
-		va_opts.socket_path, va_opts.queues, va_opts.max_data_len,
-		va_opts.max_sessions,
-		virtio_accel_comp_streams_cfg(va_opts.max_comp_streams,
-					      va_opts.max_sessions, 1, 1),
-		va_opts.poll ? "poll" : "adaptive");
+	for (j = 0; j < va_ndevs; j++)
+		VA_INFO("listening on %s: %u data queues, max-data-len %u, max-sessions %u, max-comp-streams %u, %s mode",
+			va_devs[j].path, va_opts.queues, va_opts.max_data_len,
+			va_opts.max_sessions,
+			virtio_accel_comp_streams_cfg(va_opts.max_comp_streams,
+						      va_opts.max_sessions, 1,
+						      1),
+			va_opts.poll ? "poll" : "adaptive");
+	if (va_ndevs > 1 || va_opts.workers > 1)
+		VA_INFO("%u devices, %u worker%s", va_ndevs, va_opts.workers,
+			va_opts.workers == 1 ? "" : "s");
 
 	while (!va_quit) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		va_workers_watchdog();
 	}
 	VA_INFO("shutting down");
+	va_workers_hold();
 	va_vhost_stop();
 	ret = 0;
-out_qctx:
-	for (i = 0; i < nq; i++)
-		va_qctx_fini(&va_dev.vq[i].qc);
-	va_sessions_fini();
+out_workers:
+	va_workers_fini();
+out_devs:
+	for (j = 0; j < va_ndevs; j++) {
+		for (i = 0; i < nq; i++)
+			va_qctx_fini(&va_devs[j].vq[i].qc);
+		va_sessions_fini(&va_devs[j]);
+	}
 out_comp:
 	va_comp_fini();
 out_crypto:
@@ -522,5 +597,6 @@ out_eal:
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	rmdir(rundir);	/* empty with --no-shconf */
+	free(va_devs);
 	return ret;
 }

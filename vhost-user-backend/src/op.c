@@ -67,10 +67,10 @@ static struct va_session *va_sess_of(struct virtio_accel_dev_sess *cs)
 		    NULL;
 }
 
-/* One worker thread serves every queue: nothing to lock. */
+/* One worker thread serves every queue of a device: nothing to lock. */
 static struct virtio_accel_dev_sess *va_dev_sess_get(void *qv, uint64_t id)
 {
-	struct va_session *s = va_session_get(id);
+	struct va_session *s = va_session_get(((struct va_ctx *)qv)->d, id);
 
 	return s ? &s->c : NULL;
 }
@@ -202,7 +202,7 @@ static uint8_t va_dev_sess_create(void *qv, const struct virtio_accel_ctrl *cc,
 
 static uint8_t va_dev_sess_destroy(void *qv, uint64_t id)
 {
-	return va_session_destroy_id(id);
+	return va_session_destroy_id(((struct va_ctx *)qv)->d, id);
 }
 
 static const char *va_dev_engine_name(void *qv, uint32_t op, uint32_t algo)
@@ -271,11 +271,14 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	struct virtio_accel_dev_chain cl;
 	struct virtio_accel_dev core;
 	struct va_ctx x = { d, q };
+	long ret;
 
 	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
 	va_core(d, c, &core, &cl);
 	/* the accessors cannot fail: the chain's memory is mapped */
-	return (uint32_t)virtio_accel_dev_op(&core, &x, c, &cl);
+	ret = virtio_accel_dev_op(&core, &x, c, &cl);
+	va_stats_req(q, c, ret);
+	return (uint32_t)ret;
 }
 
 uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
@@ -284,9 +287,12 @@ uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 	struct virtio_accel_dev_chain cl;
 	struct virtio_accel_dev core;
 	struct va_ctx x = { d, q };
+	long ret;
 
 	va_core(d, c, &core, &cl);
-	return (uint32_t)virtio_accel_dev_ctrl(&core, &x, c, &cl);
+	ret = virtio_accel_dev_ctrl(&core, &x, c, &cl);
+	va_stats_req(q, c, ret);
+	return (uint32_t)ret;
 }
 
 /* Preallocated per-queue buffers: nothing is allocated per request. */

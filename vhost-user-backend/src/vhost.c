@@ -7,6 +7,7 @@
  * message is checked by vumsg.c before librte_vhost sees it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,7 +48,21 @@ struct vu_msg {
 	} payload;
 } __attribute__((packed));
 
-struct va_dev va_dev = { .vid = -1, .wake_fd = -1 };
+struct va_dev *va_devs;
+unsigned int va_ndevs;
+
+/* The device of a connection: librte_vhost's callbacks name only the vid. */
+static struct va_dev *va_dev_of(int vid)
+{
+	unsigned int i;
+
+	if (vid < 0)
+		return NULL;
+	for (i = 0; i < va_ndevs; i++)
+		if (va_devs[i].vid == vid)
+			return &va_devs[i];
+	return NULL;
+}
 
 static uint64_t va_features(void)
 {
@@ -175,10 +190,10 @@ static void va_msg_resume(struct va_dev *d)
 static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 {
 	struct vu_msg *m = msg;
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 	int ret;
 
-	if (vid != d->vid)
+	if (!d)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	/* a previous message failed before its post handler ran */
 	va_msg_resume(d);
@@ -217,9 +232,9 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 
 static enum rte_vhost_msg_result va_post_msg(int vid, void *msg)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 
-	if (vid != d->vid)
+	if (!d)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	va_msg_post(d, msg);
 	va_msg_resume(d);
@@ -236,7 +251,7 @@ static void va_dev_reset(struct va_dev *d)
 	unsigned int i;
 
 	va_dma_unmap(d, "device stopped");
-	va_sessions_reset();
+	va_sessions_reset(d);
 	free(d->mem);
 	d->mem = NULL;
 	for (i = 0; i < VA_MAX_VQ; i++) {
@@ -255,15 +270,28 @@ static void va_dev_reset(struct va_dev *d)
 
 static int va_new_connection(int vid)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = NULL;
+	char path[PATH_MAX];
 	unsigned int i;
 
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return -1;
+	for (i = 0; i < va_ndevs; i++)
+		if (!strcmp(va_devs[i].path, path))
+			d = &va_devs[i];
+	if (!d)
+		return -1;
 	if (d->vid >= 0) {
-		VA_ERR("rejecting a second front-end (vid %d): one connection at a time",
-		       vid);
+		VA_ERR("%s: rejecting a second front-end (vid %d): one connection at a time",
+		       d->path, vid);
 		return -1;
 	}
 	d->vid = vid;
+	__atomic_store_n(&d->connections, d->connections + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&d->fe_connected, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < VA_MAX_VQ; i++)
+		memset(&d->vq[i].st, 0, sizeof(d->vq[i].st));
 	d->nr_vq = 1 + va_opts.queues;
 	d->features = 0;
 	va_msg_reset(d);
@@ -275,15 +303,19 @@ static int va_new_connection(int vid)
 		d->vid = -1;
 		return -1;
 	}
-	VA_INFO("front-end connected (vid %d)", vid);
+	if (va_ndevs > 1)
+		VA_INFO("front-end connected to device %u, %s (vid %d)",
+			d->index, d->path, vid);
+	else
+		VA_INFO("front-end connected (vid %d)", vid);
 	return 0;
 }
 
 static void va_destroy_connection(int vid)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 
-	if (vid != d->vid)
+	if (!d)
 		return;
 	va_worker_stop(d);
 	d->msg_paused = 0;
@@ -291,19 +323,21 @@ static void va_destroy_connection(int vid)
 	va_dev_reset(d);
 	va_msg_reset(d);
 	d->vid = -1;
+	__atomic_store_n(&d->fe_connected, 0, __ATOMIC_RELAXED);
 	/* the count tells a test that its requests reached this back-end */
-	VA_INFO("front-end disconnected (vid %d), sessions destroyed, %llu data requests served",
-		vid, (unsigned long long)__atomic_exchange_n(&d->requests, 0,
-							   __ATOMIC_RELAXED));
+	VA_INFO("front-end disconnected (vid %d, device %u), sessions destroyed, %llu data requests served",
+		vid, d->index,
+		(unsigned long long)__atomic_exchange_n(&d->requests, 0,
+							__ATOMIC_RELAXED));
 }
 
 static int va_new_device(int vid)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 	uint64_t f = 0;
 	unsigned int i, n = 0, ni = 0;
 
-	if (vid != d->vid)
+	if (!d)
 		return -1;
 	rte_vhost_get_negotiated_features(vid, &f);
 	d->features = f;
@@ -345,9 +379,9 @@ static int va_new_device(int vid)
 
 static void va_destroy_device(int vid)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 
-	if (vid != d->vid)
+	if (!d)
 		return;
 	va_worker_stop(d);
 	/*
@@ -364,9 +398,9 @@ static void va_destroy_device(int vid)
 
 static int va_vring_state_changed(int vid, uint16_t qid, int enable)
 {
-	struct va_dev *d = &va_dev;
+	struct va_dev *d = va_dev_of(vid);
 
-	if (vid != d->vid)
+	if (!d)
 		return 0;
 	if (qid >= d->nr_vq) {
 		VA_ERR("queue %u %s: beyond the %u queues offered, ignored",
@@ -385,7 +419,7 @@ static int va_vring_state_changed(int vid, uint16_t qid, int enable)
 
 static int va_features_changed(int vid, uint64_t features)
 {
-	if (vid == va_dev.vid)
+	if (va_dev_of(vid))
 		VA_DBG("features changed to 0x%llx",
 		       (unsigned long long)features);
 	return 0;
@@ -400,14 +434,15 @@ static const struct rte_vhost_device_ops va_ops = {
 	.destroy_connection = va_destroy_connection,
 };
 
-int va_vhost_start(void)
+static int va_socket_start(struct va_dev *d)
 {
-	const char *path = va_opts.socket_path;
+	const char *path = d->path;
 	mode_t old;
 	int ret;
 
-	va_dev.nr_vq = 1 + va_opts.queues;
-	va_fill_config(&va_dev);
+	d->vid = -1;
+	d->nr_vq = 1 + va_opts.queues;
+	va_fill_config(d);
 	old = umask(0177);
 	ret = rte_vhost_driver_register(path, 0);
 	if (ret < 0) {
@@ -437,10 +472,10 @@ out_unregister:
 	return -EIO;
 }
 
-void va_vhost_stop(void)
+static void va_socket_stop(struct va_dev *d)
 {
-	const char *path = va_opts.socket_path;
-	int i;
+	const char *path = d->path;
+	unsigned int i;
 
 	/* unregister tears down a live connection (destroy callbacks run) */
 	for (i = 0; i < 50; i++) {
@@ -448,18 +483,38 @@ void va_vhost_stop(void)
 			break;
 		usleep(20000);
 	}
-	if (va_dev.vid >= 0)
-		va_destroy_connection(va_dev.vid);
+	if (d->vid >= 0)
+		va_destroy_connection(d->vid);
 	unlink(path);
 	for (i = 0; i < VA_MAX_VQ; i++) {
-		free(va_dev.vq[i].iov);
-		va_dev.vq[i].iov = NULL;
-		va_dev.vq[i].iov_cap = 0;
-		free(va_dev.vq[i].resub);
-		va_dev.vq[i].resub = NULL;
-		va_dev.vq[i].resub_cap = 0;
+		free(d->vq[i].iov);
+		d->vq[i].iov = NULL;
+		d->vq[i].iov_cap = 0;
+		free(d->vq[i].resub);
+		d->vq[i].resub = NULL;
+		d->vq[i].resub_cap = 0;
 	}
-	if (va_dev.wake_fd >= 0)
-		close(va_dev.wake_fd);
-	va_dev.wake_fd = -1;
+}
+
+/* The devices (va_devs[], set up by main.c) start listening. */
+int va_vhost_start(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < va_ndevs; i++) {
+		if (va_socket_start(&va_devs[i]) < 0) {
+			while (i--)
+				va_socket_stop(&va_devs[i]);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+void va_vhost_stop(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < va_ndevs; i++)
+		va_socket_stop(&va_devs[i]);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The per-device worker: one thread serves every queue of the device (each
- * queue keeps its own state so queues can be spread over threads later).
- * Split rings only. Modes: --poll busy-polls; the default spins for a short
+ * The workers: --workers threads, each serving every queue of the devices
+ * (front-ends) attached to it (see the worker pool below). Split rings
+ * only. Modes: --poll busy-polls; the default spins for a short
  * while and then sleeps in epoll on the kick eventfds.
  */
 #include <endian.h>
@@ -31,6 +31,9 @@
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+/* this thread's worker, NULL outside the workers; its fd-call flag */
+static __thread int *va_in_fd;
 
 /* vring.h mirrors DPDK's inflight region layout (the vhost-user one) */
 _Static_assert(sizeof(struct va_infl_split) ==
@@ -263,7 +266,11 @@ static void va_notify(struct va_dev *d, struct va_vq *q)
 	int ret;
 
 	/* EVENT_IDX and NO_INTERRUPT handled by librte_vhost */
+	if (va_in_fd)
+		STORE(va_in_fd, 1);
 	ret = rte_vhost_vring_call_nonblock(d->vid, (uint16_t)q->idx);
+	if (va_in_fd)
+		STORE(va_in_fd, 0);
 	q->call_pending = (ret == -EAGAIN);
 }
 
@@ -512,37 +519,126 @@ static int va_vq_live(const struct va_vq *q)
 	return q->ready && q->enabled && !q->broken;
 }
 
-static int va_rebuild_epoll(struct va_dev *d, int epfd)
+/*
+ * The worker pool (--workers N). A device's queues all go to one worker,
+ * the one serving the fewest devices when the device starts. When a device
+ * stops and leaves one worker with two devices more than another, one of
+ * them moves, paused (a queue never moves while a worker has its requests
+ * in hand). One
+ * worker per device keeps a device's session table, stream state and
+ * engine sessions single-threaded, as the device core expects; the
+ * devices, not their queues, are what is spread over the workers.
+ *
+ * A worker round-robins over the queues of its devices, at most VA_BUDGET
+ * requests of a queue per round, so a front-end that floods gets one
+ * budget per queue per round like every other. Each worker has its own
+ * cryptodev and compressdev queue pair (va_worker_qp).
+ *
+ * A worker's devices are an array it reads once per round (w->tab); a
+ * change publishes a new array and waits for the worker to end the round
+ * it is in (w->epoch), then frees the old one. Pausing a device (for a
+ * vhost message) sets d->pause_req and waits likewise: the worker skips
+ * that device's queues, and serves its other devices all along.
+ */
+struct va_wtab {
+	uint64_t serial;
+	unsigned int n;
+	struct va_dev *dev[];
+};
+
+struct va_worker {
+	unsigned int id;
+	pthread_t t;
+	int started;
+	int wake_fd;
+	int stop;			/* atomic */
+	uint64_t epoch;			/* atomic: rounds ended */
+	int in_fd;			/* atomic: in a front-end's eventfd */
+	uint64_t wd_epoch;		/* epoch at the last watchdog look */
+	struct va_wtab *tab;		/* atomic */
+	unsigned int ndev;		/* devices attached (control side) */
+	uint64_t serial;
+};
+
+__thread unsigned int va_worker_qp;
+static struct va_worker va_workers[VA_MAX_WORKERS];
+static unsigned int va_nworkers;
+static pthread_mutex_t va_wlock = PTHREAD_MUTEX_INITIALIZER;
+
+static int va_dev_paused(struct va_dev *d)
 {
-	struct epoll_event ev;
+	return __atomic_load_n(&d->pause_req, __ATOMIC_SEQ_CST);
+}
+
+/* What the epoll set and the kick state of a worker depend on. */
+static uint64_t va_tab_gen(const struct va_wtab *t)
+{
+	uint64_t g = t->serial << 32;
 	unsigned int i;
 
-	for (i = 0; i < d->nr_vq; i++) {
-		struct va_vq *q = &d->vq[i];
+	for (i = 0; i < t->n; i++)
+		g += LOAD(&t->dev[i]->gen) * 2 +
+		     (uint64_t)!!va_dev_paused(t->dev[i]);
+	return g;
+}
 
-		if (!va_vq_live(q) || q->kickfd < 0)
+static int va_rebuild_epoll(struct va_worker *w, const struct va_wtab *t,
+			    int epfd)
+{
+	struct epoll_event ev;
+	unsigned int i, k;
+
+	for (k = 0; k < t->n; k++) {
+		struct va_dev *d = t->dev[k];
+
+		if (va_dev_paused(d))
 			continue;
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN;
-		ev.data.u32 = i;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, q->kickfd, &ev) < 0 &&
-		    errno != EEXIST)
-			VA_ERR("queue %u: epoll add kickfd: %s", i,
-			       strerror(errno));
+		for (i = 0; i < d->nr_vq; i++) {
+			struct va_vq *q = &d->vq[i];
+
+			if (!va_vq_live(q) || q->kickfd < 0)
+				continue;
+			memset(&ev, 0, sizeof(ev));
+			ev.events = EPOLLIN;
+			ev.data.u64 = ((uint64_t)k << 32) | i;
+			if (epoll_ctl(epfd, EPOLL_CTL_ADD, q->kickfd, &ev) < 0 &&
+			    errno != EEXIST)
+				VA_ERR("device %u queue %u: epoll add kickfd: %s",
+				       d->index, i, strerror(errno));
+		}
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u32 = UINT32_MAX;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, d->wake_fd, &ev);
+	ev.data.u64 = UINT64_MAX;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, w->wake_fd, &ev);
 }
 
-/* Sleep until a kick, a wake-up or the timeout. */
-static void va_sleep(struct va_dev *d, int *epfd, uint64_t *gen)
+static void va_tab_kicks(const struct va_wtab *t, int enable)
 {
-	struct epoll_event evs[VA_MAX_VQ + 1];
-	unsigned int i;
-	int n, k;
-	uint64_t cur = __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
+	unsigned int i, k;
+
+	for (k = 0; k < t->n; k++) {
+		struct va_dev *d = t->dev[k];
+
+		if (va_dev_paused(d))
+			continue;
+		for (i = 0; i < d->nr_vq; i++)
+			if (va_vq_live(&d->vq[i]))
+				va_kicks(d, &d->vq[i], enable);
+	}
+}
+
+/*
+ * Sleep until a kick, a wake-up or the timeout. The round is not over
+ * until this returns: a device paused meanwhile is not touched after its
+ * pause has returned.
+ */
+static void va_sleep(struct va_worker *w, const struct va_wtab *t,
+		     int *epfd, uint64_t *gen, uint64_t cur)
+{
+	struct epoll_event evs[64];
+	unsigned int i, k;
+	int n, j;
 
 	if (*epfd < 0 || *gen != cur) {
 		if (*epfd >= 0)
@@ -550,90 +646,102 @@ static void va_sleep(struct va_dev *d, int *epfd, uint64_t *gen)
 		*epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (*epfd < 0)
 			return;
-		va_rebuild_epoll(d, *epfd);
+		va_rebuild_epoll(w, t, *epfd);
 		*gen = cur;
 	}
-	for (i = 0; i < d->nr_vq; i++)
-		if (va_vq_live(&d->vq[i]))
-			va_kicks(d, &d->vq[i], 1);
+	va_tab_kicks(t, 1);
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < d->nr_vq; i++) {
-		struct va_vq *q = &d->vq[i];
+	for (k = 0; k < t->n; k++) {
+		struct va_dev *d = t->dev[k];
 
-		if (va_vq_live(q) && LOAD(&q->avail->idx) != q->last_avail)
-			goto out;
+		if (va_dev_paused(d))
+			continue;
+		for (i = 0; i < d->nr_vq; i++) {
+			struct va_vq *q = &d->vq[i];
+
+			if (va_vq_live(q) &&
+			    LOAD(&q->avail->idx) != q->last_avail)
+				goto out;
+		}
 	}
-	if (LOAD(&d->pause_req) || LOAD(&d->stop))
+	if (LOAD(&w->stop) || va_tab_gen(t) != cur)
 		goto out;
-	n = epoll_wait(*epfd, evs, VA_MAX_VQ + 1, SLEEP_MS);
-	for (k = 0; k < n; k++) {
-		uint64_t v;
-		int fd = evs[k].data.u32 == UINT32_MAX ? d->wake_fd :
-			 d->vq[evs[k].data.u32].kickfd;
+	n = epoll_wait(*epfd, evs, 64, SLEEP_MS);
+	for (j = 0; j < n; j++) {
+		uint64_t v, u = evs[j].data.u64;
+		int fd;
 
+		if (u == UINT64_MAX) {
+			fd = w->wake_fd;
+		} else {
+			struct va_dev *d = t->dev[u >> 32];
+
+			fd = d->vq[(uint32_t)u].kickfd;
+		}
+		STORE(&w->in_fd, 1);
 		if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			VA_DBG("read eventfd: %s", strerror(errno));
+		STORE(&w->in_fd, 0);
 	}
 out:
-	for (i = 0; i < d->nr_vq; i++)
-		if (va_vq_live(&d->vq[i]))
-			va_kicks(d, &d->vq[i], 0);
+	va_tab_kicks(t, 0);
 }
 
 static void *va_worker_main(void *arg)
 {
-	struct va_dev *d = arg;
-	unsigned int idle = 0, i, work, pending;
-	uint64_t gen = 0, seen = 0;
+	struct va_worker *w = arg;
+	unsigned int idle = 0, i, k, work, pending;
+	uint64_t gen = 0, seen = 0, cur;
 	int epfd = -1;
 
-	while (!LOAD(&d->stop)) {
-		if (seen != LOAD(&d->gen)) {
+	va_worker_qp = w->id;
+	va_in_fd = &w->in_fd;
+	while (!LOAD(&w->stop)) {
+		const struct va_wtab *t = LOAD(&w->tab);
+
+		cur = va_tab_gen(t);
+		if (seen != cur) {
 			/* new or changed queues: polling, no kicks needed */
-			seen = LOAD(&d->gen);
-			for (i = 0; i < d->nr_vq; i++)
-				if (va_vq_live(&d->vq[i]))
-					va_kicks(d, &d->vq[i], 0);
-		}
-		if (LOAD(&d->pause_req)) {
-			STORE(&d->paused, 1);
-			while (LOAD(&d->pause_req) && !LOAD(&d->stop))
-				usleep(20);
-			STORE(&d->paused, 0);
-			idle = 0;
-			continue;
+			seen = cur;
+			va_tab_kicks(t, 0);
 		}
 		work = 0;
 		pending = 0;
-		for (i = 0; i < d->nr_vq; i++) {
-			struct va_vq *q = &d->vq[i];
+		for (k = 0; k < t->n; k++) {
+			struct va_dev *d = t->dev[k];
 
-			if (!va_vq_live(q))
+			if (va_dev_paused(d))
 				continue;
-			if (q->call_pending)
-				va_notify(d, q);
-			work += va_process_vq(d, q);
-			pending |= q->call_pending;
+			for (i = 0; i < d->nr_vq; i++) {
+				struct va_vq *q = &d->vq[i];
+
+				if (!va_vq_live(q))
+					continue;
+				if (q->call_pending)
+					va_notify(d, q);
+				work += va_process_vq(d, q);
+				pending |= q->call_pending;
+			}
 		}
 		if (work) {
 			idle = 0;
-			continue;
-		}
-		/*
-		 * A notification librte_vhost's message handler kept us from
-		 * sending (it holds the queue lock): retry until it goes out,
-		 * never sleep on it; the driver may be waiting for it.
-		 */
-		if (va_opts.poll || pending || ++idle < SPIN_ROUNDS) {
+		} else if (va_opts.poll || pending || ++idle < SPIN_ROUNDS) {
+			/*
+			 * A notification librte_vhost's message handler kept
+			 * us from sending (it holds the queue lock): retry
+			 * until it goes out, never sleep on it; the driver
+			 * may be waiting for it.
+			 */
 			rte_pause();
-			continue;
+		} else {
+			va_sleep(w, t, &epfd, &gen, cur);
+			idle = 0;
 		}
-		va_sleep(d, &epfd, &gen);
-		idle = 0;
+		/* the round is over: t and paused devices are let go */
+		__atomic_add_fetch(&w->epoch, 1, __ATOMIC_SEQ_CST);
 	}
 	if (epfd >= 0)
 		close(epfd);
-	STORE(&d->paused, 1);
 	return NULL;
 }
 
@@ -655,79 +763,265 @@ static void va_unblock_handler(int sig)
 
 static void va_unblock_init(void)
 {
-	static int done;
 	struct sigaction sa;
 
-	if (done)
-		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = va_unblock_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(VA_SIG_UNBLOCK, &sa, NULL);
-	done = 1;
 }
 
-static void va_worker_kick(struct va_dev *d)
+static void va_wake(struct va_worker *w)
 {
-	pthread_kill((pthread_t)d->worker, VA_SIG_UNBLOCK);
+	uint64_t one = 1;
+
+	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		VA_DBG("wake: %s", strerror(errno));
 }
 
+/*
+ * Called about every 100 ms (main.c): a worker that has not ended a round
+ * since the last look and is in a read or write of a front-end's eventfd is
+ * stuck there (a blocking eventfd the front-end drained or filled), which
+ * would stall every device it serves: interrupt the call (that queue's
+ * notification is lost, as when a pause interrupts it).
+ */
+void va_workers_watchdog(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < va_nworkers; i++) {
+		struct va_worker *w = &va_workers[i];
+		uint64_t e = LOAD(&w->epoch);
+
+		if (!w->started)
+			continue;
+		if (e == w->wd_epoch && LOAD(&w->in_fd))
+			pthread_kill(w->t, VA_SIG_UNBLOCK);
+		w->wd_epoch = e;
+	}
+}
+
+/* Until @w has ended the round it is in (or is not running). */
+static void va_worker_sync(struct va_worker *w)
+{
+	uint64_t e;
+	unsigned int n = 0;
+
+	if (!w->started)
+		return;
+	e = __atomic_load_n(&w->epoch, __ATOMIC_SEQ_CST);
+	va_wake(w);
+	while (__atomic_load_n(&w->epoch, __ATOMIC_SEQ_CST) == e) {
+		usleep(10);
+		/* about every VA_UNBLOCK_MS: stuck in a front-end's fd? */
+		if (++n % (VA_UNBLOCK_MS * 50) == 0)
+			pthread_kill(w->t, VA_SIG_UNBLOCK);
+	}
+}
+
+/* Publish @w's device list with @add added or @del removed. */
+static int va_worker_retab(struct va_worker *w, struct va_dev *add,
+			   struct va_dev *del)
+{
+	struct va_wtab *old = w->tab, *t;
+	unsigned int i;
+
+	t = calloc(1, sizeof(*t) + sizeof(t->dev[0]) * (old->n + 1));
+	if (!t)
+		return -ENOMEM;
+	t->serial = ++w->serial;
+	for (i = 0; i < old->n; i++)
+		if (old->dev[i] != del)
+			t->dev[t->n++] = old->dev[i];
+	if (add)
+		t->dev[t->n++] = add;
+	__atomic_store_n(&w->tab, t, __ATOMIC_SEQ_CST);
+	va_worker_sync(w);
+	free(old);
+	return 0;
+}
+
+int va_workers_init(unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	va_unblock_init();
+	for (i = 0; i < n; i++) {
+		struct va_worker *w = &va_workers[i];
+		char name[16];
+
+		w->id = i;
+		w->tab = calloc(1, sizeof(*w->tab));
+		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (!w->tab || w->wake_fd < 0) {
+			ret = -ENOMEM;
+			goto out_fini;
+		}
+		ret = -pthread_create(&w->t, NULL, va_worker_main, w);
+		if (ret)
+			goto out_fini;
+		snprintf(name, sizeof(name), "va-worker-%u", i & 0xff);
+		pthread_setname_np(w->t, name);
+		w->started = 1;
+		va_nworkers = i + 1;
+	}
+	return 0;
+out_fini:
+	va_nworkers = i + 1;
+	va_workers_fini();
+	return ret;
+}
+
+void va_workers_fini(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < va_nworkers; i++) {
+		struct va_worker *w = &va_workers[i];
+
+		if (w->started) {
+			STORE(&w->stop, 1);
+			va_wake(w);
+			for (;;) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += VA_UNBLOCK_MS * 1000000L;
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				if (!pthread_timedjoin_np(w->t, NULL, &ts))
+					break;
+				pthread_kill(w->t, VA_SIG_UNBLOCK);
+			}
+			w->started = 0;
+		}
+		if (w->wake_fd >= 0)
+			close(w->wake_fd);
+		w->wake_fd = -1;
+		free(w->tab);
+		w->tab = NULL;
+	}
+	va_nworkers = 0;
+}
+
+/* Attach @d to the worker serving the fewest devices. */
 int va_worker_start(struct va_dev *d)
 {
-	pthread_t t;
+	struct va_worker *w = NULL;
+	unsigned int i;
 	int ret;
 
 	if (d->worker_started)
 		return 0;
-	va_unblock_init();
-	if (d->wake_fd < 0) {
-		d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (d->wake_fd < 0)
-			return -errno;
+	pthread_mutex_lock(&va_wlock);
+	for (i = 0; i < va_nworkers; i++)
+		if (!w || va_workers[i].ndev < w->ndev)
+			w = &va_workers[i];
+	if (!w) {
+		pthread_mutex_unlock(&va_wlock);
+		return -ENODEV;
 	}
-	d->stop = 0;
-	d->pause_req = 0;
-	d->paused = 0;
-	ret = pthread_create(&t, NULL, va_worker_main, d);
-	if (ret)
-		return -ret;
-	pthread_setname_np(t, "va-worker");
-	d->worker = (uint64_t)t;
-	d->worker_started = 1;
-	return 0;
+	STORE(&d->pause_req, 0);
+	d->w = w;
+	ret = va_worker_retab(w, d, NULL);
+	if (!ret) {
+		w->ndev++;
+		d->worker_started = 1;
+		__atomic_store_n(&d->worker_id, (int)w->id, __ATOMIC_RELAXED);
+		VA_INFO("device %u: served by worker %u (%u device%s)",
+			d->index, w->id, w->ndev, w->ndev == 1 ? "" : "s");
+	}
+	pthread_mutex_unlock(&va_wlock);
+	return ret;
 }
 
-static void va_wake(struct va_dev *d)
-{
-	uint64_t one = 1;
+/*
+ * After a device left: if one worker now serves two devices more than
+ * another, move one of its devices (paused, so nothing of it is in the old
+ * worker's hands) to the other. Only until va_workers_hold(): until then
+ * every caller is librte_vhost's one event thread, and no other device is
+ * between a pause and its resume. Called with va_wlock held.
+ */
+static int va_no_rebalance;
 
-	if (write(d->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		VA_DBG("wake: %s", strerror(errno));
+/* Shutting down: devices stop from the main thread too; none moves. */
+void va_workers_hold(void)
+{
+	__atomic_store_n(&va_no_rebalance, 1, __ATOMIC_SEQ_CST);
+}
+
+static void va_rebalance(void)
+{
+	struct va_worker *hi = NULL, *lo = NULL;
+	struct va_dev *d = NULL;
+	unsigned int i;
+
+	if (__atomic_load_n(&va_no_rebalance, __ATOMIC_SEQ_CST))
+		return;
+	for (i = 0; i < va_nworkers; i++) {
+		struct va_worker *w = &va_workers[i];
+
+		if (!hi || w->ndev > hi->ndev)
+			hi = w;
+		if (!lo || w->ndev < lo->ndev)
+			lo = w;
+	}
+	if (!hi || hi->ndev < lo->ndev + 2)
+		return;
+	/* the last one attached that is not parked for a message */
+	for (i = hi->tab->n; i-- > 0;) {
+		if (!hi->tab->dev[i]->msg_paused &&
+		    !LOAD(&hi->tab->dev[i]->pause_req)) {
+			d = hi->tab->dev[i];
+			break;
+		}
+	}
+	if (!d)
+		return;
+	va_worker_pause(d);
+	if (va_worker_retab(hi, NULL, d) < 0) {
+		va_worker_resume(d);
+		return;
+	}
+	hi->ndev--;
+	d->w = lo;
+	if (va_worker_retab(lo, d, NULL) < 0) {
+		/* back where it was: the old table had room for it */
+		d->w = hi;
+		while (va_worker_retab(hi, d, NULL) < 0)
+			usleep(1000);
+		hi->ndev++;
+		va_worker_resume(d);
+		return;
+	}
+	lo->ndev++;
+	__atomic_store_n(&d->worker_id, (int)lo->id, __ATOMIC_RELAXED);
+	va_worker_resume(d);
+	VA_INFO("device %u: moved from worker %u to worker %u (%u and %u devices)",
+		d->index, hi->id, lo->id, hi->ndev, lo->ndev);
 }
 
 void va_worker_stop(struct va_dev *d)
 {
+	struct va_worker *w = d->w;
 	unsigned int i;
 
 	if (!d->worker_started)
 		return;
-	STORE(&d->stop, 1);
-	va_wake(d);
-	for (;;) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += VA_UNBLOCK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		if (!pthread_timedjoin_np((pthread_t)d->worker, NULL, &ts))
-			break;
-		va_worker_kick(d);
-	}
+	pthread_mutex_lock(&va_wlock);
+	va_worker_pause(d);
+	/* cannot fail for want of memory: keep it paused, off the worker */
+	if (va_worker_retab(w, NULL, d) < 0)
+		VA_ERR("device %u: left paused on worker %u", d->index, w->id);
+	w->ndev--;
 	d->worker_started = 0;
-	d->pause_req = 0;
+	__atomic_store_n(&d->worker_id, -1, __ATOMIC_RELAXED);
+	va_rebalance();
+	pthread_mutex_unlock(&va_wlock);
 	/* leave the indexes where GET_VRING_BASE will report them */
 	for (i = 0; i < d->nr_vq; i++) {
 		struct va_vq *q = &d->vq[i];
@@ -740,26 +1034,17 @@ void va_worker_stop(struct va_dev *d)
 
 void va_worker_pause(struct va_dev *d)
 {
-	unsigned int n = 0;
-
 	if (!d->worker_started)
 		return;
-
-	STORE(&d->pause_req, 1);
-	va_wake(d);
-	while (!LOAD(&d->paused)) {
-		usleep(10);
-		/* about every VA_UNBLOCK_MS: stuck in a front-end's fd? */
-		if (++n % (VA_UNBLOCK_MS * 50) == 0)
-			va_worker_kick(d);
-	}
+	__atomic_store_n(&d->pause_req, 1, __ATOMIC_SEQ_CST);
+	va_worker_sync(d->w);
 }
 
 void va_worker_resume(struct va_dev *d)
 {
 	if (!d->worker_started)
 		return;
-	STORE(&d->pause_req, 0);
-	while (LOAD(&d->paused))
-		usleep(10);
+	__atomic_add_fetch(&d->gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->pause_req, 0, __ATOMIC_SEQ_CST);
+	va_wake(d->w);
 }
