@@ -143,6 +143,24 @@ static int m_exec(void *q, const void *c, struct virtio_accel_dev_req *r)
 	return m_run(r);
 }
 
+/* the asynchronous engine: holds the request when submit_pending is set */
+static unsigned int n_submit;
+static int submit_pending;
+static struct virtio_accel_dev_req *held;
+
+static int m_submit(void *q, const void *c, struct virtio_accel_dev_req *r)
+{
+	n_submit++;
+	if (!submit_pending)
+		return m_run(r);
+	cur_req = r;
+	exec_key_len = r->key_len;
+	if (r->key_len)
+		memcpy(exec_key, r->key, r->key_len);
+	held = r;
+	return VIRTIO_ACCEL_DEV_PENDING;
+}
+
 static int m_sexec(void *q, const void *c, struct virtio_accel_dev_req *r)
 {
 	n_sexec++;
@@ -172,6 +190,13 @@ static const struct virtio_accel_dev_ops mops = {
 	.engine_name = m_engine, .error = m_error,
 };
 
+static const struct virtio_accel_dev_ops mops_async = {
+	.read = m_read, .write = m_write, .sess_get = m_get, .sess_put = m_put,
+	.sess_create = m_create, .sess_destroy = m_destroy, .exec = m_exec,
+	.submit = m_submit, .stream_exec = m_sexec, .stream_abort = m_abort,
+	.engine_name = m_engine, .error = m_error,
+};
+
 static struct virtio_accel_limits mlim;
 static struct virtio_accel_dev mdev;
 
@@ -188,6 +213,9 @@ static void reset(void)
 	cur_req = NULL;
 	cur_ckey = NULL;
 	key_wiped_at_resp = -1;
+	n_submit = 0;
+	submit_pending = 0;
+	held = NULL;
 	memset(&mlim, 0, sizeof(mlim));
 	mlim.implemented = ~0ull;
 	mlim.max_data_len = 1024;
@@ -210,10 +238,14 @@ static void reset(void)
 	memset(msess[1].key, 0x33, 32);
 }
 
-/* A data request into ch; returns the core's result. */
-static long op(uint32_t opcode, uint32_t algo, uint32_t flags, uint64_t sid,
-	       uint32_t key_len, uint32_t iv_len, uint32_t src_len,
-	       uint32_t dst_len)
+/*
+ * A data request into ch; returns the core's result. With @ar, through
+ * virtio_accel_dev_op_submit() with @ar the request's storage.
+ */
+static long op_at(struct virtio_accel_dev_req *ar, uint32_t opcode,
+		  uint32_t algo, uint32_t flags, uint64_t sid,
+		  uint32_t key_len, uint32_t iv_len, uint32_t src_len,
+		  uint32_t dst_len)
 {
 	struct virtio_accel_op_req h;
 	struct virtio_accel_dev_chain cl;
@@ -240,9 +272,19 @@ static long op(uint32_t opcode, uint32_t algo, uint32_t flags, uint64_t sid,
 	cl.rd_len = ch.rd_len;
 	cl.wr_len = ch.wr_len;
 	cl.n_desc = ch.n_desc;
+	if (ar)
+		return virtio_accel_dev_op_submit(&mdev, NULL, &ch, &cl, ar);
 	ret = virtio_accel_dev_op(&mdev, NULL, &ch, &cl);
 	cur_req = NULL;
 	return ret;
+}
+
+static long op(uint32_t opcode, uint32_t algo, uint32_t flags, uint64_t sid,
+	       uint32_t key_len, uint32_t iv_len, uint32_t src_len,
+	       uint32_t dst_len)
+{
+	return op_at(NULL, opcode, algo, flags, sid, key_len, iv_len, src_len,
+		     dst_len);
 }
 
 /* the response, copied: it may sit at any alignment */
@@ -584,6 +626,218 @@ static void t_dev_ctrl(void)
 			     CRESP + 4096), -EFAULT);
 }
 
+/*
+ * Asynchronous one-shot requests: submit() holds the request, nothing is
+ * written and the session stays held until virtio_accel_dev_op_finish(),
+ * which writes output, zeros and the response as the synchronous path does.
+ */
+static void t_dev_async_pending(void)
+{
+	const uint32_t E = VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
+	const uint32_t G = VIRTIO_ACCEL_ALG_AES256_GCM;
+	struct virtio_accel_dev_req ar;
+
+	reset();
+	mdev.ops = &mops_async;
+	msess[1].flags = 0;	/* a one-shot session */
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, E, G, 0, msess_id[1], 0, 12, 4, 20),
+			VIRTIO_ACCEL_DEV_PENDING);
+	CU_ASSERT_EQUAL(n_submit, 1);
+	CU_ASSERT_EQUAL(n_exec, 0);
+	CU_ASSERT_PTR_EQUAL(held, &ar);
+	CU_ASSERT_EQUAL(exec_key_len, 32);	/* the session's key */
+	CU_ASSERT_EQUAL(n_write, 0);		/* nothing written yet */
+	CU_ASSERT_EQUAL(n_get, 1);
+	CU_ASSERT_EQUAL(n_put, 0);		/* held until completion */
+	CU_ASSERT_EQUAL(ch.wr[0], 0xee);
+	/* the engine completes: output, zeros to the end of dst, response */
+	memset(out_buf, 0xcd, 16);
+	ar.dst = out_buf;
+	ar.dst_used = 16;
+	ar.src_used = 4;
+	CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch, &ar,
+						   VIRTIO_ACCEL_OK), 20 + RESP);
+	CU_ASSERT_EQUAL(n_put, 1);
+	CU_ASSERT_PTR_NULL(ar.sess);
+	CU_ASSERT_EQUAL(resp()->status, VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(le32toh(resp()->dst_used), 16);
+	CU_ASSERT_EQUAL(le32toh(resp()->src_used), 4);
+	CU_ASSERT_EQUAL(ch.wr[0], 0xcd);
+	CU_ASSERT_EQUAL(ch.wr[15], 0xcd);
+	CU_ASSERT(all_zero(ch.wr + 16, 4));
+	CU_ASSERT_EQUAL(n_err, 0);
+	/* a submit() that completes at once is a synchronous request */
+	reset();
+	mdev.ops = &mops_async;
+	exec_out = 32;
+	CU_ASSERT_EQUAL(op_at(&ar, H, SHA, 0, 0, 0, 0, 8, 32), 32 + RESP);
+	CU_ASSERT_EQUAL(n_submit, 1);
+	CU_ASSERT_EQUAL(resp()->status, VIRTIO_ACCEL_OK);
+	CU_ASSERT_EQUAL(ch.wr[31], 0xab);
+	/* several in flight, completed out of order */
+	{
+		struct virtio_accel_dev_req a2[3];
+		int i;
+
+		reset();
+		mdev.ops = &mops_async;
+		msess[1].flags = 0;
+		submit_pending = 1;
+		for (i = 0; i < 3; i++)
+			CU_ASSERT_EQUAL(op_at(&a2[i], E, G, 0, msess_id[1], 0,
+					      12, 16, 32),
+					VIRTIO_ACCEL_DEV_PENDING);
+		CU_ASSERT_EQUAL(n_get, 3);
+		CU_ASSERT_EQUAL(n_put, 0);
+		for (i = 2; i >= 0; i--) {
+			a2[i].dst_used = 0;
+			CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL,
+					&ch, &a2[i], VIRTIO_ACCEL_OK),
+					32 + RESP);
+			CU_ASSERT_EQUAL(n_put, 3 - i);
+		}
+	}
+	mdev.ops = &mops;
+}
+
+/* stream requests stay synchronous; without submit(), exec() as before */
+static void t_dev_async_stream_sync(void)
+{
+	struct virtio_accel_dev_req ar;
+
+	reset();
+	mdev.ops = &mops_async;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, H, SHA, 0, msess_id[0], 0, 0, 8, 0), RESP);
+	CU_ASSERT_EQUAL(n_submit, 0);
+	CU_ASSERT_EQUAL(n_sexec, 1);
+	CU_ASSERT_EQUAL(msess[0].stream_active, 1);
+	CU_ASSERT_EQUAL(n_get, n_put);
+	/* a host without submit(): never pending */
+	reset();
+	submit_pending = 1;
+	exec_out = 32;
+	CU_ASSERT_EQUAL(op_at(&ar, H, SHA, 0, 0, 0, 0, 8, 32), 32 + RESP);
+	CU_ASSERT_EQUAL(n_exec, 1);
+	CU_ASSERT_EQUAL(n_submit, 0);
+	/* a rejection by the validator never reaches the engine */
+	reset();
+	mdev.ops = &mops_async;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, H, SHA, FINAL, 0, 0, 0, 8, 31), 31 + RESP);
+	CU_ASSERT_EQUAL(resp()->status, VIRTIO_ACCEL_BADMSG);
+	CU_ASSERT_EQUAL(n_submit, 0);
+	mdev.ops = &mops;
+}
+
+/* [SESS-KEY]: an inline key stays for the engine, wiped before the response */
+static void t_dev_async_key_wipe(void)
+{
+	const uint32_t M = VIRTIO_ACCEL_OP_MAC;
+	const uint32_t HM = VIRTIO_ACCEL_ALG_HMAC_SHA256;
+	struct virtio_accel_dev_req ar;
+	uint8_t st[] = { VIRTIO_ACCEL_OK, VIRTIO_ACCEL_AUTH_FAILED };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		reset();
+		mdev.ops = &mops_async;
+		submit_pending = 1;
+		CU_ASSERT_EQUAL(op_at(&ar, M, HM, 0, 0, 20, 0, 8, 32),
+				VIRTIO_ACCEL_DEV_PENDING);
+		/* the engine still reads the key: not wiped yet */
+		CU_ASSERT_PTR_EQUAL(ar.key, ar.key_buf);
+		CU_ASSERT_EQUAL(ar.key_buf[19], 0x77);
+		ar.dst = out_buf;
+		ar.dst_used = 32;
+		CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch,
+							   &ar, st[i]),
+				32 + RESP);
+		CU_ASSERT_EQUAL(resp()->status, st[i]);
+		CU_ASSERT_EQUAL(key_wiped_at_resp, 1);
+		CU_ASSERT(all_zero(ar.key_buf, sizeof(ar.key_buf)));
+	}
+	mdev.ops = &mops;
+}
+
+/*
+ * Errors at completion: a status is applied as exec()'s (zeros, no output,
+ * the error hook); an errno (memory gone) is returned; the session is put
+ * either way.
+ */
+static void t_dev_async_errors(void)
+{
+	const uint32_t E = VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
+	const uint32_t G = VIRTIO_ACCEL_ALG_AES256_GCM;
+	struct virtio_accel_dev_req ar;
+
+	reset();
+	mdev.ops = &mops_async;
+	msess[1].flags = 0;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, E, G, 0, msess_id[1], 0, 12, 16, 32),
+			VIRTIO_ACCEL_DEV_PENDING);
+	ar.dst = out_buf;	/* whatever the engine left: not written */
+	ar.dst_used = 16;
+	ar.src_used = 16;
+	CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch, &ar,
+						   VIRTIO_ACCEL_ERR),
+			32 + RESP);
+	CU_ASSERT_EQUAL(resp()->status, VIRTIO_ACCEL_ERR);
+	CU_ASSERT_EQUAL(resp()->dst_used, 0);
+	CU_ASSERT_EQUAL(resp()->src_used, 0);
+	CU_ASSERT(all_zero(ch.wr, 32));
+	CU_ASSERT_EQUAL(n_err, 1);
+	CU_ASSERT_EQUAL(n_put, 1);
+	/* an engine that overran dst: ERR */
+	reset();
+	mdev.ops = &mops_async;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, H, SHA, 0, 0, 0, 0, 8, 32),
+			VIRTIO_ACCEL_DEV_PENDING);
+	ar.dst = out_buf;
+	ar.dst_used = 33;
+	CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch, &ar,
+						   VIRTIO_ACCEL_OK), 32 + RESP);
+	CU_ASSERT_EQUAL(resp()->status, VIRTIO_ACCEL_ERR);
+	CU_ASSERT(all_zero(ch.wr, 32));
+	/* memory gone at completion: the errno, the session put */
+	reset();
+	mdev.ops = &mops_async;
+	msess[1].flags = 0;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, E, G, 0, msess_id[1], 0, 12, 16, 32),
+			VIRTIO_ACCEL_DEV_PENDING);
+	CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch, &ar,
+						   -EFAULT), -EFAULT);
+	CU_ASSERT_EQUAL(n_put, 1);
+	CU_ASSERT_EQUAL(n_write, 0);
+	reset();
+	mdev.ops = &mops_async;
+	msess[1].flags = 0;
+	submit_pending = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, VIRTIO_ACCEL_OP_MAC,
+			      VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, 0, 20, 0, 8, 32),
+			VIRTIO_ACCEL_DEV_PENDING);
+	CU_ASSERT_EQUAL(ar.key_buf[0], 0x77);
+	fail_write = 1;
+	ar.dst_used = 0;
+	CU_ASSERT_EQUAL(virtio_accel_dev_op_finish(&mdev, NULL, &ch, &ar,
+						   VIRTIO_ACCEL_OK), -EFAULT);
+	CU_ASSERT_EQUAL(n_put, n_get);
+	CU_ASSERT(all_zero(ar.key_buf, sizeof(ar.key_buf)));
+	/* submit() failing at once (memory): the errno, nothing held */
+	reset();
+	mdev.ops = &mops_async;
+	msess[1].flags = 0;
+	fail_read = 1;
+	CU_ASSERT_EQUAL(op_at(&ar, E, G, 0, msess_id[1], 0, 12, 16, 32),
+			-EFAULT);
+	CU_ASSERT_EQUAL(n_submit, 0);
+	mdev.ops = &mops;
+}
+
 static void t_dev_wipe(void)
 {
 	uint8_t b[37];
@@ -606,4 +860,8 @@ void register_dev_tests(void)
 	ADD_TEST(t_dev_mem_error);
 	ADD_TEST(t_dev_ctrl);
 	ADD_TEST(t_dev_wipe);
+	ADD_TEST(t_dev_async_pending);
+	ADD_TEST(t_dev_async_stream_sync);
+	ADD_TEST(t_dev_async_key_wipe);
+	ADD_TEST(t_dev_async_errors);
 }

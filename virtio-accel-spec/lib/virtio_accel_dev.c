@@ -53,12 +53,14 @@ static int gcm_stream_over(const struct virtio_accel_dev *d,
 }
 
 /*
- * Run a validated request: copy the inline key and the IV, run the engine,
- * apply the stream rules, wipe the key. Returns a status, or a negative
- * errno from the host's memory accessors.
+ * Run a validated request: copy the inline key and the IV, run the engine
+ * (one-shot requests through submit() when @async and the host has it),
+ * apply the stream rules. Returns a status, VIRTIO_ACCEL_DEV_PENDING, or a
+ * negative errno from the host's memory accessors. The inline key is wiped
+ * by dev_op_end().
  */
 static int dev_run(const struct virtio_accel_dev *d, void *q, const void *c,
-		   struct virtio_accel_dev_req *r)
+		   struct virtio_accel_dev_req *r, int async)
 {
 	struct virtio_accel_dev_sess *s = r->sess;
 	u32 data_len = r->op.src_len;
@@ -71,7 +73,7 @@ static int dev_run(const struct virtio_accel_dev *d, void *q, const void *c,
 		ret = d->ops->read(q, c, r->op.key_off, r->key_buf,
 				   r->op.key_len);
 		if (ret)
-			goto out_wipe;
+			return ret;
 		r->key = r->key_buf;
 		r->key_len = r->op.key_len;
 	} else if (s) {
@@ -83,12 +85,13 @@ static int dev_run(const struct virtio_accel_dev *d, void *q, const void *c,
 		ret = d->ops->read(q, c, r->op.iv_off, r->iv_buf,
 				   r->op.iv_len);
 		if (ret)
-			goto out_wipe;
+			return ret;
 	}
 
 	if (!r->stream) {
-		ret = d->ops->exec(q, c, r);
-		goto out_wipe;
+		if (async && d->ops->submit)
+			return d->ops->submit(q, c, r);
+		return d->ops->exec(q, c, r);
 	}
 
 	/* [STREAM-GCM-MAX]: BADMSG, and the stream is aborted below */
@@ -116,50 +119,93 @@ static int dev_run(const struct virtio_accel_dev *d, void *q, const void *c,
 		s->stream_len = 0;
 		d->ops->stream_abort(q, s);
 	}
-
-out_wipe:
-	/* [SESS-KEY]: no inline key outlives its request, nor its response */
-	if (r->op.key_len)
-		virtio_accel_wipe(r->key_buf, sizeof(r->key_buf));
 	return ret;
 }
 
-long virtio_accel_dev_op(const struct virtio_accel_dev *d, void *q,
-			 const void *c, const struct virtio_accel_dev_chain *cl)
+/*
+ * The end of a request, at once or when the engine completes it: @ret is a
+ * status or a negative errno. Wipes the inline key, puts the session, writes
+ * the whole writable part. Returns the used length or a negative errno.
+ */
+static long dev_op_end(const struct virtio_accel_dev *d, void *q,
+		       const void *c, struct virtio_accel_dev_req *r, int ret)
+{
+	struct virtio_accel_op_resp resp;
+	u64 room = r->wr_len - RESP_LEN;
+	u8 st;
+
+	/* [SESS-KEY]: no inline key outlives its request, nor its response */
+	if (r->op.key_len)
+		virtio_accel_wipe(r->key_buf, sizeof(r->key_buf));
+	if (r->sess) {
+		d->ops->sess_put(q, r->sess);
+		r->sess = NULL;
+	}
+	if (ret < 0)
+		return ret;
+	st = (u8)ret;
+
+	if (st != VIRTIO_ACCEL_OK || r->dst_used > room) {
+		if (st == VIRTIO_ACCEL_OK)
+			st = VIRTIO_ACCEL_ERR;	/* engine overran: never */
+		r->dst_used = 0;
+		r->src_used = 0;
+		r->rflags = 0;
+		r->dst_in_place = 0;
+		dev_error(d, q, r->op.opcode, r->op.algo, r->op.request_id, st,
+			  0);
+	}
+	if (r->dst_used && !r->dst_in_place) {
+		ret = d->ops->write(q, c, 0, r->dst, r->dst_used);
+		if (ret)
+			return ret;
+	}
+	/* [VQ-USED-LEN], [ST-NOLEAK]: the rest of dst reads as zero */
+	ret = d->ops->write(q, c, r->dst_used, NULL, room - r->dst_used);
+	if (ret)
+		return ret;
+	__builtin_memset(&resp, 0, sizeof(resp));
+	resp.src_used = cpu_to_le32(r->src_used);
+	resp.dst_used = cpu_to_le32(r->dst_used);
+	resp.flags = r->rflags;
+	resp.status = st;
+	ret = d->ops->write(q, c, room, &resp, sizeof(resp));
+	if (ret)
+		return ret;
+	return (long)r->wr_len;
+}
+
+static long dev_op_begin(const struct virtio_accel_dev *d, void *q,
+			 const void *c, const struct virtio_accel_dev_chain *cl,
+			 struct virtio_accel_dev_req *r, int async)
 {
 	struct virtio_accel_sess_view view, *vp = NULL;
-	struct virtio_accel_op_resp resp;
 	struct virtio_accel_op_req hdr;
-	struct virtio_accel_dev_req r;
-	u64 room;
 	int ret;
-	u8 st;
 
 	/* [REQ-SHORT], [REQ-HUGE]: no response, touch nothing */
 	if (cl->wr_len < RESP_LEN ||
 	    cl->wr_len > virtio_accel_max_wr_len(d->lim->max_data_len))
 		return 0;
-	room = cl->wr_len - RESP_LEN;
-	__builtin_memset(&r, 0, sizeof(r));
+	__builtin_memset(r, 0, sizeof(*r));
+	r->wr_len = cl->wr_len;
 
 	/* [REQ-SEGS]: nothing is read, no session is touched */
-	if (cl->n_desc > d->max_segments) {
-		st = VIRTIO_ACCEL_BADMSG;
-		goto complete;
-	}
+	if (cl->n_desc > d->max_segments)
+		return dev_op_end(d, q, c, r, VIRTIO_ACCEL_BADMSG);
 	/* the header is read once; a short one is zero-padded and fails */
 	__builtin_memset(&hdr, 0, sizeof(hdr));
 	ret = d->ops->read(q, c, 0, &hdr, min_u64(cl->rd_len, sizeof(hdr)));
 	if (ret)
 		return ret;
-	virtio_accel_decode_op_hdr(&hdr, &r.op);
-	if (r.op.session_id) {
-		r.sess = d->ops->sess_get(q, r.op.session_id);
-		if (r.sess) {
-			view.op = r.sess->op;
-			view.algo = r.sess->algo;
-			view.flags = r.sess->flags;
-			view.stream_active = r.sess->stream_active;
+	virtio_accel_decode_op_hdr(&hdr, &r->op);
+	if (r->op.session_id) {
+		r->sess = d->ops->sess_get(q, r->op.session_id);
+		if (r->sess) {
+			view.op = r->sess->op;
+			view.algo = r->sess->algo;
+			view.flags = r->sess->flags;
+			view.stream_active = r->sess->stream_active;
 			vp = &view;
 		}
 	}
@@ -168,50 +214,40 @@ long virtio_accel_dev_op(const struct virtio_accel_dev *d, void *q,
 	 * another opcode naming a stream session: INVSESS) reads no payload
 	 * and has no effect on any session.
 	 */
-	st = virtio_accel_check_op(&r.op, &hdr, cl->rd_len, cl->wr_len, d->lim,
-				   vp);
-	if (st == VIRTIO_ACCEL_OK) {
-		r.stream = vp && (vp->flags & VIRTIO_ACCEL_SESS_F_STREAM);
-		r.start = r.stream && !vp->stream_active;
-		r.final = !!(r.op.flags & VIRTIO_ACCEL_OP_F_FINAL);
-		ret = dev_run(d, q, c, &r);
-		st = ret < 0 ? VIRTIO_ACCEL_ERR : (u8)ret;
-	} else {
-		ret = 0;
+	ret = virtio_accel_check_op(&r->op, &hdr, cl->rd_len, cl->wr_len,
+				    d->lim, vp);
+	if (ret == VIRTIO_ACCEL_OK) {
+		r->stream = vp && (vp->flags & VIRTIO_ACCEL_SESS_F_STREAM);
+		r->start = r->stream && !vp->stream_active;
+		r->final = !!(r->op.flags & VIRTIO_ACCEL_OP_F_FINAL);
+		ret = dev_run(d, q, c, r, async);
+		if (ret == VIRTIO_ACCEL_DEV_PENDING)
+			return ret;	/* the session stays held */
 	}
-	if (r.sess)
-		d->ops->sess_put(q, r.sess);
-	if (ret < 0)
-		return ret;
+	return dev_op_end(d, q, c, r, ret);
+}
 
-complete:
-	if (st != VIRTIO_ACCEL_OK || r.dst_used > room) {
-		if (st == VIRTIO_ACCEL_OK)
-			st = VIRTIO_ACCEL_ERR;	/* engine overran: never */
-		r.dst_used = 0;
-		r.src_used = 0;
-		r.rflags = 0;
-		r.dst_in_place = 0;
-		dev_error(d, q, r.op.opcode, r.op.algo, r.op.request_id, st, 0);
-	}
-	if (r.dst_used && !r.dst_in_place) {
-		ret = d->ops->write(q, c, 0, r.dst, r.dst_used);
-		if (ret)
-			return ret;
-	}
-	/* [VQ-USED-LEN], [ST-NOLEAK]: the rest of dst reads as zero */
-	ret = d->ops->write(q, c, r.dst_used, NULL, room - r.dst_used);
-	if (ret)
-		return ret;
-	__builtin_memset(&resp, 0, sizeof(resp));
-	resp.src_used = cpu_to_le32(r.src_used);
-	resp.dst_used = cpu_to_le32(r.dst_used);
-	resp.flags = r.rflags;
-	resp.status = st;
-	ret = d->ops->write(q, c, room, &resp, sizeof(resp));
-	if (ret)
-		return ret;
-	return (long)cl->wr_len;
+long virtio_accel_dev_op(const struct virtio_accel_dev *d, void *q,
+			 const void *c, const struct virtio_accel_dev_chain *cl)
+{
+	struct virtio_accel_dev_req r;
+
+	return dev_op_begin(d, q, c, cl, &r, 0);
+}
+
+long virtio_accel_dev_op_submit(const struct virtio_accel_dev *d, void *q,
+				const void *c,
+				const struct virtio_accel_dev_chain *cl,
+				struct virtio_accel_dev_req *r)
+{
+	return dev_op_begin(d, q, c, cl, r, 1);
+}
+
+long virtio_accel_dev_op_finish(const struct virtio_accel_dev *d, void *q,
+				const void *c, struct virtio_accel_dev_req *r,
+				int ret)
+{
+	return dev_op_end(d, q, c, r, ret);
 }
 
 /*

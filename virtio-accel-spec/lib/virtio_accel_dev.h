@@ -63,7 +63,15 @@ struct virtio_accel_dev_req {
 	/* the core's private copies */
 	u8 key_buf[VIRTIO_ACCEL_DEV_MAX_KEY];
 	u8 iv_buf[VIRTIO_ACCEL_DEV_MAX_IV];
+	u64 wr_len;		/* the core's: the chain's writable length */
 };
+
+/*
+ * Returned by ops->submit() and virtio_accel_dev_op_submit(): the engine took
+ * the request and completes it later. Below every negative errno (-4095 is
+ * the kernel's MAX_ERRNO), so never a status, an errno or a used length.
+ */
+#define VIRTIO_ACCEL_DEV_PENDING	(-4096)
 
 /*
  * The host's side. @q is the host's queue context (passed through), @c the
@@ -99,6 +107,17 @@ struct virtio_accel_dev_ops {
 	 * dst_used, rflags. Returns a status or a negative errno (memory).
 	 */
 	int (*exec)(void *q, const void *c, struct virtio_accel_dev_req *r);
+	/*
+	 * Optional, used by virtio_accel_dev_op_submit() only: start a
+	 * validated one-shot request. Returns what exec() returns (the
+	 * request is complete) or VIRTIO_ACCEL_DEV_PENDING: the engine holds
+	 * @r; when it is done the host sets what exec() sets and calls
+	 * virtio_accel_dev_op_finish(). Until then @r, @c and the guest
+	 * memory behind @c stay valid, and the request's session stays held.
+	 * Stream requests never come here: they run through stream_exec(),
+	 * which keeps the requests of a stream in order.
+	 */
+	int (*submit)(void *q, const void *c, struct virtio_accel_dev_req *r);
 	/*
 	 * Run one request of a stream: the same, continuing the session's
 	 * engine state (r->start: from the beginning). The core aborts the
@@ -143,6 +162,26 @@ struct virtio_accel_dev_chain {
  */
 long virtio_accel_dev_op(const struct virtio_accel_dev *d, void *q,
 			 const void *c, const struct virtio_accel_dev_chain *cl);
+/*
+ * Asynchronous one-shot requests, for a host whose engines complete later.
+ * virtio_accel_dev_op_submit() is virtio_accel_dev_op() with @r the host's
+ * storage for the request (it must live until the request completes): it
+ * returns what virtio_accel_dev_op() returns (the request is complete: a
+ * rejection, a stream request, or a submit() that completed at once), or
+ * VIRTIO_ACCEL_DEV_PENDING after submit() returned it. The host then calls
+ * virtio_accel_dev_op_finish() once, with @ret the engine's status (or a
+ * negative errno): the core applies it as for a synchronous request (inline
+ * key wiped, session put, output or zeros to the end of dst, the response)
+ * and returns the used length or a negative errno. Without ops->submit,
+ * virtio_accel_dev_op_submit() never returns VIRTIO_ACCEL_DEV_PENDING.
+ */
+long virtio_accel_dev_op_submit(const struct virtio_accel_dev *d, void *q,
+				const void *c,
+				const struct virtio_accel_dev_chain *cl,
+				struct virtio_accel_dev_req *r);
+long virtio_accel_dev_op_finish(const struct virtio_accel_dev *d, void *q,
+				const void *c, struct virtio_accel_dev_req *r,
+				int ret);
 long virtio_accel_dev_ctrl(const struct virtio_accel_dev *d, void *q,
 			   const void *c,
 			   const struct virtio_accel_dev_chain *cl);
