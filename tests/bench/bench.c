@@ -65,6 +65,7 @@ static const char *opt_dev[MAX_BE];	/* event, poll */
 static const char *opt_filter;
 static const char *opt_label = "vhost-user";
 static int opt_quick;
+static unsigned int opt_engine_lat;	/* --engine-latency-us */
 static double tsc_ghz;
 
 static uint64_t self_cpu_ns(void)
@@ -842,6 +843,16 @@ static void start_backend(unsigned int i)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		if (opt_engine_lat) {
+			char lat_us[16];
+
+			snprintf(lat_us, sizeof(lat_us), "%u", opt_engine_lat);
+			execl(opt_backend, opt_backend, "--socket-path",
+			      sock[i], "--queues", "2", "--max-data-len",
+			      "4194304", "--test-engine-latency-us", lat_us,
+			      i ? "--poll" : NULL, (char *)NULL);
+			_exit(127);
+		}
 		execl(opt_backend, opt_backend, "--socket-path", sock[i],
 		      "--queues", "2", "--max-data-len", "4194304",
 		      i ? "--poll" : NULL, (char *)NULL);
@@ -907,6 +918,15 @@ static void plan(void)
 {
 	static const unsigned int depths[] = { 1, 8, 32, 128 };
 	unsigned int i;
+
+	if (opt_engine_lat) {
+		/* the asynchronous pipeline: one engine latency, two depths */
+		add_case(K_DEV, "null", 64, 1, 1, MODE_POLL);
+		add_case(K_DEV, "null", 64, 64, 1, MODE_POLL);
+		add_case(K_DEV, "null", 64, 1, 1, MODE_EVENT);
+		add_case(K_DEV, "null", 64, 64, 1, MODE_EVENT);
+		return;
+	}
 
 	/* transport: the floor, the RPC, then the device, poll and event */
 	add_case(K_RING, "ring", MSG, 32, 1, 1);
@@ -1029,8 +1049,22 @@ static void ratio(const char *name, const char *num, const char *den,
 
 static void compute_ratios(void)
 {
-	static char nm[8][2][64], dn[8][64], dv[8][64];
+	static char nm[8][2][64], dn[8][64], dv[8][64], en[64], ep[64];
 	unsigned int i;
+
+	if (opt_engine_lat) {
+		snprintf(en, sizeof(en), "engine_lat%u_qd64_vs_qd1",
+			 opt_engine_lat);
+		ratio(en, "dev_null_64_d64_q1_event", "dev_null_64_d1_q1_event",
+		      M_OPS, opt_engine_lat == 50 ? 20 : NAN, 1,
+		      "test engine completing each request after the latency: NULL 64 B at queue depth 64 vs depth 1 (event mode)");
+		snprintf(ep, sizeof(ep), "engine_lat%u_qd64_vs_qd1_poll",
+			 opt_engine_lat);
+		ratio(ep, "dev_null_64_d64_q1_poll",
+		      "dev_null_64_d1_q1_poll", M_OPS, NAN, 1,
+		      "the same with both sides busy-polling (needs two idle cores)");
+		return;
+	}
 
 	ratio("null64_batched_vs_shm_ring", "dev_null_64_d32_q1_poll",
 	      "ring_64_d32_poll", M_OPS, 0.5, 1,
@@ -1294,6 +1328,9 @@ static void usage(FILE *f)
 	      "  --ms N           measuring time per case per round (default 400)\n"
 	      "  --quick          fewer cases (64 B and 1 MiB only)\n"
 	      "  --only SUBSTR    only cases whose name contains SUBSTR\n"
+	      "  --engine-latency-us N  only the pipeline cases: back-ends with the\n"
+	      "                   test engine at N us (--backend), NULL 64 B at\n"
+	      "                   depths 1 and 64, the ratio engine_latN_qd64_vs_qd1\n"
 	      "  --label NAME     what the device path is called in the JSON\n"
 	      "                   (default vhost-user)\n"
 	      "  --json FILE      write the results and ratios as JSON (- for stdout)\n", f);
@@ -1313,7 +1350,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_DEV, O_DEVPOLL, O_ROUNDS, O_MS, O_QUICK,
-	       O_ONLY, O_JSON, O_LABEL };
+	       O_ONLY, O_JSON, O_LABEL, O_ENGLAT };
 	static const struct option lo[] = {
 		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "dev", required_argument, NULL, O_DEV },
@@ -1324,6 +1361,7 @@ int main(int argc, char **argv)
 		{ "only", required_argument, NULL, O_ONLY },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "label", required_argument, NULL, O_LABEL },
+		{ "engine-latency-us", required_argument, NULL, O_ENGLAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1367,6 +1405,14 @@ int main(int argc, char **argv)
 			break;
 		case O_LABEL:
 			opt_label = optarg;
+			break;
+		case O_ENGLAT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 1000000)
+				die("--engine-latency-us %s: out of range",
+				    optarg);
+			opt_engine_lat = (unsigned int)v;
 			break;
 		case 'h':
 			usage(stdout);

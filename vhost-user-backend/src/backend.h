@@ -39,6 +39,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
+	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 };
@@ -175,6 +176,7 @@ struct va_vq {
 	uint32_t resub_cap;
 	uint32_t nresub;
 	uint32_t resub_pos;		/* next one to run */
+	struct va_pipe *pipe;		/* requests inside an engine (pipeline.c) */
 };
 
 struct va_dev {
@@ -231,5 +233,44 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 		       const struct va_chain *c);
 uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 			 const struct va_chain *c);
+
+/*
+ * The asynchronous pipeline (pipeline.c): one-shot requests of a data queue
+ * that an engine completes later wait in a slot of their queue's in-flight
+ * table, holding the device core's request, the chain (its iovecs: the
+ * guest memory stays mapped, see va_vq_drain()) and the engine's output.
+ */
+struct va_slot {
+	struct virtio_accel_dev_req cr;	/* the core's request */
+	struct va_chain c;		/* the walked chain, iovecs copied */
+	uint32_t iov_cap;
+	uint16_t head;
+	int st;				/* the engine's status */
+	uint64_t due_ns;		/* test engine: completes at */
+	uint64_t seq;			/* submission order */
+	uint8_t *out;			/* the engine's output, if not in place */
+	uint32_t out_cap;
+};
+
+#define VA_RUN_PENDING	(-2)	/* va_run(): the request is in an engine */
+
+int va_pipe_on(struct va_vq *q);
+struct va_slot *va_pipe_slot(struct va_vq *q);
+void va_pipe_push(struct va_vq *q, struct va_slot *s);
+unsigned int va_pipe_room(const struct va_vq *q);
+unsigned int va_pipe_busy(const struct va_vq *q);
+unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
+			 unsigned int max);
+void va_pipe_release(struct va_vq *q, struct va_slot *s);
+int va_pipe_hold(struct va_slot *s);
+void va_pipe_fini(struct va_vq *q);
+void va_pipe_report(struct va_vq *q);
+/* op.c: start a request (>= 0: used length; VA_RUN_PENDING), finish one */
+int64_t va_op_submit(struct va_dev *d, struct va_vq *q,
+		     const struct va_chain *c, struct va_slot *s);
+uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s);
+/* worker.c: complete what the engines finished; wait for all of it */
+unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q);
+void va_vq_drain(struct va_dev *d, struct va_vq *q);
 
 #endif /* VA_BACKEND_H */

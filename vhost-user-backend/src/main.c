@@ -78,6 +78,10 @@ static void usage(FILE *f)
 "                         front-end, whose shrinking them kills the back-end\n"
 "  --test-delay-us N      testing: sleep N us before each request (0..1000000)\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
+"                         order (with the test engine: each poll's due ones)\n"
+"  --test-engine-latency-us N  testing: a test engine that completes each\n"
+"                         one-shot request asynchronously N us after it was\n"
+"                         submitted (1..1000000; the asynchronous pipeline)\n"
 "  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
 "                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
 "                         order, one used index update each (not for streams)\n"
@@ -114,7 +118,7 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
-	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX,
+	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_ENGLAT,
 };
 
 static const struct option long_opts[] = {
@@ -131,6 +135,7 @@ static const struct option long_opts[] = {
 	{ "no-inflight", no_argument, NULL, OPT_NOINFL },
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
+	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -215,6 +220,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_REORDER:
 			va_opts.test_reorder = 1;
+			break;
+		case OPT_ENGLAT:
+			if (parse_u32(optarg, 1, 1000000, &v))
+				return bad_arg("--test-engine-latency-us: '%s' is not in 1..1000000",
+					       optarg);
+			va_opts.test_engine_latency_us = v;
 			break;
 		case OPT_GCMMAX: {
 			char *end;

@@ -7,6 +7,7 @@
  * 7 and 8) is written there, once, for the vDPA parent too.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -224,6 +225,23 @@ static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
 		       virtio_accel_status_name(st));
 }
 
+/*
+ * The asynchronous path's engine: the request runs as in va_dev_exec(),
+ * then the test engine (--test-engine-latency-us) holds its completion
+ * (pipeline.c). Without an asynchronous engine the request completes here.
+ */
+static int va_dev_submit(void *qv, const void *cv,
+			 struct virtio_accel_dev_req *cr)
+{
+	struct va_slot *s = (struct va_slot *)((char *)cr -
+					       offsetof(struct va_slot, cr));
+
+	s->st = va_dev_exec(qv, cv, cr);
+	if (!va_pipe_hold(s))
+		return s->st;
+	return VIRTIO_ACCEL_DEV_PENDING;
+}
+
 static const struct virtio_accel_dev_ops va_dev_ops = {
 	.read = va_dev_read,
 	.write = va_dev_write,
@@ -232,6 +250,21 @@ static const struct virtio_accel_dev_ops va_dev_ops = {
 	.sess_create = va_dev_sess_create,
 	.sess_destroy = va_dev_sess_destroy,
 	.exec = va_dev_exec,
+	.stream_exec = va_dev_stream_exec,
+	.stream_abort = va_dev_stream_abort,
+	.engine_name = va_dev_engine_name,
+	.error = va_dev_error,
+};
+
+static const struct virtio_accel_dev_ops va_dev_ops_async = {
+	.read = va_dev_read,
+	.write = va_dev_write,
+	.sess_get = va_dev_sess_get,
+	.sess_put = va_dev_sess_put,
+	.sess_create = va_dev_sess_create,
+	.sess_destroy = va_dev_sess_destroy,
+	.exec = va_dev_exec,
+	.submit = va_dev_submit,
 	.stream_exec = va_dev_stream_exec,
 	.stream_abort = va_dev_stream_abort,
 	.engine_name = va_dev_engine_name,
@@ -263,6 +296,65 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	va_core(d, c, &core, &cl);
 	/* the accessors cannot fail: the chain's memory is mapped */
 	return (uint32_t)virtio_accel_dev_op(&core, &x, c, &cl);
+}
+
+/*
+ * A data request through the pipeline, @s its slot: >= 0, it completed (the
+ * used length); VA_RUN_PENDING, it is inside an engine and @s holds it (with
+ * a copy of the chain's iovecs) until va_op_finish().
+ */
+int64_t va_op_submit(struct va_dev *d, struct va_vq *q,
+		     const struct va_chain *c, struct va_slot *s)
+{
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
+	uint32_t n = c->n_rd + c->n_wr;
+	long ret;
+
+	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
+	va_core(d, c, &core, &cl);
+	core.ops = &va_dev_ops_async;
+	ret = virtio_accel_dev_op_submit(&core, &x, c, &cl, &s->cr);
+	if (ret != VIRTIO_ACCEL_DEV_PENDING)
+		return (uint32_t)ret;
+	/* the chain outlives the walk: the slot keeps its own iovecs */
+	if (s->iov_cap < n) {
+		struct va_iov *iov = realloc(s->c.iov, sizeof(*iov) * n);
+
+		if (!iov) {
+			/* complete it now, with what the engine did */
+			struct va_chain keep = s->c;
+
+			s->c = *c;
+			ret = va_op_finish(d, q, s);
+			s->c = keep;
+			return (uint32_t)ret;
+		}
+		s->c.iov = iov;
+		s->iov_cap = n;
+	}
+	memcpy(s->c.iov, c->iov, sizeof(*c->iov) * n);
+	s->c.cap = s->iov_cap;
+	s->c.n_rd = c->n_rd;
+	s->c.n_wr = c->n_wr;
+	s->c.n_desc = c->n_desc;
+	s->c.rd_len = c->rd_len;
+	s->c.wr_len = c->wr_len;
+	return VA_RUN_PENDING;
+}
+
+/* The engine completed slot @s: the response; returns the used length. */
+uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s)
+{
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
+
+	va_core(d, &s->c, &core, &cl);
+	core.ops = &va_dev_ops_async;
+	return (uint32_t)virtio_accel_dev_op_finish(&core, &x, &s->c, &s->cr,
+						    s->st);
 }
 
 uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,

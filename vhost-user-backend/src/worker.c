@@ -266,12 +266,17 @@ static void va_notify(struct va_dev *d, struct va_vq *q)
 	q->call_pending = (ret == -EAGAIN);
 }
 
-/* Run one request; returns its used length, or -1 if the chain is broken. */
+/*
+ * Run one request; returns its used length, -1 if the chain is broken, or
+ * VA_RUN_PENDING if @async and it went into an engine (pipeline.c).
+ */
 static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		      const struct va_ring_cfg *rc, struct va_chain *c,
-		      uint16_t head)
+		      uint16_t head, int async)
 {
 	int ret = va_chain_walk(rc, head, c);
+	struct va_slot *s;
+	int64_t len;
 
 	if (ret < 0) {
 		va_stop_queue(q, va_chain_strerror(ret));
@@ -281,7 +286,15 @@ static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		usleep(va_opts.test_delay_us);
 	if (q->idx == VIRTIO_ACCEL_CTRLQ)
 		return va_ctrl_process(d, q, c);
-	return va_op_process(d, q, c);
+	s = async ? va_pipe_slot(q) : NULL;
+	if (!s)
+		return va_op_process(d, q, c);
+	len = va_op_submit(d, q, c, s);
+	if (len == VA_RUN_PENDING) {
+		s->head = head;
+		va_pipe_push(q, s);
+	}
+	return len;
 }
 
 static inline void va_used_elem(struct va_vq *q, uint16_t head, uint32_t len)
@@ -302,7 +315,7 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 
 	while (q->resub_pos < q->nresub && done < VA_BUDGET) {
 		uint16_t head = q->resub[q->resub_pos].head;
-		int64_t len = va_run(d, q, rc, c, head);
+		int64_t len = va_run(d, q, rc, c, head, 0);
 
 		if (len < 0)
 			break;
@@ -387,6 +400,60 @@ static void va_prefetch_batch(const struct va_vq *q,
 	}
 }
 
+/* Write completion @len of @head to the used ring (inflight tracked). */
+static void va_complete(struct va_vq *q, uint16_t head, uint32_t len)
+{
+	if (q->infl) {
+		va_infl_complete(q->infl, q->used, q->size, &q->last_used, head,
+				 len);
+	} else {
+		va_used_elem(q, head, len);
+		STORE(&q->used->idx, q->last_used);
+	}
+}
+
+/*
+ * The requests of @q that their engine completed: responses and used
+ * entries, in the order they complete. Returns how many.
+ */
+unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
+{
+	struct va_slot *s[VA_BUDGET];
+	unsigned int n, i, done = 0;
+
+	do {
+		n = va_pipe_due(q, s, VA_BUDGET);
+		for (i = 0; i < n; i++) {
+			va_complete(q, s[i]->head, va_op_finish(d, q, s[i]));
+			va_pipe_release(q, s[i]);
+		}
+		done += n;
+	} while (n == VA_BUDGET);
+	return done;
+}
+
+/*
+ * Wait for every request of @q inside an engine and complete it: before the
+ * worker parks or stops (a vhost message, a reset, a disconnect may unmap
+ * the guest memory the requests point into). The test engine's latency is
+ * at most a second.
+ */
+void va_vq_drain(struct va_dev *d, struct va_vq *q)
+{
+	unsigned int done = 0;
+
+	if (!va_pipe_busy(q))
+		return;
+	while (va_pipe_busy(q)) {
+		done += va_vq_poll(d, q);
+		rte_pause();
+	}
+	rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx, q->last_avail,
+				 q->last_used);
+	if (done)
+		va_notify(d, q);
+}
+
 /* Process up to VA_BUDGET chains of one queue; returns chains completed. */
 static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 {
@@ -401,11 +468,14 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	struct va_chain c = { .iov = q->iov, .cap = q->iov_cap };
 	uint16_t heads[VA_BUDGET];
 	uint16_t avail_idx, n, i;
-	unsigned int done = 0;
+	unsigned int done = 0, taken = 0;
+	int async = va_pipe_on(q);
 	int64_t len;
 
+	if (async && va_pipe_busy(q))
+		done = va_vq_poll(d, q);
 	if (unlikely(q->nresub)) {
-		done = va_resubmit(d, q, &rc, &c);
+		done += va_resubmit(d, q, &rc, &c);
 		if (q->nresub || q->broken)
 			goto out;
 	}
@@ -419,6 +489,12 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
+	/* each one may stay in an engine: no more than free slots */
+	if (async && n > va_pipe_room(q)) {
+		n = (uint16_t)va_pipe_room(q);
+		if (!n)
+			goto out;
+	}
 	if (n > 1)
 		va_prefetch_batch(q, &rc, q->last_avail, n);
 	if (q->infl || unlikely(va_opts.test_reorder)) {
@@ -439,21 +515,22 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		}
 		n = i;
 		for (i = 0; i < n; i++) {
-			/* --test-reorder: complete out of order (last first) */
-			uint16_t h = unlikely(va_opts.test_reorder) ?
+			/*
+			 * --test-reorder: complete out of order (last first);
+			 * with the pipeline its engine reorders completions
+			 * and requests start in order (a stream's stay so)
+			 */
+			uint16_t h = unlikely(va_opts.test_reorder) && !async ?
 				     heads[n - 1 - i] : heads[i];
 
-			len = va_run(d, q, &rc, &c, h);
+			len = va_run(d, q, &rc, &c, h, async);
+			if (len == VA_RUN_PENDING) {
+				taken++;
+				continue;
+			}
 			if (len < 0)
 				break;
-			if (q->infl) {
-				va_infl_complete(q->infl, q->used, q->size,
-						 &q->last_used, h,
-						 (uint32_t)len);
-			} else {
-				va_used_elem(q, h, (uint32_t)len);
-				STORE(&q->used->idx, q->last_used);
-			}
+			va_complete(q, h, (uint32_t)len);
 			done++;
 		}
 		goto out;
@@ -463,7 +540,12 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		uint16_t head = __atomic_load_n(&q->avail->ring[slot],
 						__ATOMIC_RELAXED);
 
-		len = va_run(d, q, &rc, &c, head);
+		len = va_run(d, q, &rc, &c, head, async);
+		if (len == VA_RUN_PENDING) {
+			q->last_avail++;
+			taken++;
+			continue;
+		}
 		if (len < 0)
 			break;
 		va_used_elem(q, head, (uint32_t)len);
@@ -480,12 +562,12 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	if (done % VA_PUBLISH_STEP)
 		STORE(&q->used->idx, q->last_used);
 out:
-	if (done) {
+	if (done || taken)
 		rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx,
 					 q->last_avail, q->last_used);
+	if (done)
 		va_notify(d, q);
-	}
-	return done;
+	return done + taken;
 }
 
 /* Ask the driver for kicks (enable) or tell it not to bother (disable). */
@@ -595,6 +677,9 @@ static void *va_worker_main(void *arg)
 					va_kicks(d, &d->vq[i], 0);
 		}
 		if (LOAD(&d->pause_req)) {
+			/* nothing stays inside an engine while parked */
+			for (i = 0; i < d->nr_vq; i++)
+				va_vq_drain(d, &d->vq[i]);
 			STORE(&d->paused, 1);
 			while (LOAD(&d->pause_req) && !LOAD(&d->stop))
 				usleep(20);
@@ -612,7 +697,7 @@ static void *va_worker_main(void *arg)
 			if (q->call_pending)
 				va_notify(d, q);
 			work += va_process_vq(d, q);
-			pending |= q->call_pending;
+			pending |= q->call_pending | va_pipe_busy(q);
 		}
 		if (work) {
 			idle = 0;
@@ -632,6 +717,10 @@ static void *va_worker_main(void *arg)
 	}
 	if (epfd >= 0)
 		close(epfd);
+	for (i = 0; i < d->nr_vq; i++) {
+		va_vq_drain(d, &d->vq[i]);
+		va_pipe_report(&d->vq[i]);
+	}
 	STORE(&d->paused, 1);
 	return NULL;
 }
