@@ -9,7 +9,9 @@
 # Parts, each next to its baselines measured in the same run:
 #   1. vaccel-bench over vhost-user: the DPDK back-end (event mode and
 #      --poll) against memcpy, OpenSSL and zlib in-process, a two-thread
-#      shared-memory ring and a UNIX-socket RPC (interleaved rounds);
+#      shared-memory ring and a UNIX-socket RPC (interleaved rounds); then
+#      the asynchronous pipeline with the test engine at 50 us (depth 64
+#      vs depth 1: engine_lat50_qd64_vs_qd1);
 #   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
 #   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
 #      /dev/vaccel0 and vhost-vdpa on the vDPA parent, and over /dev/vaccel0
@@ -63,6 +65,16 @@ echo "bench: 1/6 vhost-user path (DPDK back-end) and in-process baselines" >&2
 }
 
 set --
+# the asynchronous pipeline (issue 14): back-ends whose test engine
+# completes each request 50 us late, NULL 64 B at depth 64 vs depth 1
+echo "bench: 1/6 (cont.) asynchronous pipeline, test engine at 50 us" >&2
+if "$B/vaccel-bench" --backend "$B/vhost-user-accel" --engine-latency-us 50 \
+	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" \
+	--label vhost-user-engine-lat50 --json "$T/engine.json"; then
+	set -- --engine "$T/engine.json"
+else
+	skip engine-lat50 "vaccel-bench --engine-latency-us 50 failed"
+fi
 echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"

@@ -15,6 +15,12 @@
 #    the back-end waits for them before it lets go of the guest memory
 #    (no crash, with the ASan+UBSan back-end too when build-san/ exists),
 #    stays up and serves the next client;
+#  - the cryptodev PMD in the pipeline (the default engines, no test
+#    engine): tests/pipeline/pipe_check.c keeps 256 SHA-256, HMAC (inline
+#    keys), AES-256-GCM encryption (session, AAD) and decryption (inline
+#    keys, bad tags) requests in flight per queue, every result checked
+#    against OpenSSL; the counters show them completed asynchronously, and
+#    out of order with --test-reorder (plain and ASan+UBSan back-end);
 #  - the option's range is checked.
 #
 #   tests/pipeline/t-pipeline-host.sh [BUILD_DIR]
@@ -30,10 +36,11 @@ KEEP_ON_FAIL=1
 test_tmpdir pipe
 
 # counter LOG WHAT: the sum over queues of the pipeline's report lines
-# "queue N: A requests completed asynchronously by the test engine (O out
-# of order), up to M in flight" (WHAT: done, ooo or max; max is the maximum)
+# "queue N: A requests completed asynchronously by the test engine|engines
+# (O out of order), up to M in flight" (WHAT: done, ooo or max; max is the
+# maximum)
 counter() {
-	sed -n 's/.*queue [0-9]*: \([0-9]*\) requests completed asynchronously by the test engine (\([0-9]*\) out of order), up to \([0-9]*\) in flight.*/\1 \2 \3/p' "$1" |
+	sed -n 's/.*queue [0-9]*: \([0-9]*\) requests completed asynchronously by the [a-z ]* (\([0-9]*\) out of order), up to \([0-9]*\) in flight.*/\1 \2 \3/p' "$1" |
 		awk -v w="$2" '{ d += $1; o += $2; if ($3 > m) m = $3 }
 			END { print (w == "done" ? d : w == "ooo" ? o : m) + 0 }'
 }
@@ -130,6 +137,47 @@ kill_mid() {
 kill_mid kill "$B/vhost-user-accel"
 if [ -x "$SAN_BIN" ]; then
 	kill_mid kill-san "$SAN_BIN"
+fi
+
+# the cryptodev PMD behind the pipeline: results checked against OpenSSL
+PC=$T/pipe-check
+host_prog "$TOP/tests/pipeline/pipe_check.c" "$PC" "$TOP/build/libvirtaccel.a" \
+	-lcrypto -lpthread || not_ok "building pipe_check.c"
+# pmd TAG BACKEND-BIN [BACKEND ARGS...]
+pmd() {
+	tag=$1 bin=$2
+	shift 2
+	mkdir -p "$T/$tag"
+	if ! start_backend --bin "$bin" "$T/$tag" "$@"; then
+		not_ok "$tag: the back-end starts with $*"
+		return 1
+	fi
+	timeout 300 "$PC" "$DEV" 4 >"$T/$tag.out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$T/$tag.out" | head -12
+	check "$tag: 256 requests in flight per queue, every result right (exit $rc)" \
+		[ "$rc" -eq 0 ]
+	stop_backend
+	src=$?
+	check "$tag: the back-end exits cleanly (status $src)" [ "$src" -eq 0 ]
+	if san_report "$BACKEND_LOG"; then
+		not_ok "$tag: sanitizer report in the back-end's log"
+	fi
+	cp "$BACKEND_LOG" "$T/$tag.log"
+	grep 'completed asynchronously' "$T/$tag.log" | sed 's/^/# /'
+	done_n=$(counter "$T/$tag.log" done)
+	max_n=$(counter "$T/$tag.log" max)
+	check "$tag: completed asynchronously by the crypto PMD ($done_n), up to $max_n in flight on a queue" \
+		[ "$done_n" -ge 1000 ] && [ "$max_n" -ge 32 ]
+}
+if [ -x "$PC" ]; then
+	pmd pmd "$B/vhost-user-accel"
+	pmd pmd-reorder "$B/vhost-user-accel" --test-reorder
+	ooo_n=$(counter "$T/pmd-reorder.log" ooo)
+	check "pmd-reorder: PMD completions out of order ($ooo_n)" [ "$ooo_n" -ge 100 ]
+	if [ -x "$SAN_BIN" ]; then
+		pmd pmd-san "$SAN_BIN" --test-reorder
+	fi
 fi
 
 # the option's range

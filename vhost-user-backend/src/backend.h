@@ -64,6 +64,7 @@ struct va_session {
 	void *cdev_sess;		/* cryptodev session, one-shot ops */
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
+	uint32_t cdev_inflight;		/* pipeline ops using cdev_sess */
 };
 
 int va_sessions_init(uint32_t max);
@@ -120,6 +121,7 @@ int va_crypto_qinit(struct va_qctx *qc, unsigned int idx);
 void va_crypto_qfini(struct va_qctx *qc);
 uint8_t va_crypto_run(struct va_req *r);
 void va_crypto_sess_free(struct va_session *s);
+unsigned int va_crypto_poll(void);
 
 /* engine_comp.c: rte_compressdev (DEFLATE compress) + zlib inflate */
 int va_comp_init(const char *pmd, unsigned int nq);
@@ -242,6 +244,10 @@ uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
  */
 struct va_slot {
 	struct virtio_accel_dev_req cr;	/* the core's request */
+	struct va_req r;		/* the engine's view (VA_ENG_CDEV) */
+	struct va_vq *q;
+	int engine;			/* VA_ENG_* */
+	void *eng;			/* the engine's per-slot data */
 	struct va_chain c;		/* the walked chain, iovecs copied */
 	uint32_t iov_cap;
 	uint16_t head;
@@ -253,6 +259,23 @@ struct va_slot {
 };
 
 #define VA_RUN_PENDING	(-2)	/* va_run(): the request is in an engine */
+#define VA_ENG_TEST	1	/* --test-engine-latency-us */
+#define VA_ENG_CDEV	2	/* engine_crypto.c, enqueued on the PMD */
+
+/*
+ * An engine that completes requests later registers itself (engine_crypto.c
+ * when its PMD is up): submit() takes @r (0) or declines it (< 0: the
+ * request runs synchronously); poll() dequeues what the device finished,
+ * marking each slot done (va_pipe_done()); slot_free() frees what it keeps
+ * per slot.
+ */
+struct va_async_engine {
+	int (*submit)(struct va_req *r, struct va_slot *s);
+	unsigned int (*poll)(void);
+	void (*slot_free)(struct va_slot *s);
+};
+extern const struct va_async_engine *va_async_engine;
+void va_pipe_done(struct va_slot *s);
 
 int va_pipe_on(struct va_vq *q);
 struct va_slot *va_pipe_slot(struct va_vq *q);

@@ -225,17 +225,49 @@ static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
 		       virtio_accel_status_name(st));
 }
 
+static int va_async_op(uint32_t opcode, uint32_t algo)
+{
+	switch (opcode) {
+	case VIRTIO_ACCEL_OP_HASH:
+		return algo == VIRTIO_ACCEL_ALG_SHA256;
+	case VIRTIO_ACCEL_OP_MAC:
+	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
+	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /*
- * The asynchronous path's engine: the request runs as in va_dev_exec(),
- * then the test engine (--test-engine-latency-us) holds its completion
- * (pipeline.c). Without an asynchronous engine the request completes here.
+ * The asynchronous path's engines (pipeline.c): the cryptodev PMD takes
+ * the request (va_async_engine), or the request runs as in va_dev_exec()
+ * and the test engine (--test-engine-latency-us) holds its completion.
+ * Otherwise it completes here.
  */
 static int va_dev_submit(void *qv, const void *cv,
 			 struct virtio_accel_dev_req *cr)
 {
 	struct va_slot *s = (struct va_slot *)((char *)cr -
 					       offsetof(struct va_slot, cr));
+	const struct va_chain *c = cv;
+	struct va_req *r = &s->r;
 
+	if (va_async_engine && !va_opts.test_engine_latency_us &&
+	    va_async_op(cr->op.opcode, cr->op.algo)) {
+		va_req_init(((struct va_ctx *)qv)->q, c, r, cr);
+		if (va_dst_direct_ok(r->op.opcode))
+			r->dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr,
+						      0, c->wr_len -
+					sizeof(struct virtio_accel_op_resp));
+		if (va_async_engine->submit(r, s) == 0) {
+			s->engine = VA_ENG_CDEV;
+			return VIRTIO_ACCEL_DEV_PENDING;
+		}
+		if (r->dst_direct)
+			r->dst = r->dst_direct;
+		return va_req_done(r, cr, va_engine(r));
+	}
 	s->st = va_dev_exec(qv, cv, cr);
 	if (!va_pipe_hold(s))
 		return s->st;
@@ -312,28 +344,22 @@ int64_t va_op_submit(struct va_dev *d, struct va_vq *q,
 	uint32_t n = c->n_rd + c->n_wr;
 	long ret;
 
-	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
-	va_core(d, c, &core, &cl);
-	core.ops = &va_dev_ops_async;
-	ret = virtio_accel_dev_op_submit(&core, &x, c, &cl, &s->cr);
-	if (ret != VIRTIO_ACCEL_DEV_PENDING)
-		return (uint32_t)ret;
 	/* the chain outlives the walk: the slot keeps its own iovecs */
 	if (s->iov_cap < n) {
 		struct va_iov *iov = realloc(s->c.iov, sizeof(*iov) * n);
 
-		if (!iov) {
-			/* complete it now, with what the engine did */
-			struct va_chain keep = s->c;
-
-			s->c = *c;
-			ret = va_op_finish(d, q, s);
-			s->c = keep;
-			return (uint32_t)ret;
-		}
+		if (!iov)
+			return va_op_process(d, q, c);
 		s->c.iov = iov;
 		s->iov_cap = n;
 	}
+	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
+	va_core(d, c, &core, &cl);
+	core.ops = &va_dev_ops_async;
+	s->engine = 0;
+	ret = virtio_accel_dev_op_submit(&core, &x, c, &cl, &s->cr);
+	if (ret != VIRTIO_ACCEL_DEV_PENDING)
+		return (uint32_t)ret;
 	memcpy(s->c.iov, c->iov, sizeof(*c->iov) * n);
 	s->c.cap = s->iov_cap;
 	s->c.n_rd = c->n_rd;
@@ -351,6 +377,8 @@ uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s)
 	struct virtio_accel_dev core;
 	struct va_ctx x = { d, q };
 
+	if (s->engine == VA_ENG_CDEV)
+		s->st = va_req_done(&s->r, &s->cr, (uint8_t)s->st);
 	va_core(d, &s->c, &core, &cl);
 	core.ops = &va_dev_ops_async;
 	return (uint32_t)virtio_accel_dev_op_finish(&core, &x, &s->c, &s->cr,

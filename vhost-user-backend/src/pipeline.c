@@ -14,12 +14,15 @@
  * control queue never wait here: the core runs them synchronously, which
  * keeps a stream's requests in order.
  *
- * The engine here is the test engine (--test-engine-latency-us N): the
+ * Engines: the cryptodev PMD (engine_crypto.c, registered as
+ * va_async_engine: SHA-256, HMAC-SHA-256 and AES-256-GCM requests of one
+ * mbuf segment are enqueued and dequeued in bursts, each dequeued op marks
+ * its slot done), and the test engine (--test-engine-latency-us N): the
  * request is computed by the ordinary engines at submission, its completion
  * held for N us (a software PMD behind a delay: a FIFO of slots by due time,
  * one latency for all, so due times are in submission order), released by
  * the worker's polling, never by sleeping. With --test-reorder the
- * completions due at one poll are released last first.
+ * completions found at one poll are released last first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +32,17 @@
 
 #define VA_PIPE_MAX	1024	/* slots per queue at most */
 
+const struct va_async_engine *va_async_engine;
+
 struct va_pipe {
 	struct va_slot *slot;
 	uint32_t depth;		/* slots */
-	uint16_t *fifo;		/* slots in flight, oldest first */
+	uint16_t *fifo;		/* test engine slots, oldest first */
 	uint32_t first;		/* fifo index of the oldest */
-	uint32_t n;		/* in flight */
+	uint32_t nfifo;
+	uint16_t *donel;	/* slots an engine completed */
+	uint32_t ndone;
+	uint32_t n;		/* in flight (done ones included) */
 	uint16_t *freel;	/* free slots */
 	uint32_t nfree;
 	/* since the last va_pipe_report() */
@@ -60,12 +68,15 @@ void va_pipe_fini(struct va_vq *q)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->depth; i++) {
+	for (i = 0; p->slot && i < p->depth; i++) {
+		if (p->slot[i].eng && va_async_engine)
+			va_async_engine->slot_free(&p->slot[i]);
 		free(p->slot[i].c.iov);
 		free(p->slot[i].out);
 	}
 	free(p->slot);
 	free(p->fifo);
+	free(p->donel);
 	free(p->freel);
 	free(p);
 	q->pipe = NULL;
@@ -80,8 +91,8 @@ int va_pipe_on(struct va_vq *q)
 	uint32_t depth = q->size < VA_PIPE_MAX ? q->size : VA_PIPE_MAX, i;
 	struct va_pipe *p = q->pipe;
 
-	if (!va_opts.test_engine_latency_us || q->idx == VIRTIO_ACCEL_CTRLQ ||
-	    !depth)
+	if ((!va_opts.test_engine_latency_us && !va_async_engine) ||
+	    q->idx == VIRTIO_ACCEL_CTRLQ || !depth)
 		return 0;
 	if (p && (p->depth == depth || p->n))
 		return 1;
@@ -92,8 +103,9 @@ int va_pipe_on(struct va_vq *q)
 	p->slot = calloc(depth, sizeof(*p->slot));
 	p->fifo = calloc(depth, sizeof(*p->fifo));
 	p->freel = calloc(depth, sizeof(*p->freel));
+	p->donel = calloc(depth, sizeof(*p->donel));
 	q->pipe = p;
-	if (!p->slot || !p->fifo || !p->freel) {
+	if (!p->slot || !p->fifo || !p->freel || !p->donel) {
 		va_pipe_fini(q);
 		return 0;
 	}
@@ -130,7 +142,10 @@ void va_pipe_push(struct va_vq *q, struct va_slot *s)
 	struct va_pipe *p = q->pipe;
 
 	p->nfree--;
-	p->fifo[(p->first + p->n) % p->depth] = (uint16_t)(s - p->slot);
+	s->q = q;
+	if (s->engine == VA_ENG_TEST)
+		p->fifo[(p->first + p->nfifo++) % p->depth] =
+			(uint16_t)(s - p->slot);
 	p->n++;
 	s->seq = ++p->seq;
 	if (p->n > p->max_n)
@@ -162,7 +177,16 @@ int va_pipe_hold(struct va_slot *s)
 		cr->dst = s->out;
 	}
 	s->due_ns = va_now_ns() + va_opts.test_engine_latency_us * 1000ull;
+	s->engine = VA_ENG_TEST;
 	return 1;
+}
+
+/* An engine completed slot @s (its status in s->st). */
+void va_pipe_done(struct va_slot *s)
+{
+	struct va_pipe *p = s->q->pipe;
+
+	p->donel[p->ndone++] = (uint16_t)(s - p->slot);
 }
 
 /*
@@ -179,16 +203,30 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 
 	if (!p || !p->n)
 		return 0;
-	now = va_now_ns();
-	while (k < max && k < p->n) {
-		struct va_slot *s = &p->slot[p->fifo[(p->first + k) %
-						     p->depth]];
+	if (va_async_engine)
+		va_async_engine->poll();
+	for (i = 0; k < max && i < p->ndone; i++)
+		out[k++] = &p->slot[p->donel[i]];
+	if (i < p->ndone)
+		memmove(p->donel, p->donel + i,
+			(p->ndone - i) * sizeof(*p->donel));
+	p->ndone -= i;
+	if (p->nfifo) {
+		unsigned int f = 0;
 
-		if (s->due_ns > now)
-			break;
-		out[k++] = s;
+		now = va_now_ns();
+		while (k < max && f < p->nfifo) {
+			struct va_slot *s = &p->slot[p->fifo[(p->first + f) %
+							     p->depth]];
+
+			if (s->due_ns > now)
+				break;
+			out[k++] = s;
+			f++;
+		}
+		p->first = (p->first + f) % p->depth;
+		p->nfifo -= f;
 	}
-	p->first = (p->first + k) % p->depth;
 	p->n -= k;
 	if (va_opts.test_reorder)
 		for (i = 0; i < k / 2; i++) {
@@ -205,6 +243,7 @@ void va_pipe_release(struct va_vq *q, struct va_slot *s)
 	struct va_pipe *p = q->pipe;
 
 	p->done++;
+	s->engine = 0;
 	if (s->seq < p->seq_hi)
 		p->ooo++;
 	else
@@ -223,8 +262,9 @@ void va_pipe_report(struct va_vq *q)
 
 	if (!p || !p->seq)
 		return;
-	VA_INFO("queue %u: %llu requests completed asynchronously by the test engine (%llu out of order), up to %u in flight",
+	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight",
 		q->idx, (unsigned long long)p->done,
+		va_opts.test_engine_latency_us ? "test engine" : "engines",
 		(unsigned long long)p->ooo, p->max_n);
 	p->seq = p->seq_hi = p->done = p->ooo = 0;
 	p->max_n = 0;
