@@ -167,8 +167,11 @@ pmd() {
 	grep 'completed asynchronously' "$T/$tag.log" | sed 's/^/# /'
 	done_n=$(counter "$T/$tag.log" done)
 	max_n=$(counter "$T/$tag.log" max)
-	check "$tag: completed asynchronously by the crypto PMD ($done_n), up to $max_n in flight on a queue" \
-		[ "$done_n" -ge 1000 ] && [ "$max_n" -ge 32 ]
+	check "$tag: completed asynchronously by the crypto PMD ($done_n)" \
+		[ "$done_n" -ge 1000 ]
+	# a software PMD finishes at enqueue: the worker polls every 8
+	check "$tag: up to $max_n in the PMD at once on a queue" \
+		[ "$max_n" -ge 8 ]
 }
 if [ -x "$PC" ]; then
 	pmd pmd "$B/vhost-user-accel"

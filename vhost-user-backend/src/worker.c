@@ -525,7 +525,9 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 
 			len = va_run(d, q, &rc, &c, h, async);
 			if (len == VA_RUN_PENDING) {
-				taken++;
+				/* what the engine finished goes out now */
+				if (!(++taken % VA_PUBLISH_STEP))
+					done += va_vq_poll(d, q);
 				continue;
 			}
 			if (len < 0)
@@ -543,7 +545,13 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		len = va_run(d, q, &rc, &c, head, async);
 		if (len == VA_RUN_PENDING) {
 			q->last_avail++;
-			taken++;
+			/*
+			 * What the engine finished goes out now (a software
+			 * PMD finishes at enqueue), so that the driver can
+			 * refill while the rest of the batch is submitted.
+			 */
+			if (!(++taken % VA_PUBLISH_STEP))
+				done += va_vq_poll(d, q);
 			continue;
 		}
 		if (len < 0)
@@ -559,9 +567,12 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		if (!(done % VA_PUBLISH_STEP))
 			STORE(&q->used->idx, q->last_used);
 	}
-	if (done % VA_PUBLISH_STEP)
+	if (done % VA_PUBLISH_STEP || taken)
 		STORE(&q->used->idx, q->last_used);
 out:
+	/* the batch's own completions, if the engine has them already */
+	if (taken)
+		done += va_vq_poll(d, q);
 	if (done || taken)
 		rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx,
 					 q->last_avail, q->last_used);
