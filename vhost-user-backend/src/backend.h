@@ -281,7 +281,32 @@ int va_pipe_on(struct va_vq *q);
 struct va_slot *va_pipe_slot(struct va_vq *q);
 void va_pipe_push(struct va_vq *q, struct va_slot *s);
 unsigned int va_pipe_room(const struct va_vq *q);
-unsigned int va_pipe_busy(const struct va_vq *q);
+/* A data queue's in-flight table (pipeline.c) */
+struct va_pipe {
+	struct va_slot *slot;
+	uint32_t depth;		/* slots */
+	uint16_t *fifo;		/* test engine slots, oldest first */
+	uint32_t first;		/* fifo index of the oldest */
+	uint32_t nfifo;
+	uint16_t *donel;	/* slots an engine completed */
+	uint32_t ndone;
+	uint32_t n;		/* in flight (done ones included) */
+	uint16_t *freel;	/* free slots */
+	uint32_t nfree;
+	/* since the last va_pipe_report() */
+	uint64_t seq;		/* submissions */
+	uint64_t seq_hi;	/* latest submission completed */
+	uint64_t done;		/* completed after waiting in the engine */
+	uint64_t ooo;		/* ... after a later submission */
+	uint32_t max_n;		/* most in flight at once */
+};
+
+/* requests of @q inside an engine (done ones not yet written included) */
+static inline unsigned int va_pipe_busy(const struct va_vq *q)
+{
+	return q->pipe ? q->pipe->n : 0;
+}
+
 unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 			 unsigned int max);
 void va_pipe_release(struct va_vq *q, struct va_slot *s);

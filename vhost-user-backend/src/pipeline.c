@@ -34,24 +34,6 @@
 
 const struct va_async_engine *va_async_engine;
 
-struct va_pipe {
-	struct va_slot *slot;
-	uint32_t depth;		/* slots */
-	uint16_t *fifo;		/* test engine slots, oldest first */
-	uint32_t first;		/* fifo index of the oldest */
-	uint32_t nfifo;
-	uint16_t *donel;	/* slots an engine completed */
-	uint32_t ndone;
-	uint32_t n;		/* in flight (done ones included) */
-	uint16_t *freel;	/* free slots */
-	uint32_t nfree;
-	/* since the last va_pipe_report() */
-	uint64_t seq;		/* submissions */
-	uint64_t seq_hi;	/* latest submission completed */
-	uint64_t done;		/* completed after waiting in the engine */
-	uint64_t ooo;		/* ... after a later submission */
-	uint32_t max_n;		/* most in flight at once */
-};
 
 static uint64_t va_now_ns(void)
 {
@@ -119,11 +101,6 @@ int va_pipe_on(struct va_vq *q)
 unsigned int va_pipe_room(const struct va_vq *q)
 {
 	return q->pipe ? q->pipe->nfree : 0;
-}
-
-unsigned int va_pipe_busy(const struct va_vq *q)
-{
-	return q->pipe ? q->pipe->n : 0;
 }
 
 /* The slot the next request is submitted in (taken by va_pipe_push()). */

@@ -469,10 +469,10 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	uint16_t heads[VA_BUDGET];
 	uint16_t avail_idx, n, i;
 	unsigned int done = 0, taken = 0;
-	int async = va_pipe_on(q);
+	int async = 0;
 	int64_t len;
 
-	if (async && va_pipe_busy(q))
+	if (va_pipe_busy(q))
 		done = va_vq_poll(d, q);
 	if (unlikely(q->nresub)) {
 		done += va_resubmit(d, q, &rc, &c);
@@ -490,6 +490,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
 	/* each one may stay in an engine: no more than free slots */
+	async = va_pipe_on(q);
 	if (async && n > va_pipe_room(q)) {
 		n = (uint16_t)va_pipe_room(q);
 		if (!n)
