@@ -90,7 +90,7 @@ run() {
 }
 
 # the test engine: every one-shot request (NULL and SHA-256) 0.5 ms late
-run engine 1000 32 --test-engine-latency-us "$LAT" --test-reorder
+run engine 1000 16 --test-engine-latency-us "$LAT" --test-reorder
 # the crypto PMD behind the pipeline: the SHA-256 half of the load (a
 # software PMD finishes at enqueue: the worker polls it every 8 requests)
 run pmd 500 4 --test-reorder
