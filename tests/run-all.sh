@@ -276,7 +276,7 @@ part "back-end SIGKILL and restart under load, path 1, ASan+UBSan back-end (gues
 # The asynchronous pipeline under the kernel driver (issue 14): the test
 # engine at 500 us with --test-reorder, depths 1..256 and AF_ALG checked
 # in the guest, the back-end's counters (~1 min); SIGKILL restart with the
-# pipeline full (20 ms in the engine, 6 kills at depths 32..256: 0 lost,
+# pipeline full (50 ms in the engine, 6 kills at depths 32..256: 0 lost,
 # 0 duplicated, more than a batch resubmitted) (~1 min).
 part "asynchronous pipeline: kernel driver on path 1, test engine, out of order (guest)" \
 	tests/vm/host/t-pipeline-run.sh

@@ -6,7 +6,7 @@
 # to 256 requests in flight over two queues, every completion checked in
 # the guest, the back-end SIGKILLed mid-load and restarted on the same
 # socket) with the back-end's test engine holding each one-shot request
-# PIPE_RESTART_LATENCY_US (20000) inside the engine and --test-reorder: a
+# PIPE_RESTART_LATENCY_US (50000) inside the engine and --test-reorder: a
 # kill finds a queue's requests inside the engine, more than the one
 # batch (64) a synchronous back-end has taken at any time. Every request
 # must complete exactly once with the right result (0 lost, 0 duplicated)
@@ -23,7 +23,7 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$TOP/tests/lib/lib.sh"
 test_tmpdir restartpipe
 export RESTART_DELAY_US=0
-export RESTART_BACKEND_ARGS="--test-engine-latency-us ${PIPE_RESTART_LATENCY_US:-20000} ${RESTART_BACKEND_ARGS:-}"
+export RESTART_BACKEND_ARGS="--test-engine-latency-us ${PIPE_RESTART_LATENCY_US:-50000} ${RESTART_BACKEND_ARGS:-}"
 export RESTART_PHASES=${RESTART_PHASES:-"32:2 128:2 256:2"}
 export RESTART_MIN_INFLIGHT=${RESTART_MIN_INFLIGHT:-300}
 rc=0
