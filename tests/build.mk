@@ -7,6 +7,7 @@ CUNIT_LIBS := -lcunit
 # back-end's descriptor walker and the library's virtqueue driver.
 UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/vring.c vhost-user-backend/src/op.c \
+	vhost-user-backend/src/pipeline.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
 	vhost-user-backend/src/vumsg.c vhost-user-backend/src/stats.c \
 	guest-driver/lib/src/virtqueue.c

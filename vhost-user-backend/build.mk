@@ -18,6 +18,7 @@ VHOST_USER_ACCEL_SRCS := \
 	vhost-user-backend/src/vumsg.c \
 	vhost-user-backend/src/worker.c \
 	vhost-user-backend/src/op.c \
+	vhost-user-backend/src/pipeline.c \
 	vhost-user-backend/src/ctrl.c \
 	vhost-user-backend/src/engine_crypto.c \
 	vhost-user-backend/src/engine_comp.c \

@@ -67,6 +67,7 @@ static const char *opt_be_args[8];	/* --backend-arg */
 static unsigned int opt_nbe_args;
 static const char *opt_label = "vhost-user";
 static int opt_quick;
+static unsigned int opt_engine_lat;	/* --engine-latency-us */
 static double tsc_ghz;
 
 static uint64_t self_cpu_ns(void)
@@ -841,6 +842,7 @@ static void start_backend(unsigned int i)
 			 i ? "poll" : "event");
 		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		const char *av[16 + 8];
+		char lat_us[16];
 		unsigned int n = 0, k;
 
 		if (fd >= 0) {
@@ -854,6 +856,11 @@ static void start_backend(unsigned int i)
 		av[n++] = "2";
 		av[n++] = "--max-data-len";
 		av[n++] = "4194304";
+		if (opt_engine_lat) {
+			snprintf(lat_us, sizeof(lat_us), "%u", opt_engine_lat);
+			av[n++] = "--test-engine-latency-us";
+			av[n++] = lat_us;
+		}
 		if (i)
 			av[n++] = "--poll";
 		for (k = 0; k < opt_nbe_args; k++)
@@ -942,6 +949,15 @@ static void plan(void)
 {
 	static const unsigned int depths[] = { 1, 8, 32, 128 };
 	unsigned int i;
+
+	if (opt_engine_lat) {
+		/* the asynchronous pipeline: one engine latency, two depths */
+		add_case(K_DEV, "null", 64, 1, 1, MODE_POLL);
+		add_case(K_DEV, "null", 64, 64, 1, MODE_POLL);
+		add_case(K_DEV, "null", 64, 1, 1, MODE_EVENT);
+		add_case(K_DEV, "null", 64, 64, 1, MODE_EVENT);
+		return;
+	}
 
 	/* transport: the floor, the RPC, then the device, poll and event */
 	add_case(K_RING, "ring", MSG, 32, 1, 1);
@@ -1064,8 +1080,22 @@ static void ratio(const char *name, const char *num, const char *den,
 
 static void compute_ratios(void)
 {
-	static char nm[8][2][64], dn[8][64], dv[8][64];
+	static char nm[8][2][64], dn[8][64], dv[8][64], en[64], ep[64];
 	unsigned int i;
+
+	if (opt_engine_lat) {
+		snprintf(en, sizeof(en), "engine_lat%u_qd64_vs_qd1",
+			 opt_engine_lat);
+		ratio(en, "dev_null_64_d64_q1_event", "dev_null_64_d1_q1_event",
+		      M_OPS, opt_engine_lat == 50 ? 20 : NAN, 1,
+		      "test engine completing each request after the latency: NULL 64 B at queue depth 64 vs depth 1 (event mode)");
+		snprintf(ep, sizeof(ep), "engine_lat%u_qd64_vs_qd1_poll",
+			 opt_engine_lat);
+		ratio(ep, "dev_null_64_d64_q1_poll",
+		      "dev_null_64_d1_q1_poll", M_OPS, NAN, 1,
+		      "the same with both sides busy-polling (needs two idle cores)");
+		return;
+	}
 
 	ratio("null64_batched_vs_shm_ring", "dev_null_64_d32_q1_poll",
 	      "ring_64_d32_poll", M_OPS, 0.5, 1,
@@ -1337,6 +1367,9 @@ static void usage(FILE *f)
 	      "                   separated list: any of them)\n"
 	      "  --backend-arg A  one more argument for the --backend back-ends\n"
 	      "                   (up to 8; e.g. --crypto-pmd, crypto_ipsec_mb)\n"
+	      "  --engine-latency-us N  only the pipeline cases: back-ends with the\n"
+	      "                   test engine at N us (--backend), NULL 64 B at\n"
+	      "                   depths 1 and 64, the ratio engine_latN_qd64_vs_qd1\n"
 	      "  --label NAME     what the device path is called in the JSON\n"
 	      "                   (default vhost-user)\n"
 	      "  --json FILE      write the results and ratios as JSON (- for stdout)\n", f);
@@ -1358,7 +1391,7 @@ int bench_multife(int argc, char **argv);	/* bench_multife.c */
 int main(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_DEV, O_DEVPOLL, O_ROUNDS, O_MS, O_QUICK,
-	       O_ONLY, O_JSON, O_LABEL, O_BEARG };
+	       O_ONLY, O_JSON, O_LABEL, O_BEARG, O_ENGLAT };
 	static const struct option lo[] = {
 		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "dev", required_argument, NULL, O_DEV },
@@ -1370,6 +1403,7 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "backend-arg", required_argument, NULL, O_BEARG },
+		{ "engine-latency-us", required_argument, NULL, O_ENGLAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1422,6 +1456,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			opt_be_args[opt_nbe_args++] = optarg;
+			break;
+		case O_ENGLAT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 1000000)
+				die("--engine-latency-us %s: out of range",
+				    optarg);
+			opt_engine_lat = (unsigned int)v;
 			break;
 		case 'h':
 			usage(stdout);

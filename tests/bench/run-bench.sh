@@ -13,6 +13,8 @@
 #      engine-split: a small request's CPU time in OpenSSL EVP and in the
 #      cryptodev PMD, one op at a time and in bursts, without the transport;
 #      and the small crypto cases with the back-end on crypto_ipsec_mb;
+#      then the asynchronous pipeline with the test engine at 50 us (depth
+#      64 vs depth 1: engine_lat50_qd64_vs_qd1);
 #   2. the DPDK virtio-user <-> vhost-user testpmd loopback (transport floor);
 #   3. the kernel paths in the 6.12 test VM (TCG): vaccel-bench over
 #      /dev/vaccel0 and vhost-vdpa on the vDPA parent, and over /dev/vaccel0
@@ -103,6 +105,16 @@ else
 	skip multife "vaccel-bench multife failed (reason above)"
 fi
 
+# the asynchronous pipeline (issue 14): back-ends whose test engine
+# completes each request 50 us late, NULL 64 B at depth 64 vs depth 1
+echo "bench: 1/6 (cont.) asynchronous pipeline, test engine at 50 us" >&2
+if "$B/vaccel-bench" --backend "$B/vhost-user-accel" --engine-latency-us 50 \
+	--rounds "${BENCH_ROUNDS:-5}" --ms "${BENCH_MS:-400}" \
+	--label vhost-user-engine-lat50 --json "$T/engine.json"; then
+	set -- "$@" --pipeline "$T/engine.json"
+else
+	skip engine-lat50 "vaccel-bench --engine-latency-us 50 failed"
+fi
 echo "bench: 2/6 DPDK virtio-user <-> vhost-user loopback" >&2
 if [ "${BENCH_LOOPBACK:-1}" = 0 ]; then
 	skip dpdk-loopback "BENCH_LOOPBACK=0"

@@ -27,6 +27,7 @@ FUZZ_SRC_vring := vhost-user-backend/src/vring.c
 FUZZ_SRC_backend := vhost-user-backend/src/vring.c \
 	vhost-user-backend/src/op.c vhost-user-backend/src/ctrl.c \
 	vhost-user-backend/src/stats.c \
+	vhost-user-backend/src/pipeline.c \
 	tests/unit/mock_backend.c $(SPEC_SRC)
 FUZZ_SRC_virtqueue := guest-driver/lib/src/virtqueue.c
 FUZZ_SRC_vhost_user := $(FUZZ_LIB_SRC)

@@ -26,6 +26,7 @@ all: $(O)/tests/robust/hostile-vu
 # The back-end's request path without DPDK's libraries (its headers only).
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \
+	vhost-user-backend/src/pipeline.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
 	vhost-user-backend/src/engine_sw.c vhost-user-backend/src/stats.c \
 	$(SPEC_SRC) \

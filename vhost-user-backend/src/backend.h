@@ -46,6 +46,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
+	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 	int test_dma_register;		/* --test-dma-register (dma.c) */
@@ -72,6 +73,7 @@ struct va_session {
 	void *cdev_sess;		/* cryptodev session, one-shot ops */
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
+	uint32_t cdev_inflight;		/* pipeline ops using cdev_sess */
 };
 
 /* each device's own table: an id of one device means nothing on another */
@@ -138,6 +140,7 @@ int va_crypto_qinit(struct va_qctx *qc, unsigned int idx);
 void va_crypto_qfini(struct va_qctx *qc);
 uint8_t va_crypto_run(struct va_req *r);
 void va_crypto_sess_free(struct va_session *s);
+unsigned int va_crypto_poll(void);
 
 /* engine_comp.c: rte_compressdev (DEFLATE compress) + zlib inflate */
 int va_comp_init(const char *pmd, unsigned int nq);
@@ -207,6 +210,7 @@ struct va_vq {
 	uint32_t nresub;
 	uint32_t resub_pos;		/* next one to run */
 	struct va_qstats st;
+	struct va_pipe *pipe;		/* requests inside an engine (pipeline.c) */
 };
 
 struct va_dev {
@@ -297,5 +301,89 @@ uint32_t va_ctrl_process(struct va_dev *d, struct va_vq *q,
 void va_stats_req(struct va_vq *q, const struct va_chain *c, long used);
 /* telemetry.c: /vaccel/... commands on DPDK's telemetry socket */
 int va_telemetry_init(void);
+/*
+ * The asynchronous pipeline (pipeline.c): one-shot requests of a data queue
+ * that an engine completes later wait in a slot of their queue's in-flight
+ * table, holding the device core's request, the chain (its iovecs: the
+ * guest memory stays mapped, see va_vq_drain()) and the engine's output.
+ */
+struct va_slot {
+	struct virtio_accel_dev_req cr;	/* the core's request */
+	struct va_req r;		/* the engine's view (VA_ENG_CDEV) */
+	struct va_vq *q;
+	int engine;			/* VA_ENG_* */
+	void *eng;			/* the engine's per-slot data */
+	struct va_chain c;		/* the walked chain, iovecs copied */
+	uint32_t iov_cap;
+	uint16_t head;
+	int st;				/* the engine's status */
+	uint64_t due_ns;		/* test engine: completes at */
+	uint64_t seq;			/* submission order */
+	uint8_t *out;			/* the engine's output, if not in place */
+	uint32_t out_cap;
+};
+
+#define VA_RUN_PENDING	(-2)	/* va_run(): the request is in an engine */
+#define VA_ENG_TEST	1	/* --test-engine-latency-us */
+#define VA_ENG_CDEV	2	/* engine_crypto.c, enqueued on the PMD */
+
+/*
+ * An engine that completes requests later registers itself (engine_crypto.c
+ * when its PMD is up): submit() takes @r (0) or declines it (< 0: the
+ * request runs synchronously); poll() dequeues what the device finished,
+ * marking each slot done (va_pipe_done()); slot_free() frees what it keeps
+ * per slot.
+ */
+struct va_async_engine {
+	int (*submit)(struct va_req *r, struct va_slot *s);
+	unsigned int (*poll)(void);
+	void (*slot_free)(struct va_slot *s);
+};
+extern const struct va_async_engine *va_async_engine;
+void va_pipe_done(struct va_slot *s);
+
+int va_pipe_on(struct va_vq *q);
+struct va_slot *va_pipe_slot(struct va_vq *q);
+void va_pipe_push(struct va_vq *q, struct va_slot *s);
+unsigned int va_pipe_room(const struct va_vq *q);
+/* A data queue's in-flight table (pipeline.c) */
+struct va_pipe {
+	struct va_slot *slot;
+	uint32_t depth;		/* slots */
+	uint16_t *fifo;		/* test engine slots, oldest first */
+	uint32_t first;		/* fifo index of the oldest */
+	uint32_t nfifo;
+	uint16_t *donel;	/* slots an engine completed */
+	uint32_t ndone;
+	uint32_t n;		/* in flight (done ones included) */
+	uint16_t *freel;	/* free slots */
+	uint32_t nfree;
+	/* since the last va_pipe_report() */
+	uint64_t seq;		/* submissions */
+	uint64_t seq_hi;	/* latest submission completed */
+	uint64_t done;		/* completed after waiting in the engine */
+	uint64_t ooo;		/* ... after a later submission */
+	uint32_t max_n;		/* most in flight at once */
+};
+
+/* requests of @q inside an engine (done ones not yet written included) */
+static inline unsigned int va_pipe_busy(const struct va_vq *q)
+{
+	return q->pipe ? q->pipe->n : 0;
+}
+
+unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
+			 unsigned int max);
+void va_pipe_release(struct va_vq *q, struct va_slot *s);
+int va_pipe_hold(struct va_slot *s);
+void va_pipe_fini(struct va_vq *q);
+void va_pipe_report(struct va_vq *q);
+/* op.c: start a request (>= 0: used length; VA_RUN_PENDING), finish one */
+int64_t va_op_submit(struct va_dev *d, struct va_vq *q,
+		     const struct va_chain *c, struct va_slot *s);
+uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s);
+/* worker.c: complete what the engines finished; wait for all of it */
+unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q);
+void va_vq_drain(struct va_dev *d, struct va_vq *q);
 
 #endif /* VA_BACKEND_H */

@@ -6,10 +6,20 @@
  * external buffers laid over the request's buffer (no copy for hashes);
  * AEAD runs in place in the queue's staging buffer.
  *
+ * With the pipeline (pipeline.c), requests of one mbuf segment are enqueued
+ * and left there (va_crypto_submit): the worker dequeues in bursts
+ * (va_crypto_poll) and each op marks its slot done. Such a request keeps
+ * its data in its slot (AAD, the AEAD buffer unless it is the driver's
+ * dst, a scattered hash source), its mbuf, its op and its cryptodev
+ * session (a session's is held, counted in cdev_inflight). Synchronous
+ * requests (larger ones) dequeue until their own op comes back, completing
+ * the pipeline's ops they meet.
+ *
  * If the PMD cannot be created, crypto_openssl is tried, then OpenSSL EVP
  * in-process; requests the PMD cannot take (zero length, key or AAD sizes
  * outside its capabilities) also go to EVP.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -25,7 +35,11 @@
 
 #define IV_OFFSET \
 	(sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
-#define QP_DESC 128
+#define QP_DESC 2048
+/* where an op of the pipeline keeps its slot (after the IV) */
+#define SLOT_OFFSET	(IV_OFFSET + 16)
+/* pipeline ops at once, all queues (the op and mbuf pools hold them) */
+#define ASYNC_MAX	1024
 
 struct va_crypto_q {
 	struct rte_mbuf **m;
@@ -176,20 +190,42 @@ static struct rte_mbuf *chain_build(struct va_crypto_q *cq, uint8_t *p,
 	return cq->m[0];
 }
 
+static void complete_async(struct rte_crypto_op *op);
+/* the pipeline's ops in this worker's queue pair */
+static __thread unsigned int async_inflight;
+
+/*
+ * One synchronous op: enqueued, then dequeued until it comes back; the
+ * pipeline's ops dequeued on the way are completed (marked done).
+ */
 static int run_op(struct rte_crypto_op *op)
 {
-	struct rte_crypto_op *done = NULL;
-	unsigned int spins = 0;
+	struct rte_crypto_op *done[16];
+	unsigned int spins = 0, n, i;
+	int found = 0;
 
-	if (rte_cryptodev_enqueue_burst((uint8_t)cdev, va_worker_qp, &op, 1) !=
-	    1)
-		return -1;
-	while (rte_cryptodev_dequeue_burst((uint8_t)cdev, va_worker_qp, &done,
-					   1) == 0) {
-		if (++spins > 100000000u)
+	while (rte_cryptodev_enqueue_burst((uint8_t)cdev, va_worker_qp, &op, 1) != 1) {
+		/* the queue pair is full of the pipeline's ops */
+		n = rte_cryptodev_dequeue_burst((uint8_t)cdev, va_worker_qp, done, 16);
+		for (i = 0; i < n; i++)
+			complete_async(done[i]);
+		if (!n && ++spins > 100000000u)
+			return -1;
+	}
+	spins = 0;
+	while (!found) {
+		n = rte_cryptodev_dequeue_burst((uint8_t)cdev, va_worker_qp, done,
+						async_inflight ? 16 : 1);
+		for (i = 0; i < n; i++) {
+			if (done[i] == op)
+				found = 1;
+			else
+				complete_async(done[i]);
+		}
+		if (!n && ++spins > 100000000u)
 			return -1;	/* the PMD lost it: give up on it */
 	}
-	return done == op ? 0 : -1;
+	return 0;
 }
 
 /*
@@ -319,6 +355,258 @@ uint8_t va_crypto_run(struct va_req *r)
 	return st;
 }
 
+/* ---- the pipeline's asynchronous ops ---- */
+
+struct va_cslot {
+	struct rte_mbuf_ext_shared_info shinfo;
+	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN];	/* decryption: the expected */
+	uint8_t digest[VIRTIO_ACCEL_SHA256_LEN];
+	uint8_t *stage;		/* AAD, then data (64-byte aligned) */
+	uint32_t stage_cap;
+	uint8_t *buf;		/* what the op runs on */
+	uint32_t len;
+	int aead, dec;
+	void *tmp_sess;		/* an inline key's session, freed after */
+	struct va_session *sess;	/* cdev_inflight held */
+};
+
+static void va_crypto_slot_free(struct va_slot *s)
+{
+	struct va_cslot *x = s->eng;
+
+	if (!x)
+		return;
+	free(x->stage);
+	free(x);
+	s->eng = NULL;
+}
+
+/* The dequeued pipeline op @op: its slot is done. */
+static void complete_async(struct rte_crypto_op *op)
+{
+	struct va_slot *s = *rte_crypto_op_ctod_offset(op, struct va_slot **,
+						       SLOT_OFFSET);
+	struct va_cslot *x = s->eng;
+	struct va_req *r = &s->r;
+	uint8_t st = VIRTIO_ACCEL_ERR;
+
+	switch (op->status) {
+	case RTE_CRYPTO_OP_STATUS_SUCCESS:
+		st = VIRTIO_ACCEL_OK;
+		r->src_used = r->op.src_len;
+		if (x->aead) {
+			r->dst = x->buf;
+			r->dst_used = x->dec ? x->len :
+				      x->len + VIRTIO_ACCEL_GCM_TAG_LEN;
+		} else {
+			r->dst = x->digest;
+			r->dst_used = VIRTIO_ACCEL_SHA256_LEN;
+		}
+		break;
+	case RTE_CRYPTO_OP_STATUS_AUTH_FAILED:
+		st = VIRTIO_ACCEL_AUTH_FAILED;
+		break;
+	default:
+		VA_ERR("crypto PMD failed a %u-byte %s request (status %d)",
+		       x->len, virtio_accel_op_name(r->op.opcode), op->status);
+		break;
+	}
+	rte_pktmbuf_free(op->sym->m_src);
+	rte_crypto_op_free(op);
+	if (x->tmp_sess)
+		rte_cryptodev_sym_session_free((uint8_t)cdev, x->tmp_sess);
+	x->tmp_sess = NULL;
+	if (x->sess)
+		x->sess->cdev_inflight--;
+	x->sess = NULL;
+	async_inflight--;
+	s->st = st;
+	va_pipe_done(s);
+}
+
+/* Dequeue what the PMD finished; returns how many ops. */
+unsigned int va_crypto_poll(void)
+{
+	struct rte_crypto_op *done[64];
+	unsigned int n, i, all = 0;
+
+	while (async_inflight) {
+		n = rte_cryptodev_dequeue_burst((uint8_t)cdev, va_worker_qp, done, 64);
+		for (i = 0; i < n; i++)
+			complete_async(done[i]);
+		all += n;
+		if (n < 64)
+			break;
+	}
+	return all;
+}
+
+/* The session for request @r of the pipeline: *@hold or *@tmp set. */
+static void *async_sess(struct va_crypto_q *cq, struct va_req *r, int aead,
+			struct va_session **hold, void **tmp)
+{
+	struct va_session *vs = r->sess;
+	uint32_t op = r->op.opcode;
+
+	*hold = NULL;
+	*tmp = NULL;
+	if (op == VIRTIO_ACCEL_OP_HASH)
+		return cq->sha_sess;
+	if (vs && vs->cdev_sess && aead && vs->cdev_aad_len != r->op.aad_len) {
+		if (vs->cdev_inflight)
+			vs = NULL;	/* in use: one of its own */
+		else
+			va_crypto_sess_free(vs);
+	}
+	if (!vs) {
+		*tmp = sess_create(r->key, r->key_len, op, r->op.aad_len);
+		return *tmp;
+	}
+	if (!vs->cdev_sess) {
+		vs->cdev_sess = sess_create(vs->c.key, vs->c.key_len, op,
+					    r->op.aad_len);
+		vs->cdev_aad_len = r->op.aad_len;
+	}
+	if (vs->cdev_sess)
+		*hold = vs;
+	return vs->cdev_sess;
+}
+
+/* The slot's own buffers, at least @need bytes of stage. */
+static struct va_cslot *async_slot(struct va_slot *s, uint32_t need)
+{
+	struct va_cslot *x = s->eng;
+
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return NULL;
+		x->shinfo.free_cb = noop_free;
+		s->eng = x;
+	}
+	if (x->stage_cap < need) {
+		uint8_t *p = aligned_alloc(64, (need + 63) & ~63u);
+
+		if (!p)
+			return NULL;
+		free(x->stage);
+		x->stage = p;
+		x->stage_cap = need;
+	}
+	return x;
+}
+
+/*
+ * Enqueue request @r of slot @s and leave it in the PMD: 0, or -1 if it
+ * must run synchronously (more than one mbuf segment, zero length, no
+ * PMD session for it, pools or queue pair full, no memory).
+ */
+static int va_crypto_submit(struct va_req *r, struct va_slot *s)
+{
+	struct va_crypto_q *cq = r->qc->cq;
+	uint32_t op = r->op.opcode, len = r->op.src_len, aoff;
+	int dec = op == VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+	int aead = dec || op == VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
+	struct rte_crypto_op *cop = NULL;
+	struct rte_mbuf *m = NULL;
+	struct va_session *hold;
+	uint8_t *buf, *out;
+	struct va_cslot *x;
+	void *sess, *tmp;
+
+	if (cdev < 0 || !cq || async_inflight >= ASYNC_MAX)
+		return -1;
+	if (dec)
+		len -= VIRTIO_ACCEL_GCM_TAG_LEN;
+	if (!len || len > VA_MBUF_SEG_LEN)
+		return -1;
+	aoff = aead ? (r->op.aad_len + 63) & ~63u : 0;
+	x = async_slot(s, aoff + len + VIRTIO_ACCEL_GCM_TAG_LEN);
+	if (!x)
+		return -1;
+	sess = async_sess(cq, r, aead, &hold, &tmp);
+	if (!sess)
+		return -1;
+	cop = rte_crypto_op_alloc(op_mp, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
+	if (cop)
+		m = rte_pktmbuf_alloc(mbuf_mp);
+	if (!m)
+		goto out_free;
+	/* what must outlive the queue's staging goes into the slot */
+	if (aead) {
+		if (r->op.aad_len)
+			memcpy(x->stage, r->aad, r->op.aad_len);
+		buf = !dec && r->dst_direct ? r->dst_direct : x->stage + aoff;
+		memmove(buf, r->src, len);
+		if (dec) {
+			memcpy(x->tag, r->src + len, sizeof(x->tag));
+			out = x->tag;
+		} else {
+			out = buf + len;
+		}
+	} else {
+		buf = (uint8_t *)(uintptr_t)r->src;
+		if (buf == r->qc->in) {
+			memcpy(x->stage, buf, len);
+			buf = x->stage;
+		}
+		out = x->digest;
+	}
+	rte_mbuf_ext_refcnt_set(&x->shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf,
+				  (uint16_t)len, &x->shinfo);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	rte_crypto_op_attach_sym_session(cop, sess);
+	cop->sym->m_src = m;
+	if (!aead) {
+		cop->sym->auth.data.offset = 0;
+		cop->sym->auth.data.length = len;
+		cop->sym->auth.digest.data = out;
+		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
+	} else {
+		cop->sym->aead.data.offset = 0;
+		cop->sym->aead.data.length = len;
+		cop->sym->aead.digest.data = out;
+		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
+		cop->sym->aead.aad.data = x->stage;
+		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)x->stage;
+		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
+		       r->iv, VIRTIO_ACCEL_GCM_IV_LEN);
+	}
+	*rte_crypto_op_ctod_offset(cop, struct va_slot **, SLOT_OFFSET) = s;
+	x->buf = buf;
+	x->len = len;
+	x->aead = aead;
+	x->dec = dec;
+	x->tmp_sess = tmp;
+	x->sess = hold;
+	if (rte_cryptodev_enqueue_burst((uint8_t)cdev, va_worker_qp, &cop, 1) != 1) {
+		x->tmp_sess = NULL;
+		x->sess = NULL;
+		goto out_free;
+	}
+	if (hold)
+		hold->cdev_inflight++;
+	async_inflight++;
+	return 0;
+
+out_free:
+	if (m)
+		rte_pktmbuf_free(m);
+	if (cop)
+		rte_crypto_op_free(cop);
+	if (tmp)
+		rte_cryptodev_sym_session_free((uint8_t)cdev, tmp);
+	return -1;
+}
+
+static const struct va_async_engine va_crypto_async = {
+	.submit = va_crypto_submit,
+	.poll = va_crypto_poll,
+	.slot_free = va_crypto_slot_free,
+};
+
 /*
  * Known-answer tests against OpenSSL at start-up: a PMD (or a PMD's
  * scatter-gather path) that computes something else is not used.
@@ -397,6 +685,9 @@ out_free:
 
 void va_crypto_sess_free(struct va_session *s)
 {
+	/* the pipeline's ops of this session finish first (they are done) */
+	while (s->cdev_inflight && cdev >= 0)
+		va_crypto_poll();
 	if (s->cdev_sess && cdev >= 0)
 		rte_cryptodev_sym_session_free((uint8_t)cdev, s->cdev_sess);
 	s->cdev_sess = NULL;
@@ -491,12 +782,13 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	sess_mp = rte_cryptodev_sym_session_pool_create("va_sess",
 			max_sessions + 2 * nq + 64, sz, 0, 0, socket);
 	op_mp = rte_crypto_op_pool_create("va_cop",
-			RTE_CRYPTO_OP_TYPE_SYMMETRIC, 4 * nq + 64, 0,
-			VIRTIO_ACCEL_GCM_IV_LEN + 4, socket);
+			RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+			4 * nq + 64 + ASYNC_MAX * va_opts.workers,
+			0, 16 + sizeof(void *), socket);
 	mbuf_mp = rte_pktmbuf_pool_create("va_cmbuf",
 			nq * ((VA_STAGE_LEN(va_opts.max_data_len) +
-			       VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN) + 64,
-			0, 0, 0, socket);
+			       VA_MBUF_SEG_LEN - 1) / VA_MBUF_SEG_LEN) + 64 +
+			ASYNC_MAX * va_opts.workers, 0, 0, 0, socket);
 	if (!sess_mp || !op_mp || !mbuf_mp)
 		goto out_fail;
 	qp.mp_session = sess_mp;
@@ -519,6 +811,7 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 		aead_sgl_ok = auth_sgl_ok = 0;
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
+	va_async_engine = &va_crypto_async;
 	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: evp)",
 		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
 		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
@@ -552,6 +845,7 @@ int va_crypto_init(const char *pmd, uint32_t max_sessions, unsigned int nq)
 
 void va_crypto_fini(void)
 {
+	va_async_engine = NULL;
 	if (cdev >= 0) {
 		rte_cryptodev_stop((uint8_t)cdev);
 		rte_cryptodev_close((uint8_t)cdev);

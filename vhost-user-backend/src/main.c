@@ -89,7 +89,11 @@ static void usage(FILE *f)
 "  --test-dma-register    testing: register guest memory with DPDK\n"
 "                         (rte_extmem_register) even without a PCI engine\n"
 "  --test-reorder         testing: complete each batch of requests in reverse\n"
-"                         order, one used index update each (not for streams)\n"
+"                         order, one used index update each (not for streams;\n"
+"                         with the test engine: each poll's due ones)\n"
+"  --test-engine-latency-us N  testing: a test engine that completes each\n"
+"                         one-shot request asynchronously N us after it was\n"
+"                         submitted (1..1000000; the asynchronous pipeline)\n"
 "  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
 "                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
@@ -133,7 +137,7 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
-	OPT_WORKERS,
+	OPT_WORKERS, OPT_ENGLAT,
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +156,7 @@ static const struct option long_opts[] = {
 	{ "test-delay-us", required_argument, NULL, OPT_DELAY },
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
 	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
+	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -256,6 +261,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TESTDMA:
 			va_opts.test_dma_register = 1;
+			break;
+		case OPT_ENGLAT:
+			if (parse_u32(optarg, 1, 1000000, &v))
+				return bad_arg("--test-engine-latency-us: '%s' is not in 1..1000000",
+					       optarg);
+			va_opts.test_engine_latency_us = v;
 			break;
 		case OPT_GCMMAX: {
 			char *end;

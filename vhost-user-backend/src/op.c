@@ -7,6 +7,7 @@
  * 7 and 8) is written there, once, for the vDPA parent too.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -237,6 +238,55 @@ static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
 		       virtio_accel_status_name(st));
 }
 
+static int va_async_op(uint32_t opcode, uint32_t algo)
+{
+	switch (opcode) {
+	case VIRTIO_ACCEL_OP_HASH:
+		return algo == VIRTIO_ACCEL_ALG_SHA256;
+	case VIRTIO_ACCEL_OP_MAC:
+	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
+	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The asynchronous path's engines (pipeline.c): the cryptodev PMD takes
+ * the request (va_async_engine), or the request runs as in va_dev_exec()
+ * and the test engine (--test-engine-latency-us) holds its completion.
+ * Otherwise it completes here.
+ */
+static int va_dev_submit(void *qv, const void *cv,
+			 struct virtio_accel_dev_req *cr)
+{
+	struct va_slot *s = (struct va_slot *)((char *)cr -
+					       offsetof(struct va_slot, cr));
+	const struct va_chain *c = cv;
+	struct va_req *r = &s->r;
+
+	if (va_async_engine && !va_opts.test_engine_latency_us &&
+	    va_async_op(cr->op.opcode, cr->op.algo)) {
+		va_req_init(((struct va_ctx *)qv)->q, c, r, cr);
+		if (va_dst_direct_ok(r->op.opcode))
+			r->dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr,
+						      0, c->wr_len -
+					sizeof(struct virtio_accel_op_resp));
+		if (va_async_engine->submit(r, s) == 0) {
+			s->engine = VA_ENG_CDEV;
+			return VIRTIO_ACCEL_DEV_PENDING;
+		}
+		if (r->dst_direct)
+			r->dst = r->dst_direct;
+		return va_req_done(r, cr, va_engine(r));
+	}
+	s->st = va_dev_exec(qv, cv, cr);
+	if (!va_pipe_hold(s))
+		return s->st;
+	return VIRTIO_ACCEL_DEV_PENDING;
+}
+
 static const struct virtio_accel_dev_ops va_dev_ops = {
 	.read = va_dev_read,
 	.write = va_dev_write,
@@ -245,6 +295,21 @@ static const struct virtio_accel_dev_ops va_dev_ops = {
 	.sess_create = va_dev_sess_create,
 	.sess_destroy = va_dev_sess_destroy,
 	.exec = va_dev_exec,
+	.stream_exec = va_dev_stream_exec,
+	.stream_abort = va_dev_stream_abort,
+	.engine_name = va_dev_engine_name,
+	.error = va_dev_error,
+};
+
+static const struct virtio_accel_dev_ops va_dev_ops_async = {
+	.read = va_dev_read,
+	.write = va_dev_write,
+	.sess_get = va_dev_sess_get,
+	.sess_put = va_dev_sess_put,
+	.sess_create = va_dev_sess_create,
+	.sess_destroy = va_dev_sess_destroy,
+	.exec = va_dev_exec,
+	.submit = va_dev_submit,
 	.stream_exec = va_dev_stream_exec,
 	.stream_abort = va_dev_stream_abort,
 	.engine_name = va_dev_engine_name,
@@ -278,6 +343,65 @@ uint32_t va_op_process(struct va_dev *d, struct va_vq *q,
 	/* the accessors cannot fail: the chain's memory is mapped */
 	ret = virtio_accel_dev_op(&core, &x, c, &cl);
 	va_stats_req(q, c, ret);
+	return (uint32_t)ret;
+}
+
+/*
+ * A data request through the pipeline, @s its slot: >= 0, it completed (the
+ * used length); VA_RUN_PENDING, it is inside an engine and @s holds it (with
+ * a copy of the chain's iovecs) until va_op_finish().
+ */
+int64_t va_op_submit(struct va_dev *d, struct va_vq *q,
+		     const struct va_chain *c, struct va_slot *s)
+{
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
+	uint32_t n = c->n_rd + c->n_wr;
+	long ret;
+
+	/* the chain outlives the walk: the slot keeps its own iovecs */
+	if (s->iov_cap < n) {
+		struct va_iov *iov = realloc(s->c.iov, sizeof(*iov) * n);
+
+		if (!iov)
+			return va_op_process(d, q, c);
+		s->c.iov = iov;
+		s->iov_cap = n;
+	}
+	__atomic_fetch_add(&d->requests, 1, __ATOMIC_RELAXED);
+	va_core(d, c, &core, &cl);
+	core.ops = &va_dev_ops_async;
+	s->engine = 0;
+	ret = virtio_accel_dev_op_submit(&core, &x, c, &cl, &s->cr);
+	if (ret != VIRTIO_ACCEL_DEV_PENDING) {
+		va_stats_req(q, c, ret);
+		return (uint32_t)ret;
+	}
+	memcpy(s->c.iov, c->iov, sizeof(*c->iov) * n);
+	s->c.cap = s->iov_cap;
+	s->c.n_rd = c->n_rd;
+	s->c.n_wr = c->n_wr;
+	s->c.n_desc = c->n_desc;
+	s->c.rd_len = c->rd_len;
+	s->c.wr_len = c->wr_len;
+	return VA_RUN_PENDING;
+}
+
+/* The engine completed slot @s: the response; returns the used length. */
+uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s)
+{
+	struct virtio_accel_dev_chain cl;
+	struct virtio_accel_dev core;
+	struct va_ctx x = { d, q };
+	long ret;
+
+	if (s->engine == VA_ENG_CDEV)
+		s->st = va_req_done(&s->r, &s->cr, (uint8_t)s->st);
+	va_core(d, &s->c, &core, &cl);
+	core.ops = &va_dev_ops_async;
+	ret = virtio_accel_dev_op_finish(&core, &x, &s->c, &s->cr, s->st);
+	va_stats_req(q, &s->c, ret);
 	return (uint32_t)ret;
 }
 

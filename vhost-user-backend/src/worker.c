@@ -274,12 +274,17 @@ static void va_notify(struct va_dev *d, struct va_vq *q)
 	q->call_pending = (ret == -EAGAIN);
 }
 
-/* Run one request; returns its used length, or -1 if the chain is broken. */
+/*
+ * Run one request; returns its used length, -1 if the chain is broken, or
+ * VA_RUN_PENDING if @async and it went into an engine (pipeline.c).
+ */
 static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		      const struct va_ring_cfg *rc, struct va_chain *c,
-		      uint16_t head)
+		      uint16_t head, int async)
 {
 	int ret = va_chain_walk(rc, head, c);
+	struct va_slot *s;
+	int64_t len;
 
 	if (ret < 0) {
 		va_stop_queue(q, va_chain_strerror(ret));
@@ -289,7 +294,15 @@ static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		usleep(va_opts.test_delay_us);
 	if (q->idx == VIRTIO_ACCEL_CTRLQ)
 		return va_ctrl_process(d, q, c);
-	return va_op_process(d, q, c);
+	s = async ? va_pipe_slot(q) : NULL;
+	if (!s)
+		return va_op_process(d, q, c);
+	len = va_op_submit(d, q, c, s);
+	if (len == VA_RUN_PENDING) {
+		s->head = head;
+		va_pipe_push(q, s);
+	}
+	return len;
 }
 
 static inline void va_used_elem(struct va_vq *q, uint16_t head, uint32_t len)
@@ -310,7 +323,7 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 
 	while (q->resub_pos < q->nresub && done < VA_BUDGET) {
 		uint16_t head = q->resub[q->resub_pos].head;
-		int64_t len = va_run(d, q, rc, c, head);
+		int64_t len = va_run(d, q, rc, c, head, 0);
 
 		if (len < 0)
 			break;
@@ -395,6 +408,60 @@ static void va_prefetch_batch(const struct va_vq *q,
 	}
 }
 
+/* Write completion @len of @head to the used ring (inflight tracked). */
+static void va_complete(struct va_vq *q, uint16_t head, uint32_t len)
+{
+	if (q->infl) {
+		va_infl_complete(q->infl, q->used, q->size, &q->last_used, head,
+				 len);
+	} else {
+		va_used_elem(q, head, len);
+		STORE(&q->used->idx, q->last_used);
+	}
+}
+
+/*
+ * The requests of @q that their engine completed: responses and used
+ * entries, in the order they complete. Returns how many.
+ */
+unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
+{
+	struct va_slot *s[VA_BUDGET];
+	unsigned int n, i, done = 0;
+
+	do {
+		n = va_pipe_due(q, s, VA_BUDGET);
+		for (i = 0; i < n; i++) {
+			va_complete(q, s[i]->head, va_op_finish(d, q, s[i]));
+			va_pipe_release(q, s[i]);
+		}
+		done += n;
+	} while (n == VA_BUDGET);
+	return done;
+}
+
+/*
+ * Wait for every request of @q inside an engine and complete it: before the
+ * worker parks or stops (a vhost message, a reset, a disconnect may unmap
+ * the guest memory the requests point into). The test engine's latency is
+ * at most a second.
+ */
+void va_vq_drain(struct va_dev *d, struct va_vq *q)
+{
+	unsigned int done = 0;
+
+	if (!va_pipe_busy(q))
+		return;
+	while (va_pipe_busy(q)) {
+		done += va_vq_poll(d, q);
+		rte_pause();
+	}
+	rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx, q->last_avail,
+				 q->last_used);
+	if (done)
+		va_notify(d, q);
+}
+
 /* Process up to VA_BUDGET chains of one queue; returns chains completed. */
 static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 {
@@ -409,11 +476,14 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	struct va_chain c = { .iov = q->iov, .cap = q->iov_cap };
 	uint16_t heads[VA_BUDGET];
 	uint16_t avail_idx, n, i;
-	unsigned int done = 0;
+	unsigned int done = 0, taken = 0;
+	int async = 0;
 	int64_t len;
 
+	if (va_pipe_busy(q))
+		done = va_vq_poll(d, q);
 	if (unlikely(q->nresub)) {
-		done = va_resubmit(d, q, &rc, &c);
+		done += va_resubmit(d, q, &rc, &c);
 		if (q->nresub || q->broken)
 			goto out;
 	}
@@ -427,6 +497,13 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
+	/* each one may stay in an engine: no more than free slots */
+	async = va_pipe_on(q);
+	if (async && n > va_pipe_room(q)) {
+		n = (uint16_t)va_pipe_room(q);
+		if (!n)
+			goto out;
+	}
 	if (n > 1)
 		va_prefetch_batch(q, &rc, q->last_avail, n);
 	if (q->infl || unlikely(va_opts.test_reorder)) {
@@ -447,21 +524,24 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		}
 		n = i;
 		for (i = 0; i < n; i++) {
-			/* --test-reorder: complete out of order (last first) */
-			uint16_t h = unlikely(va_opts.test_reorder) ?
+			/*
+			 * --test-reorder: complete out of order (last first);
+			 * with the pipeline its engine reorders completions
+			 * and requests start in order (a stream's stay so)
+			 */
+			uint16_t h = unlikely(va_opts.test_reorder) && !async ?
 				     heads[n - 1 - i] : heads[i];
 
-			len = va_run(d, q, &rc, &c, h);
+			len = va_run(d, q, &rc, &c, h, async);
+			if (len == VA_RUN_PENDING) {
+				/* what the engine finished goes out now */
+				if (!(++taken % VA_PUBLISH_STEP))
+					done += va_vq_poll(d, q);
+				continue;
+			}
 			if (len < 0)
 				break;
-			if (q->infl) {
-				va_infl_complete(q->infl, q->used, q->size,
-						 &q->last_used, h,
-						 (uint32_t)len);
-			} else {
-				va_used_elem(q, h, (uint32_t)len);
-				STORE(&q->used->idx, q->last_used);
-			}
+			va_complete(q, h, (uint32_t)len);
 			done++;
 		}
 		goto out;
@@ -471,7 +551,18 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		uint16_t head = __atomic_load_n(&q->avail->ring[slot],
 						__ATOMIC_RELAXED);
 
-		len = va_run(d, q, &rc, &c, head);
+		len = va_run(d, q, &rc, &c, head, async);
+		if (len == VA_RUN_PENDING) {
+			q->last_avail++;
+			/*
+			 * What the engine finished goes out now (a software
+			 * PMD finishes at enqueue), so that the driver can
+			 * refill while the rest of the batch is submitted.
+			 */
+			if (!(++taken % VA_PUBLISH_STEP))
+				done += va_vq_poll(d, q);
+			continue;
+		}
 		if (len < 0)
 			break;
 		va_used_elem(q, head, (uint32_t)len);
@@ -485,15 +576,18 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		if (!(done % VA_PUBLISH_STEP))
 			STORE(&q->used->idx, q->last_used);
 	}
-	if (done % VA_PUBLISH_STEP)
+	if (done % VA_PUBLISH_STEP || taken)
 		STORE(&q->used->idx, q->last_used);
 out:
-	if (done) {
+	/* the batch's own completions, if the engine has them already */
+	if (taken)
+		done += va_vq_poll(d, q);
+	if (done || taken)
 		rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx,
 					 q->last_avail, q->last_used);
+	if (done)
 		va_notify(d, q);
-	}
-	return done;
+	return done + taken;
 }
 
 /* Ask the driver for kicks (enable) or tell it not to bother (disable). */
@@ -687,9 +781,20 @@ out:
 	va_tab_kicks(t, 0);
 }
 
+/* Wait for every request of @d inside an engine and complete it. */
+static void va_dev_drain(struct va_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vq; i++)
+		if (va_pipe_busy(&d->vq[i]))
+			va_vq_drain(d, &d->vq[i]);
+}
+
 static void *va_worker_main(void *arg)
 {
 	struct va_worker *w = arg;
+	const struct va_wtab *last;
 	unsigned int idle = 0, i, k, work, pending;
 	uint64_t gen = 0, seen = 0, cur;
 	int epfd = -1;
@@ -710,8 +815,11 @@ static void *va_worker_main(void *arg)
 		for (k = 0; k < t->n; k++) {
 			struct va_dev *d = t->dev[k];
 
-			if (va_dev_paused(d))
+			if (va_dev_paused(d)) {
+				/* parked: nothing of it stays inside an engine */
+				va_dev_drain(d);
 				continue;
+			}
 			for (i = 0; i < d->nr_vq; i++) {
 				struct va_vq *q = &d->vq[i];
 
@@ -720,7 +828,7 @@ static void *va_worker_main(void *arg)
 				if (q->call_pending)
 					va_notify(d, q);
 				work += va_process_vq(d, q);
-				pending |= q->call_pending;
+				pending |= q->call_pending | va_pipe_busy(q);
 			}
 		}
 		if (work) {
@@ -742,6 +850,13 @@ static void *va_worker_main(void *arg)
 	}
 	if (epfd >= 0)
 		close(epfd);
+	/* whatever is still attached: nothing stays inside an engine */
+	last = LOAD(&w->tab);
+	for (k = 0; last && k < last->n; k++) {
+		va_dev_drain(last->dev[k]);
+		for (i = 0; i < last->dev[k]->nr_vq; i++)
+			va_pipe_report(&last->dev[k]->vq[i]);
+	}
 	return NULL;
 }
 
@@ -1037,6 +1152,12 @@ void va_worker_pause(struct va_dev *d)
 	if (!d->worker_started)
 		return;
 	__atomic_store_n(&d->pause_req, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * The round under way may have taken requests of @d before it saw
+	 * the request; the next one, begun after it, drains them (requests
+	 * inside an engine complete before a message or a move goes on).
+	 */
+	va_worker_sync(d->w);
 	va_worker_sync(d->w);
 }
 
