@@ -596,8 +596,10 @@ out_workers:
 	va_workers_fini();
 out_devs:
 	for (j = 0; j < va_ndevs; j++) {
-		for (i = 0; i < nq; i++)
+		for (i = 0; i < nq; i++) {
+			va_pipe_fini(&va_devs[j].vq[i]);
 			va_qctx_fini(&va_devs[j].vq[i].qc);
+		}
 		va_sessions_fini(&va_devs[j]);
 	}
 out_comp:
