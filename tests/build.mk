@@ -11,7 +11,8 @@ UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
 	vhost-user-backend/src/vumsg.c vhost-user-backend/src/stats.c \
 	guest-driver/lib/src/virtqueue.c \
-	virtio-accel-spec/lib/virtio_accel_state.c
+	virtio-accel-spec/lib/virtio_accel_state.c \
+	virtio-accel-spec/lib/virtio_accel_state_seal.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
 # librte_vhost's headers (no DPDK library) for the vhost.c mocks and tests
 # (state_crc.c: DPDK's software CRC-32C tables, header only)

@@ -242,4 +242,57 @@ int virtio_accel_state_decode(const void *buf, u64 len, u32 flags,
 			      virtio_accel_crc32c_fn *crc32c,
 			      struct virtio_accel_state_err *err);
 
+/*
+ * ---- Sealing (virtio_accel_state_seal.c: OpenSSL, user space) ----
+ *
+ * Spec 7.11.3. --state-key-file holds 32 bytes, raw or as 64 hexadecimal
+ * digits (a final newline allowed), in a regular file of mode 0600 or
+ * stricter owned by the process's effective user. From it: K_enc =
+ * HKDF-SHA256(key, salt "", info VIRTIO_ACCEL_STATE_SEAL_INFO), key_id = the
+ * first 4 bytes of HKDF-SHA256(key, salt "", info VIRTIO_ACCEL_STATE_ID_INFO).
+ */
+#define VIRTIO_ACCEL_STATE_KEY_LEN	32
+#define VIRTIO_ACCEL_STATE_SEAL_INFO	"virtio-accel state v1 seal"
+#define VIRTIO_ACCEL_STATE_ID_INFO	"virtio-accel state v1 id"
+
+struct virtio_accel_state_key {
+	u8 enc[32];		/* K_enc */
+	u8 id[4];		/* key_id */
+	u32 loaded;
+};
+
+/* Read and check the key file, derive the keys, wipe the file's key.
+ * 0, or a negative errno with *why a static reason. */
+int virtio_accel_state_key_load(const char *path,
+				struct virtio_accel_state_key *k,
+				const char **why);
+/* The same from 32 bytes in memory (the caller wipes them). */
+int virtio_accel_state_key_derive(const u8 *ikm,
+				  struct virtio_accel_state_key *k);
+void virtio_accel_state_key_wipe(struct virtio_accel_state_key *k);
+
+/*
+ * Save: virtio_accel_state_encode() into @buf, sealed with @k unless @k is
+ * NULL (a fresh random nonce per call; @len from
+ * virtio_accel_state_size(s, !!k)). Returns bytes or a negative errno.
+ */
+long virtio_accel_state_save(const struct virtio_accel_state_key *k,
+			     const struct virtio_accel_state *s, void *buf,
+			     u64 len, virtio_accel_crc32c_fn *crc32c);
+/*
+ * Load: with @k NULL, virtio_accel_state_decode() (a sealed state is
+ * refused); with @k, a plaintext state is refused, then key_id and the GCM
+ * tag are checked and the body decrypted in @buf (in place) and decoded.
+ * Errors as decode's, plus -EKEYREJECTED (rule 3, another key) and
+ * -EBADMSG with rule 3 (the tag). A body decrypted but refused is wiped;
+ * after a success @buf holds keys in plaintext: the caller wipes it once
+ * it has applied the state.
+ */
+int virtio_accel_state_load(const struct virtio_accel_state_key *k,
+			    void *buf, u64 len,
+			    const struct virtio_accel_state_device *dst,
+			    struct virtio_accel_state *st,
+			    virtio_accel_crc32c_fn *crc32c,
+			    struct virtio_accel_state_err *err);
+
 #endif /* VIRTIO_ACCEL_STATE_H */
