@@ -995,7 +995,9 @@ static void t_rule7_sessions(void)
 	pw(SESS(4), SF(key_len), 0);
 	memset(SESS(4) + offsetof(struct virtio_accel_strec_session, key), 0,
 	       64);
-	refused("a NULL session", run(), 7, -EBADMSG);
+	accepted("a NULL session ([CTRL-CREATE] allows one)", run());
+	pw(SESS(4), SF(flags), VIRTIO_ACCEL_SESS_F_STREAM);
+	refused("a NULL stream session", run(), 7, -EBADMSG);
 	base();
 	pw(SESS(4), SF(algo), 9);
 	refused("unknown algo", run(), 7, -EBADMSG);

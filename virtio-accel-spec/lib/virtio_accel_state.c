@@ -600,8 +600,7 @@ static int rec_session(struct rd *r, const u8 *p, u64 off)
 	if (r->st->nsessions >= r->nsessions)
 		BAD(7, off - REC_LEN,
 		    "rule 7 (SESSION): more sessions than DEVICE.nsessions");
-	if (!info || op == VIRTIO_ACCEL_OP_NULL ||
-	    !(d->implemented & VIRTIO_ACCEL_IMPL_BIT(op, algo)))
+	if (!info || !(d->implemented & VIRTIO_ACCEL_IMPL_BIT(op, algo)))
 		BAD(7, OFF(op), "rule 7 (SESSION): (op, algo) not implemented");
 	if (flags & ~(u32)VIRTIO_ACCEL_SESS_F_STREAM)
 		BAD(7, OFF(flags), "rule 7 (SESSION): unknown flags");

@@ -178,7 +178,7 @@ struct virtio_accel_cap {
 #define VIRTIO_ACCEL_STATE_MAGIC	"VACCSTAT"	/* 8 bytes, no NUL */
 #define VIRTIO_ACCEL_STATE_MAJOR	1
 #define VIRTIO_ACCEL_STATE_MINOR	0
-#define VIRTIO_ACCEL_STATE_F_SEALED	(1 << 0)	/* AES-256-GCM, 7.11.4 */
+#define VIRTIO_ACCEL_STATE_F_SEALED	(1 << 0)	/* AES-256-GCM, 7.11.3 */
 #define VIRTIO_ACCEL_STATE_TAG_LEN	16	/* after the body when sealed */
 
 struct virtio_accel_state_hdr {
@@ -198,8 +198,10 @@ struct virtio_accel_state_seal_hdr {
 	__u8 key_id[4];		/* HKDF(key, "virtio-accel state v1 id") */
 };
 
-/* Record types (le16 type); rflags bit 0: a loader that does not know the
- * type must refuse the state */
+/*
+ * Record types (le16 type). rflags bit 0, CRITICAL: a loader that does not
+ * know the type refuses the state (without it, skips the record).
+ */
 #define VIRTIO_ACCEL_STREC_DEVICE		1
 #define VIRTIO_ACCEL_STREC_QUEUE		2
 #define VIRTIO_ACCEL_STREC_SESSION		3
