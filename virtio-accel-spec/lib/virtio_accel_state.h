@@ -196,7 +196,9 @@ u64 virtio_accel_state_size(const struct virtio_accel_state *s, int sealed);
  * -ENOSPC if @len is too small, -EINVAL if @s breaks what the writer must
  * guarantee (lengths beyond their fields, queues or sessions out of order,
  * a stream record without an open stream or the reverse); the rules the
- * loader checks beyond those are the source's to keep.
+ * loader checks beyond those are the source's to keep. @buf must not
+ * overlap the DEFLATE records' dict and pending (for a state decoded from
+ * a buffer: encode into another one).
  */
 long virtio_accel_state_encode(const struct virtio_accel_state *s,
 			       const struct virtio_accel_state_seal_hdr *seal,
