@@ -3,7 +3,7 @@
  * A device's state in transfer, written once: encode, validate and decode
  * of spec 7.11 "Device state transfer" (virtio-accel-spec/virtio-accel.md;
  * design in docs/migration-design.md, section 4). Every refusal names its
- * rule of [MIG-VALIDATE] (the numbered list of 7.11.3) and the byte offset.
+ * rule of [MIG-VALIDATE] (the numbered list of 7.11.2) and the byte offset.
  *
  * Pure like virtio_accel_req.c: no I/O, no allocation, no libc but the
  * compiler's memcpy/memset/memcmp; all buffers are the caller's.
@@ -23,6 +23,17 @@
 #define DEFL_MAX	(sizeof(struct virtio_accel_strec_deflate) + \
 			 VIRTIO_ACCEL_ST_DEFLATE_DICT_MAX + \
 			 VIRTIO_ACCEL_ST_DEFLATE_PENDING_MAX)
+
+/* a stream's kind is its record type */
+_Static_assert(VIRTIO_ACCEL_ST_SHA256 == VIRTIO_ACCEL_STREC_SHA256 &&
+	       VIRTIO_ACCEL_ST_HMAC_SHA256 == VIRTIO_ACCEL_STREC_HMAC_SHA256 &&
+	       VIRTIO_ACCEL_ST_CRC32C == VIRTIO_ACCEL_STREC_CRC32C &&
+	       VIRTIO_ACCEL_ST_AES256GCM == VIRTIO_ACCEL_STREC_AES256GCM &&
+	       VIRTIO_ACCEL_ST_DEFLATE_COMP ==
+			VIRTIO_ACCEL_STREC_DEFLATE_COMP &&
+	       VIRTIO_ACCEL_ST_LOST == VIRTIO_ACCEL_STREC_LOST &&
+	       VIRTIO_ACCEL_ST_LOST_ENGINE == VIRTIO_ACCEL_STLOST_ENGINE,
+	       "virtio_accel_state.h's kinds are the spec's record types");
 
 #define cpy(d, s, n)	__builtin_memcpy(d, s, n)
 #define zero(d, n)	__builtin_memset(d, 0, n)

@@ -162,7 +162,7 @@ typedef u32 virtio_accel_crc32c_fn(u32 crc, const void *p, u32 len);
 #define VIRTIO_ACCEL_STATE_SHA_MAX	(1ULL << 61)
 
 /*
- * Why a state was refused: the rule of the spec's list in 7.11.3
+ * Why a state was refused: the rule of the spec's list in 7.11.2
  * ([MIG-VALIDATE] 1..8; 0: not a rule, e.g. the caller's arguments), the
  * record type (0: the header), the byte offset in the state where the rule
  * failed, and a static text naming the rule. Print it as
