@@ -314,6 +314,22 @@ static void t_seal_refusals(void)
 	sbuf[n] = 0;
 	CU_ASSERT_EQUAL(load(&k, sbuf, (u64)n + 1, &e), -EBADMSG);
 	CU_ASSERT_EQUAL(e.rule, 1);
+	/* cut at every byte: refused, never decrypted */
+	{
+		long i;
+		int bad = 0;
+
+		for (i = 0; i < n; i++) {
+			u8 *c = malloc((size_t)i + 1);
+
+			CU_ASSERT_FATAL(c != NULL);
+			memcpy(c, sref, (size_t)i);
+			if (load(&k, c, (u64)i, &e) >= 0 || e.rule != 1)
+				bad++;
+			free(c);
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+	}
 	/* the neighbour: intact */
 	memcpy(sbuf, sref, (size_t)n);
 	CU_ASSERT_EQUAL(load(&k, sbuf, (u64)n, &e), 0);
