@@ -16,7 +16,8 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) \
 	-Iguest-driver/lib/src -Iguest-driver/include/uapi \
 	-MMD -MP
 
-FUZZ_TARGETS := req zlib vring backend virtqueue vhost_user vdpa vhost_msg
+FUZZ_TARGETS := req zlib vring backend virtqueue vhost_user vdpa vhost_msg \
+	state
 
 # Sources of each target besides tests/fuzz/fuzz_<name>.c
 FUZZ_LIB_SRC := $(wildcard guest-driver/lib/src/*.c) $(SPEC_SRC)
@@ -36,6 +37,11 @@ FUZZ_SRC_vhost_msg := vhost-user-backend/src/vhost.c tests/unit/mock_vhost.c \
 	vhost-user-backend/src/vumsg.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
 	tests/unit/mock_backend.c $(SPEC_SRC)
+
+# state_crc.c: DPDK's software CRC-32C tables (header only, no EAL)
+FUZZ_SRC_state := $(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_state.c \
+	virtio-accel-spec/lib/virtio_accel_state_seal.c tests/unit/state_crc.c
+FUZZ_LIBS_state := -lcrypto
 
 FUZZ_LIBS_zlib := -lz
 FUZZ_LIBS_backend := -pthread -Wl,--wrap=va_op_process \

@@ -772,6 +772,111 @@ def gen_vhost_msg():
           .start().msg(GET_QUEUE_NUM).b)
 
 
+# ---- state (fuzz_state.c): spec 7.11 device states ----
+# The seeds leave END's CRC-32C zero and set the mode byte's bit 0 (the
+# target computes the CRC: no second CRC-32C implementation here) and bit 1
+# (it recounts body_len and nrecords), so mutations reach every rule.
+
+def st_rec(typ, payload, rflags=1):
+    pad = (-len(payload)) % 8
+    return u16(typ) + u16(rflags) + u32(len(payload)) + payload + b"\0" * pad
+
+
+def st_device(nr_vq=3, max_sessions=16, max_comp=4, nsessions=0,
+              next_gen=1000, features=(1 << 32) | 7, max_data=1 << 20,
+              max_aad=4096):
+    impl = 0
+    for _, op, algo, _, _, _, _ in ROWS:
+        impl |= 1 << (op * 8 + algo)
+    cfg = (u32(1) + u16(nr_vq - 1) + u16(64) + u32(0x1f) + u32(max_sessions) +
+           u32(max_data) + u32(64) + u32(max_aad) + u32(max_comp))
+    return st_rec(1, u64(features) + u16(nr_vq) + u16(0) + u32(32) + cfg +
+                  u64(impl) + u32(max_sessions) + u32(max_comp) +
+                  u32(max_data) + u32(max_aad) + u32(64) + u32(nsessions) +
+                  u64(next_gen))
+
+
+def st_queue(i, broken=0):
+    return st_rec(2, u16(i) + u16(broken) + u16(100 * i + 7) + u16(100 * i + 5))
+
+
+def st_session(gen, slot, op, algo, stream, key_len, active, slen):
+    key = bytes((0xa0 + i) & 0xff for i in range(key_len)) + \
+        b"\0" * (64 - key_len)
+    return st_rec(3, u64(gen << 20 | slot) + u32(op) + u32(algo) +
+                  u32(stream) + u32(key_len) + u32(active) + u32(0) +
+                  u64(slen) + key)
+
+
+def st_state(records, sealed=False, minor=0):
+    body = b"".join(records) + st_rec(0xffff, u32(len(records)) + u32(0))
+    hdr = (b"VACCSTAT" + u16(1) + u16(minor) + u32(1 if sealed else 0) +
+           u32(48 if sealed else 32) + u32(len(body)) +
+           u32(len(records) + 1) + u32(0))
+    if sealed:
+        hdr += b"\x5c" * 12 + b"\xc5" * 4
+    return hdr + body + (b"\0" * 16 if sealed else b"")
+
+
+def gen_state():
+    sha = st_session(999, 1, 1, 1, 1, 0, 1, 100) + st_rec(
+        16, u64(999 << 20 | 1) + bytes(range(32)) + u64(100) + u32(36) +
+        u32(0) + b"a" * 36 + b"\0" * 28)
+    hmac = st_session(5, 2, 2, 3, 1, 20, 1, 64) + st_rec(
+        17, u64(5 << 20 | 2) + b"\x33" * 32 + u64(64) + u32(0) + u32(0) +
+        b"\0" * 64)
+    crc = st_session(6, 3, 1, 2, 1, 0, 1, 9) + st_rec(
+        18, u64(6 << 20 | 3) + u32(0x1234abcd) + u32(0))
+    gcm = st_session(7, 4, 3, 4, 1, 32, 1, 50007) + st_rec(
+        19, u64(7 << 20 | 4) + b"\x11" * 12 + u32(7) + u64(37) + u64(50007) +
+        b"\x22" * 16 + b"\x44" * 7 + b"\0" * 9)
+    dec = st_session(8, 5, 4, 4, 0, 32, 0, 0)
+    dict_ = bytes((i * 7) & 0xff for i in range(100))
+    pend = bytes(range(0x50, 0x5d))
+    defl = st_session(9, 6, 5, 5, 1, 0, 1, 123456) + st_rec(
+        20, u64(9 << 20 | 6) + u32(0xffffffff) + u32(0) + u32(8) +
+        u32(len(dict_)) + u32(len(pend)) + u32(0) + dict_ + pend)
+    lost = st_session(10, 7, 6, 5, 1, 0, 1, 4096) + st_rec(
+        31, u64(10 << 20 | 7) + u32(1) + u32(0))
+    idle = st_session(11, 8, 5, 5, 1, 0, 0, 0)
+    mac = st_session(12, 15, 2, 3, 0, 64, 0, 0)
+    sessions = [sha, hmac, crc, gcm, dec, defl, lost, idle, mac]
+    queues = [st_queue(0), st_queue(1), st_queue(2, 1)]
+    full = [st_device(nsessions=len(sessions))] + queues + sessions
+    write("state", "empty-device", u8(3) + st_state([st_device()]))
+    write("state", "every-record-kind", u8(3) + st_state(full))
+    write("state", "every-record-kind-sealed-opened",
+          u8(7) + st_state(full, sealed=True))
+    write("state", "sealed-not-opened", u8(3) + st_state(full, sealed=True))
+    write("state", "minor-1-optional-record",
+          u8(3) + st_state([st_device(nsessions=1)] + queues +
+                           [st_rec(0x1234, b"future", 0), sha], minor=1))
+    write("state", "unknown-critical",
+          u8(3) + st_state([st_device(), st_rec(0x1234, b"future")]))
+    for i, s in enumerate(sessions):
+        write("state", "session-%d" % i,
+              u8(3) + st_state([st_device(nsessions=1), st_queue(1), s]))
+    write("state", "many-sessions-1024",
+          u8(0x13) + st_state(
+              [st_device(nr_vq=9, max_sessions=1024, max_comp=64,
+                         nsessions=40, max_data=1 << 24, max_aad=65536)] +
+              [st_queue(i) for i in range(9)] +
+              [st_session(3, 10 * i + 1, 1, 2, 1, 0, 1, i) +
+               st_rec(18, u64(3 << 20 | (10 * i + 1)) + u32(i) + u32(0))
+               for i in range(40)]))
+    bigd = bytes((i * 13) & 0xff for i in range(32768))
+    write("state", "deflate-full-dictionary",
+          u8(3) + st_state([st_device(nsessions=1), st_session(
+              9, 6, 5, 5, 1, 0, 1, 99999) + st_rec(
+              20, u64(9 << 20 | 6) + u32(6) + u32(1) + u32(9) +
+              u32(len(bigd)) + u32(5) + u32(0) + bigd + b"\x01\x02\x03\x04\x05")]))
+    write("state", "raw-garbage", u8(0) + b"VACCSTAT" + bytes(range(64)))
+    # bit 3: sealed and loaded back; bit 6: loaded with a key configured
+    write("state", "every-record-kind-seal-roundtrip", u8(0x0b) + st_state(full))
+    write("state", "load-with-key-plaintext", u8(0x43) + st_state(full))
+    write("state", "load-with-key-sealed", u8(0x43) + st_state(full, sealed=True))
+
+
 def main():
     gen_req()
     gen_zlib()
@@ -781,6 +886,7 @@ def main():
     gen_vhost_user()
     gen_vdpa()
     gen_vhost_msg()
+    gen_state()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 FDIR=${1:-$TOP/build/fuzz}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-req zlib vring backend virtqueue vhost_user vdpa vhost_msg}
+TARGETS=${*:-req zlib vring backend virtqueue vhost_user vdpa vhost_msg state}
 
 case $SECS in
 ''|*[!0-9]*) echo "run-fuzz: -t wants whole seconds, not '$SECS'" >&2; exit 2 ;;
