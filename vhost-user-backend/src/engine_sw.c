@@ -50,7 +50,12 @@ static void stream_init(void);
 
 uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len)
 {
-	return rte_hash_crc(p, len, crc);
+	const uint8_t *b = p;
+
+	/* rte_hash_crc() loads whole words: give it an aligned start */
+	for (; len && ((uintptr_t)b & 7); len--)
+		crc = rte_hash_crc_1byte(*b++, crc);
+	return rte_hash_crc(b, len, crc);
 }
 
 int va_sw_init(void)
