@@ -714,6 +714,9 @@ static void hmac_final(struct va_stream *st, uint8_t *out)
 	SHA256_Update(&st->sha_out, ih, sizeof(ih));
 	SHA256_Final(out, &st->sha_out);
 	explicit_bzero(ih, sizeof(ih));
+	/* both states are as good as the key: not kept past the stream */
+	explicit_bzero(&st->sha, sizeof(st->sha));
+	explicit_bzero(&st->sha_out, sizeof(st->sha_out));
 }
 
 int va_stream_alloc(struct va_session *s)
@@ -1494,6 +1497,12 @@ static void stream_init(void)
 		  __builtin_cpu_supports("sse4.1");
 #endif
 	gcm_selftest();
+	VA_INFO("stream state export: AES-256-GCM %s, GHASH %s",
+		!gcm_own_ok ? "cannot travel (lost)" :
+		gcm_trick_ok[0] && gcm_trick_ok[1] ?
+		"on OpenSSL's GCM (tag trick self-test passed)" :
+		"partly on the own path (tag trick self-test failed)",
+		gf_fast ? "PCLMULQDQ" : "portable");
 }
 
 void va_sw_test_set(int pclmul, int trick_enc, int trick_dec)
