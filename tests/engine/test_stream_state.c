@@ -284,6 +284,11 @@ static void migrate(struct va_session *a, struct va_session *b,
 	b->c.stream_active = a->c.stream_active;
 	b->c.stream_len = a->c.stream_len;
 	CU_ASSERT_FATAL(va_stream_import(b, x) == 0);
+	/* the imported stream exports the very state it got */
+	if (x->kind != VIRTIO_ACCEL_ST_DEFLATE_COMP) {
+		CU_ASSERT(va_stream_export(b, &y, NULL, 0) == 0);
+		CU_ASSERT(!memcmp(&y, x, sizeof(y)));
+	}
 }
 
 static const uint32_t cuts[] = {
@@ -691,6 +696,38 @@ static void test_import_refused(void)
 	sess_init(&a, K_COMP, 0);
 	a.c.stream_active = 1;
 	CU_ASSERT(va_stream_export(&a, &x, NULL, 0) == -ENOSPC);
+	CU_ASSERT(va_stream_export(&a, &x, scratch,
+				   VA_STREAM_SCRATCH_LEN) == 0);
+	x.u.defl.dict_len = VIRTIO_ACCEL_ST_DEFLATE_DICT_MAX + 1;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.defl.dict_len = 0;
+	x.u.defl.pending_len = VIRTIO_ACCEL_ST_DEFLATE_PENDING_MAX + 1;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.defl.pending_len = 0;
+	x.u.defl.level = 10;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.defl.level = 9;
+	x.u.defl.mem_level = 0;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.defl.mem_level = 9;
+	x.u.defl.strategy = 5;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.defl.strategy = 4;
+	CU_ASSERT(va_stream_import(&a, &x) == 0);
+	/* a kind that is not a stream record */
+	x.kind = 21;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	va_stream_free(&a);
+	/* GCM beyond [STREAM-GCM-MAX] */
+	sess_init(&a, K_DEC, 0);
+	a.c.stream_active = 1;
+	a.c.stream_len = VIRTIO_ACCEL_GCM_STREAM_MAX + 16;
+	memset(&x, 0, sizeof(x));
+	x.kind = VIRTIO_ACCEL_ST_AES256GCM;
+	x.u.gcm.ct_len = a.c.stream_len;
+	CU_ASSERT(va_stream_import(&a, &x) == -EINVAL);
+	x.u.gcm.ct_len = a.c.stream_len = VIRTIO_ACCEL_GCM_STREAM_MAX;
+	CU_ASSERT(va_stream_import(&a, &x) == 0);
 	va_stream_free(&a);
 }
 

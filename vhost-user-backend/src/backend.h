@@ -166,7 +166,8 @@ uint8_t va_stream_run(struct va_req *r, int start, int final);
 /*
  * Live migration (docs/migration-design.md, section 3): the state of the
  * open stream of stream session @s, whose c.stream_active/c.stream_len the
- * core keeps.
+ * core keeps. Both run while no request of @s runs (the device's worker
+ * stopped or parked); neither touches the device.
  *
  * va_stream_export() fills @out and changes nothing ([MIG-NONDESTRUCTIVE]):
  * kind NONE when no stream is open; LOST (reason ENGINE) for a DEFLATE
