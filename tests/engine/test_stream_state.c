@@ -39,6 +39,8 @@ int rte_cpu_get_flag_enabled(enum rte_cpu_flag_t feature)
 	       __builtin_cpu_supports("sse4.2");
 }
 
+struct va_opts va_opts;		/* engine_sw.c reads its test options */
+
 /* engine_sw.c logs through the back-end's logger */
 void va_log(int level, const char *fmt, ...)
 {

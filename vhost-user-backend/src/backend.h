@@ -49,6 +49,7 @@ struct va_opts {
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
+	int test_stream_migrate;	/* --test-stream-migrate (engine_sw.c) */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 	int test_dma_register;		/* --test-dma-register (dma.c) */
 };

@@ -1008,6 +1008,8 @@ static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,
 	return VIRTIO_ACCEL_OK;
 }
 
+static uint8_t stream_test_migrate(struct va_session *s);
+
 /*
  * One request of a stream session (spec 9.2). The device core decides where
  * the stream starts and ends, checks [STREAM-GCM-MAX], and aborts the stream
@@ -1022,6 +1024,12 @@ uint8_t va_stream_run(struct va_req *r, int start, int final)
 
 	if (!st)
 		return VIRTIO_ACCEL_ERR;
+	if (va_opts.test_stream_migrate && !start && !st->lost) {
+		ret = stream_test_migrate(s);
+		if (ret != VIRTIO_ACCEL_OK)
+			return ret;
+		st = s->stream;
+	}
 	if (st->lost) {
 		/* [MIG-STREAM-LOST]: the core aborts the stream on ERR */
 		st->lost = 0;
@@ -1422,6 +1430,52 @@ int va_stream_import(struct va_session *s,
 }
 
 /*
+ * --test-stream-migrate: the open stream of @s moves into a new engine
+ * context through its exported state before the request runs, so that
+ * every test of the back-end also tests the export and the import.
+ */
+static uint8_t stream_test_migrate(struct va_session *s)
+{
+	struct virtio_accel_state_stream x;
+	struct va_session n = *s;
+	uint8_t *scratch = NULL;
+	int ret = -ENOMEM;
+
+	n.stream = NULL;
+	if (s->c.op == VIRTIO_ACCEL_OP_COMPRESS) {
+		scratch = malloc(VA_STREAM_SCRATCH_LEN);
+		if (!scratch)
+			goto out;
+	}
+	ret = va_stream_export(s, &x, scratch, VA_STREAM_SCRATCH_LEN);
+	if (ret < 0 || x.kind == VIRTIO_ACCEL_ST_LOST)
+		goto out;
+	ret = va_stream_alloc(&n);
+	if (!ret)
+		ret = va_stream_import(&n, &x);
+	if (ret < 0) {
+		va_stream_free(&n);
+		goto out;
+	}
+	va_stream_free(s);
+	s->stream = n.stream;
+	VA_INFO("test-stream-migrate: session %#" PRIx64 ": stream state "
+		"%u moved after %" PRIu64 " bytes", s->id, x.kind,
+		s->c.stream_len);
+out:
+	if (scratch) {
+		explicit_bzero(scratch, VA_STREAM_SCRATCH_LEN);
+		free(scratch);
+	}
+	explicit_bzero(&x, sizeof(x));
+	explicit_bzero(&n, sizeof(n));
+	if (ret < 0)
+		VA_ERR("test-stream-migrate: session %#" PRIx64 ": %s",
+		       s->id, strerror(-ret));
+	return ret < 0 ? VIRTIO_ACCEL_ERR : VIRTIO_ACCEL_OK;
+}
+
+/*
  * The tag trick on a known stream, both directions (design 3.3, risk a):
  * a stream cut after 0, 7, 16 and 50 bytes, exported from OpenSSL's GCM and
  * finished on the own path, must give OpenSSL's one-shot ciphertext and
@@ -1481,6 +1535,7 @@ static int gcm_selftest_run(int dec, uint32_t cut, int own_only)
 		a.stream->own = gcm_own_start(key, iv, aad, sizeof(aad));
 		if (!a.stream->own)
 			goto out;
+		a.c.stream_active = 1;	/* started here, not by the run */
 	}
 	st = va_stream_run(&r, !own_only, 0);
 	a.c.stream_active = 1;
@@ -1545,11 +1600,15 @@ static void gcm_selftest(void)
 
 static void stream_init(void)
 {
+	int test_migrate = va_opts.test_stream_migrate;
+
 #if defined(__x86_64__)
 	gf_fast = __builtin_cpu_supports("pclmul") &&
 		  __builtin_cpu_supports("sse4.1");
 #endif
+	va_opts.test_stream_migrate = 0;	/* the self-test moves its own */
 	gcm_selftest();
+	va_opts.test_stream_migrate = test_migrate;
 	VA_INFO("stream state export: AES-256-GCM %s, GHASH %s",
 		!gcm_own_ok ? "cannot travel (lost)" :
 		gcm_trick_ok[0] && gcm_trick_ok[1] ?
