@@ -812,7 +812,7 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
 	va_async_engine = &va_crypto_async;
-	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: evp)",
+	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: software, engine_sw.c)",
 		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
 		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
 		auth_sgl_ok ? "pmd" : "evp", aead_sgl_ok ? "pmd" : "evp");

@@ -96,6 +96,10 @@ static void usage(FILE *f)
 "                         submitted (1..1000000; the asynchronous pipeline)\n"
 "  --test-gcm-stream-max N  testing: end AES-GCM streams at N bytes, not\n"
 "                         2^36 - 32 ([STREAM-GCM-MAX]; 16..2^36 - 32)\n"
+"  --test-stream-migrate  testing: before each request that continues a\n"
+"                         stream, move the stream's state into a new engine\n"
+"                         context (export + import, as a live migration\n"
+"                         does; streams that would travel as lost stay)\n"
 "  -v, --verbose          debug logs (also DPDK info logs)\n"
 "  -h, --help             this text\n"
 "\n"
@@ -137,7 +141,7 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
-	OPT_WORKERS, OPT_ENGLAT,
+	OPT_WORKERS, OPT_ENGLAT, OPT_STMIG,
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +162,7 @@ static const struct option long_opts[] = {
 	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
 	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
+	{ "test-stream-migrate", no_argument, NULL, OPT_STMIG },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -281,6 +286,9 @@ static int parse_args(int argc, char **argv)
 			va_opts.test_gcm_stream_max = n;
 			break;
 		}
+		case OPT_STMIG:
+			va_opts.test_stream_migrate = 1;
+			break;
 		case OPT_UNSEALED:
 			va_opts.allow_unsealed = 1;
 			break;
