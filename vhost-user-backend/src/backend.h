@@ -104,7 +104,7 @@ struct va_sw_q;
 struct va_qctx {
 	uint8_t *in;			/* staging, max_data_len + 64 */
 	uint8_t *out;			/* staging, max_data_len + 64 */
-	uint8_t aad[VA_MAX_AAD_LEN];
+	uint8_t *aad;			/* VA_MAX_AAD_LEN, DPDK memory (DMA) */
 	struct va_crypto_q *cq;
 	struct va_comp_q *zq;
 	struct va_sw_q *sq;
@@ -277,6 +277,19 @@ int va_dma_init(void);
 void va_dma_sync(struct va_dev *d);
 void va_dma_unmap(struct va_dev *d, const char *why);
 int va_crypto_dev_id(void);	/* the cryptodev in use, -1: none */
+/* the IOVA of @p (DPDK memory or registered guest memory) for an op */
+extern int va_iova_is_va;
+void va_iova_init(void);
+uint64_t va_iova_pa(const void *p);
+static inline uint64_t va_iova(const void *p)
+{
+	return __builtin_expect(va_iova_is_va, 1) ? (uint64_t)(uintptr_t)p :
+						    va_iova_pa(p);
+}
+/* --test-dma-register: an op's pointer is where a device can DMA */
+void va_dma_check(const char *what, const void *p, uint64_t len,
+		  uint64_t iova);
+void va_dma_check_report(void);
 int va_comp_dev_id(void);	/* the compressdev in use, -1: none */
 
 /* worker.c: the worker pool; a device's queues all go to one worker */

@@ -70,11 +70,12 @@ static struct rte_mbuf *chain_build(struct va_comp_q *zq, unsigned int base,
 
 		if (k > VA_MBUF_SEG_LEN)
 			k = VA_MBUF_SEG_LEN;
+		uint8_t *seg = p + i * VA_MBUF_SEG_LEN;
+
 		rte_mbuf_ext_refcnt_set(&zq->shinfo[base + i], 1);
-		rte_pktmbuf_attach_extbuf(m[i], p + i * VA_MBUF_SEG_LEN,
-					  (rte_iova_t)(uintptr_t)p +
-						  i * VA_MBUF_SEG_LEN,
-					  (uint16_t)k, &zq->shinfo[base + i]);
+		rte_pktmbuf_attach_extbuf(m[i], seg, va_iova(seg), (uint16_t)k,
+					  &zq->shinfo[base + i]);
+		va_dma_check("compress op: mbuf data", seg, k, m[i]->buf_iova);
 		m[i]->data_len = (uint16_t)k;
 		m[i]->next = i + 1 < n ? m[i + 1] : NULL;
 	}

@@ -46,6 +46,8 @@ struct va_crypto_q {
 	struct rte_mbuf_ext_shared_info *shinfo;
 	unsigned int nsegs;
 	void *sha_sess;
+	/* decryption's expected tag: DPDK memory (rte_zmalloc'd with @cq) */
+	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN] __rte_aligned(16);
 };
 
 static int cdev = -1;
@@ -178,16 +180,55 @@ static struct rte_mbuf *chain_build(struct va_crypto_q *cq, uint8_t *p,
 		if (k > VA_MBUF_SEG_LEN)
 			k = VA_MBUF_SEG_LEN;
 		rte_mbuf_ext_refcnt_set(&cq->shinfo[i], 1);
-		rte_pktmbuf_attach_extbuf(cq->m[i], p + i * VA_MBUF_SEG_LEN,
-					  (rte_iova_t)(uintptr_t)p +
-						  i * VA_MBUF_SEG_LEN,
+		uint8_t *seg = p + i * VA_MBUF_SEG_LEN;
+
+		rte_pktmbuf_attach_extbuf(cq->m[i], seg, va_iova(seg),
 					  (uint16_t)k, &cq->shinfo[i]);
+		va_dma_check("crypto op: mbuf data", seg, k,
+			     cq->m[i]->buf_iova);
 		cq->m[i]->data_len = (uint16_t)k;
 		cq->m[i]->next = i + 1 < n ? cq->m[i + 1] : NULL;
 	}
 	cq->m[0]->nb_segs = (uint16_t)n;
 	cq->m[0]->pkt_len = len;
 	return cq->m[0];
+}
+
+/*
+ * The op's digest, AAD and IV. Every pointer a PMD may DMA to or from is
+ * DPDK memory (staging, slot buffers, the queue's tag and AAD buffers, the
+ * op's own private data for the IV) or guest memory registered by dma.c,
+ * with its IOVA (va_iova()); --test-dma-register checks each one.
+ */
+static void op_fill(struct rte_crypto_op *cop, uint32_t op, uint32_t len,
+		    uint8_t *out, const uint8_t *iv, const uint8_t *aad)
+{
+	struct rte_crypto_sym_op *sym = cop->sym;
+	uint8_t *ivp = rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET);
+
+	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
+		sym->auth.data.offset = 0;
+		sym->auth.data.length = len;
+		sym->auth.digest.data = out;
+		sym->auth.digest.phys_addr = va_iova(out);
+		va_dma_check("crypto op: digest", out, VIRTIO_ACCEL_SHA256_LEN,
+			     sym->auth.digest.phys_addr);
+		return;
+	}
+	sym->aead.data.offset = 0;
+	sym->aead.data.length = len;
+	sym->aead.digest.data = out;
+	sym->aead.digest.phys_addr = va_iova(out);
+	sym->aead.aad.data = (uint8_t *)(uintptr_t)aad;
+	sym->aead.aad.phys_addr = va_iova(aad);
+	memcpy(ivp, iv, VIRTIO_ACCEL_GCM_IV_LEN);
+	va_dma_check("crypto op: tag", out, VIRTIO_ACCEL_GCM_TAG_LEN,
+		     sym->aead.digest.phys_addr);
+	/* AAD is read in blocks by some PMDs (QAT): whatever its length */
+	va_dma_check("crypto op: AAD", aad, 16, sym->aead.aad.phys_addr);
+	va_dma_check("crypto op: IV (op private data)", ivp,
+		     VIRTIO_ACCEL_GCM_IV_LEN, rte_crypto_op_ctophys_offset(
+			     cop, IV_OFFSET));
 }
 
 static void complete_async(struct rte_crypto_op *op);
@@ -251,21 +292,7 @@ static int pmd_exec(struct va_crypto_q *cq, uint32_t op, void *sess,
 		goto out_op;
 	*nsegs = m->nb_segs;
 	cop->sym->m_src = m;
-	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
-		cop->sym->auth.data.offset = 0;
-		cop->sym->auth.data.length = len;
-		cop->sym->auth.digest.data = out;
-		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-	} else {
-		cop->sym->aead.data.offset = 0;
-		cop->sym->aead.data.length = len;
-		cop->sym->aead.digest.data = out;
-		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-		cop->sym->aead.aad.data = (uint8_t *)(uintptr_t)aad;
-		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)aad;
-		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
-		       iv, VIRTIO_ACCEL_GCM_IV_LEN);
-	}
+	op_fill(cop, op, len, out, iv, aad);
 	if (run_op(cop) == 0)
 		ret = cop->status;
 	rte_pktmbuf_free(m);
@@ -280,8 +307,9 @@ uint8_t va_crypto_run(struct va_req *r)
 	uint32_t op = r->op.opcode, len = r->op.src_len;
 	int tmp_sess = 0, aead = 0, ret;
 	int dec = op == VIRTIO_ACCEL_OP_AEAD_DECRYPT;
-	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN], st = VIRTIO_ACCEL_ERR;
+	uint8_t st = VIRTIO_ACCEL_ERR;
 	unsigned int nsegs = 0;
+	const uint8_t *aad;
 	void *sess = NULL;
 	uint8_t *buf, *out;
 
@@ -322,8 +350,9 @@ uint8_t va_crypto_run(struct va_req *r)
 		memmove(r->dst, r->src, len);
 		buf = r->dst;
 		if (dec) {
-			memcpy(tag, r->src + len, sizeof(tag));
-			out = tag;
+			/* the PMD reads it: DPDK memory, not the stack */
+			memcpy(cq->tag, r->src + len, sizeof(cq->tag));
+			out = cq->tag;
 		} else {
 			out = r->dst + len;
 		}
@@ -331,7 +360,9 @@ uint8_t va_crypto_run(struct va_req *r)
 		buf = (uint8_t *)(uintptr_t)r->src;
 		out = r->dst;
 	}
-	ret = pmd_exec(cq, op, sess, buf, len, out, r->iv, r->aad, &nsegs);
+	/* r->aad is the queue's AAD buffer (DPDK memory), also when empty */
+	aad = r->op.aad_len ? r->aad : r->qc->aad;
+	ret = pmd_exec(cq, op, sess, buf, len, out, r->iv, aad, &nsegs);
 	switch (ret) {
 	case RTE_CRYPTO_OP_STATUS_SUCCESS:
 		st = VIRTIO_ACCEL_OK;
@@ -357,11 +388,12 @@ uint8_t va_crypto_run(struct va_req *r)
 
 /* ---- the pipeline's asynchronous ops ---- */
 
+/* a slot's engine data: DPDK memory (rte_zmalloc), the PMD reads its tag */
 struct va_cslot {
 	struct rte_mbuf_ext_shared_info shinfo;
 	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN];	/* decryption: the expected */
 	uint8_t digest[VIRTIO_ACCEL_SHA256_LEN];
-	uint8_t *stage;		/* AAD, then data (64-byte aligned) */
+	uint8_t *stage;		/* AAD, then data (64-byte aligned, rte_malloc) */
 	uint32_t stage_cap;
 	uint8_t *buf;		/* what the op runs on */
 	uint32_t len;
@@ -376,8 +408,8 @@ static void va_crypto_slot_free(struct va_slot *s)
 
 	if (!x)
 		return;
-	free(x->stage);
-	free(x);
+	rte_free(x->stage);
+	rte_free(x);
 	s->eng = NULL;
 }
 
@@ -478,18 +510,19 @@ static struct va_cslot *async_slot(struct va_slot *s, uint32_t need)
 	struct va_cslot *x = s->eng;
 
 	if (!x) {
-		x = calloc(1, sizeof(*x));
+		x = rte_zmalloc("va_cslot", sizeof(*x), 64);
 		if (!x)
 			return NULL;
 		x->shinfo.free_cb = noop_free;
 		s->eng = x;
 	}
 	if (x->stage_cap < need) {
-		uint8_t *p = aligned_alloc(64, (need + 63) & ~63u);
+		uint8_t *p = rte_malloc("va_cslot_stage", (need + 63) & ~63u,
+					64);
 
 		if (!p)
 			return NULL;
-		free(x->stage);
+		rte_free(x->stage);
 		x->stage = p;
 		x->stage_cap = need;
 	}
@@ -553,27 +586,14 @@ static int va_crypto_submit(struct va_req *r, struct va_slot *s)
 		out = x->digest;
 	}
 	rte_mbuf_ext_refcnt_set(&x->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf,
-				  (uint16_t)len, &x->shinfo);
+	rte_pktmbuf_attach_extbuf(m, buf, va_iova(buf), (uint16_t)len,
+				  &x->shinfo);
+	va_dma_check("crypto op: mbuf data", buf, len, m->buf_iova);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	rte_crypto_op_attach_sym_session(cop, sess);
 	cop->sym->m_src = m;
-	if (!aead) {
-		cop->sym->auth.data.offset = 0;
-		cop->sym->auth.data.length = len;
-		cop->sym->auth.digest.data = out;
-		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-	} else {
-		cop->sym->aead.data.offset = 0;
-		cop->sym->aead.data.length = len;
-		cop->sym->aead.digest.data = out;
-		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-		cop->sym->aead.aad.data = x->stage;
-		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)x->stage;
-		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
-		       r->iv, VIRTIO_ACCEL_GCM_IV_LEN);
-	}
+	op_fill(cop, op, len, out, r->iv, x->stage);
 	*rte_crypto_op_ctod_offset(cop, struct va_slot **, SLOT_OFFSET) = s;
 	x->buf = buf;
 	x->len = len;
@@ -618,7 +638,7 @@ static void va_crypto_selftest(void)
 	static const uint8_t key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	static const uint8_t iv[12] = { 9, 8, 7 }, aad[5] = { 4, 4, 4 };
 	uint32_t lens[2] = { 1000, VA_MBUF_SEG_LEN + 1000 }, len;
-	uint8_t want[VIRTIO_ACCEL_GCM_TAG_LEN + 32], got[32];
+	uint8_t want[VIRTIO_ACCEL_GCM_TAG_LEN + 32], *got, *dma;
 	struct va_qctx qc;
 	uint8_t *buf, *ref;
 	unsigned int i, j, ns;
@@ -629,8 +649,13 @@ static void va_crypto_selftest(void)
 	memset(&qc, 0, sizeof(qc));
 	buf = rte_malloc("va_kat", lens[1], 64);
 	ref = rte_malloc("va_kat", lens[1], 64);
-	if (!buf || !ref || !c || va_crypto_qinit(&qc, 0) < 0)
+	/* what the PMD reads and writes besides buf: DPDK memory too */
+	dma = rte_malloc("va_kat", 128, 64);
+	if (!buf || !ref || !dma || !c || va_crypto_qinit(&qc, 0) < 0)
 		goto out_free;
+	got = dma;
+	memcpy(dma + 64, aad, sizeof(aad));
+	memcpy(dma + 96, iv, sizeof(iv));
 	for (j = 0; j < 2; j++) {
 		len = lens[j];
 		for (i = 0; i < len; i++)
@@ -662,7 +687,8 @@ static void va_crypto_selftest(void)
 		sess = sess_create(key, 32, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				   sizeof(aad));
 		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_AEAD_ENCRYPT, sess,
-				      buf, len, got, iv, aad, &ns) : -1;
+				      buf, len, got, dma + 96, dma + 64,
+				      &ns) : -1;
 		if (sess)
 			rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
 		ok[2][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&
@@ -681,6 +707,7 @@ out_free:
 	EVP_CIPHER_CTX_free(c);
 	rte_free(buf);
 	rte_free(ref);
+	rte_free(dma);
 }
 
 void va_crypto_sess_free(struct va_session *s)

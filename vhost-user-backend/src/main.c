@@ -540,6 +540,7 @@ int main(int argc, char **argv)
 
 	nq = 1 + va_opts.queues;
 	ret = 1;
+	va_iova_init();
 	if (va_sw_init() < 0)
 		goto out_eal;
 	if (va_crypto_init(va_opts.crypto_pmd,

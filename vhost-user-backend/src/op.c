@@ -427,7 +427,9 @@ int va_qctx_init(struct va_qctx *qc, unsigned int idx)
 	memset(qc, 0, sizeof(*qc));
 	qc->in = rte_malloc("va_stage_in", len, 64);
 	qc->out = rte_malloc("va_stage_out", len, 64);
-	if (!qc->in || !qc->out)
+	/* AAD is handed to the engines: DPDK memory, as staging is */
+	qc->aad = rte_malloc("va_stage_aad", VA_MAX_AAD_LEN, 64);
+	if (!qc->in || !qc->out || !qc->aad)
 		goto out_free;
 	if (va_sw_qinit(qc) < 0)
 		goto out_free;
@@ -443,8 +445,10 @@ out_sw:
 out_free:
 	rte_free(qc->in);
 	rte_free(qc->out);
+	rte_free(qc->aad);
 	qc->in = NULL;
 	qc->out = NULL;
+	qc->aad = NULL;
 	return -1;
 }
 
@@ -455,6 +459,8 @@ void va_qctx_fini(struct va_qctx *qc)
 	va_sw_qfini(qc);
 	rte_free(qc->in);
 	rte_free(qc->out);
+	rte_free(qc->aad);
 	qc->in = NULL;
 	qc->out = NULL;
+	qc->aad = NULL;
 }

@@ -1131,6 +1131,7 @@ void va_worker_stop(struct va_dev *d)
 	va_worker_pause(d);
 	for (i = 0; i < d->nr_vq; i++)
 		va_pipe_report(&d->vq[i]);
+	va_dma_check_report();
 	/* cannot fail for want of memory: keep it paused, off the worker */
 	if (va_worker_retab(w, NULL, d) < 0)
 		VA_ERR("device %u: left paused on worker %u", d->index, w->id);
