@@ -105,6 +105,10 @@ done
 # 64 requests inside the engine (~30 s).
 part "asynchronous pipeline: conformance with the test engine, --test-reorder, client killed mid-engine" \
 	tests/pipeline/t-pipeline-host.sh build
+# --max-inflight (issue 14): one device never holds more than N requests in
+# the engines (log lines, telemetry) while another is served (~20 s).
+part "asynchronous pipeline: per-device limit on requests in flight (--max-inflight)" \
+	tests/pipeline/t-max-inflight.sh build
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP

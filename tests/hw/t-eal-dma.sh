@@ -125,9 +125,9 @@ else
 	ua=$(grep -c 'memory regions unregistered' "$LOG")
 	echo "# registered $reg (1 MiB $r1, 2 MiB $r2), unregistered $ua (at SET_MEM_TABLE $um, device stopped $ud)"
 	check "dma: each table registered once (1 MiB x $CYCLES, 2 MiB x $CYCLES), one external segment list at a time" \
-		[ "$reg" -eq $((2 * CYCLES)) ] && [ "$r1" -eq "$CYCLES" ] && [ "$r2" -eq "$CYCLES" ]
+		eval "[ \"$reg\" -eq $((2 * CYCLES)) ] && [ \"$r1\" -eq \"$CYCLES\" ] && [ \"$r2\" -eq \"$CYCLES\" ]"
 	check "dma: the old table unregistered before each new SET_MEM_TABLE ($CYCLES) and at each stop ($CYCLES), DPDK's external lists back to 0" \
-		[ "$um" -eq "$CYCLES" ] && [ "$ud" -eq "$CYCLES" ] && [ "$ua" -eq "$reg" ]
+		eval "[ \"$um\" -eq \"$CYCLES\" ] && [ \"$ud\" -eq \"$CYCLES\" ] && [ \"$ua\" -eq \"$reg\" ]"
 	check "dma: no registration error, no sanitizer report" \
 		eval "! grep -qE 'dma: (region [0-9]+ .*: rte_|rte_extmem_unregister\\(|rte_dev_dma_unmap\\(|vid .*memory not registered)|$SAN_RE' '$LOG'"
 fi
@@ -167,7 +167,7 @@ else
 		check "dma-check ($mode): crypto and compress ops with AEAD decryption and AAD, every result right (exit $rc)" \
 			[ $rc -eq 0 ]
 		check "dma-check ($mode): every op pointer (${nchk:-0} checked) in DPDK memory or registered guest memory, none outside (${nout:-?})" \
-			[ "${nchk:-0}" -ge 1000 ] && [ "${nout:-1}" -eq 0 ]
+			eval "[ \"${nchk:-0}\" -ge 1000 ] && [ \"${nout:-1}\" -eq 0 ]"
 		san_report "$BACKEND_LOG" && not_ok "dma-check ($mode): sanitizer report"
 	done
 fi

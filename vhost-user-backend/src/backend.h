@@ -47,6 +47,7 @@ struct va_opts {
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
+	uint32_t max_inflight;		/* --max-inflight, 0: the slot tables */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 	int test_dma_register;		/* --test-dma-register (dma.c) */
@@ -242,6 +243,10 @@ struct va_dev {
 	int pause_req;			/* atomic: its worker keeps off it */
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
+	/* requests of its data queues inside an engine (worker.c) */
+	uint32_t eng_inflight;		/* now (atomic, for telemetry.c) */
+	uint32_t eng_inflight_max;	/* most at once since the start */
+	uint64_t eng_limited;		/* rounds a queue waited at the limit */
 };
 
 /* every device of the process: va_ndevs of them (vhost.c) */

@@ -77,6 +77,10 @@ static void usage(FILE *f)
 "                         after --), else a new virtual device\n"
 "  --compress-pmd NAME    compressdev PMD (default compress_zlib,\n"
 "                         or compress_isal; compress_qat as above)\n"
+"  --max-inflight N       requests of one device (socket) inside the engines\n"
+"                         at once, 1..16384 (default: each queue's slot\n"
+"                         table, its size up to 1024); at the limit its\n"
+"                         queues wait (back-pressure), others go on\n"
 "  --poll                 busy-poll the queues (default: adaptive,\n"
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
@@ -137,7 +141,7 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
-	OPT_WORKERS, OPT_ENGLAT,
+	OPT_WORKERS, OPT_ENGLAT, OPT_MAXINFL,
 };
 
 static const struct option long_opts[] = {
@@ -157,6 +161,7 @@ static const struct option long_opts[] = {
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
 	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
 	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
+	{ "max-inflight", required_argument, NULL, OPT_MAXINFL },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -261,6 +266,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TESTDMA:
 			va_opts.test_dma_register = 1;
+			break;
+		case OPT_MAXINFL:
+			if (parse_u32(optarg, 1, VA_MAX_DATAQ * 1024, &v))
+				return bad_arg("--max-inflight: '%s' is not in 1..16384",
+					       optarg);
+			va_opts.max_inflight = v;
 			break;
 		case OPT_ENGLAT:
 			if (parse_u32(optarg, 1, 1000000, &v))

@@ -299,8 +299,14 @@ static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		return va_op_process(d, q, c);
 	len = va_op_submit(d, q, c, s);
 	if (len == VA_RUN_PENDING) {
+		uint32_t n = d->eng_inflight + 1;
+
 		s->head = head;
 		va_pipe_push(q, s);
+		__atomic_store_n(&d->eng_inflight, n, __ATOMIC_RELAXED);
+		if (n > d->eng_inflight_max)
+			__atomic_store_n(&d->eng_inflight_max, n,
+					 __ATOMIC_RELAXED);
 	}
 	return len;
 }
@@ -435,6 +441,9 @@ unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
 			va_complete(q, s[i]->head, va_op_finish(d, q, s[i]));
 			va_pipe_release(q, s[i]);
 		}
+		if (n)
+			__atomic_store_n(&d->eng_inflight, d->eng_inflight - n,
+					 __ATOMIC_RELAXED);
 		done += n;
 	} while (n == VA_BUDGET);
 	return done;
@@ -497,12 +506,29 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
-	/* each one may stay in an engine: no more than free slots */
+	/*
+	 * Each one may stay in an engine: no more than free slots, nor than
+	 * the device may still have in the engines (--max-inflight): at the
+	 * limit its queues wait for completions (back-pressure, not an
+	 * error), and the engines' room goes to other devices.
+	 */
 	async = va_pipe_on(q);
-	if (async && n > va_pipe_room(q)) {
-		n = (uint16_t)va_pipe_room(q);
-		if (!n)
-			goto out;
+	if (async) {
+		uint32_t room = va_pipe_room(q), lim = va_opts.max_inflight;
+
+		if (lim) {
+			lim = d->eng_inflight < lim ? lim - d->eng_inflight : 0;
+			if (room > lim)
+				room = lim;
+		}
+		if (n > room) {
+			n = (uint16_t)room;
+			if (!n) {
+				if (lim == 0 && va_opts.max_inflight)
+					d->eng_limited++;
+				goto out;
+			}
+		}
 	}
 	if (n > 1)
 		va_prefetch_batch(q, &rc, q->last_avail, n);
@@ -1131,6 +1157,14 @@ void va_worker_stop(struct va_dev *d)
 	va_worker_pause(d);
 	for (i = 0; i < d->nr_vq; i++)
 		va_pipe_report(&d->vq[i]);
+	if (d->eng_inflight_max)
+		VA_INFO("device %u: up to %u requests inside the engines at once (--max-inflight %u%s), %llu rounds in which a queue waited at the limit",
+			d->index, d->eng_inflight_max,
+			va_opts.max_inflight,
+			va_opts.max_inflight ? "" : ": the queues' slot tables",
+			(unsigned long long)d->eng_limited);
+	__atomic_store_n(&d->eng_inflight_max, 0, __ATOMIC_RELAXED);
+	d->eng_limited = 0;
 	va_dma_check_report();
 	/* cannot fail for want of memory: keep it paused, off the worker */
 	if (va_worker_retab(w, NULL, d) < 0)
