@@ -151,6 +151,7 @@ const char *va_comp_engine(uint32_t op);
 int va_comp_qinit(struct va_qctx *qc, unsigned int idx);
 void va_comp_qfini(struct va_qctx *qc);
 uint8_t va_comp_run(struct va_req *r);
+unsigned int va_comp_poll(void);
 
 /* engine_sw.c: OpenSSL/zlib/CRC32C software paths and streams */
 int va_sw_init(void);
@@ -330,7 +331,7 @@ struct va_slot {
 	struct va_req r;		/* the engine's view (VA_ENG_CDEV) */
 	struct va_vq *q;
 	int engine;			/* VA_ENG_* */
-	void *eng;			/* the engine's per-slot data */
+	void *eng[2];			/* each async engine's per-slot data */
 	struct va_chain c;		/* the walked chain, iovecs copied */
 	uint32_t iov_cap;
 	uint16_t head;
@@ -344,20 +345,25 @@ struct va_slot {
 #define VA_RUN_PENDING	(-2)	/* va_run(): the request is in an engine */
 #define VA_ENG_TEST	1	/* --test-engine-latency-us */
 #define VA_ENG_CDEV	2	/* engine_crypto.c, enqueued on the PMD */
+#define VA_ENG_ZDEV	3	/* engine_comp.c, enqueued on the PMD */
 
 /*
- * An engine that completes requests later registers itself (engine_crypto.c
- * when its PMD is up): submit() takes @r (0) or declines it (< 0: the
- * request runs synchronously); poll() dequeues what the device finished,
- * marking each slot done (va_pipe_done()); slot_free() frees what it keeps
- * per slot.
+ * An engine that completes requests later registers itself in
+ * va_async_engines[] (engine_crypto.c and engine_comp.c when their PMD is
+ * up): submit() takes @r (0) or declines it (< 0: the request runs
+ * synchronously); poll() dequeues what the device finished, marking each
+ * slot done (va_pipe_done()); slot_free() frees what it keeps per slot
+ * (s->eng[its index]).
  */
+#define VA_ASYNC_CRYPTO	0
+#define VA_ASYNC_COMP	1
+#define VA_NASYNC	2
 struct va_async_engine {
 	int (*submit)(struct va_req *r, struct va_slot *s);
 	unsigned int (*poll)(void);
 	void (*slot_free)(struct va_slot *s);
 };
-extern const struct va_async_engine *va_async_engine;
+extern const struct va_async_engine *va_async_engines[VA_NASYNC];
 void va_pipe_done(struct va_slot *s);
 
 int va_pipe_on(struct va_vq *q);
@@ -381,6 +387,7 @@ struct va_pipe {
 	uint64_t seq_hi;	/* latest submission completed */
 	uint64_t done;		/* completed after waiting in the engine */
 	uint64_t ooo;		/* ... after a later submission */
+	uint64_t by_eng[4];	/* ... by engine: VA_ENG_* */
 	uint32_t max_n;		/* most in flight at once */
 };
 

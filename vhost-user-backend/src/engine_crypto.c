@@ -404,13 +404,13 @@ struct va_cslot {
 
 static void va_crypto_slot_free(struct va_slot *s)
 {
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 
 	if (!x)
 		return;
 	rte_free(x->stage);
 	rte_free(x);
-	s->eng = NULL;
+	s->eng[VA_ASYNC_CRYPTO] = NULL;
 }
 
 /* The dequeued pipeline op @op: its slot is done. */
@@ -418,7 +418,7 @@ static void complete_async(struct rte_crypto_op *op)
 {
 	struct va_slot *s = *rte_crypto_op_ctod_offset(op, struct va_slot **,
 						       SLOT_OFFSET);
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 	struct va_req *r = &s->r;
 	uint8_t st = VIRTIO_ACCEL_ERR;
 
@@ -507,14 +507,14 @@ static void *async_sess(struct va_crypto_q *cq, struct va_req *r, int aead,
 /* The slot's own buffers, at least @need bytes of stage. */
 static struct va_cslot *async_slot(struct va_slot *s, uint32_t need)
 {
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 
 	if (!x) {
 		x = rte_zmalloc("va_cslot", sizeof(*x), 64);
 		if (!x)
 			return NULL;
 		x->shinfo.free_cb = noop_free;
-		s->eng = x;
+		s->eng[VA_ASYNC_CRYPTO] = x;
 	}
 	if (x->stage_cap < need) {
 		uint8_t *p = rte_malloc("va_cslot_stage", (need + 63) & ~63u,
@@ -838,7 +838,7 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 		aead_sgl_ok = auth_sgl_ok = 0;
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
-	va_async_engine = &va_crypto_async;
+	va_async_engines[VA_ASYNC_CRYPTO] = &va_crypto_async;
 	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: evp)",
 		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
 		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
@@ -872,7 +872,7 @@ int va_crypto_init(const char *pmd, uint32_t max_sessions, unsigned int nq)
 
 void va_crypto_fini(void)
 {
-	va_async_engine = NULL;
+	va_async_engines[VA_ASYNC_CRYPTO] = NULL;
 	if (cdev >= 0) {
 		rte_cryptodev_stop((uint8_t)cdev);
 		rte_cryptodev_close((uint8_t)cdev);

@@ -238,17 +238,21 @@ static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
 		       virtio_accel_status_name(st));
 }
 
+/* Which asynchronous engine may take the request: VA_ASYNC_*, -1 none. */
 static int va_async_op(uint32_t opcode, uint32_t algo)
 {
 	switch (opcode) {
 	case VIRTIO_ACCEL_OP_HASH:
-		return algo == VIRTIO_ACCEL_ALG_SHA256;
+		return algo == VIRTIO_ACCEL_ALG_SHA256 ? VA_ASYNC_CRYPTO : -1;
 	case VIRTIO_ACCEL_OP_MAC:
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
-		return 1;
+		return VA_ASYNC_CRYPTO;
+	case VIRTIO_ACCEL_OP_COMPRESS:
+		/* DECOMPRESS stays on zlib: see engine_comp.c */
+		return VA_ASYNC_COMP;
 	default:
-		return 0;
+		return -1;
 	}
 }
 
@@ -265,16 +269,17 @@ static int va_dev_submit(void *qv, const void *cv,
 					       offsetof(struct va_slot, cr));
 	const struct va_chain *c = cv;
 	struct va_req *r = &s->r;
+	int e = va_async_op(cr->op.opcode, cr->op.algo);
 
-	if (va_async_engine && !va_opts.test_engine_latency_us &&
-	    va_async_op(cr->op.opcode, cr->op.algo)) {
+	if (e >= 0 && va_async_engines[e] && !va_opts.test_engine_latency_us) {
 		va_req_init(((struct va_ctx *)qv)->q, c, r, cr);
 		if (va_dst_direct_ok(r->op.opcode))
 			r->dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr,
 						      0, c->wr_len -
 					sizeof(struct virtio_accel_op_resp));
-		if (va_async_engine->submit(r, s) == 0) {
-			s->engine = VA_ENG_CDEV;
+		if (va_async_engines[e]->submit(r, s) == 0) {
+			s->engine = e == VA_ASYNC_COMP ? VA_ENG_ZDEV :
+							 VA_ENG_CDEV;
 			return VIRTIO_ACCEL_DEV_PENDING;
 		}
 		if (r->dst_direct)
@@ -396,7 +401,7 @@ uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s)
 	struct va_ctx x = { d, q };
 	long ret;
 
-	if (s->engine == VA_ENG_CDEV)
+	if (s->engine == VA_ENG_CDEV || s->engine == VA_ENG_ZDEV)
 		s->st = va_req_done(&s->r, &s->cr, (uint8_t)s->st);
 	va_core(d, &s->c, &core, &cl);
 	core.ops = &va_dev_ops_async;

@@ -32,7 +32,17 @@
 
 #define VA_PIPE_MAX	1024	/* slots per queue at most */
 
-const struct va_async_engine *va_async_engine;
+const struct va_async_engine *va_async_engines[VA_NASYNC];
+
+static int va_async_any(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VA_NASYNC; i++)
+		if (va_async_engines[i])
+			return 1;
+	return 0;
+}
 
 
 static uint64_t va_now_ns(void)
@@ -46,13 +56,14 @@ static uint64_t va_now_ns(void)
 void va_pipe_fini(struct va_vq *q)
 {
 	struct va_pipe *p = q->pipe;
-	uint32_t i;
+	uint32_t i, k;
 
 	if (!p)
 		return;
 	for (i = 0; p->slot && i < p->depth; i++) {
-		if (p->slot[i].eng && va_async_engine)
-			va_async_engine->slot_free(&p->slot[i]);
+		for (k = 0; k < VA_NASYNC; k++)
+			if (p->slot[i].eng[k] && va_async_engines[k])
+				va_async_engines[k]->slot_free(&p->slot[i]);
 		free(p->slot[i].c.iov);
 		free(p->slot[i].out);
 	}
@@ -73,7 +84,7 @@ int va_pipe_on(struct va_vq *q)
 	uint32_t depth = q->size < VA_PIPE_MAX ? q->size : VA_PIPE_MAX, i;
 	struct va_pipe *p = q->pipe;
 
-	if ((!va_opts.test_engine_latency_us && !va_async_engine) ||
+	if ((!va_opts.test_engine_latency_us && !va_async_any()) ||
 	    q->idx == VIRTIO_ACCEL_CTRLQ || !depth)
 		return 0;
 	if (p && (p->depth == depth || p->n))
@@ -180,8 +191,9 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 
 	if (!p || !p->n)
 		return 0;
-	if (va_async_engine)
-		va_async_engine->poll();
+	for (i = 0; i < VA_NASYNC; i++)
+		if (va_async_engines[i])
+			va_async_engines[i]->poll();
 	for (i = 0; k < max && i < p->ndone; i++)
 		out[k++] = &p->slot[p->donel[i]];
 	if (i < p->ndone)
@@ -220,6 +232,7 @@ void va_pipe_release(struct va_vq *q, struct va_slot *s)
 	struct va_pipe *p = q->pipe;
 
 	p->done++;
+	p->by_eng[s->engine & 3]++;
 	s->engine = 0;
 	if (s->seq < p->seq_hi)
 		p->ooo++;
@@ -239,10 +252,14 @@ void va_pipe_report(struct va_vq *q)
 
 	if (!p || !p->seq)
 		return;
-	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight",
+	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight (test engine %llu, cryptodev %llu, compressdev %llu)",
 		q->idx, (unsigned long long)p->done,
 		va_opts.test_engine_latency_us ? "test engine" : "engines",
-		(unsigned long long)p->ooo, p->max_n);
+		(unsigned long long)p->ooo, p->max_n,
+		(unsigned long long)p->by_eng[VA_ENG_TEST],
+		(unsigned long long)p->by_eng[VA_ENG_CDEV],
+		(unsigned long long)p->by_eng[VA_ENG_ZDEV]);
 	p->seq = p->seq_hi = p->done = p->ooo = 0;
+	memset(p->by_eng, 0, sizeof(p->by_eng));
 	p->max_n = 0;
 }
