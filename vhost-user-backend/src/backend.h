@@ -293,8 +293,13 @@ static inline uint64_t va_iova(const void *p)
 						    va_iova_pa(p);
 }
 /* --test-dma-register: an op's pointer is where a device can DMA */
-void va_dma_check(const char *what, const void *p, uint64_t len,
-		  uint64_t iova);
+void va_dma_check_one(const char *what, const void *p, uint64_t len,
+		      uint64_t iova);
+#define va_dma_check(what, p, len, iova)				\
+	do {								\
+		if (__builtin_expect(va_opts.test_dma_register, 0))	\
+			va_dma_check_one(what, p, len, iova);		\
+	} while (0)
 void va_dma_check_report(void);
 int va_comp_dev_id(void);	/* the compressdev in use, -1: none */
 

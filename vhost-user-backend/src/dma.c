@@ -356,7 +356,7 @@ void va_iova_init(void)
 
 /*
  * --test-dma-register: every pointer an op hands to an engine is checked
- * (va_dma_check(), engine_crypto.c and engine_comp.c): [p, p + len) must
+ * (va_dma_check() in engine_crypto.c and engine_comp.c): [p, p + len) must
  * lie in one DPDK memory segment list, i.e. rte_malloc/mempool memory or
  * guest memory registered with rte_extmem_register(), and the op's IOVA
  * for it must be va_iova(p): what a PCI engine behind an IOMMU can reach.
@@ -364,14 +364,12 @@ void va_iova_init(void)
  */
 static uint64_t dma_checked, dma_outside;
 
-void va_dma_check(const char *what, const void *p, uint64_t len,
-		  rte_iova_t iova)
+void va_dma_check_one(const char *what, const void *p, uint64_t len,
+		      rte_iova_t iova)
 {
 	const struct rte_memseg_list *a, *b;
 	uint64_t n;
 
-	if (!va_opts.test_dma_register)
-		return;
 	if (!len)
 		len = 1;
 	rte_mcfg_mem_read_lock();
