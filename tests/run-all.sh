@@ -109,6 +109,10 @@ part "asynchronous pipeline: conformance with the test engine, --test-reorder, c
 # the engines (log lines, telemetry) while another is served (~20 s).
 part "asynchronous pipeline: per-device limit on requests in flight (--max-inflight)" \
 	tests/pipeline/t-max-inflight.sh build
+# --drain-timeout-ms (issue 14): a front-end killed with requests in a
+# hung engine: abandoned after the timeout, dropped unwritten later (~45 s).
+part "asynchronous pipeline: bounded drain of a hung engine (--drain-timeout-ms)" \
+	tests/pipeline/t-drain-timeout.sh build
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP

@@ -48,6 +48,7 @@ struct va_opts {
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
 	uint32_t max_inflight;		/* --max-inflight, 0: the slot tables */
+	uint32_t drain_timeout_ms;	/* --drain-timeout-ms */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
 	int test_dma_register;		/* --test-dma-register (dma.c) */
@@ -75,6 +76,7 @@ struct va_session {
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
 	uint32_t cdev_inflight;		/* pipeline ops using cdev_sess */
+	int cdev_leak;			/* an abandoned op may still use it */
 };
 
 /* each device's own table: an id of one device means nothing on another */
@@ -343,6 +345,7 @@ struct va_slot {
 	int st;				/* the engine's status */
 	uint64_t due_ns;		/* test engine: completes at */
 	uint64_t seq;			/* submission order */
+	int dead;			/* abandoned: completion dropped */
 	uint8_t *out;			/* the engine's output, if not in place */
 	uint32_t out_cap;
 };
@@ -367,6 +370,8 @@ struct va_async_engine {
 	int (*submit)(struct va_req *r, struct va_slot *s);
 	unsigned int (*poll)(void);
 	void (*slot_free)(struct va_slot *s);
+	/* @s is abandoned inside the engine: let go of what it holds */
+	void (*abandon)(struct va_slot *s);
 };
 extern const struct va_async_engine *va_async_engines[VA_NASYNC];
 void va_pipe_done(struct va_slot *s);
@@ -394,6 +399,9 @@ struct va_pipe {
 	uint64_t ooo;		/* ... after a later submission */
 	uint64_t by_eng[4];	/* ... by engine: VA_ENG_* */
 	uint32_t max_n;		/* most in flight at once */
+	/* abandoned (va_pipe_abandon()): still in an engine, not counted in n */
+	uint32_t ndead;
+	uint64_t dropped;	/* their completions, dropped unwritten */
 };
 
 /* requests of @q inside an engine (done ones not yet written included) */
@@ -407,6 +415,7 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 void va_pipe_release(struct va_vq *q, struct va_slot *s);
 int va_pipe_hold(struct va_slot *s);
 void va_pipe_fini(struct va_vq *q);
+unsigned int va_pipe_abandon(struct va_vq *q);
 void va_pipe_report(struct va_vq *q);
 /* op.c: start a request (>= 0: used length; VA_RUN_PENDING), finish one */
 int64_t va_op_submit(struct va_dev *d, struct va_vq *q,

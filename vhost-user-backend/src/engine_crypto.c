@@ -621,10 +621,27 @@ out_free:
 	return -1;
 }
 
+/*
+ * Slot @s is abandoned with its op inside the PMD (bounded drain): the
+ * session it holds no longer waits for it, but is never freed either (the
+ * PMD may still use it): va_crypto_sess_free() leaks it.
+ */
+static void va_crypto_abandon(struct va_slot *s)
+{
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
+
+	if (!x || !x->sess)
+		return;
+	x->sess->cdev_inflight--;
+	x->sess->cdev_leak = 1;
+	x->sess = NULL;
+}
+
 static const struct va_async_engine va_crypto_async = {
 	.submit = va_crypto_submit,
 	.poll = va_crypto_poll,
 	.slot_free = va_crypto_slot_free,
+	.abandon = va_crypto_abandon,
 };
 
 /*
@@ -715,6 +732,13 @@ void va_crypto_sess_free(struct va_session *s)
 	/* the pipeline's ops of this session finish first (they are done) */
 	while (s->cdev_inflight && cdev >= 0)
 		va_crypto_poll();
+	if (s->cdev_leak) {
+		if (s->cdev_sess)
+			VA_ERR("crypto PMD session left allocated: an abandoned op may still use it");
+		s->cdev_sess = NULL;
+		s->cdev_leak = 0;
+		return;
+	}
 	if (s->cdev_sess && cdev >= 0)
 		rte_cryptodev_sym_session_free((uint8_t)cdev, s->cdev_sess);
 	s->cdev_sess = NULL;

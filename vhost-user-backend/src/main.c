@@ -31,6 +31,7 @@ struct va_opts va_opts = {
 	.max_data_len = 1u << 20,
 	.max_sessions = 1024,
 	.max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
+	.drain_timeout_ms = 2000,
 	.crypto_pmd = "crypto_openssl",
 	.compress_pmd = "compress_zlib",
 };
@@ -81,6 +82,10 @@ static void usage(FILE *f)
 "                         at once, 1..16384 (default: each queue's slot\n"
 "                         table, its size up to 1024); at the limit its\n"
 "                         queues wait (back-pressure), others go on\n"
+"  --drain-timeout-ms N   at a reset or disconnect, wait at most N ms for\n"
+"                         requests inside an engine (default 2000,\n"
+"                         1..600000); then abandon them: their completions\n"
+"                         are dropped, the queue stopped until a reset\n"
 "  --poll                 busy-poll the queues (default: adaptive,\n"
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
@@ -141,7 +146,7 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
-	OPT_WORKERS, OPT_ENGLAT, OPT_MAXINFL,
+	OPT_WORKERS, OPT_ENGLAT, OPT_MAXINFL, OPT_DRAINTO,
 };
 
 static const struct option long_opts[] = {
@@ -162,6 +167,7 @@ static const struct option long_opts[] = {
 	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
 	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
 	{ "max-inflight", required_argument, NULL, OPT_MAXINFL },
+	{ "drain-timeout-ms", required_argument, NULL, OPT_DRAINTO },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -272,6 +278,12 @@ static int parse_args(int argc, char **argv)
 				return bad_arg("--max-inflight: '%s' is not in 1..16384",
 					       optarg);
 			va_opts.max_inflight = v;
+			break;
+		case OPT_DRAINTO:
+			if (parse_u32(optarg, 1, 600000, &v))
+				return bad_arg("--drain-timeout-ms: '%s' is not in 1..600000",
+					       optarg);
+			va_opts.drain_timeout_ms = v;
 			break;
 		case OPT_ENGLAT:
 			if (parse_u32(optarg, 1, 1000000, &v))

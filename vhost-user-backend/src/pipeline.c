@@ -60,6 +60,13 @@ void va_pipe_fini(struct va_vq *q)
 
 	if (!p)
 		return;
+	if (p->ndead) {
+		/* an engine may still hold (and write) its slots: keep them */
+		VA_ERR("queue %u: %u abandoned requests still inside an engine: their slots are not freed",
+		       q->idx, p->ndead);
+		q->pipe = NULL;
+		return;
+	}
 	for (i = 0; p->slot && i < p->depth; i++) {
 		for (k = 0; k < VA_NASYNC; k++)
 			if (p->slot[i].eng[k] && va_async_engines[k])
@@ -87,7 +94,7 @@ int va_pipe_on(struct va_vq *q)
 	if ((!va_opts.test_engine_latency_us && !va_async_any()) ||
 	    q->idx == VIRTIO_ACCEL_CTRLQ || !depth)
 		return 0;
-	if (p && (p->depth == depth || p->n))
+	if (p && (p->depth == depth || p->n || p->ndead))
 		return 1;
 	va_pipe_fini(q);
 	p = calloc(1, sizeof(*p));
@@ -169,12 +176,61 @@ int va_pipe_hold(struct va_slot *s)
 	return 1;
 }
 
+/*
+ * An abandoned slot's engine is done with it at last: its completion is
+ * dropped, not written (the guest memory it points into may be gone), the
+ * inline key copy wiped, the slot free again.
+ */
+static void va_pipe_drop(struct va_pipe *p, struct va_slot *s)
+{
+	explicit_bzero(s->cr.key_buf, sizeof(s->cr.key_buf));
+	s->dead = 0;
+	s->engine = 0;
+	p->ndead--;
+	p->dropped++;
+	p->freel[p->nfree++] = (uint16_t)(s - p->slot);
+}
+
 /* An engine completed slot @s (its status in s->st). */
 void va_pipe_done(struct va_slot *s)
 {
 	struct va_pipe *p = s->q->pipe;
 
+	if (s->dead) {
+		va_pipe_drop(p, s);
+		return;
+	}
 	p->donel[p->ndone++] = (uint16_t)(s - p->slot);
+}
+
+/*
+ * Stop waiting for the requests of @q still inside an engine (the bounded
+ * drain, worker.c): each is marked dead, no longer counted in flight; when
+ * its engine returns it, va_pipe_done() or va_pipe_due() drops it. Returns
+ * how many. Nothing of them is ever written to the guest.
+ */
+unsigned int va_pipe_abandon(struct va_vq *q)
+{
+	struct va_pipe *p = q->pipe;
+	unsigned int k = 0, i, e;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < p->depth; i++) {
+		struct va_slot *s = &p->slot[i];
+
+		if (!s->engine || s->dead)
+			continue;
+		s->dead = 1;
+		for (e = 0; e < VA_NASYNC; e++)
+			if (s->eng[e] && va_async_engines[e] &&
+			    va_async_engines[e]->abandon)
+				va_async_engines[e]->abandon(s);
+		k++;
+	}
+	p->n -= k;
+	p->ndead += k;
+	return k;
 }
 
 /*
@@ -189,7 +245,7 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 	unsigned int k = 0, i;
 	uint64_t now;
 
-	if (!p || !p->n)
+	if (!p || (!p->n && !p->ndead))
 		return 0;
 	for (i = 0; i < VA_NASYNC; i++)
 		if (va_async_engines[i])
@@ -210,8 +266,12 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 
 			if (s->due_ns > now)
 				break;
-			out[k++] = s;
 			f++;
+			if (s->dead) {
+				va_pipe_drop(p, s);
+				continue;
+			}
+			out[k++] = s;
 		}
 		p->first = (p->first + f) % p->depth;
 		p->nfifo -= f;
@@ -250,6 +310,11 @@ void va_pipe_report(struct va_vq *q)
 {
 	struct va_pipe *p = q->pipe;
 
+	if (p && p->dropped) {
+		VA_ERR("queue %u: %llu completions of abandoned requests dropped, not written (%u still inside an engine)",
+		       q->idx, (unsigned long long)p->dropped, p->ndead);
+		p->dropped = 0;
+	}
 	if (!p || !p->seq)
 		return;
 	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight (test engine %llu, cryptodev %llu, compressdev %llu)",

@@ -449,21 +449,47 @@ unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
 	return done;
 }
 
+static uint64_t va_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Wait for every request of @q inside an engine and complete it: before the
  * worker parks or stops (a vhost message, a reset, a disconnect may unmap
- * the guest memory the requests point into). The test engine's latency is
- * at most a second.
+ * the guest memory the requests point into). The wait is bounded
+ * (--drain-timeout-ms): an engine that has not returned a request by then
+ * (a hung device) gets it abandoned (va_pipe_abandon()): its completion is
+ * dropped when it comes, never written, and the queue is stopped until
+ * the driver resets the device (the guest never hears of those requests;
+ * with inflight tracking a reconnect resubmits them).
  */
 void va_vq_drain(struct va_dev *d, struct va_vq *q)
 {
-	unsigned int done = 0;
+	uint32_t to = va_opts.drain_timeout_ms ? va_opts.drain_timeout_ms :
+						 2000;
+	uint64_t end = va_ms_now() + to;
+	unsigned int done = 0, spins = 0, k;
 
 	if (!va_pipe_busy(q))
 		return;
 	while (va_pipe_busy(q)) {
 		done += va_vq_poll(d, q);
 		rte_pause();
+		if (++spins % 1024 || va_ms_now() < end)
+			continue;
+		k = va_pipe_busy(q);
+		va_pipe_abandon(q);
+		__atomic_store_n(&d->eng_inflight, d->eng_inflight - k,
+				 __ATOMIC_RELAXED);
+		VA_ERR("queue %u: %u request%s still inside the engine after %u ms (--drain-timeout-ms): abandoned; their completions will be dropped, not written",
+		       q->idx, k, k == 1 ? "" : "s", to);
+		if (!q->broken)
+			va_stop_queue(q, "requests abandoned inside a hung engine");
+		break;
 	}
 	rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx, q->last_avail,
 				 q->last_used);
@@ -489,7 +515,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	int async = 0;
 	int64_t len;
 
-	if (va_pipe_busy(q))
+	if (va_pipe_busy(q) || unlikely(q->pipe && q->pipe->ndead))
 		done = va_vq_poll(d, q);
 	if (unlikely(q->nresub)) {
 		done += va_resubmit(d, q, &rc, &c);
