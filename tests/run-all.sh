@@ -168,6 +168,11 @@ part "many front-ends on one back-end (issue 14)" \
 	tests/frontends/t-many-frontends.sh build
 part "many front-ends on one back-end (issue 14, ASan+UBSan)" \
 	tests/frontends/t-many-frontends.sh build-san
+# The worker's stuck-eventfd watchdog (issue 14): a front-end whose full
+# blocking call eventfd would hold the worker keeps it 7 s; another socket
+# on the same worker progresses every second (~15 s).
+part "many front-ends: the worker's watchdog frees it from a front-end's blocking eventfd" \
+	tests/frontends/t-watchdog.sh build
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.
