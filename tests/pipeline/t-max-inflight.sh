@@ -129,7 +129,7 @@ wait_count 20 "$BACKEND_LOG" "front-end disconnected \(vid [0-9]*, device 0\)" 2
 read -r m0 w0 <<EOF
 $(devline "$BACKEND_LOG" 0)
 EOF
-read -r m1 w1 <<EOF
+read -r m1 _ <<EOF
 $(devline "$BACKEND_LOG" 1)
 EOF
 q0=$(qmax "$BACKEND_LOG")
