@@ -339,8 +339,19 @@ static int va_comp_submit(struct va_req *r, struct va_slot *s)
 	uint64_t bound = virtio_accel_deflate_bound(slen);
 
 	if (zdev < 0 || r->op.opcode != VIRTIO_ACCEL_OP_COMPRESS || !slen ||
-	    !cap || slen > VA_MBUF_SEG_LEN || zasync_inflight >= zasync_max ||
-	    (!zax_shared && !zax_nfree[w]))
+	    !cap || slen > VA_MBUF_SEG_LEN)
+		return -1;
+	/*
+	 * Xforms that cannot be shared: take back those of finished ops
+	 * first, so that the one just returned (the pool is a stack) is used
+	 * again. A software PMD finishes at enqueue: its ops then cycle
+	 * through one xform (a zlib state of ~256 KiB stays in cache) instead
+	 * of all of them (measured: compress 4 KiB at depth 32 ran 5 times
+	 * slower through 16 xforms in turn).
+	 */
+	if (!zax_shared && zasync_inflight)
+		va_comp_poll();
+	if (zasync_inflight >= zasync_max || (!zax_shared && !zax_nfree[w]))
 		return -1;
 	/* the output never needs more than the bound (stored blocks fit) */
 	if (cap > bound)
