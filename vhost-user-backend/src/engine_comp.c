@@ -255,7 +255,8 @@ static void complete_zasync(struct rte_comp_op *op)
 	uint8_t st = VIRTIO_ACCEL_ERR;
 
 	r->dst = x->dst;
-	switch (op->status) {
+	/* abandoned (bounded drain): its memory may be gone, touch nothing */
+	switch (s->dead ? RTE_COMP_OP_STATUS_ERROR : op->status) {
 	case RTE_COMP_OP_STATUS_SUCCESS:
 		if (op->consumed == slen && op->produced <= x->cap) {
 			r->src_used = slen;
@@ -265,8 +266,9 @@ static void complete_zasync(struct rte_comp_op *op)
 		}
 		/* fall through */
 	default:
-		VA_ERR("compress PMD failed a request (status %d)",
-		       op->status);
+		if (!s->dead)
+			VA_ERR("compress PMD failed a request (status %d)",
+			       op->status);
 		break;
 	case RTE_COMP_OP_STATUS_OUT_OF_SPACE_TERMINATED:
 	case RTE_COMP_OP_STATUS_OUT_OF_SPACE_RECOVERABLE:

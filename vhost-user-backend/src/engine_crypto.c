@@ -422,7 +422,8 @@ static void complete_async(struct rte_crypto_op *op)
 	struct va_req *r = &s->r;
 	uint8_t st = VIRTIO_ACCEL_ERR;
 
-	switch (op->status) {
+	/* abandoned (bounded drain): dropped by va_pipe_done(), not logged */
+	switch (s->dead ? RTE_CRYPTO_OP_STATUS_AUTH_FAILED : op->status) {
 	case RTE_CRYPTO_OP_STATUS_SUCCESS:
 		st = VIRTIO_ACCEL_OK;
 		r->src_used = r->op.src_len;
