@@ -12,7 +12,8 @@
  * AES-256-GCM encryption on a session with 0..80 bytes of AAD, and
  * AES-256-GCM decryption with inline keys, one in eight with a bad tag
  * (AUTH_FAILED, dst zeroed), and DEFLATE compression (compressible data,
- * dst of the spec's bound: OK, and its raw inflate gives src back). Prints "pipe-check: N checked, M wrong";
+ * dst of the spec's bound: OK, and its raw inflate gives src back).
+ * Prints "pipe-check: N checked, M wrong";
  * exit 0 if nothing was wrong, 1 otherwise, 2 on set-up errors.
  */
 #include <stdint.h>

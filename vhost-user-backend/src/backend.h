@@ -47,7 +47,7 @@ struct va_opts {
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
-	uint32_t max_inflight;		/* --max-inflight, 0: the slot tables */
+	uint32_t max_inflight;		/* --max-inflight, 0: slot tables */
 	uint32_t drain_timeout_ms;	/* --drain-timeout-ms */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int allow_unsealed;		/* --allow-unsealed-memory */
@@ -76,7 +76,7 @@ struct va_session {
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
 	uint32_t cdev_inflight;		/* pipeline ops using cdev_sess */
-	int cdev_leak;			/* an abandoned op may still use it */
+	int cdev_leak;			/* an abandoned op may use it */
 };
 
 /* each device's own table: an id of one device means nothing on another */
@@ -107,7 +107,7 @@ struct va_sw_q;
 struct va_qctx {
 	uint8_t *in;			/* staging, max_data_len + 64 */
 	uint8_t *out;			/* staging, max_data_len + 64 */
-	uint8_t *aad;			/* VA_MAX_AAD_LEN, DPDK memory (DMA) */
+	uint8_t *aad;			/* VA_MAX_AAD_LEN, DPDK memory */
 	struct va_crypto_q *cq;
 	struct va_comp_q *zq;
 	struct va_sw_q *sq;
@@ -247,9 +247,9 @@ struct va_dev {
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
 	/* requests of its data queues inside an engine (worker.c) */
-	uint32_t eng_inflight;		/* now (atomic, for telemetry.c) */
+	uint32_t eng_inflight;		/* now (atomic: telemetry.c) */
 	uint32_t eng_inflight_max;	/* most at once since the start */
-	uint64_t eng_limited;		/* rounds a queue waited at the limit */
+	uint64_t eng_limited;		/* rounds a queue waited for it */
 };
 
 /* every device of the process: va_ndevs of them (vhost.c) */
@@ -338,7 +338,7 @@ struct va_slot {
 	struct va_req r;		/* the engine's view (VA_ENG_CDEV) */
 	struct va_vq *q;
 	int engine;			/* VA_ENG_* */
-	void *eng[2];			/* each async engine's per-slot data */
+	void *eng[2];			/* each async engine's slot data */
 	struct va_chain c;		/* the walked chain, iovecs copied */
 	uint32_t iov_cap;
 	uint16_t head;
@@ -399,7 +399,7 @@ struct va_pipe {
 	uint64_t ooo;		/* ... after a later submission */
 	uint64_t by_eng[4];	/* ... by engine: VA_ENG_* */
 	uint32_t max_n;		/* most in flight at once */
-	/* abandoned (va_pipe_abandon()): still in an engine, not counted in n */
+	/* abandoned (va_pipe_abandon()), still in an engine; not in n */
 	uint32_t ndead;
 	uint64_t dropped;	/* their completions, dropped unwritten */
 };

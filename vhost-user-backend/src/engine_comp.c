@@ -210,12 +210,12 @@ struct va_zslot {
 	struct rte_mbuf_ext_shared_info shinfo[2];
 	uint8_t *in;		/* the input, when it was in staging */
 	uint32_t in_cap;
-	uint8_t *out;		/* the output, unless in the driver's dst */
+	uint8_t *out;		/* the output, unless in the dst */
 	uint32_t out_cap;
 	const uint8_t *src;	/* what the op reads */
 	uint8_t *dst;		/* ... and writes, cap bytes */
 	uint32_t cap;
-	int xf;			/* its xform in the worker's pool, -1 shared */
+	int xf;			/* its xform in the pool, -1: shared */
 };
 
 static void va_comp_slot_free(struct va_slot *s)

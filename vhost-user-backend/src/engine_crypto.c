@@ -393,7 +393,7 @@ struct va_cslot {
 	struct rte_mbuf_ext_shared_info shinfo;
 	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN];	/* decryption: the expected */
 	uint8_t digest[VIRTIO_ACCEL_SHA256_LEN];
-	uint8_t *stage;		/* AAD, then data (64-byte aligned, rte_malloc) */
+	uint8_t *stage;		/* AAD, then data (64-aligned, rte_malloc) */
 	uint32_t stage_cap;
 	uint8_t *buf;		/* what the op runs on */
 	uint32_t len;
