@@ -121,10 +121,10 @@ arc=$?
 tail -1 "$T/a2.out" | sed 's/^/# device 0: /'
 tail -1 "$T/b2.out" | sed 's/^/# device 1: /'
 # device 1 at depth 8 and 1 ms in the engine: up to 8000 ops/s; at least
-# a quarter of it (the loaded 2-CPU machine), i.e. not starved
+# an eighth of it (the loaded 2-CPU machine), i.e. not starved
 bops=$(sed -n 's/.*(event): \([0-9]*\) ops\/s.*/\1/p' "$T/b2.out")
-check "device 1: served at its own depth while device 0 holds its $N (${bops:-?} ops/s >= 2000; exits $arc $brc)" \
-	eval "[ \"${bops:-0}\" -ge 2000 ] && [ $arc -eq 0 ] && [ $brc -eq 0 ]"
+check "device 1: served at its own depth while device 0 holds its $N (${bops:-?} ops/s >= 1000; exits $arc $brc)" \
+	eval "[ \"${bops:-0}\" -ge 1000 ] && [ $arc -eq 0 ] && [ $brc -eq 0 ]"
 wait_count 20 "$BACKEND_LOG" "front-end disconnected \(vid [0-9]*, device 0\)" 2 || true
 read -r m0 w0 <<EOF
 $(devline "$BACKEND_LOG" 0)
