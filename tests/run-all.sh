@@ -117,6 +117,14 @@ done
 # 64 requests inside the engine (~30 s).
 part "asynchronous pipeline: conformance with the test engine, --test-reorder, client killed mid-engine" \
 	tests/pipeline/t-pipeline-host.sh build
+# --max-inflight (issue 14): one device never holds more than N requests in
+# the engines (log lines, telemetry) while another is served (~20 s).
+part "asynchronous pipeline: per-device limit on requests in flight (--max-inflight)" \
+	tests/pipeline/t-max-inflight.sh build
+# --drain-timeout-ms (issue 14): a front-end killed with requests in a
+# hung engine: abandoned after the timeout, dropped unwritten later (~45 s).
+part "asynchronous pipeline: bounded drain of a hung engine (--drain-timeout-ms)" \
+	tests/pipeline/t-drain-timeout.sh build
 part "CLI round trips" tests/cli/cli_test.sh build full
 part "CLI round trips (ASan+UBSan)" tests/cli/cli_test.sh build-san quick
 # The OpenSSL provider on path 5: openssl dgst/mac/list, AES-256-GCM via EVP
@@ -172,6 +180,11 @@ part "many front-ends on one back-end (issue 14)" \
 	tests/frontends/t-many-frontends.sh build
 part "many front-ends on one back-end (issue 14, ASan+UBSan)" \
 	tests/frontends/t-many-frontends.sh build-san
+# The worker's stuck-eventfd watchdog (issue 14): a front-end whose full
+# blocking call eventfd would hold the worker keeps it 7 s; another socket
+# on the same worker progresses every second (~15 s).
+part "many front-ends: the worker's watchdog frees it from a front-end's blocking eventfd" \
+	tests/frontends/t-watchdog.sh build
 # libFuzzer targets (built by `make check`'s fuzz-build): every input of the
 # checked-in corpora replayed, then 5 s of fuzzing each (~45 s); `make fuzz`
 # runs them longer.

@@ -13,7 +13,11 @@
 #     lists back to 0 after each of 50 front-ends (tests/hw/dma_memtable.c);
 #     without it and without a PCI engine, nothing registered (said once);
 #     the hostile memory tables of tests/robust/hostile_vu.c still refused
-#     with it on, and every registration undone.
+#     with it on, and every registration undone;
+#   - under --test-dma-register, every pointer of every cryptodev and
+#     compressdev op (mbuf data, digest, tag, AAD, IV) lies in DPDK memory or
+#     registered guest memory, with its IOVA (pipeline and synchronous paths,
+#     AEAD decryption with AAD among them).
 #
 #   tests/hw/t-eal-dma.sh [BUILD] [CYCLES]      (build, 50; ~30 s)
 #
@@ -121,11 +125,51 @@ else
 	ua=$(grep -c 'memory regions unregistered' "$LOG")
 	echo "# registered $reg (1 MiB $r1, 2 MiB $r2), unregistered $ua (at SET_MEM_TABLE $um, device stopped $ud)"
 	check "dma: each table registered once (1 MiB x $CYCLES, 2 MiB x $CYCLES), one external segment list at a time" \
-		[ "$reg" -eq $((2 * CYCLES)) ] && [ "$r1" -eq "$CYCLES" ] && [ "$r2" -eq "$CYCLES" ]
+		eval "[ \"$reg\" -eq $((2 * CYCLES)) ] && [ \"$r1\" -eq \"$CYCLES\" ] && [ \"$r2\" -eq \"$CYCLES\" ]"
 	check "dma: the old table unregistered before each new SET_MEM_TABLE ($CYCLES) and at each stop ($CYCLES), DPDK's external lists back to 0" \
-		[ "$um" -eq "$CYCLES" ] && [ "$ud" -eq "$CYCLES" ] && [ "$ua" -eq "$reg" ]
+		eval "[ \"$um\" -eq \"$CYCLES\" ] && [ \"$ud\" -eq \"$CYCLES\" ] && [ \"$ua\" -eq \"$reg\" ]"
 	check "dma: no registration error, no sanitizer report" \
 		eval "! grep -qE 'dma: (region [0-9]+ .*: rte_|rte_extmem_unregister\\(|rte_dev_dma_unmap\\(|vid .*memory not registered)|$SAN_RE' '$LOG'"
+fi
+
+# ---- every pointer an engine op carries is DMA-able --------------------------
+# --test-dma-register also checks, op by op, that each mbuf segment, digest,
+# tag, AAD and IV handed to the cryptodev/compressdev lies in DPDK memory or
+# in registered guest memory with the IOVA the op gives (dma.c,
+# va_dma_check()). tests/pipeline/pipe_check.c: SHA-256, HMAC, AES-256-GCM
+# encryption and decryption with 0..80 bytes of AAD (bad tags too) and
+# DEFLATE compression, many in flight; through the asynchronous pipeline
+# (PMD ops left in the queue pair) and through the synchronous PMD path (the
+# test engine runs the engines at submission).
+PC=$T/pipe-check
+if ! host_prog tests/pipeline/pipe_check.c "$PC" "$TOP/build/libvirtaccel.a" \
+	-lcrypto -lz -lpthread; then
+	not_ok "dma-check: tests/pipeline/pipe_check.c does not build"
+else
+	for mode in pipeline sync; do
+		mkdir -p "$T/dc-$mode"
+		extra=""
+		[ $mode = sync ] && extra="--test-engine-latency-us 50"
+		# shellcheck disable=SC2086
+		if ! start_backend "$T/dc-$mode" --test-dma-register $extra; then
+			not_ok "dma-check ($mode): the back-end starts"
+			continue
+		fi
+		timeout 300 "$PC" "$DEV" 2 >"$T/dc-$mode.out" 2>&1
+		rc=$?
+		sed 's/^/# /' "$T/dc-$mode.out" | head -5
+		stop_backend
+		l=$(grep 'dma-check: [0-9]* engine pointers checked' "$BACKEND_LOG" | tail -1)
+		nchk=$(echo "$l" | sed -n 's/.*dma-check: \([0-9]*\) engine pointers checked, \([0-9]*\) outside.*/\1/p')
+		nout=$(echo "$l" | sed -n 's/.*dma-check: \([0-9]*\) engine pointers checked, \([0-9]*\) outside.*/\2/p')
+		grep 'error: dma-check' "$BACKEND_LOG" | head -3 | sed 's/^/# /'
+		echo "# $mode: ${nchk:-?} pointers checked, ${nout:-?} outside"
+		check "dma-check ($mode): crypto and compress ops with AEAD decryption and AAD, every result right (exit $rc)" \
+			[ $rc -eq 0 ]
+		check "dma-check ($mode): every op pointer (${nchk:-0} checked) in DPDK memory or registered guest memory, none outside (${nout:-?})" \
+			eval "[ \"${nchk:-0}\" -ge 1000 ] && [ \"${nout:-1}\" -eq 0 ]"
+		san_report "$BACKEND_LOG" && not_ok "dma-check ($mode): sanitizer report"
+	done
 fi
 
 # hostile memory tables, registration on: still refused, all undone

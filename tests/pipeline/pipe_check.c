@@ -11,7 +11,9 @@
  * SHA-256 (1..5000 bytes), HMAC-SHA-256 with inline keys of 1..64 bytes,
  * AES-256-GCM encryption on a session with 0..80 bytes of AAD, and
  * AES-256-GCM decryption with inline keys, one in eight with a bad tag
- * (AUTH_FAILED, dst zeroed). Prints "pipe-check: N checked, M wrong";
+ * (AUTH_FAILED, dst zeroed), and DEFLATE compression (compressible data,
+ * dst of the spec's bound: OK, and its raw inflate gives src back).
+ * Prints "pipe-check: N checked, M wrong";
  * exit 0 if nothing was wrong, 1 otherwise, 2 on set-up errors.
  */
 #include <stdint.h>
@@ -21,6 +23,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <zlib.h>
 
 #include "virtaccel.h"
 
@@ -34,7 +37,29 @@ struct req {
 	uint8_t want[MAXLEN + 16];
 	uint32_t want_len;
 	uint8_t want_st;
+	int comp;		/* COMPRESS: dst must inflate to src */
 };
+
+/* Raw inflate of @in into @out (@cap): the length, or -1. */
+static long inflate_raw(const uint8_t *in, uint32_t len, uint8_t *out,
+			uint32_t cap)
+{
+	z_stream z;
+	long n;
+	int ret;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		return -1;
+	z.next_in = (uint8_t *)in;
+	z.avail_in = len;
+	z.next_out = out;
+	z.avail_out = cap;
+	ret = inflate(&z, Z_FINISH);
+	n = ret == Z_STREAM_END && !z.avail_in ? (long)z.total_out : -1;
+	inflateEnd(&z);
+	return n;
+}
 
 static uint32_t rnd_state = 12345;
 
@@ -113,7 +138,7 @@ int main(int argc, char **argv)
 
 				memset(x, 0, sizeof(*x));
 				src = virtaccel_buf_alloc(dev, MAXLEN + 16);
-				dst = virtaccel_buf_alloc(dev, MAXLEN + 16);
+				dst = virtaccel_buf_alloc(dev, MAXLEN + 64);
 				key = virtaccel_buf_alloc(dev, 64);
 				iv = virtaccel_buf_alloc(dev, 12);
 				aad = virtaccel_buf_alloc(dev, 80);
@@ -132,7 +157,7 @@ int main(int argc, char **argv)
 				op->src_len = len;
 				op->dst = dst;
 				op->user_data = x;
-				switch (i % 4) {
+				switch (i % 5) {
 				case 0:
 					op->opcode = VIRTIO_ACCEL_OP_HASH;
 					op->algo = VIRTIO_ACCEL_ALG_SHA256;
@@ -166,6 +191,16 @@ int main(int argc, char **argv)
 					gcm(1, skey, iv, aad, (int)alen, src,
 					    (int)len, x->want, x->want + len);
 					x->want_len = len + 16;
+					break;
+				case 4:
+					/* compressible: runs of a few values */
+					for (hl = 0; hl < len; hl++)
+						src[hl] = (uint8_t)((hl / 7) % 5 +
+								    'a');
+					op->opcode = VIRTIO_ACCEL_OP_COMPRESS;
+					op->algo = VIRTIO_ACCEL_ALG_DEFLATE;
+					op->dst_len = VIRTIO_ACCEL_DEFLATE_BOUND(len);
+					x->comp = 1;
 					break;
 				default:
 					alen = rnd() % 81;
@@ -229,7 +264,14 @@ int main(int argc, char **argv)
 			for (i = 0; i < PER_Q; i++) {
 				struct req *x = &rq[q * PER_Q + i];
 				struct virtaccel_op *op = &x->op;
-				int bad = op->status != x->want_st ||
+				int bad = x->comp ?
+					  op->status != VIRTIO_ACCEL_OK ||
+					  inflate_raw(op->dst, op->dst_used,
+						      x->want, MAXLEN + 16) !=
+						  (long)op->src_len ||
+					  memcmp(x->want, x->buf[0],
+						 op->src_len) :
+					  op->status != x->want_st ||
 					  (!x->want_st &&
 					   (op->dst_used != x->want_len ||
 					    memcmp(op->dst, x->want,

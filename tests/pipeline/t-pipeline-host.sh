@@ -15,12 +15,15 @@
 #    the back-end waits for them before it lets go of the guest memory
 #    (no crash, with the ASan+UBSan back-end too when build-san/ exists),
 #    stays up and serves the next client;
-#  - the cryptodev PMD in the pipeline (the default engines, no test
-#    engine): tests/pipeline/pipe_check.c keeps 256 SHA-256, HMAC (inline
-#    keys), AES-256-GCM encryption (session, AAD) and decryption (inline
-#    keys, bad tags) requests in flight per queue, every result checked
-#    against OpenSSL; the counters show them completed asynchronously, and
-#    out of order with --test-reorder (plain and ASan+UBSan back-end);
+#  - the cryptodev and compressdev PMDs in the pipeline (the default
+#    engines, no test engine): tests/pipeline/pipe_check.c keeps 256
+#    SHA-256, HMAC (inline keys), AES-256-GCM encryption (session, AAD),
+#    decryption (inline keys, AAD, bad tags) and DEFLATE compression requests
+#    in flight per queue, every result checked against OpenSSL and zlib; the
+#    counters show them completed asynchronously, compression by the
+#    compressdev among them, and out of order with --test-reorder (plain and
+#    ASan+UBSan back-end); the same mix through the test engine with
+#    --test-reorder;
 #  - the option's range is checked.
 #
 #   tests/pipeline/t-pipeline-host.sh [BUILD_DIR]
@@ -142,7 +145,7 @@ fi
 # the cryptodev PMD behind the pipeline: results checked against OpenSSL
 PC=$T/pipe-check
 host_prog "$TOP/tests/pipeline/pipe_check.c" "$PC" "$TOP/build/libvirtaccel.a" \
-	-lcrypto -lpthread || not_ok "building pipe_check.c"
+	-lcrypto -lz -lpthread || not_ok "building pipe_check.c"
 # pmd TAG BACKEND-BIN [BACKEND ARGS...]
 pmd() {
 	tag=$1 bin=$2
@@ -167,10 +170,18 @@ pmd() {
 	grep 'completed asynchronously' "$T/$tag.log" | sed 's/^/# /'
 	done_n=$(counter "$T/$tag.log" done)
 	max_n=$(counter "$T/$tag.log" max)
-	check "$tag: completed asynchronously by the crypto PMD ($done_n)" \
-		[ "$done_n" -ge 1000 ]
+	case $* in
+	*--test-engine-latency-us*)
+		check "$tag: completed asynchronously by the test engine ($done_n)" \
+			[ "$done_n" -ge 1000 ]
+		return ;;
+	esac
+	zd=$(sed -n 's/.*compressdev \([0-9]*\)).*/\1/p' "$T/$tag.log" |
+		awk '{ s += $1 } END { print s + 0 }')
+	check "$tag: completed asynchronously by the crypto and compress PMDs ($done_n, compressdev $zd)" \
+		eval "[ $done_n -ge 1000 ] && [ $zd -ge 200 ]"
 	# a software PMD finishes at enqueue: the worker polls every 8
-	check "$tag: up to $max_n in the PMD at once on a queue" \
+	check "$tag: up to $max_n in the PMDs at once on a queue" \
 		[ "$max_n" -ge 8 ]
 }
 if [ -x "$PC" ]; then
@@ -181,6 +192,11 @@ if [ -x "$PC" ]; then
 	if [ -x "$SAN_BIN" ]; then
 		pmd pmd-san "$SAN_BIN" --test-reorder
 	fi
+	pmd engine-mix "$B/vhost-user-accel" --test-engine-latency-us $LAT \
+		--test-reorder
+	ooo_n=$(counter "$T/engine-mix.log" ooo)
+	check "engine-mix: the test engine's completions out of order ($ooo_n)" \
+		[ "$ooo_n" -ge 100 ]
 fi
 
 # the option's range

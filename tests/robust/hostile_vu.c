@@ -34,6 +34,8 @@
  * signal), "timeout". The memory bound: VmRSS at most the first honest
  * run's VmRSS + RSS_SLACK_MB (64 MiB); the random run also bounds the
  * memfds the back-end holds (MAX_MEMFDS). Ends "N passed, N failed".
+ * HOSTILE_CALL_FULL_HOLD_MS=N: call-eventfd-full stays connected N ms after its
+ * request (tests/frontends/t-watchdog.sh).
  * Debugging: HOSTILE_KEEP_LOG=1 keeps the back-end's log, HOSTILE_TRACE=1
  * prints the random run's messages, HOSTILE_FD_DUMP=1 the back-end's fds.
  */
@@ -1124,6 +1126,14 @@ static const char *c_call_full(struct fe *f)
 	if (write(f->call[REQ_Q], &full, 8) != 8)
 		return "setup-failed";
 	o = fe_request(f, REQ_Q) ? "served" : "no-completion";
+	/*
+	 * HOSTILE_CALL_FULL_HOLD_MS=N: stay connected N ms first, the
+	 * back-end's worker stuck in that signal unless its watchdog
+	 * interrupts it (tests/frontends/t-watchdog.sh)
+	 */
+	if (getenv("HOSTILE_CALL_FULL_HOLD_MS"))
+		usleep((useconds_t)atoi(getenv("HOSTILE_CALL_FULL_HOLD_MS")) *
+		       1000);
 	/* leave without ever reading it: the back-end must still let go */
 	return o;
 }

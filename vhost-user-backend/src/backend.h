@@ -48,6 +48,8 @@ struct va_opts {
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
+	uint32_t max_inflight;		/* --max-inflight, 0: slot tables */
+	uint32_t drain_timeout_ms;	/* --drain-timeout-ms */
 	uint64_t test_gcm_stream_max;	/* --test-gcm-stream-max, 0: spec's */
 	int test_stream_migrate;	/* --test-stream-migrate (engine_sw.c) */
 	int allow_unsealed;		/* --allow-unsealed-memory */
@@ -76,6 +78,7 @@ struct va_session {
 	uint32_t cdev_aad_len;		/* AAD length of cdev_sess */
 	struct va_stream *stream;	/* software stream state */
 	uint32_t cdev_inflight;		/* pipeline ops using cdev_sess */
+	int cdev_leak;			/* an abandoned op may use it */
 };
 
 /* each device's own table: an id of one device means nothing on another */
@@ -106,7 +109,7 @@ struct va_sw_q;
 struct va_qctx {
 	uint8_t *in;			/* staging, max_data_len + 64 */
 	uint8_t *out;			/* staging, max_data_len + 64 */
-	uint8_t aad[VA_MAX_AAD_LEN];
+	uint8_t *aad;			/* VA_MAX_AAD_LEN, DPDK memory */
 	struct va_crypto_q *cq;
 	struct va_comp_q *zq;
 	struct va_sw_q *sq;
@@ -152,6 +155,7 @@ const char *va_comp_engine(uint32_t op);
 int va_comp_qinit(struct va_qctx *qc, unsigned int idx);
 void va_comp_qfini(struct va_qctx *qc);
 uint8_t va_comp_run(struct va_req *r);
+unsigned int va_comp_poll(void);
 
 /* engine_sw.c: OpenSSL/zlib/CRC32C software paths and streams */
 int va_sw_init(void);
@@ -276,6 +280,10 @@ struct va_dev {
 	int pause_req;			/* atomic: its worker keeps off it */
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
+	/* requests of its data queues inside an engine (worker.c) */
+	uint32_t eng_inflight;		/* now (atomic: telemetry.c) */
+	uint32_t eng_inflight_max;	/* most at once since the start */
+	uint64_t eng_limited;		/* rounds a queue waited for it */
 };
 
 /* every device of the process: va_ndevs of them (vhost.c) */
@@ -311,6 +319,24 @@ int va_dma_init(void);
 void va_dma_sync(struct va_dev *d);
 void va_dma_unmap(struct va_dev *d, const char *why);
 int va_crypto_dev_id(void);	/* the cryptodev in use, -1: none */
+/* the IOVA of @p (DPDK memory or registered guest memory) for an op */
+extern int va_iova_is_va;
+void va_iova_init(void);
+uint64_t va_iova_pa(const void *p);
+static inline uint64_t va_iova(const void *p)
+{
+	return __builtin_expect(va_iova_is_va, 1) ? (uint64_t)(uintptr_t)p :
+						    va_iova_pa(p);
+}
+/* --test-dma-register: an op's pointer is where a device can DMA */
+void va_dma_check_one(const char *what, const void *p, uint64_t len,
+		      uint64_t iova);
+#define va_dma_check(what, p, len, iova)				\
+	do {								\
+		if (__builtin_expect(va_opts.test_dma_register, 0))	\
+			va_dma_check_one(what, p, len, iova);		\
+	} while (0)
+void va_dma_check_report(void);
 int va_comp_dev_id(void);	/* the compressdev in use, -1: none */
 
 /* worker.c: the worker pool; a device's queues all go to one worker */
@@ -346,13 +372,14 @@ struct va_slot {
 	struct va_req r;		/* the engine's view (VA_ENG_CDEV) */
 	struct va_vq *q;
 	int engine;			/* VA_ENG_* */
-	void *eng;			/* the engine's per-slot data */
+	void *eng[2];			/* each async engine's slot data */
 	struct va_chain c;		/* the walked chain, iovecs copied */
 	uint32_t iov_cap;
 	uint16_t head;
 	int st;				/* the engine's status */
 	uint64_t due_ns;		/* test engine: completes at */
 	uint64_t seq;			/* submission order */
+	int dead;			/* abandoned: completion dropped */
 	uint8_t *out;			/* the engine's output, if not in place */
 	uint32_t out_cap;
 };
@@ -360,20 +387,27 @@ struct va_slot {
 #define VA_RUN_PENDING	(-2)	/* va_run(): the request is in an engine */
 #define VA_ENG_TEST	1	/* --test-engine-latency-us */
 #define VA_ENG_CDEV	2	/* engine_crypto.c, enqueued on the PMD */
+#define VA_ENG_ZDEV	3	/* engine_comp.c, enqueued on the PMD */
 
 /*
- * An engine that completes requests later registers itself (engine_crypto.c
- * when its PMD is up): submit() takes @r (0) or declines it (< 0: the
- * request runs synchronously); poll() dequeues what the device finished,
- * marking each slot done (va_pipe_done()); slot_free() frees what it keeps
- * per slot.
+ * An engine that completes requests later registers itself in
+ * va_async_engines[] (engine_crypto.c and engine_comp.c when their PMD is
+ * up): submit() takes @r (0) or declines it (< 0: the request runs
+ * synchronously); poll() dequeues what the device finished, marking each
+ * slot done (va_pipe_done()); slot_free() frees what it keeps per slot
+ * (s->eng[its index]).
  */
+#define VA_ASYNC_CRYPTO	0
+#define VA_ASYNC_COMP	1
+#define VA_NASYNC	2
 struct va_async_engine {
 	int (*submit)(struct va_req *r, struct va_slot *s);
 	unsigned int (*poll)(void);
 	void (*slot_free)(struct va_slot *s);
+	/* @s is abandoned inside the engine: let go of what it holds */
+	void (*abandon)(struct va_slot *s);
 };
-extern const struct va_async_engine *va_async_engine;
+extern const struct va_async_engine *va_async_engines[VA_NASYNC];
 void va_pipe_done(struct va_slot *s);
 
 int va_pipe_on(struct va_vq *q);
@@ -397,7 +431,11 @@ struct va_pipe {
 	uint64_t seq_hi;	/* latest submission completed */
 	uint64_t done;		/* completed after waiting in the engine */
 	uint64_t ooo;		/* ... after a later submission */
+	uint64_t by_eng[4];	/* ... by engine: VA_ENG_* */
 	uint32_t max_n;		/* most in flight at once */
+	/* abandoned (va_pipe_abandon()), still in an engine; not in n */
+	uint32_t ndead;
+	uint64_t dropped;	/* their completions, dropped unwritten */
 };
 
 /* requests of @q inside an engine (done ones not yet written included) */
@@ -411,6 +449,7 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 void va_pipe_release(struct va_vq *q, struct va_slot *s);
 int va_pipe_hold(struct va_slot *s);
 void va_pipe_fini(struct va_vq *q);
+unsigned int va_pipe_abandon(struct va_vq *q);
 void va_pipe_report(struct va_vq *q);
 /* op.c: start a request (>= 0: used length; VA_RUN_PENDING), finish one */
 int64_t va_op_submit(struct va_dev *d, struct va_vq *q,

@@ -42,7 +42,9 @@
 #include <rte_cryptodev.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
+#include <rte_eal_memconfig.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_vhost.h>
 
@@ -325,4 +327,75 @@ void va_dma_unmap(struct va_dev *d, const char *why)
 	d->dma = NULL;
 	VA_INFO("dma: vid %d: %u memory regions unregistered (%s) (%u external memory segment lists in DPDK)",
 		d->vid, n, why, ext_lists());
+}
+
+/*
+ * The IOVA of @p for an op (its mbuf data, digest, AAD): DPDK memory
+ * (rte_malloc) or guest memory registered by dma_register(). With IOVA as
+ * VA (required for a PCI engine, see va_dma_init()) that is the address
+ * itself, which rte_malloc_virt2iova() and rte_mem_virt2iova() return too;
+ * with IOVA as PA the memory segment's IOVA (rte_malloc_virt2iova()'s
+ * look-up; rte_mem_virt2iova() would read /proc/self/pagemap per call),
+ * RTE_BAD_IOVA outside DPDK memory (software PMDs never read it).
+ */
+rte_iova_t va_iova_pa(const void *p)
+{
+	const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
+
+	if (!ms || ms->iova == RTE_BAD_IOVA)
+		return RTE_BAD_IOVA;
+	return ms->iova + (rte_iova_t)((uintptr_t)p - (uintptr_t)ms->addr);
+}
+
+int va_iova_is_va = 1;
+
+void va_iova_init(void)
+{
+	va_iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+}
+
+/*
+ * --test-dma-register: every pointer an op hands to an engine is checked
+ * (va_dma_check() in engine_crypto.c and engine_comp.c): [p, p + len) must
+ * lie in one DPDK memory segment list, i.e. rte_malloc/mempool memory or
+ * guest memory registered with rte_extmem_register(), and the op's IOVA
+ * for it must be va_iova(p): what a PCI engine behind an IOMMU can reach.
+ * The worker logs the totals when a device stops (va_dma_check_report()).
+ */
+static uint64_t dma_checked, dma_outside;
+
+void va_dma_check_one(const char *what, const void *p, uint64_t len,
+		      rte_iova_t iova)
+{
+	const struct rte_memseg_list *a, *b;
+	uint64_t n;
+
+	if (!len)
+		len = 1;
+	rte_mcfg_mem_read_lock();
+	a = rte_mem_virt2memseg_list(p);
+	b = rte_mem_virt2memseg_list((const uint8_t *)p + len - 1);
+	rte_mcfg_mem_read_unlock();
+	__atomic_fetch_add(&dma_checked, 1, __ATOMIC_RELAXED);
+	if (a && a == b && iova == va_iova(p))
+		return;
+	n = __atomic_add_fetch(&dma_outside, 1, __ATOMIC_RELAXED);
+	if (n <= 20)
+		VA_ERR("dma-check: %s at %p (%llu bytes, IOVA 0x%llx) %s",
+		       what, p, (unsigned long long)len,
+		       (unsigned long long)iova,
+		       !a ? "is not in DPDK memory nor registered guest memory" :
+		       a != b ? "crosses the end of its DPDK memory" :
+				"has the wrong IOVA");
+}
+
+void va_dma_check_report(void)
+{
+	if (!va_opts.test_dma_register)
+		return;
+	VA_INFO("dma-check: %llu engine pointers checked, %llu outside DPDK memory and registered guest memory",
+		(unsigned long long)__atomic_load_n(&dma_checked,
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&dma_outside,
+						    __ATOMIC_RELAXED));
 }

@@ -46,6 +46,8 @@ struct va_crypto_q {
 	struct rte_mbuf_ext_shared_info *shinfo;
 	unsigned int nsegs;
 	void *sha_sess;
+	/* decryption's expected tag: DPDK memory (rte_zmalloc'd with @cq) */
+	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN] __rte_aligned(16);
 };
 
 static int cdev = -1;
@@ -178,16 +180,55 @@ static struct rte_mbuf *chain_build(struct va_crypto_q *cq, uint8_t *p,
 		if (k > VA_MBUF_SEG_LEN)
 			k = VA_MBUF_SEG_LEN;
 		rte_mbuf_ext_refcnt_set(&cq->shinfo[i], 1);
-		rte_pktmbuf_attach_extbuf(cq->m[i], p + i * VA_MBUF_SEG_LEN,
-					  (rte_iova_t)(uintptr_t)p +
-						  i * VA_MBUF_SEG_LEN,
+		uint8_t *seg = p + i * VA_MBUF_SEG_LEN;
+
+		rte_pktmbuf_attach_extbuf(cq->m[i], seg, va_iova(seg),
 					  (uint16_t)k, &cq->shinfo[i]);
+		va_dma_check("crypto op: mbuf data", seg, k,
+			     cq->m[i]->buf_iova);
 		cq->m[i]->data_len = (uint16_t)k;
 		cq->m[i]->next = i + 1 < n ? cq->m[i + 1] : NULL;
 	}
 	cq->m[0]->nb_segs = (uint16_t)n;
 	cq->m[0]->pkt_len = len;
 	return cq->m[0];
+}
+
+/*
+ * The op's digest, AAD and IV. Every pointer a PMD may DMA to or from is
+ * DPDK memory (staging, slot buffers, the queue's tag and AAD buffers, the
+ * op's own private data for the IV) or guest memory registered by dma.c,
+ * with its IOVA (va_iova()); --test-dma-register checks each one.
+ */
+static void op_fill(struct rte_crypto_op *cop, uint32_t op, uint32_t len,
+		    uint8_t *out, const uint8_t *iv, const uint8_t *aad)
+{
+	struct rte_crypto_sym_op *sym = cop->sym;
+	uint8_t *ivp = rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET);
+
+	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
+		sym->auth.data.offset = 0;
+		sym->auth.data.length = len;
+		sym->auth.digest.data = out;
+		sym->auth.digest.phys_addr = va_iova(out);
+		va_dma_check("crypto op: digest", out, VIRTIO_ACCEL_SHA256_LEN,
+			     sym->auth.digest.phys_addr);
+		return;
+	}
+	sym->aead.data.offset = 0;
+	sym->aead.data.length = len;
+	sym->aead.digest.data = out;
+	sym->aead.digest.phys_addr = va_iova(out);
+	sym->aead.aad.data = (uint8_t *)(uintptr_t)aad;
+	sym->aead.aad.phys_addr = va_iova(aad);
+	memcpy(ivp, iv, VIRTIO_ACCEL_GCM_IV_LEN);
+	va_dma_check("crypto op: tag", out, VIRTIO_ACCEL_GCM_TAG_LEN,
+		     sym->aead.digest.phys_addr);
+	/* AAD is read in blocks by some PMDs (QAT): whatever its length */
+	va_dma_check("crypto op: AAD", aad, 16, sym->aead.aad.phys_addr);
+	va_dma_check("crypto op: IV (op private data)", ivp,
+		     VIRTIO_ACCEL_GCM_IV_LEN, rte_crypto_op_ctophys_offset(
+			     cop, IV_OFFSET));
 }
 
 static void complete_async(struct rte_crypto_op *op);
@@ -251,21 +292,7 @@ static int pmd_exec(struct va_crypto_q *cq, uint32_t op, void *sess,
 		goto out_op;
 	*nsegs = m->nb_segs;
 	cop->sym->m_src = m;
-	if (op == VIRTIO_ACCEL_OP_HASH || op == VIRTIO_ACCEL_OP_MAC) {
-		cop->sym->auth.data.offset = 0;
-		cop->sym->auth.data.length = len;
-		cop->sym->auth.digest.data = out;
-		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-	} else {
-		cop->sym->aead.data.offset = 0;
-		cop->sym->aead.data.length = len;
-		cop->sym->aead.digest.data = out;
-		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-		cop->sym->aead.aad.data = (uint8_t *)(uintptr_t)aad;
-		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)aad;
-		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
-		       iv, VIRTIO_ACCEL_GCM_IV_LEN);
-	}
+	op_fill(cop, op, len, out, iv, aad);
 	if (run_op(cop) == 0)
 		ret = cop->status;
 	rte_pktmbuf_free(m);
@@ -280,8 +307,9 @@ uint8_t va_crypto_run(struct va_req *r)
 	uint32_t op = r->op.opcode, len = r->op.src_len;
 	int tmp_sess = 0, aead = 0, ret;
 	int dec = op == VIRTIO_ACCEL_OP_AEAD_DECRYPT;
-	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN], st = VIRTIO_ACCEL_ERR;
+	uint8_t st = VIRTIO_ACCEL_ERR;
 	unsigned int nsegs = 0;
+	const uint8_t *aad;
 	void *sess = NULL;
 	uint8_t *buf, *out;
 
@@ -322,8 +350,9 @@ uint8_t va_crypto_run(struct va_req *r)
 		memmove(r->dst, r->src, len);
 		buf = r->dst;
 		if (dec) {
-			memcpy(tag, r->src + len, sizeof(tag));
-			out = tag;
+			/* the PMD reads it: DPDK memory, not the stack */
+			memcpy(cq->tag, r->src + len, sizeof(cq->tag));
+			out = cq->tag;
 		} else {
 			out = r->dst + len;
 		}
@@ -331,7 +360,9 @@ uint8_t va_crypto_run(struct va_req *r)
 		buf = (uint8_t *)(uintptr_t)r->src;
 		out = r->dst;
 	}
-	ret = pmd_exec(cq, op, sess, buf, len, out, r->iv, r->aad, &nsegs);
+	/* r->aad is the queue's AAD buffer (DPDK memory), also when empty */
+	aad = r->op.aad_len ? r->aad : r->qc->aad;
+	ret = pmd_exec(cq, op, sess, buf, len, out, r->iv, aad, &nsegs);
 	switch (ret) {
 	case RTE_CRYPTO_OP_STATUS_SUCCESS:
 		st = VIRTIO_ACCEL_OK;
@@ -357,11 +388,12 @@ uint8_t va_crypto_run(struct va_req *r)
 
 /* ---- the pipeline's asynchronous ops ---- */
 
+/* a slot's engine data: DPDK memory (rte_zmalloc), the PMD reads its tag */
 struct va_cslot {
 	struct rte_mbuf_ext_shared_info shinfo;
 	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN];	/* decryption: the expected */
 	uint8_t digest[VIRTIO_ACCEL_SHA256_LEN];
-	uint8_t *stage;		/* AAD, then data (64-byte aligned) */
+	uint8_t *stage;		/* AAD, then data (64-aligned, rte_malloc) */
 	uint32_t stage_cap;
 	uint8_t *buf;		/* what the op runs on */
 	uint32_t len;
@@ -372,13 +404,13 @@ struct va_cslot {
 
 static void va_crypto_slot_free(struct va_slot *s)
 {
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 
 	if (!x)
 		return;
-	free(x->stage);
-	free(x);
-	s->eng = NULL;
+	rte_free(x->stage);
+	rte_free(x);
+	s->eng[VA_ASYNC_CRYPTO] = NULL;
 }
 
 /* The dequeued pipeline op @op: its slot is done. */
@@ -386,11 +418,12 @@ static void complete_async(struct rte_crypto_op *op)
 {
 	struct va_slot *s = *rte_crypto_op_ctod_offset(op, struct va_slot **,
 						       SLOT_OFFSET);
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 	struct va_req *r = &s->r;
 	uint8_t st = VIRTIO_ACCEL_ERR;
 
-	switch (op->status) {
+	/* abandoned (bounded drain): dropped by va_pipe_done(), not logged */
+	switch (s->dead ? RTE_CRYPTO_OP_STATUS_AUTH_FAILED : op->status) {
 	case RTE_CRYPTO_OP_STATUS_SUCCESS:
 		st = VIRTIO_ACCEL_OK;
 		r->src_used = r->op.src_len;
@@ -475,21 +508,22 @@ static void *async_sess(struct va_crypto_q *cq, struct va_req *r, int aead,
 /* The slot's own buffers, at least @need bytes of stage. */
 static struct va_cslot *async_slot(struct va_slot *s, uint32_t need)
 {
-	struct va_cslot *x = s->eng;
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
 
 	if (!x) {
-		x = calloc(1, sizeof(*x));
+		x = rte_zmalloc("va_cslot", sizeof(*x), 64);
 		if (!x)
 			return NULL;
 		x->shinfo.free_cb = noop_free;
-		s->eng = x;
+		s->eng[VA_ASYNC_CRYPTO] = x;
 	}
 	if (x->stage_cap < need) {
-		uint8_t *p = aligned_alloc(64, (need + 63) & ~63u);
+		uint8_t *p = rte_malloc("va_cslot_stage", (need + 63) & ~63u,
+					64);
 
 		if (!p)
 			return NULL;
-		free(x->stage);
+		rte_free(x->stage);
 		x->stage = p;
 		x->stage_cap = need;
 	}
@@ -553,27 +587,14 @@ static int va_crypto_submit(struct va_req *r, struct va_slot *s)
 		out = x->digest;
 	}
 	rte_mbuf_ext_refcnt_set(&x->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf,
-				  (uint16_t)len, &x->shinfo);
+	rte_pktmbuf_attach_extbuf(m, buf, va_iova(buf), (uint16_t)len,
+				  &x->shinfo);
+	va_dma_check("crypto op: mbuf data", buf, len, m->buf_iova);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	rte_crypto_op_attach_sym_session(cop, sess);
 	cop->sym->m_src = m;
-	if (!aead) {
-		cop->sym->auth.data.offset = 0;
-		cop->sym->auth.data.length = len;
-		cop->sym->auth.digest.data = out;
-		cop->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-	} else {
-		cop->sym->aead.data.offset = 0;
-		cop->sym->aead.data.length = len;
-		cop->sym->aead.digest.data = out;
-		cop->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)out;
-		cop->sym->aead.aad.data = x->stage;
-		cop->sym->aead.aad.phys_addr = (rte_iova_t)(uintptr_t)x->stage;
-		memcpy(rte_crypto_op_ctod_offset(cop, uint8_t *, IV_OFFSET),
-		       r->iv, VIRTIO_ACCEL_GCM_IV_LEN);
-	}
+	op_fill(cop, op, len, out, r->iv, x->stage);
 	*rte_crypto_op_ctod_offset(cop, struct va_slot **, SLOT_OFFSET) = s;
 	x->buf = buf;
 	x->len = len;
@@ -601,10 +622,27 @@ out_free:
 	return -1;
 }
 
+/*
+ * Slot @s is abandoned with its op inside the PMD (bounded drain): the
+ * session it holds no longer waits for it, but is never freed either (the
+ * PMD may still use it): va_crypto_sess_free() leaks it.
+ */
+static void va_crypto_abandon(struct va_slot *s)
+{
+	struct va_cslot *x = s->eng[VA_ASYNC_CRYPTO];
+
+	if (!x || !x->sess)
+		return;
+	x->sess->cdev_inflight--;
+	x->sess->cdev_leak = 1;
+	x->sess = NULL;
+}
+
 static const struct va_async_engine va_crypto_async = {
 	.submit = va_crypto_submit,
 	.poll = va_crypto_poll,
 	.slot_free = va_crypto_slot_free,
+	.abandon = va_crypto_abandon,
 };
 
 /*
@@ -618,7 +656,7 @@ static void va_crypto_selftest(void)
 	static const uint8_t key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	static const uint8_t iv[12] = { 9, 8, 7 }, aad[5] = { 4, 4, 4 };
 	uint32_t lens[2] = { 1000, VA_MBUF_SEG_LEN + 1000 }, len;
-	uint8_t want[VIRTIO_ACCEL_GCM_TAG_LEN + 32], got[32];
+	uint8_t want[VIRTIO_ACCEL_GCM_TAG_LEN + 32], *got, *dma;
 	struct va_qctx qc;
 	uint8_t *buf, *ref;
 	unsigned int i, j, ns;
@@ -629,8 +667,13 @@ static void va_crypto_selftest(void)
 	memset(&qc, 0, sizeof(qc));
 	buf = rte_malloc("va_kat", lens[1], 64);
 	ref = rte_malloc("va_kat", lens[1], 64);
-	if (!buf || !ref || !c || va_crypto_qinit(&qc, 0) < 0)
+	/* what the PMD reads and writes besides buf: DPDK memory too */
+	dma = rte_malloc("va_kat", 128, 64);
+	if (!buf || !ref || !dma || !c || va_crypto_qinit(&qc, 0) < 0)
 		goto out_free;
+	got = dma;
+	memcpy(dma + 64, aad, sizeof(aad));
+	memcpy(dma + 96, iv, sizeof(iv));
 	for (j = 0; j < 2; j++) {
 		len = lens[j];
 		for (i = 0; i < len; i++)
@@ -662,7 +705,8 @@ static void va_crypto_selftest(void)
 		sess = sess_create(key, 32, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
 				   sizeof(aad));
 		ret = sess ? pmd_exec(qc.cq, VIRTIO_ACCEL_OP_AEAD_ENCRYPT, sess,
-				      buf, len, got, iv, aad, &ns) : -1;
+				      buf, len, got, dma + 96, dma + 64,
+				      &ns) : -1;
 		if (sess)
 			rte_cryptodev_sym_session_free((uint8_t)cdev, sess);
 		ok[2][j] = ret == RTE_CRYPTO_OP_STATUS_SUCCESS &&
@@ -681,6 +725,7 @@ out_free:
 	EVP_CIPHER_CTX_free(c);
 	rte_free(buf);
 	rte_free(ref);
+	rte_free(dma);
 }
 
 void va_crypto_sess_free(struct va_session *s)
@@ -688,6 +733,13 @@ void va_crypto_sess_free(struct va_session *s)
 	/* the pipeline's ops of this session finish first (they are done) */
 	while (s->cdev_inflight && cdev >= 0)
 		va_crypto_poll();
+	if (s->cdev_leak) {
+		if (s->cdev_sess)
+			VA_ERR("crypto PMD session left allocated: an abandoned op may still use it");
+		s->cdev_sess = NULL;
+		s->cdev_leak = 0;
+		return;
+	}
 	if (s->cdev_sess && cdev >= 0)
 		rte_cryptodev_sym_session_free((uint8_t)cdev, s->cdev_sess);
 	s->cdev_sess = NULL;
@@ -811,7 +863,7 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 		aead_sgl_ok = auth_sgl_ok = 0;
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
-	va_async_engine = &va_crypto_async;
+	va_async_engines[VA_ASYNC_CRYPTO] = &va_crypto_async;
 	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: software, engine_sw.c)",
 		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
 		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
@@ -845,7 +897,7 @@ int va_crypto_init(const char *pmd, uint32_t max_sessions, unsigned int nq)
 
 void va_crypto_fini(void)
 {
-	va_async_engine = NULL;
+	va_async_engines[VA_ASYNC_CRYPTO] = NULL;
 	if (cdev >= 0) {
 		rte_cryptodev_stop((uint8_t)cdev);
 		rte_cryptodev_close((uint8_t)cdev);

@@ -31,6 +31,7 @@ struct va_opts va_opts = {
 	.max_data_len = 1u << 20,
 	.max_sessions = 1024,
 	.max_comp_streams = VIRTIO_ACCEL_COMP_STREAMS_DEFAULT,
+	.drain_timeout_ms = 2000,
 	.crypto_pmd = "crypto_openssl",
 	.compress_pmd = "compress_zlib",
 };
@@ -77,6 +78,14 @@ static void usage(FILE *f)
 "                         after --), else a new virtual device\n"
 "  --compress-pmd NAME    compressdev PMD (default compress_zlib,\n"
 "                         or compress_isal; compress_qat as above)\n"
+"  --max-inflight N       requests of one device (socket) inside the engines\n"
+"                         at once, 1..16384 (default: each queue's slot\n"
+"                         table, its size up to 1024); at the limit its\n"
+"                         queues wait (back-pressure), others go on\n"
+"  --drain-timeout-ms N   at a reset or disconnect, wait at most N ms for\n"
+"                         requests inside an engine (default 2000,\n"
+"                         1..600000); then abandon them: their completions\n"
+"                         are dropped, the queue stopped until a reset\n"
 "  --poll                 busy-poll the queues (default: adaptive,\n"
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
@@ -141,7 +150,7 @@ enum {
 	OPT_SOCKET = 256, OPT_FD, OPT_CAPS, OPT_QUEUES, OPT_MAXLEN,
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
-	OPT_WORKERS, OPT_ENGLAT, OPT_STMIG,
+	OPT_WORKERS, OPT_ENGLAT, OPT_STMIG, OPT_MAXINFL, OPT_DRAINTO,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +170,8 @@ static const struct option long_opts[] = {
 	{ "test-reorder", no_argument, NULL, OPT_REORDER },
 	{ "test-dma-register", no_argument, NULL, OPT_TESTDMA },
 	{ "test-engine-latency-us", required_argument, NULL, OPT_ENGLAT },
+	{ "max-inflight", required_argument, NULL, OPT_MAXINFL },
+	{ "drain-timeout-ms", required_argument, NULL, OPT_DRAINTO },
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "test-stream-migrate", no_argument, NULL, OPT_STMIG },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
@@ -266,6 +277,18 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TESTDMA:
 			va_opts.test_dma_register = 1;
+			break;
+		case OPT_MAXINFL:
+			if (parse_u32(optarg, 1, VA_MAX_DATAQ * 1024, &v))
+				return bad_arg("--max-inflight: '%s' is not in 1..16384",
+					       optarg);
+			va_opts.max_inflight = v;
+			break;
+		case OPT_DRAINTO:
+			if (parse_u32(optarg, 1, 600000, &v))
+				return bad_arg("--drain-timeout-ms: '%s' is not in 1..600000",
+					       optarg);
+			va_opts.drain_timeout_ms = v;
 			break;
 		case OPT_ENGLAT:
 			if (parse_u32(optarg, 1, 1000000, &v))
@@ -548,6 +571,7 @@ int main(int argc, char **argv)
 
 	nq = 1 + va_opts.queues;
 	ret = 1;
+	va_iova_init();
 	if (va_sw_init() < 0)
 		goto out_eal;
 	if (va_crypto_init(va_opts.crypto_pmd,

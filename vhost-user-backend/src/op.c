@@ -238,17 +238,21 @@ static void va_dev_error(void *qv, uint32_t opcode, uint32_t algo,
 		       virtio_accel_status_name(st));
 }
 
+/* Which asynchronous engine may take the request: VA_ASYNC_*, -1 none. */
 static int va_async_op(uint32_t opcode, uint32_t algo)
 {
 	switch (opcode) {
 	case VIRTIO_ACCEL_OP_HASH:
-		return algo == VIRTIO_ACCEL_ALG_SHA256;
+		return algo == VIRTIO_ACCEL_ALG_SHA256 ? VA_ASYNC_CRYPTO : -1;
 	case VIRTIO_ACCEL_OP_MAC:
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
-		return 1;
+		return VA_ASYNC_CRYPTO;
+	case VIRTIO_ACCEL_OP_COMPRESS:
+		/* DECOMPRESS stays on zlib: see engine_comp.c */
+		return VA_ASYNC_COMP;
 	default:
-		return 0;
+		return -1;
 	}
 }
 
@@ -265,16 +269,17 @@ static int va_dev_submit(void *qv, const void *cv,
 					       offsetof(struct va_slot, cr));
 	const struct va_chain *c = cv;
 	struct va_req *r = &s->r;
+	int e = va_async_op(cr->op.opcode, cr->op.algo);
 
-	if (va_async_engine && !va_opts.test_engine_latency_us &&
-	    va_async_op(cr->op.opcode, cr->op.algo)) {
+	if (e >= 0 && va_async_engines[e] && !va_opts.test_engine_latency_us) {
 		va_req_init(((struct va_ctx *)qv)->q, c, r, cr);
 		if (va_dst_direct_ok(r->op.opcode))
 			r->dst_direct = va_iov_contig(c->iov + c->n_rd, c->n_wr,
 						      0, c->wr_len -
 					sizeof(struct virtio_accel_op_resp));
-		if (va_async_engine->submit(r, s) == 0) {
-			s->engine = VA_ENG_CDEV;
+		if (va_async_engines[e]->submit(r, s) == 0) {
+			s->engine = e == VA_ASYNC_COMP ? VA_ENG_ZDEV :
+							 VA_ENG_CDEV;
 			return VIRTIO_ACCEL_DEV_PENDING;
 		}
 		if (r->dst_direct)
@@ -396,7 +401,7 @@ uint32_t va_op_finish(struct va_dev *d, struct va_vq *q, struct va_slot *s)
 	struct va_ctx x = { d, q };
 	long ret;
 
-	if (s->engine == VA_ENG_CDEV)
+	if (s->engine == VA_ENG_CDEV || s->engine == VA_ENG_ZDEV)
 		s->st = va_req_done(&s->r, &s->cr, (uint8_t)s->st);
 	va_core(d, &s->c, &core, &cl);
 	core.ops = &va_dev_ops_async;
@@ -427,7 +432,9 @@ int va_qctx_init(struct va_qctx *qc, unsigned int idx)
 	memset(qc, 0, sizeof(*qc));
 	qc->in = rte_malloc("va_stage_in", len, 64);
 	qc->out = rte_malloc("va_stage_out", len, 64);
-	if (!qc->in || !qc->out)
+	/* AAD is handed to the engines: DPDK memory, as staging is */
+	qc->aad = rte_malloc("va_stage_aad", VA_MAX_AAD_LEN, 64);
+	if (!qc->in || !qc->out || !qc->aad)
 		goto out_free;
 	if (va_sw_qinit(qc) < 0)
 		goto out_free;
@@ -443,8 +450,10 @@ out_sw:
 out_free:
 	rte_free(qc->in);
 	rte_free(qc->out);
+	rte_free(qc->aad);
 	qc->in = NULL;
 	qc->out = NULL;
+	qc->aad = NULL;
 	return -1;
 }
 
@@ -455,6 +464,8 @@ void va_qctx_fini(struct va_qctx *qc)
 	va_sw_qfini(qc);
 	rte_free(qc->in);
 	rte_free(qc->out);
+	rte_free(qc->aad);
 	qc->in = NULL;
 	qc->out = NULL;
+	qc->aad = NULL;
 }

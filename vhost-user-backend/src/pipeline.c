@@ -32,7 +32,17 @@
 
 #define VA_PIPE_MAX	1024	/* slots per queue at most */
 
-const struct va_async_engine *va_async_engine;
+const struct va_async_engine *va_async_engines[VA_NASYNC];
+
+static int va_async_any(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VA_NASYNC; i++)
+		if (va_async_engines[i])
+			return 1;
+	return 0;
+}
 
 
 static uint64_t va_now_ns(void)
@@ -46,13 +56,21 @@ static uint64_t va_now_ns(void)
 void va_pipe_fini(struct va_vq *q)
 {
 	struct va_pipe *p = q->pipe;
-	uint32_t i;
+	uint32_t i, k;
 
 	if (!p)
 		return;
+	if (p->ndead) {
+		/* an engine may still hold (and write) its slots: keep them */
+		VA_ERR("queue %u: %u abandoned requests still inside an engine: their slots are not freed",
+		       q->idx, p->ndead);
+		q->pipe = NULL;
+		return;
+	}
 	for (i = 0; p->slot && i < p->depth; i++) {
-		if (p->slot[i].eng && va_async_engine)
-			va_async_engine->slot_free(&p->slot[i]);
+		for (k = 0; k < VA_NASYNC; k++)
+			if (p->slot[i].eng[k] && va_async_engines[k])
+				va_async_engines[k]->slot_free(&p->slot[i]);
 		free(p->slot[i].c.iov);
 		free(p->slot[i].out);
 	}
@@ -73,10 +91,10 @@ int va_pipe_on(struct va_vq *q)
 	uint32_t depth = q->size < VA_PIPE_MAX ? q->size : VA_PIPE_MAX, i;
 	struct va_pipe *p = q->pipe;
 
-	if ((!va_opts.test_engine_latency_us && !va_async_engine) ||
+	if ((!va_opts.test_engine_latency_us && !va_async_any()) ||
 	    q->idx == VIRTIO_ACCEL_CTRLQ || !depth)
 		return 0;
-	if (p && (p->depth == depth || p->n))
+	if (p && (p->depth == depth || p->n || p->ndead))
 		return 1;
 	va_pipe_fini(q);
 	p = calloc(1, sizeof(*p));
@@ -158,12 +176,61 @@ int va_pipe_hold(struct va_slot *s)
 	return 1;
 }
 
+/*
+ * An abandoned slot's engine is done with it at last: its completion is
+ * dropped, not written (the guest memory it points into may be gone), the
+ * inline key copy wiped, the slot free again.
+ */
+static void va_pipe_drop(struct va_pipe *p, struct va_slot *s)
+{
+	explicit_bzero(s->cr.key_buf, sizeof(s->cr.key_buf));
+	s->dead = 0;
+	s->engine = 0;
+	p->ndead--;
+	p->dropped++;
+	p->freel[p->nfree++] = (uint16_t)(s - p->slot);
+}
+
 /* An engine completed slot @s (its status in s->st). */
 void va_pipe_done(struct va_slot *s)
 {
 	struct va_pipe *p = s->q->pipe;
 
+	if (s->dead) {
+		va_pipe_drop(p, s);
+		return;
+	}
 	p->donel[p->ndone++] = (uint16_t)(s - p->slot);
+}
+
+/*
+ * Stop waiting for the requests of @q still inside an engine (the bounded
+ * drain, worker.c): each is marked dead, no longer counted in flight; when
+ * its engine returns it, va_pipe_done() or va_pipe_due() drops it. Returns
+ * how many. Nothing of them is ever written to the guest.
+ */
+unsigned int va_pipe_abandon(struct va_vq *q)
+{
+	struct va_pipe *p = q->pipe;
+	unsigned int k = 0, i, e;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < p->depth; i++) {
+		struct va_slot *s = &p->slot[i];
+
+		if (!s->engine || s->dead)
+			continue;
+		s->dead = 1;
+		for (e = 0; e < VA_NASYNC; e++)
+			if (s->eng[e] && va_async_engines[e] &&
+			    va_async_engines[e]->abandon)
+				va_async_engines[e]->abandon(s);
+		k++;
+	}
+	p->n -= k;
+	p->ndead += k;
+	return k;
 }
 
 /*
@@ -178,10 +245,11 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 	unsigned int k = 0, i;
 	uint64_t now;
 
-	if (!p || !p->n)
+	if (!p || (!p->n && !p->ndead))
 		return 0;
-	if (va_async_engine)
-		va_async_engine->poll();
+	for (i = 0; i < VA_NASYNC; i++)
+		if (va_async_engines[i])
+			va_async_engines[i]->poll();
 	for (i = 0; k < max && i < p->ndone; i++)
 		out[k++] = &p->slot[p->donel[i]];
 	if (i < p->ndone)
@@ -198,8 +266,12 @@ unsigned int va_pipe_due(struct va_vq *q, struct va_slot **out,
 
 			if (s->due_ns > now)
 				break;
-			out[k++] = s;
 			f++;
+			if (s->dead) {
+				va_pipe_drop(p, s);
+				continue;
+			}
+			out[k++] = s;
 		}
 		p->first = (p->first + f) % p->depth;
 		p->nfifo -= f;
@@ -220,6 +292,7 @@ void va_pipe_release(struct va_vq *q, struct va_slot *s)
 	struct va_pipe *p = q->pipe;
 
 	p->done++;
+	p->by_eng[s->engine & 3]++;
 	s->engine = 0;
 	if (s->seq < p->seq_hi)
 		p->ooo++;
@@ -237,12 +310,21 @@ void va_pipe_report(struct va_vq *q)
 {
 	struct va_pipe *p = q->pipe;
 
+	if (p && p->dropped) {
+		VA_ERR("queue %u: %llu completions of abandoned requests dropped, not written (%u still inside an engine)",
+		       q->idx, (unsigned long long)p->dropped, p->ndead);
+		p->dropped = 0;
+	}
 	if (!p || !p->seq)
 		return;
-	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight",
+	VA_INFO("queue %u: %llu requests completed asynchronously by the %s (%llu out of order), up to %u in flight (test engine %llu, cryptodev %llu, compressdev %llu)",
 		q->idx, (unsigned long long)p->done,
 		va_opts.test_engine_latency_us ? "test engine" : "engines",
-		(unsigned long long)p->ooo, p->max_n);
+		(unsigned long long)p->ooo, p->max_n,
+		(unsigned long long)p->by_eng[VA_ENG_TEST],
+		(unsigned long long)p->by_eng[VA_ENG_CDEV],
+		(unsigned long long)p->by_eng[VA_ENG_ZDEV]);
 	p->seq = p->seq_hi = p->done = p->ooo = 0;
+	memset(p->by_eng, 0, sizeof(p->by_eng));
 	p->max_n = 0;
 }

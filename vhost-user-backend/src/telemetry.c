@@ -79,7 +79,7 @@ static int va_tel_stats(const char *cmd, const char *params,
 {
 	struct va_qstats data = { 0 }, *s;
 	const struct va_dev *d;
-	uint64_t inflight = 0;
+	uint64_t inflight = 0, lim, all = 0;
 	unsigned long n;
 	unsigned int i, k;
 	char *end;
@@ -120,6 +120,26 @@ static int va_tel_stats(const char *cmd, const char *params,
 		inflight += va_q_inflight(&d->vq[i]);
 	}
 	va_tel_counts(t, &data, inflight, 1);
+	/*
+	 * Requests inside the engines now and at most since the device
+	 * started, and the limit: --max-inflight, else the data queues' slot
+	 * tables (each queue's size, at most 1024: pipeline.c).
+	 */
+	rte_tel_data_add_dict_u64(t, "engine_inflight",
+				  __atomic_load_n(&d->eng_inflight,
+						  __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(t, "engine_inflight_max",
+				  __atomic_load_n(&d->eng_inflight_max,
+						  __ATOMIC_RELAXED));
+	lim = va_opts.max_inflight;
+	for (i = 1; !lim && i < d->nr_vq; i++)
+		if (__atomic_load_n(&d->vq[i].ready, __ATOMIC_RELAXED)) {
+			uint32_t sz = __atomic_load_n(&d->vq[i].size,
+						      __ATOMIC_RELAXED);
+
+			all += sz < 1024 ? sz : 1024;
+		}
+	rte_tel_data_add_dict_u64(t, "max_inflight", lim ? lim : all);
 	for (i = 0; i < d->nr_vq; i++) {
 		struct rte_tel_data *q = rte_tel_data_alloc();
 		char name[16];

@@ -299,8 +299,14 @@ static int64_t va_run(struct va_dev *d, struct va_vq *q,
 		return va_op_process(d, q, c);
 	len = va_op_submit(d, q, c, s);
 	if (len == VA_RUN_PENDING) {
+		uint32_t n = d->eng_inflight + 1;
+
 		s->head = head;
 		va_pipe_push(q, s);
+		__atomic_store_n(&d->eng_inflight, n, __ATOMIC_RELAXED);
+		if (n > d->eng_inflight_max)
+			__atomic_store_n(&d->eng_inflight_max, n,
+					 __ATOMIC_RELAXED);
 	}
 	return len;
 }
@@ -435,26 +441,55 @@ unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
 			va_complete(q, s[i]->head, va_op_finish(d, q, s[i]));
 			va_pipe_release(q, s[i]);
 		}
+		if (n)
+			__atomic_store_n(&d->eng_inflight, d->eng_inflight - n,
+					 __ATOMIC_RELAXED);
 		done += n;
 	} while (n == VA_BUDGET);
 	return done;
 }
 
+static uint64_t va_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Wait for every request of @q inside an engine and complete it: before the
  * worker parks or stops (a vhost message, a reset, a disconnect may unmap
- * the guest memory the requests point into). The test engine's latency is
- * at most a second.
+ * the guest memory the requests point into). The wait is bounded
+ * (--drain-timeout-ms): an engine that has not returned a request by then
+ * (a hung device) gets it abandoned (va_pipe_abandon()): its completion is
+ * dropped when it comes, never written, and the queue is stopped until
+ * the driver resets the device (the guest never hears of those requests;
+ * with inflight tracking a reconnect resubmits them).
  */
 void va_vq_drain(struct va_dev *d, struct va_vq *q)
 {
-	unsigned int done = 0;
+	uint32_t to = va_opts.drain_timeout_ms ? va_opts.drain_timeout_ms :
+						 2000;
+	uint64_t end = va_ms_now() + to;
+	unsigned int done = 0, spins = 0, k;
 
 	if (!va_pipe_busy(q))
 		return;
 	while (va_pipe_busy(q)) {
 		done += va_vq_poll(d, q);
 		rte_pause();
+		if (++spins % 1024 || va_ms_now() < end)
+			continue;
+		k = va_pipe_busy(q);
+		va_pipe_abandon(q);
+		__atomic_store_n(&d->eng_inflight, d->eng_inflight - k,
+				 __ATOMIC_RELAXED);
+		VA_ERR("queue %u: %u request%s still inside the engine after %u ms (--drain-timeout-ms): abandoned; their completions will be dropped, not written",
+		       q->idx, k, k == 1 ? "" : "s", to);
+		if (!q->broken)
+			va_stop_queue(q, "requests abandoned inside a hung engine");
+		break;
 	}
 	rte_vhost_set_vring_base(d->vid, (uint16_t)q->idx, q->last_avail,
 				 q->last_used);
@@ -480,7 +515,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	int async = 0;
 	int64_t len;
 
-	if (va_pipe_busy(q))
+	if (va_pipe_busy(q) || unlikely(q->pipe && q->pipe->ndead))
 		done = va_vq_poll(d, q);
 	if (unlikely(q->nresub)) {
 		done += va_resubmit(d, q, &rc, &c);
@@ -497,12 +532,29 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 	}
 	if (n > VA_BUDGET)
 		n = VA_BUDGET;
-	/* each one may stay in an engine: no more than free slots */
+	/*
+	 * Each one may stay in an engine: no more than free slots, nor than
+	 * the device may still have in the engines (--max-inflight): at the
+	 * limit its queues wait for completions (back-pressure, not an
+	 * error), and the engines' room goes to other devices.
+	 */
 	async = va_pipe_on(q);
-	if (async && n > va_pipe_room(q)) {
-		n = (uint16_t)va_pipe_room(q);
-		if (!n)
-			goto out;
+	if (async) {
+		uint32_t room = va_pipe_room(q), lim = va_opts.max_inflight;
+
+		if (lim) {
+			lim = d->eng_inflight < lim ? lim - d->eng_inflight : 0;
+			if (room > lim)
+				room = lim;
+		}
+		if (n > room) {
+			n = (uint16_t)room;
+			if (!n) {
+				if (lim == 0 && va_opts.max_inflight)
+					d->eng_limited++;
+				goto out;
+			}
+		}
 	}
 	if (n > 1)
 		va_prefetch_batch(q, &rc, q->last_avail, n);
@@ -1131,6 +1183,15 @@ void va_worker_stop(struct va_dev *d)
 	va_worker_pause(d);
 	for (i = 0; i < d->nr_vq; i++)
 		va_pipe_report(&d->vq[i]);
+	if (d->eng_inflight_max)
+		VA_INFO("device %u: up to %u requests inside the engines at once (--max-inflight %u%s), %llu rounds in which a queue waited at the limit",
+			d->index, d->eng_inflight_max,
+			va_opts.max_inflight,
+			va_opts.max_inflight ? "" : ": the queues' slot tables",
+			(unsigned long long)d->eng_limited);
+	__atomic_store_n(&d->eng_inflight_max, 0, __ATOMIC_RELAXED);
+	d->eng_limited = 0;
+	va_dma_check_report();
 	/* cannot fail for want of memory: keep it paused, off the worker */
 	if (va_worker_retab(w, NULL, d) < 0)
 		VA_ERR("device %u: left paused on worker %u", d->index, w->id);
