@@ -242,7 +242,27 @@ struct va_dev {
 	int pause_req;			/* atomic: its worker keeps off it */
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
+	struct va_xfer *xfer;		/* a state transfer (migrate.c) */
 };
+
+/*
+ * migrate.c: SET_DEVICE_STATE_FD / CHECK_DEVICE_STATE (0, or -1 logged);
+ * va_mig_reset() when the connection ends. state.c: the device's state
+ * as the spec's byte stream: va_state_save() while its rings are stopped
+ * (a malloc'd buffer, wiped by the caller), va_state_load() validates and
+ * applies it whole or not at all, va_state_max() the most bytes a load
+ * reads.
+ */
+struct va_xfer;
+int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
+			int fd);
+int va_mig_check_state(struct va_dev *d);
+void va_mig_reset(struct va_dev *d);
+int va_state_save(struct va_dev *d, uint8_t **buf, size_t *len, char *why,
+		  size_t whylen);
+int va_state_load(struct va_dev *d, const uint8_t *buf, size_t len, char *why,
+		  size_t whylen);
+size_t va_state_max(const struct va_dev *d);
 
 /* every device of the process: va_ndevs of them (vhost.c) */
 extern struct va_dev *va_devs;

@@ -25,6 +25,8 @@
 #define VU_GET_CONFIG		24
 #define VU_SET_CONFIG		25
 #define VU_GET_STATUS		40
+#define VU_SET_DEVICE_STATE_FD	42
+#define VU_CHECK_DEVICE_STATE	43
 #define VU_NEED_REPLY		(1u << 3)
 #define VU_CONFIG_HDR		12u
 #define VU_MAX_CONFIG		256u
@@ -45,8 +47,17 @@ struct vu_msg {
 			uint32_t flags;
 			uint8_t region[VU_MAX_CONFIG];
 		} cfg;
+		struct {
+			uint32_t direction;
+			uint32_t phase;
+		} xfer;
+		uint8_t raw[632];
 	} payload;
+	int fds[8];
+	int fd_num;
 } __attribute__((packed));
+
+_Static_assert(sizeof(struct vu_msg) == 680, "struct vhu_msg_context");
 
 struct va_dev *va_devs;
 unsigned int va_ndevs;
@@ -171,6 +182,31 @@ refuse:
 	return RTE_VHOST_MSG_RESULT_REPLY;
 }
 
+/*
+ * SET_DEVICE_STATE_FD and CHECK_DEVICE_STATE (migrate.c). QEMU waits for a
+ * reply to both whatever NEED_REPLY says: a u64, bits 0-7 zero on success,
+ * bit 8 (the reply carries no fd) set. The fd moves to migrate.c, so that
+ * librte_vhost's reply does not send it back.
+ */
+static enum rte_vhost_msg_result va_state_msg(struct va_dev *d,
+					      struct vu_msg *m)
+{
+	int ok;
+
+	if (m->request == VU_SET_DEVICE_STATE_FD) {
+		/* vumsg.c checked: 8 bytes, exactly one fd */
+		ok = !va_mig_set_state_fd(d, m->payload.xfer.direction,
+					  m->payload.xfer.phase, m->fds[0]);
+		m->fds[0] = -1;
+		m->fd_num = 0;
+		m->payload.u64 = 0x100 | (ok ? 0 : 1);
+	} else {
+		m->payload.u64 = va_mig_check_state(d) ? 1 : 0;
+	}
+	m->size = sizeof(m->payload.u64);
+	return RTE_VHOST_MSG_RESULT_REPLY;
+}
+
 static int va_msg_readonly(uint32_t req)
 {
 	return req == VU_GET_FEATURES || req == VU_GET_PROTOCOL_FEATURES ||
@@ -209,6 +245,9 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 		VA_DBG("SET_CONFIG ignored (read-only configuration)");
 		return (m->flags & VU_NEED_REPLY) ? RTE_VHOST_MSG_RESULT_ERR :
 						    RTE_VHOST_MSG_RESULT_OK;
+	case VU_SET_DEVICE_STATE_FD:
+	case VU_CHECK_DEVICE_STATE:
+		return va_state_msg(d, m);
 	case VU_GET_QUEUE_NUM:
 		/* spec 5: 1 + max_dataqueues */
 		m->payload.u64 = d->nr_vq;
@@ -320,6 +359,7 @@ static void va_destroy_connection(int vid)
 	va_worker_stop(d);
 	d->msg_paused = 0;
 	d->running = 0;
+	va_mig_reset(d);
 	va_dev_reset(d);
 	va_msg_reset(d);
 	d->vid = -1;

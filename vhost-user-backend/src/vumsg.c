@@ -68,6 +68,7 @@
 #define VU_POSTCOPY_END		30
 #define VU_GET_INFLIGHT_FD	31
 #define VU_SET_INFLIGHT_FD	32
+#define VU_SET_DEVICE_STATE_FD	42
 
 #define VU_MAX_REGIONS		8
 #define VU_VRING_IDX_MASK	0xffu
@@ -142,6 +143,9 @@ static const char *va_msg_name(uint32_t req)
 		[25] = "SET_CONFIG",
 		[39] = "SET_STATUS",
 		[40] = "GET_STATUS",
+		[34] = "RESET_DEVICE",
+		[VU_SET_DEVICE_STATE_FD] = "SET_DEVICE_STATE_FD",
+		[43] = "CHECK_DEVICE_STATE",
 		[VU_RESET_OWNER] = "RESET_OWNER",
 		[VU_SET_MEM_TABLE] = "SET_MEM_TABLE",
 		[VU_SET_LOG_BASE] = "SET_LOG_BASE",
@@ -428,6 +432,7 @@ int va_msg_check(struct va_dev *d, void *msg)
 	case VU_SET_VRING_ERR:
 	case VU_SET_SLAVE_REQ_FD:
 	case VU_SET_INFLIGHT_FD:
+	case VU_SET_DEVICE_STATE_FD:
 		break;
 	default:
 		/*
@@ -445,6 +450,13 @@ int va_msg_check(struct va_dev *d, void *msg)
 	case VU_SET_PROTOCOL_FEATURES:
 		if (m->size < 8)
 			why = "payload shorter than 8 bytes";
+		break;
+	case VU_SET_DEVICE_STATE_FD:
+		/* u32 direction, u32 phase; the pipe (migrate.c) */
+		if (m->size != 8)
+			why = "payload is not 8 bytes";
+		else if (m->fd_num != 1)
+			why = "not exactly one file descriptor";
 		break;
 	case VU_SET_MEM_TABLE:
 		why = va_check_mem(m, buf, sizeof(buf));
