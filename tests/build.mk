@@ -10,14 +10,18 @@ UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/pipeline.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
 	vhost-user-backend/src/vumsg.c vhost-user-backend/src/stats.c \
-	guest-driver/lib/src/virtqueue.c
+	guest-driver/lib/src/virtqueue.c \
+	virtio-accel-spec/lib/virtio_accel_state.c \
+	virtio-accel-spec/lib/virtio_accel_state_seal.c
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
 # librte_vhost's headers (no DPDK library) for the vhost.c mocks and tests
-$(O)/tests/unit/mock_vhost.o $(O)/tests/unit/test_vhost.o: \
+# (state_crc.c: DPDK's software CRC-32C tables, header only)
+$(O)/tests/unit/mock_vhost.o $(O)/tests/unit/test_vhost.o \
+$(O)/tests/unit/state_crc.o: \
 	EXTRA_CFLAGS := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API
 
 $(O)/tests/unit_tests: $(UNIT_OBJ) $(UNIT_EXTRA_OBJ)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(UNIT_EXTRA_LIBS)
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) -lcrypto $(UNIT_EXTRA_LIBS)
 
 all: $(O)/tests/unit_tests
 

@@ -28,7 +28,7 @@ REF_LABEL = re.compile(r"\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]")
 TEX_LABEL = re.compile(r"\\textbf\{\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]\}")
 # label prefixes of the spec, for finding citations in code and tests
 PREFIXES = ("REQ", "OP", "CFG", "FEAT", "VQ", "ST", "SESS", "CTRL",
-            "STREAM", "RING", "DRV", "CAP", "KEY")
+            "STREAM", "RING", "DRV", "CAP", "KEY", "MIG")
 
 
 def md_paragraphs(text):

@@ -23,6 +23,8 @@ int main(void)
 	register_security_tests();
 	register_vhost_tests();
 	register_dev_tests();
+	register_state_tests();
+	register_state_seal_tests();
 	if (CU_get_error() != CUE_SUCCESS) {
 		fprintf(stderr, "unit: registry error: %s\n", CU_get_error_msg());
 		return 2;

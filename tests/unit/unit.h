@@ -12,6 +12,8 @@ void register_inflight_tests(void);
 void register_security_tests(void);
 void register_vhost_tests(void);
 void register_dev_tests(void);
+void register_state_tests(void);
+void register_state_seal_tests(void);
 
 #define ADD_SUITE(name, init, fini) \
 	CU_pSuite s = CU_add_suite(name, init, fini); \

@@ -170,6 +170,141 @@ struct virtio_accel_cap {
 	__u8 engine[8];		/* NUL-padded engine name, informational */
 };
 
+/*
+ * 7.11 Device state transfer (live migration): a device's state as one byte
+ * stream, a header, records, and END. Little-endian; every record is
+ * padded with zeros to a multiple of 8 bytes (the padding is not in len).
+ */
+#define VIRTIO_ACCEL_STATE_MAGIC	"VACCSTAT"	/* 8 bytes, no NUL */
+#define VIRTIO_ACCEL_STATE_MAJOR	1
+#define VIRTIO_ACCEL_STATE_MINOR	0
+#define VIRTIO_ACCEL_STATE_F_SEALED	(1 << 0)	/* AES-256-GCM, 7.11.4 */
+#define VIRTIO_ACCEL_STATE_TAG_LEN	16	/* after the body when sealed */
+
+struct virtio_accel_state_hdr {
+	__u8 magic[8];		/* VIRTIO_ACCEL_STATE_MAGIC */
+	__le16 major;		/* VIRTIO_ACCEL_STATE_MAJOR */
+	__le16 minor;
+	__le32 flags;		/* VIRTIO_ACCEL_STATE_F_* */
+	__le32 hdr_len;		/* 32, or 48 when sealed */
+	__le32 body_len;	/* bytes of the records, END included */
+	__le32 nrecords;	/* records, END included */
+	__le32 reserved;
+};
+
+/* follows struct virtio_accel_state_hdr when VIRTIO_ACCEL_STATE_F_SEALED */
+struct virtio_accel_state_seal_hdr {
+	__u8 nonce[12];		/* GCM IV, random per state */
+	__u8 key_id[4];		/* HKDF(key, "virtio-accel state v1 id") */
+};
+
+/* Record types (le16 type); rflags bit 0: a loader that does not know the
+ * type must refuse the state */
+#define VIRTIO_ACCEL_STREC_DEVICE		1
+#define VIRTIO_ACCEL_STREC_QUEUE		2
+#define VIRTIO_ACCEL_STREC_SESSION		3
+#define VIRTIO_ACCEL_STREC_SHA256		16
+#define VIRTIO_ACCEL_STREC_HMAC_SHA256		17
+#define VIRTIO_ACCEL_STREC_CRC32C		18
+#define VIRTIO_ACCEL_STREC_AES256GCM		19
+#define VIRTIO_ACCEL_STREC_DEFLATE_COMP		20
+#define VIRTIO_ACCEL_STREC_LOST			31
+#define VIRTIO_ACCEL_STREC_END			0xffff
+#define VIRTIO_ACCEL_STREC_F_CRITICAL		(1 << 0)
+
+struct virtio_accel_strec {	/* followed by payload[len], zero pad to 8 */
+	__le16 type;		/* VIRTIO_ACCEL_STREC_* */
+	__le16 rflags;		/* VIRTIO_ACCEL_STREC_F_* */
+	__le32 len;		/* payload bytes, padding excluded */
+};
+
+struct virtio_accel_strec_device {
+	__le64 features;	/* negotiated virtio features */
+	__le16 nr_vq;		/* 1 + data queues */
+	__le16 pad;
+	__le32 config_len;	/* sizeof(struct virtio_accel_config) */
+	__u8 config[32];	/* struct virtio_accel_config as the driver read it */
+	__le64 implemented;	/* bit op * 8 + algo: the pairs of GET_CAPS */
+	__le32 max_sessions;
+	__le32 max_comp_streams;
+	__le32 max_data_len;
+	__le32 max_aad_len;
+	__le32 max_key_len;
+	__le32 nsessions;	/* SESSION records that follow */
+	__le64 next_gen;	/* session ID generator: next generation */
+};
+
+#define VIRTIO_ACCEL_STQ_F_BROKEN	(1 << 0)	/* [RING-BROKEN] */
+
+struct virtio_accel_strec_queue {
+	__le16 index;
+	__le16 flags;		/* VIRTIO_ACCEL_STQ_F_* */
+	__le16 last_avail;
+	__le16 last_used;
+};
+
+struct virtio_accel_strec_session {
+	__le64 id;
+	__le32 op;
+	__le32 algo;
+	__le32 flags;		/* VIRTIO_ACCEL_SESS_F_* */
+	__le32 key_len;
+	__le32 stream_active;	/* 0 or 1 */
+	__le32 pad;
+	__le64 stream_len;	/* data bytes of the open stream */
+	__u8 key[64];		/* zero past key_len */
+};
+
+/* SHA256, and HMAC_SHA256 (the inner hash; total counts message bytes) */
+struct virtio_accel_strec_sha256 {
+	__le64 session;
+	__u8 h[32];		/* H0..H7, each big-endian */
+	__le64 total;		/* message bytes so far */
+	__le32 buf_len;		/* total % 64 */
+	__le32 pad;
+	__u8 buf[64];		/* zero past buf_len */
+};
+
+struct virtio_accel_strec_crc32c {
+	__le64 session;
+	__le32 crc;		/* running CRC-32C, not inverted */
+	__le32 pad;
+};
+
+struct virtio_accel_strec_gcm {
+	__le64 session;
+	__u8 iv[12];
+	__le32 part_len;	/* ct_len % 16 */
+	__le64 aad_len;
+	__le64 ct_len;		/* = the session's stream_len */
+	__u8 x[16];		/* GHASH state, SP 800-38D byte order */
+	__u8 part[16];		/* ciphertext of the block in progress */
+};
+
+/* followed by dict[dict_len] then pending[pending_len] */
+struct virtio_accel_strec_deflate {
+	__le64 session;
+	__le32 level;		/* 0..9, or 0xffffffff (zlib's default) */
+	__le32 strategy;	/* 0..4 */
+	__le32 mem_level;	/* 1..9 */
+	__le32 dict_len;	/* <= 32768 */
+	__le32 pending_len;	/* <= 131072 */
+	__le32 pad;
+};
+
+#define VIRTIO_ACCEL_STLOST_ENGINE	1	/* the engine cannot export */
+
+struct virtio_accel_strec_lost {
+	__le64 session;
+	__le32 reason;		/* VIRTIO_ACCEL_STLOST_* */
+	__le32 pad;
+};
+
+struct virtio_accel_strec_end {
+	__le32 nrecords_before;	/* records before END */
+	__le32 crc32c;		/* CRC-32C of the header and the records before */
+};
+
 /* Sizes are part of the ABI. */
 #ifdef __cplusplus
 #define VIRTIO_ACCEL_ASSERT(c, m) static_assert(c, m)
@@ -185,5 +320,29 @@ VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_op_resp) == 16, "op_resp");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_ctrl_req) == 32, "ctrl_req");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_ctrl_resp) == 16, "ctrl_resp");
 VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_cap) == 32, "cap");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_state_hdr) == 32, "state_hdr");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_state_seal_hdr) == 16,
+		    "state_seal_hdr");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec) == 8, "strec");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_device) == 88,
+		    "strec_device");
+VIRTIO_ACCEL_ASSERT(__builtin_offsetof(struct virtio_accel_strec_device,
+				       next_gen) == 80, "strec_device.next_gen");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_queue) == 8,
+		    "strec_queue");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_session) == 104,
+		    "strec_session");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_sha256) == 120,
+		    "strec_sha256");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_crc32c) == 16,
+		    "strec_crc32c");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_gcm) == 72, "strec_gcm");
+VIRTIO_ACCEL_ASSERT(__builtin_offsetof(struct virtio_accel_strec_gcm, x) ==
+		    40, "strec_gcm.x");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_deflate) == 32,
+		    "strec_deflate");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_lost) == 16,
+		    "strec_lost");
+VIRTIO_ACCEL_ASSERT(sizeof(struct virtio_accel_strec_end) == 8, "strec_end");
 
 #endif /* _UAPI_LINUX_VIRTIO_ACCEL_H */
