@@ -92,6 +92,11 @@ part "unit tests" build/tests/unit_tests
 part "spec text: RFC 2119 clauses, md and description.tex agree" \
 	tests/spec/check-spec.py
 part "unit tests (ASan+UBSan)" build-san/tests/unit_tests
+# Live migration (issue 16): every stream kind's state exported at cut
+# points and finished in a fresh session, against OpenSSL/zlib (~10 s).
+part "stream state export/import (engine_sw.c)" build/tests/engine_state_tests
+part "stream state export/import (engine_sw.c, ASan+UBSan)" \
+	build-san/tests/engine_state_tests
 part "conformance: vhost-user backend" conformance build dpdk
 part "conformance: vhost-user backend (ASan+UBSan)" conformance build-san dpdk-san
 # The suite with each feature bit not negotiated (~1 s each).

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "virtio_accel_dev.h"
+#include "virtio_accel_state.h"
 #include "vring.h"
 
 struct rte_vhost_memory;
@@ -162,6 +163,38 @@ int va_stream_alloc(struct va_session *s);
 void va_stream_free(struct va_session *s);
 void va_stream_abort(struct va_session *s);
 uint8_t va_stream_run(struct va_req *r, int start, int final);
+/*
+ * Live migration (docs/migration-design.md, section 3): the state of the
+ * open stream of stream session @s, whose c.stream_active/c.stream_len the
+ * core keeps. Both run while no request of @s runs (the device's worker
+ * stopped or parked); neither touches the device.
+ *
+ * va_stream_export() fills @out and changes nothing ([MIG-NONDESTRUCTIVE]):
+ * kind NONE when no stream is open; LOST (reason ENGINE) for a DEFLATE
+ * decompression stream, a compression stream whose final block zlib has
+ * begun (a FINAL request with all input taken but dst too short) or whose
+ * flushed output would exceed VIRTIO_ACCEL_ST_DEFLATE_PENDING_MAX, and a
+ * GCM stream if the own path failed its self-test. A compression stream
+ * needs @scratch of VA_STREAM_SCRATCH_LEN bytes, which its dict and
+ * pending point into (valid until the next export into it). 0 or -errno.
+ *
+ * va_stream_import() sets up the allocated stream of a fresh session (its
+ * c.op, algo, flags, key, stream_active and stream_len already set from
+ * the same record) so that its next request continues the stream: kind
+ * NONE needs stream_active 0, every other kind 1; SHA/GCM totals must equal
+ * stream_len. A LOST stream completes its next request with ERR (the core
+ * then aborts it, [MIG-STREAM-LOST]). 0 or -errno (-EINVAL: the record does
+ * not fit the session; the stream is then reset).
+ */
+#define VA_STREAM_SCRATCH_LEN	(VIRTIO_ACCEL_ST_DEFLATE_DICT_MAX + \
+				 VIRTIO_ACCEL_ST_DEFLATE_PENDING_MAX)
+int va_stream_export(const struct va_session *s,
+		     struct virtio_accel_state_stream *out, uint8_t *scratch,
+		     size_t scratch_len);
+int va_stream_import(struct va_session *s,
+		     const struct virtio_accel_state_stream *in);
+/* tests: GHASH on PCLMULQDQ (if the CPU has it); the tag trick per direction */
+void va_sw_test_set(int pclmul, int trick_enc, int trick_dec);
 uint8_t va_sw_deflate(struct va_req *r);
 uint8_t va_sw_deflate_stored(struct va_req *r);
 uint8_t va_sw_inflate(struct va_req *r);
