@@ -428,8 +428,9 @@ static int va_new_device(int vid)
 		ni ? "on" : "negotiated but no region",
 		d->log_all ? ", dirty logging on" : "");
 	if (d->suspended)
-		VA_INFO("device resumed (vid %d) with %u sessions kept across the ring stop",
-			vid, va_sessions_live(d));
+		VA_INFO("device resumed (vid %d) with %u session%s kept across the ring stop",
+			vid, va_sessions_live(d),
+			va_sessions_live(d) == 1 ? "" : "s");
 	d->suspended = 0;
 	return 0;
 }
@@ -437,6 +438,7 @@ static int va_new_device(int vid)
 static void va_destroy_device(int vid)
 {
 	struct va_dev *d = va_dev_of(vid);
+	uint32_t n;
 
 	if (!d)
 		return;
@@ -457,8 +459,9 @@ static void va_destroy_device(int vid)
 		/* [MIG-SUSPEND]: stopping the rings is not a reset */
 		va_dev_stop_rings(d);
 		d->suspended = 1;
-		VA_INFO("device stopped (vid %d), %u sessions kept until RESET_DEVICE",
-			vid, va_sessions_live(d));
+		n = va_sessions_live(d);
+		VA_INFO("device stopped (vid %d), %u session%s kept until RESET_DEVICE",
+			vid, n, n == 1 ? "" : "s");
 		return;
 	}
 	/* [SESS-RESET]: without RESET_DEVICE a stopped device loses them */
