@@ -716,6 +716,7 @@ static void t_suspend(void)
 {
 	struct fe f;
 	uint64_t sid, sid2;
+	unsigned int q;
 	int st;
 
 	if (fe_open(&f, FEAT_VERSION_1 | FEAT_PROTOCOL, PF_RESET_DEVICE, 0)) {
@@ -754,6 +755,24 @@ static void t_suspend(void)
 	      "suspend: RESET_DEVICE with the rings running accepted");
 	st = fe_hash(&f, sid2, PG_DST);
 	check(st == VIRTIO_ACCEL_INVSESS, "suspend: ... destroyed the session (status %d), the queue still serves",
+	      st);
+	/*
+	 * A front-end that negotiates RESET_DEVICE and resets the driver
+	 * without sending it (QEMU's vhost-user-base): the control queue
+	 * starts again at 0, fresh rings; the sessions must not survive
+	 */
+	sid = fe_session(&f);
+	check(sid && fe_hash(&f, sid, PG_DST) == VIRTIO_ACCEL_OK &&
+	      fe_stop(&f, 0) >= 0 && fe_stop(&f, 1) >= 0,
+	      "suspend: session made, rings stopped");
+	for (q = 0; q < NVQ; q++) {
+		memset(f.mem + ring_off(q, 0), 0, 32768);
+		f.avail_idx[q] = 0;
+	}
+	check(!fe_queue(&f, 0, 0, 0) && !fe_queue(&f, 1, 0, 0),
+	      "suspend: rings restarted at index 0 (a driver reset, no RESET_DEVICE)");
+	st = fe_hash(&f, sid, PG_DST);
+	check(st == VIRTIO_ACCEL_INVSESS, "suspend: ... the session is gone (status %d, want INVSESS)",
 	      st);
 	fe_close(&f);
 	/* a session kept across a stop dies with the connection */

@@ -413,6 +413,22 @@ static int va_new_device(int vid)
 		d->vq[i].resub_pos = 0;
 	}
 	va_dev_refresh(d);
+	/*
+	 * Kept across a ring stop, but the control queue starts again at
+	 * index 0, where it was not when the rings stopped (sessions were
+	 * made on it): the driver was reset and the front-end did not say
+	 * so (QEMU sends RESET_DEVICE only for a device with get_vhost, which
+	 * vhost-user-base lacks). [SESS-RESET]. Wrong only after exactly
+	 * k * 65536 control requests, and then on the side of losing them.
+	 */
+	if (d->suspended && va_sessions_live(d) &&
+	    d->vq[VIRTIO_ACCEL_CTRLQ].ready &&
+	    !d->vq[VIRTIO_ACCEL_CTRLQ].last_avail &&
+	    !d->vq[VIRTIO_ACCEL_CTRLQ].last_used) {
+		VA_INFO("device restarted at control queue index 0 (vid %d): the driver was reset without RESET_DEVICE, sessions destroyed",
+			vid);
+		va_sessions_reset(d);
+	}
 	for (i = 0; i < d->nr_vq; i++) {
 		n += d->vq[i].ready;
 		ni += d->vq[i].infl != NULL;
