@@ -151,6 +151,15 @@ part "TOCTOU: back-end worker and request code in one process, ASan and TSan" \
 # message sequences; alive, VmRSS bounded, vaccel served after each (~2 min).
 part "hostile vhost-user front-end: named cases and random sequences" \
 	tests/robust/run-hostile.sh
+# Migration, the back-end's vhost-user side (issue 16): sessions kept by a
+# ring stop with RESET_DEVICE negotiated and destroyed by RESET_DEVICE (and
+# not kept without it), GET_VRING_BASE drained and answered after one
+# request, dirty logging (pages marked and not), hostile SET_LOG_BASE
+# (~30 s each).
+part "migration, vhost-user side: ring stop, RESET_DEVICE, drain, dirty log" \
+	build/tests/robust/mig-vu --backend build/vhost-user-accel
+part "migration, vhost-user side (ASan+UBSan back-end)" \
+	build/tests/robust/mig-vu --backend build-san/vhost-user-accel
 # Hardware readiness without the hardware (issue 14): EAL arguments after
 # "--" (log level, -a, -m, --vdev picked by --crypto-pmd/--compress-pmd, bad
 # ones: exit 2), guest memory registered under --test-dma-register: 50

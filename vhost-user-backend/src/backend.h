@@ -275,6 +275,14 @@ struct va_dev {
 	int pause_req;			/* atomic: its worker keeps off it */
 	int msg_paused;			/* parked for a vhost message */
 	struct va_dma *dma;		/* guest memory registered (dma.c) */
+	/*
+	 * Migration (docs/migration-design.md): VHOST_F_LOG_ALL acked, the
+	 * worker logs every guest write (worker.c); rings stopped with
+	 * RESET_DEVICE negotiated, the sessions kept ([MIG-SUSPEND]).
+	 */
+	int log_all;
+	int suspended;
+	uint64_t mem_end;		/* end of the last memory table's GPAs */
 	struct va_xfer *xfer;		/* a state transfer (migrate.c) */
 };
 
