@@ -44,6 +44,9 @@
 #ifndef VHOST_USER_PROTOCOL_F_RESET_DEVICE
 #define VHOST_USER_PROTOCOL_F_RESET_DEVICE 13
 #endif
+#ifndef VHOST_USER_PROTOCOL_F_DEVICE_STATE
+#define VHOST_USER_PROTOCOL_F_DEVICE_STATE 19
+#endif
 #ifndef VHOST_F_LOG_ALL
 #define VHOST_F_LOG_ALL		26
 #endif
@@ -113,10 +116,20 @@ static uint64_t va_protocol_features(void)
 		     (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |
 		     (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE);
 
+	/* the state travels: SET_DEVICE_STATE_FD (migrate.c, state.c) */
+	if (!va_opts.no_migration)
+		f |= 1ull << VHOST_USER_PROTOCOL_F_DEVICE_STATE;
+
 	/* restart without losing requests: GET/SET_INFLIGHT_FD */
 	if (!va_opts.no_inflight)
 		f |= 1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD;
 	return f;
+}
+
+/* the bits a destination offers, for the state's device check (state.c) */
+uint64_t va_offered_features(void)
+{
+	return va_features();
 }
 
 uint64_t va_implemented(void)
@@ -446,7 +459,9 @@ static int va_new_device(int vid)
 		!!(f & (1ull << VIRTIO_ACCEL_F_MQ)), d->lim.stateless,
 		d->lim.stream);
 	for (i = 0; i < VA_MAX_VQ; i++) {
-		d->vq[i].broken = 0;
+		/* [RING-BROKEN] survives a migration (state.c) */
+		d->vq[i].broken = d->vq[i].mig_broken;
+		d->vq[i].mig_broken = 0;
 		/* a new start: look for requests a dead back-end left */
 		d->vq[i].resub_scan = 1;
 		d->vq[i].nresub = 0;
