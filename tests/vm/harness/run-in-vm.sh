@@ -31,6 +31,18 @@
 #   --backend-log FILE   write the back-end's log there (kept)
 #   --no-backend         start no back-end: the caller runs one on --socket
 #                        (QEMU waits for it; reconnect-ms=1000)
+#   --migrate-after S    live-migrate the running guest S seconds after it
+#                        reached /init (or after --migrate-on's line) to a
+#                        second QEMU (-incoming) with a second back-end (same
+#                        arguments), over a UNIX socket with QMP's
+#                        return-path; the script goes on in the second QEMU,
+#                        whose console continues on standard output. Prints
+#                        "vaccel-vm: migration completed in N ms, downtime M
+#                        ms" (QEMU's figures) or "vaccel-vm: migration
+#                        failed: WHY"; a failed migration turns a passing
+#                        script's status into 1 unless VM_MIGRATE_MAY_FAIL=1
+#   --migrate-on LINE    migrate once the guest's console has a line starting
+#                        with LINE (then waits --migrate-after S, default 0)
 #
 # Exit status: the script's (0 pass, 77 skip by convention), 1 when the
 # script passed but the kernel log has a WARN/BUG/Oops/... splat (printed on
@@ -56,7 +68,7 @@ TOP=$(cd "$VM_DIR/../../.." && pwd)
 . "$TOP/tests/lib/lib.sh"
 
 usage() {
-	sed -n '5,48s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,61s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 log() { echo "run-in-vm: $*" >&2; }
@@ -77,6 +89,8 @@ vu_backend=""
 vu_args=""
 vu_log=""
 vu_start=1
+mig_after=""
+mig_on=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--path) [ $# -ge 2 ] || usage; path=$2; shift 2 ;;
@@ -91,6 +105,8 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--backend-log) [ $# -ge 2 ] || usage; vu_log=$2; vu_opts="$vu_opts $1"; shift 2 ;;
 	--no-backend) vu_start=0; vu_opts="$vu_opts $1"; shift ;;
+	--migrate-after) [ $# -ge 2 ] || usage; mig_after=$2; vu_opts="$vu_opts $1"; shift 2 ;;
+	--migrate-on) [ $# -ge 2 ] || usage; mig_on=$2; vu_opts="$vu_opts $1"; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--accel) [ $# -ge 2 ] || usage; accel=$2; shift 2 ;;
 	--keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
@@ -117,7 +133,12 @@ vdpa)
 vhost-user)
 	case $vu_queues in ''|*[!0-9]*|0) vm_die "--queues wants a number >= 1" ;; esac
 	case $vu_qsize in ''|*[!0-9]*|0) vm_die "--queue-size wants a number" ;; esac
-	[ $vu_start -eq 1 ] || [ -n "$vu_socket" ] || vm_die "--no-backend needs --socket" ;;
+	[ $vu_start -eq 1 ] || [ -n "$vu_socket" ] || vm_die "--no-backend needs --socket"
+	case $mig_after in *[!0-9]*) vm_die "--migrate-after wants whole seconds" ;; esac
+	if [ -n "$mig_after$mig_on" ]; then
+		[ $vu_start -eq 1 ] || vm_die "--migrate-after needs the back-ends started here (no --no-backend)"
+		mig_after=${mig_after:-0}
+	fi ;;
 *) vm_die "--path wants vdpa or vhost-user" ;;
 esac
 
@@ -157,9 +178,13 @@ fi
 qpid=""
 tpid=""
 sockdir=""
+mig_pid_b=""
+mig_qpid_b=""
 # shellcheck disable=SC2317 # run at exit (at_exit)
 cleanup() { # the library stops a back-end still running afterwards
 	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	[ -z "$mig_qpid_b" ] || kill "$mig_qpid_b" 2>/dev/null || true
+	[ -z "$mig_pid_b" ] || kill -KILL "$mig_pid_b" 2>/dev/null || true
 	[ -z "$tpid" ] || kill "$tpid" 2>/dev/null || true
 	[ -z "$sockdir" ] || rm -rf "$sockdir"
 	[ -n "$keep" ] || rm -rf "$work"
@@ -200,11 +225,33 @@ if [ "$path" = vhost-user ]; then
 		set +f
 		log "back-end ${vu_backend} (pid $BACKEND_PID) on $vu_socket, $vu_queues data queues"
 	fi
-	VM_QEMU_ARGS="-L /usr/share/qemu -L /usr/share/seabios \
+	if [ -n "$mig_after" ]; then
+		# the migration's destination back-end, same arguments
+		mig_pid_a=$BACKEND_PID
+		mig_socket_b=${vu_socket%.sock}-b.sock
+		mig_log_b=$work/backend-b.log
+		old_ifs=$IFS
+		IFS=$NL
+		set -f
+		# shellcheck disable=SC2086
+		start_backend --bin "$vu_backend" --sock "$mig_socket_b" \
+			--log "$mig_log_b" --wait 30 "$work" --queues "$vu_queues" \
+			$vu_args || exit 125
+		IFS=$old_ifs
+		set +f
+		mig_pid_b=$BACKEND_PID
+		BACKEND_PID=$mig_pid_a
+		log "migration destination back-end (pid $mig_pid_b) on $mig_socket_b"
+	fi
+	vu_mem_args="-L /usr/share/qemu -L /usr/share/seabios \
 -object memory-backend-memfd,id=mem,size=${VM_MEM:-1G},share=on \
--numa node,memdev=mem \
--chardev socket,id=va,path=$vu_socket,reconnect-ms=1000 \
--device vhost-user-accel-pci,chardev=va,num-queues=$vu_queues,queue-size=$vu_qsize \
+-numa node,memdev=mem"
+	vu_dev_args="-device vhost-user-accel-pci,chardev=va,num-queues=$vu_queues,queue-size=$vu_qsize"
+	VM_QEMU_ARGS_B="$vu_mem_args \
+-chardev socket,id=va,path=${mig_socket_b:-},reconnect-ms=1000 $vu_dev_args \
+${VM_QEMU_ARGS:-}"
+	VM_QEMU_ARGS="$vu_mem_args \
+-chardev socket,id=va,path=$vu_socket,reconnect-ms=1000 $vu_dev_args \
 ${VM_QEMU_ARGS:-}"
 fi
 
@@ -222,13 +269,18 @@ attempt() {
 	pvh) kernel=${VM_PVH:?no PVH vmlinux: run tests/vm/harness/setup-vm.sh} ;;
 	auto) [ "$a" = kvm ] || kernel=${VM_PVH:-$VM_VMLINUZ} ;;
 	esac
+	rm -f "$work/console-b.log" "$work/kmsg-b.log" "$work/qemu-b.err"
+	mig_state=""
+	mig_t0=""
+	mig_qmp=""
+	[ -z "$mig_after" ] || mig_qmp="-qmp unix:$work/qmp-a.sock,server=on,wait=off"
 	# shellcheck disable=SC2086
 	"$QEMU" -machine q35 -accel "$a" -m "${VM_MEM:-1G}" -smp "${VM_SMP:-2}" \
 		-nic none -no-reboot -display none -monitor none \
 		-serial stdio -serial "file:$work/kmsg.log" \
 		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 		-append "console=ttyS0 quiet panic=-1 $append" \
-		${VM_QEMU_ARGS:-} \
+		${VM_QEMU_ARGS:-} $mig_qmp \
 		</dev/null >"$work/console.log" 2>"$work/qemu.err" &
 	qpid=$!
 	tail -s 0.1 -n +1 -f --pid=$qpid "$work/console.log" | tr -d '\r' &
@@ -243,6 +295,9 @@ attempt() {
 		t=$(($(now_ms) - start))
 		if [ -z "$boot_ms" ] && grep -q '^vm-init: up' "$work/console.log"; then
 			boot_ms=$t
+		fi
+		if [ -n "$mig_after" ] && [ -n "$boot_ms" ] && [ -z "$mig_state" ]; then
+			mig_maybe "$t"
 		fi
 		if [ "$a" = kvm ]; then
 			if grep -qE 'KVM internal error|emulation failure' \
@@ -285,6 +340,59 @@ attempt() {
 	fi
 	[ "$result" = finished ] && [ $qrc -ne 0 ] && log "QEMU exit status $qrc"
 	return 0
+}
+
+# mig_maybe T: start the migration when its moment has come (T: ms since
+# QEMU started). Blocks while it runs (QEMU's own figures say how long);
+# sets mig_state to done or failed, and on success makes the destination
+# QEMU the one the loop above watches.
+mig_t0=""
+mig_maybe() {
+	if [ -n "$mig_on" ] && [ -z "$mig_t0" ]; then
+		tr -d '\r' <"$work/console.log" |
+			awk -v m="$mig_on" 'index($0, m) == 1 { f = 1 } END { exit !f }' ||
+			return 0
+		mig_t0=$1
+	fi
+	[ -n "$mig_t0" ] || mig_t0=$boot_ms
+	[ $(($1 - mig_t0)) -ge $((mig_after * 1000)) ] || return 0
+	log "migrating the guest to a second QEMU (back-end pid $mig_pid_b)"
+	# shellcheck disable=SC2086
+	"$QEMU" -machine q35 -accel "$a" -m "${VM_MEM:-1G}" -smp "${VM_SMP:-2}" \
+		-nic none -no-reboot -display none -monitor none \
+		-serial stdio -serial "file:$work/kmsg-b.log" \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 quiet panic=-1 $append" \
+		$VM_QEMU_ARGS_B -qmp "unix:$work/qmp-b.sock,server=on,wait=off" \
+		-incoming defer </dev/null >"$work/console-b.log" 2>"$work/qemu-b.err" &
+	mig_qpid_b=$!
+	rm -f "$work/mig.sock"
+	res=$(python3 "$VM_DIR/migrate.py" --src "$work/qmp-a.sock" \
+		--dst "$work/qmp-b.sock" --uri "unix:$work/mig.sock" \
+		--timeout "$timeout") || true
+	# shellcheck disable=SC2086 # the words of migrate.py's line
+	set -- $res
+	if [ "${1:-}" = completed ]; then
+		echo "vaccel-vm: migration completed in $2 ms, downtime $3 ms"
+		mig_state="done"
+		# the source quits; the destination's console continues
+		wait_until 30 eval "! kill -0 $qpid 2>/dev/null" || kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+		kill "$tpid" 2>/dev/null || true
+		wait "$tpid" 2>/dev/null || true
+		qpid=$mig_qpid_b
+		mig_qpid_b=""
+		tail -s 0.1 -n +1 -f --pid=$qpid "$work/console-b.log" | tr -d '\r' &
+		tpid=$!
+	else
+		shift || true
+		echo "vaccel-vm: migration failed: ${res#* }"
+		mig_state=failed
+		kill "$mig_qpid_b" 2>/dev/null || true
+		wait "$mig_qpid_b" 2>/dev/null || true
+		mig_qpid_b=""
+		[ ! -s "$work/qemu-b.err" ] || sed 's/^/run-in-vm: qemu-b: /' "$work/qemu-b.err" | head -20 >&2
+	fi
 }
 
 # A KVM failure is remembered for this host boot, QEMU and guest kernel, so
@@ -348,7 +456,8 @@ if [ "$result" = timeout ] || [ "$result" = boothang ]; then
 	[ "$result" = boothang ] || log "timeout after $timeout s under $used"
 	status=124
 else
-	st=$(tr -d '\r' <"$work/console.log" | sed -n 's/.*VACCEL_VM_EXIT=\([0-9]*\)$/\1/p' | tail -1)
+	st=$(cat "$work/console.log" "$work/console-b.log" 2>/dev/null | tr -d '\r' |
+		sed -n 's/.*VACCEL_VM_EXIT=\([0-9]*\)$/\1/p' | tail -1)
 	if [ -z "$st" ]; then
 		log "no exit sentinel from the guest under $used (crash, panic or QEMU error)"
 		[ ! -s "$work/qemu.err" ] || sed 's/^/run-in-vm: qemu: /' "$work/qemu.err" | head -20 >&2
@@ -364,43 +473,61 @@ fi
 # (the patterns are the guest library's, which the guests use too)
 SPLAT=$(sed -n "s/^VT_SPLAT='\(.*\)'\$/\1/p" "$VM_DIR/../guest/guest-lib.sh")
 [ -n "$SPLAT" ] || vm_die "no VT_SPLAT= line in tests/vm/guest/guest-lib.sh"
-tr -d '\r' <"$work/console.log" | grep -E '^\[ *[0-9]+\.[0-9]+\]' >"$work/console-kernel.log" || true
-cat "$work/kmsg.log" "$work/console-kernel.log" >"$work/kernel.log"
+cat "$work/console.log" "$work/console-b.log" 2>/dev/null | tr -d '\r' |
+	grep -E '^\[ *[0-9]+\.[0-9]+\]' >"$work/console-kernel.log" || true
+cat "$work/kmsg.log" "$work/kmsg-b.log" "$work/console-kernel.log" >"$work/kernel.log" 2>/dev/null || true
+if [ -n "$mig_after" ]; then
+	if [ "$mig_state" != done ]; then
+		[ -n "$mig_state" ] || echo "vaccel-vm: migration failed: the script ended before its moment"
+		if [ "${VM_MIGRATE_MAY_FAIL:-0}" != 1 ] && [ "$status" -eq 0 ]; then
+			status=1
+		fi
+	fi
+fi
 if grep -qE "$SPLAT" "$work/kernel.log"; then
 	log "kernel splat in the guest's log:"
 	grep -E -A 25 "$SPLAT" "$work/kernel.log" | head -200 | sed 's/^/run-in-vm: | /' >&2
 	[ "$status" -ne 0 ] || status=1
 fi
 # path 1: stop the back-end (SIGTERM), report its status and sanitizer lines
-if [ -n "${BACKEND_PID:-}" ]; then
+# check_backend NAME LOG: stops the back-end BACKEND_PID names; raises status
+check_backend() {
 	alive=1
 	kill -0 "$BACKEND_PID" 2>/dev/null || alive=0
 	stop_backend 15 && brc=0 || brc=$?
 	[ $alive -eq 0 ] || [ $brc -ne 124 ] ||
-		log "the back-end did not exit within 15 s of SIGTERM: killed"
-	lines=$(wc -l <"$vu_log")
-	sed 's/^/run-in-vm: backend: /' "$vu_log" | head -100 >&2
-	[ "$lines" -le 100 ] || log "backend: ... $((lines - 100)) more lines in $vu_log"
+		log "the $1 did not exit within 15 s of SIGTERM: killed"
+	lines=$(wc -l <"$2")
+	sed "s/^/run-in-vm: $1: /" "$2" | head -100 >&2
+	[ "$lines" -le 100 ] || log "$1: ... $((lines - 100)) more lines in $2"
 	bad=""
 	if [ $alive -eq 0 ]; then
-		bad="the back-end exited during the run (status $brc)"
+		bad="the $1 exited during the run (status $brc)"
 	elif [ $brc -ne 0 ]; then
-		bad="the back-end exited with status $brc on SIGTERM"
+		bad="the $1 exited with status $brc on SIGTERM"
 	else
-		log "back-end exited 0 on SIGTERM"
+		log "$1 exited 0 on SIGTERM"
 	fi
 	SAN='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error:'
-	if grep -qE "$SAN" "$vu_log"; then
-		log "sanitizer report in the back-end's log:"
-		grep -E -A 12 "$SAN" "$vu_log" | head -80 | sed 's/^/run-in-vm: backend| /' >&2
-		bad="${bad:+$bad; }sanitizer report in the back-end's log"
+	if grep -qE "$SAN" "$2"; then
+		log "sanitizer report in the $1's log:"
+		grep -E -A 12 "$SAN" "$2" | head -80 | sed "s/^/run-in-vm: $1| /" >&2
+		bad="${bad:+$bad; }sanitizer report in the $1's log"
 	fi
-	grep -q 'front-end connected' "$vu_log" ||
-		bad="${bad:+$bad; }the back-end saw no front-end connection"
+	grep -q 'front-end connected' "$2" ||
+		bad="${bad:+$bad; }the $1 saw no front-end connection"
 	if [ -n "$bad" ]; then
 		log "$bad"
 		[ "$status" -ne 0 ] || status=1
 	fi
+}
+if [ -n "${BACKEND_PID:-}" ]; then
+	check_backend backend "$vu_log"
+fi
+if [ -n "$mig_pid_b" ]; then
+	BACKEND_PID=$mig_pid_b
+	mig_pid_b=""
+	check_backend backend-b "$mig_log_b"
 fi
 [ -z "$keep" ] || log "console, kernel log and initramfs kept in $work"
 exit "$status"

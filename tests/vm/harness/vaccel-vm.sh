@@ -6,7 +6,8 @@
 #   tests/vm/harness/vaccel-vm.sh [--path vdpa|vhost-user] [--queues N] [--timeout S]
 #                         [--bin PROGRAM]... [--module NAME]...
 #                         [--parent-param P=V]... [--driver-param P=V]...
-#                         [--backend-arg ARG]... SCRIPT [FILES...]
+#                         [--backend-arg ARG]...
+#                         [--migrate-after S] [--migrate-on LINE] SCRIPT [FILES...]
 #
 # --path vdpa (default): builds the user-space programs and both kernel
 # modules if needed, boots the guest (tests/vm/harness/run-in-vm.sh) with
@@ -29,8 +30,13 @@
 # one to virtio_accel.ko (both paths), e.g. crypto_priority=300; --module
 # NAME loads one more module of the guest kernel (with modprobe, so with its
 # dependencies) before ours, e.g. --module esp4; --backend-arg
-# one more argument to the back-end (--path vhost-user). Prints the script's output and exits with
-# its status (125: the guest or the device set-up failed; 1 also when the
+# one more argument to the back-end (--path vhost-user). --migrate-after S
+# (--path vhost-user) live-migrates the running guest S seconds after boot,
+# or after the guest printed a line starting with --migrate-on's LINE, to a
+# second QEMU with a second back-end; the script's output continues, and
+# "vaccel-vm: migration completed in N ms, downtime M ms" or "vaccel-vm:
+# migration failed: WHY" is printed (run-in-vm.sh).
+# Prints the script's output and exits with its status (125: the guest or the device set-up failed; 1 also when the
 # guest kernel logged a splat or, on path 1, the back-end failed; 77: no
 # QEMU for path 1 could be built).
 #
@@ -48,8 +54,9 @@ pparams=""
 dparams=""
 mods=""
 bargs=""
+migargs=""
 usage() {
-	sed -n '4,41s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,48s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -62,6 +69,12 @@ while [ $# -gt 0 ]; do
 	--driver-param) [ $# -ge 2 ] || usage; dparams="$dparams:$2"; shift 2 ;;
 	--module) [ $# -ge 2 ] || usage; mods="$mods --module $2"; shift 2 ;;
 	--backend-arg) [ $# -ge 2 ] || usage; bargs="$bargs --backend-arg $2"; shift 2 ;;
+	--migrate-after) [ $# -ge 2 ] || usage; migargs="$migargs --migrate-after $2"; shift 2 ;;
+	--migrate-on)
+		[ $# -ge 2 ] || usage
+		case $2 in *[!A-Za-z0-9_:.-]*|'') echo "vaccel-vm: --migrate-on wants a word ([A-Za-z0-9_:.-])" >&2; exit 2 ;; esac
+		migargs="$migargs --migrate-on $2"
+		shift 2 ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) echo "vaccel-vm: unknown option '$1'" >&2; usage ;;
@@ -69,7 +82,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $path in
-vdpa) [ -z "$queues$bargs" ] || { echo "vaccel-vm: --queues and --backend-arg are for --path vhost-user" >&2; exit 2; } ;;
+vdpa) [ -z "$queues$bargs$migargs" ] || { echo "vaccel-vm: --queues, --backend-arg and --migrate-* are for --path vhost-user" >&2; exit 2; } ;;
 vhost-user) [ -z "$pparams" ] || { echo "vaccel-vm: --parent-param is for --path vdpa" >&2; exit 2; } ;;
 *) echo "vaccel-vm: --path wants vdpa or vhost-user" >&2; exit 2 ;;
 esac
@@ -97,7 +110,7 @@ if [ "$path" = vhost-user ]; then
 	# the engines are the back-end's; gcm and ghash for the software
 	# fallback of our gcm(aes) (a real guest loads them on demand)
 	"$TOP/tests/vm/harness/run-in-vm.sh" --timeout "$timeout" \
-		--path vhost-user --queues "${queues:-2}" $bargs \
+		--path vhost-user --queues "${queues:-2}" $bargs $migargs \
 		--ko "$TOP/guest-driver/kernel/virtio_accel.ko$dparams" $mods \
 		--module gcm --module ghash_generic \
 		--bin "$TOP/build/vaccel" --bin "$TOP/build/tests/conformance_suite" \
