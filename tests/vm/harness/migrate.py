@@ -21,6 +21,7 @@ reports that its VM runs.
 """
 import argparse
 import json
+import os
 import socket
 import sys
 import time
@@ -88,6 +89,8 @@ def main():
         caps = [{"capability": "return-path", "state": True}]
         must(dst, "migrate-set-capabilities", capabilities=caps)
         must(src, "migrate-set-capabilities", capabilities=caps)
+        # a local socket: do not hold the copy to QEMU's default 128 MiB/s
+        must(src, "migrate-set-parameters", **{"max-bandwidth": 8 << 30})
         if a.downtime_limit:
             must(src, "migrate-set-parameters", **{"downtime-limit": a.downtime_limit})
         must(dst, "migrate-incoming", uri=a.uri)
@@ -97,8 +100,15 @@ def main():
             return 1
         end = time.monotonic() + a.timeout
         while True:
-            info = must(src, "query-migrate")
+            try:
+                info = must(src, "query-migrate")
+            except (OSError, RuntimeError, ValueError) as e:
+                print(f"failed the source QEMU went away during the migration ({e}): "
+                      "did the guest's script end first?", flush=True)
+                return 1
             st = info.get("status", "")
+            if os.environ.get("MIGRATE_DEBUG"):
+                print(f"migrate.py: source {info}", file=sys.stderr)
             if st == "completed":
                 break
             if st in ("failed", "cancelled"):
@@ -111,11 +121,18 @@ def main():
             time.sleep(0.05)
         # the destination runs the VM once it has loaded everything
         end = time.monotonic() + 30
-        while must(dst, "query-status").get("status") != "running":
-            if time.monotonic() > end:
-                print("failed the destination did not start running", flush=True)
-                return 1
-            time.sleep(0.05)
+        try:
+            while must(dst, "query-status").get("status") != "running":
+                if time.monotonic() > end:
+                    print("failed the destination did not start running", flush=True)
+                    return 1
+                time.sleep(0.05)
+        except (OSError, RuntimeError, ValueError) as e:
+            # it died: its stderr says why; the source, with return-path,
+            # resumes the VM
+            print(f"failed the destination QEMU failed after the source completed ({e})",
+                  flush=True)
+            return 1
         print(f"completed {info.get('total-time', -1)} {info.get('downtime', -1)} "
               f"{info.get('setup-time', -1)}", flush=True)
         try:

@@ -3,37 +3,80 @@
 #
 # Live migration of a guest on data path 1 (issue 16), through the user
 # entry point: tests/vm/harness/vaccel-vm.sh --path vhost-user
-# --migrate-on migrate-here with tests/vm/guest/t-migrate-guest.sh.
+# --migrate-on migrate-here with tests/vm/guest/t-migrate-guest.sh, whose
+# SHA-256 and AES-256-GCM streams are open on the device when the guest
+# moves to a second QEMU and a second back-end.
 #
-# Today's back-end does not offer VHOST_USER_PROTOCOL_F_DEVICE_STATE, so
-# QEMU's vhost-user-accel device (patch 0011) must refuse the migration at
-# once, naming the reason, and the guest must go on using the device on the
-# source as if nothing happened. Output ends "N passed, N failed".
+# 1. The back-ends transfer their state (VHOST_USER_PROTOCOL_F_DEVICE_STATE):
+#    the migration completes, the source back-end saves the guest's
+#    sessions and the destination loads them, and both streams finish on
+#    the destination equal to the references.
+# 2. --no-migration: QEMU refuses the migration at once, naming the missing
+#    feature, and the guest goes on with the device on the source.
+# Output ends "N passed, N failed".
 #
 #   tests/vm/host/t-migrate-run.sh
 #
-# Environment: MIGRATE_VM_TIMEOUT (default 600).
+# Environment: MIGRATE_VM_TIMEOUT (default 600), VM_MEM (default here 384M:
+# a TCG guest's RAM is copied in the migration).
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 # shellcheck source=tests/lib/lib.sh
 . "$TOP/tests/lib/lib.sh"
 test_tmpdir mig
-mkdir "$T/payload"
-head -c 300007 /dev/urandom >"$T/payload/blob"
-sha256sum <"$T/payload/blob" | cut -d' ' -f1 >"$T/payload/sum"
+P=$T/payload
+mkdir "$P"
+head -c $((3 * 1048576 + 7)) /dev/urandom >"$P/blob"
+sha256sum <"$P/blob" | cut -d' ' -f1 >"$P/sum"
+cat "$P/blob" "$P/blob" | sha256sum | cut -d' ' -f1 >"$P/sum2"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/key"
+head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/iv"
+python3 - "$P" <<'PY' || { echo "t-migrate-run: no Python cryptography" >&2; exit 77; }
+import hashlib, sys
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+d = sys.argv[1]
+key = bytes.fromhex(open(f"{d}/key").read())
+iv = bytes.fromhex(open(f"{d}/iv").read())
+blob = open(f"{d}/blob", "rb").read()
+ct = AESGCM(key).encrypt(iv, blob + blob, None)
+open(f"{d}/ctsum", "w").write(hashlib.sha256(ct).hexdigest() + "\n")
+PY
+export VM_MEM=${VM_MEM:-384M}
 
-VM_MIGRATE_MAY_FAIL=1 "$TOP/tests/vm/harness/vaccel-vm.sh" --path vhost-user \
-	--timeout "${MIGRATE_VM_TIMEOUT:-600}" --migrate-on migrate-here \
-	"$TOP/tests/vm/guest/t-migrate-guest.sh" "$T/payload"/* >"$T/out" 2>&1
-rc=$?
-sed 's/^/# /' "$T/out" | grep -v '^# run-in-vm: backend' | tail -40
-[ $rc -ne 77 ] || { echo "t-migrate-run: SKIP: no QEMU for path 1" >&2; exit 77; }
-check "the guest script passed (exit $rc)" [ $rc -eq 0 ]
-check "the guest's checks before and after the migration point passed" \
-	grep -q '^3 passed, 0 failed' "$T/out"
-check "the harness tried to migrate at the guest's line" \
-	grep -q '^run-in-vm: migrating the guest to a second QEMU' "$T/out"
-check "QEMU refused the migration: the back-end has no DEVICE_STATE" \
-	grep -q '^vaccel-vm: migration failed: vhost-user-accel .* does not offer VHOST_USER_PROTOCOL_F_DEVICE_STATE' "$T/out"
-check "no migration completed" sh -c "! grep -q '^vaccel-vm: migration completed' '$T/out'"
+run() { # run NAME [vaccel-vm.sh options]: output in $T/NAME.out, status in $T/NAME.rc
+	_n=$1
+	shift
+	rc=0
+	"$TOP/tests/vm/harness/vaccel-vm.sh" --path vhost-user \
+		--timeout "${MIGRATE_VM_TIMEOUT:-600}" --migrate-on migrate-here "$@" \
+		"$TOP/tests/vm/guest/t-migrate-guest.sh" "$P"/* >"$T/$_n.out" 2>&1 || rc=$?
+	echo $rc >"$T/$_n.rc"
+	grep -E '^(ok|not ok|vaccel-vm:|run-in-vm: (migrat|backend(-b)?: .*state))' "$T/$_n.out" |
+		sed "s/^/# $_n: /"
+	[ $rc -ne 77 ] || { echo "t-migrate-run: SKIP: no QEMU for path 1" >&2; exit 77; }
+}
+
+run migrate
+check "migration: the guest's checks passed (exit $(cat "$T/migrate.rc"))" \
+	[ "$(cat "$T/migrate.rc")" = 0 ]
+check "migration: 6 checks across the migration passed" \
+	grep -q '^6 passed, 0 failed' "$T/migrate.out"
+check "migration: completed, QEMU's time and downtime printed" \
+	grep -Eq '^vaccel-vm: migration completed in [0-9]+ ms, downtime [0-9]+ ms$' "$T/migrate.out"
+check "migration: the source back-end saved the open sessions" \
+	grep -Eq '^run-in-vm: backend: .*state saved: [0-9]+ bytes, [2-9][0-9]* sessions' "$T/migrate.out"
+check "migration: the destination back-end loaded them" \
+	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes, [2-9][0-9]* sessions' "$T/migrate.out"
+check "migration: the streams' requests after it reached the destination" \
+	grep -Eq '^run-in-vm: backend-b: .*disconnected.* [1-9][0-9]* data requests served' "$T/migrate.out"
+
+VM_MIGRATE_MAY_FAIL=1 run refused --backend-arg --no-migration
+check "--no-migration: the guest's checks passed (exit $(cat "$T/refused.rc"))" \
+	[ "$(cat "$T/refused.rc")" = 0 ]
+check "--no-migration: 6 checks passed on the source" \
+	grep -q '^6 passed, 0 failed' "$T/refused.out"
+check "--no-migration: QEMU refused at once, naming DEVICE_STATE" \
+	grep -q '^vaccel-vm: migration failed: vhost-user-accel .* does not offer VHOST_USER_PROTOCOL_F_DEVICE_STATE' "$T/refused.out"
+check "--no-migration: no migration completed" \
+	sh -c "! grep -q '^vaccel-vm: migration completed' '$T/refused.out'"
 summary
