@@ -9,7 +9,11 @@
 # seconds later, wherever the guest runs by then, and both results must
 # equal the references. In /payload: blob (3 MiB + 7), sum (its SHA-256),
 # sum2 (SHA-256 of blob twice), key and iv (hex), ctsum (SHA-256 of
-# AES-256-GCM(key, iv, blob twice) || tag, from Python's cryptography).
+# AES-256-GCM(key, iv, blob twice) || tag, from Python's cryptography), z1
+# and z2 (raw DEFLATE of blob twice, from Python's zlib, cut in two), and
+# lost: 1 when the guest will have moved by the time z2 arrives, 0 when
+# not. A DEFLATE compression stream travels; a decompression stream cannot
+# ([MIG-STREAM-LOST]): with lost 1 it must fail, with 0 succeed.
 # One "ok N - ..." line per check, then "N passed, N failed".
 # shellcheck disable=SC2317 # functions run through t()
 # shellcheck source=tests/vm/guest/guest-lib.sh
@@ -30,13 +34,23 @@ ph=$!
 	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$(cat $P/iv)" \
 	- - >/tmp/ct 2>/tmp/ct.err &
 pe=$!
+{ cat $P/blob; sleep $W; cat $P/blob; } |
+	vaccel compress "$D" - /tmp/z >/tmp/z.err 2>&1 &
+pz=$!
+{ cat $P/z1; sleep $W; cat $P/z2; } |
+	vaccel decompress "$D" - /tmp/dz >/tmp/dz.err 2>&1 &
+pd=$!
 sleep 3
 echo "migrate-here"
 wait $ph
 rh=$?
 wait $pe
 re=$?
-cat /tmp/h.err /tmp/ct.err
+wait $pz
+rz=$?
+wait $pd
+rd=$?
+cat /tmp/h.err /tmp/ct.err /tmp/z.err /tmp/dz.err
 t "a SHA-256 stream cut by the migration equals the reference" \
 	sh -c "[ $rh = 0 ] && [ \"\$(cut -d' ' -f1 /tmp/h.out)\" = $(cat $P/sum2) ]"
 t "an AES-256-GCM stream cut by the migration equals the reference" \
@@ -44,6 +58,15 @@ t "an AES-256-GCM stream cut by the migration equals the reference" \
 t "its ciphertext decrypts after the migration point" \
 	sh -c "vaccel decrypt $D --alg aes-256-gcm --key-file $P/key --iv $(cat $P/iv) /tmp/ct /tmp/pt &&
 		cat $P/blob $P/blob | cmp - /tmp/pt"
+t "a DEFLATE compression stream cut by the migration inflates to its input" \
+	sh -c "[ $rz = 0 ] && vaccel decompress $D /tmp/z /tmp/zz && cat $P/blob $P/blob | cmp - /tmp/zz"
+if [ "$(cat $P/lost)" = 1 ]; then
+	t "a DEFLATE decompression stream cut by the migration fails (lost)" \
+		sh -c "[ $rd != 0 ] && grep -qi 'error\|fail' /tmp/dz.err"
+else
+	t "a DEFLATE decompression stream equals its input" \
+		sh -c "[ $rd = 0 ] && cat $P/blob $P/blob | cmp - /tmp/dz"
+fi
 t "SHA-256 over $D after the migration point" same_sum
 t "the driver did not reset the device" sh -c \
 	"[ \"\$(cat /sys/class/vaccel/${D#/dev/}/resets)\" = 0 ]"

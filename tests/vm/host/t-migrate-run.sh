@@ -8,9 +8,11 @@
 # moves to a second QEMU and a second back-end.
 #
 # 1. The back-ends transfer their state (VHOST_USER_PROTOCOL_F_DEVICE_STATE):
-#    the migration completes, the source back-end saves the guest's
-#    sessions and the destination loads them, and both streams finish on
-#    the destination equal to the references.
+#    the migration completes, the source back-end saves the guest's four
+#    sessions and the destination loads them; the SHA-256, AES-256-GCM and
+#    DEFLATE compression streams finish on the destination equal to the
+#    references, the DEFLATE decompression stream is lost and fails
+#    ([MIG-STREAM-LOST]).
 # 2. Ping-pong: 10 migrations back and forth (a new QEMU each time) while
 #    tests/vm/progs/restart_load.c keeps 32 requests in flight with one
 #    session (tests/vm/guest/t-migrate-load-guest.sh): nothing lost or
@@ -38,7 +40,7 @@ cat "$P/blob" "$P/blob" | sha256sum | cut -d' ' -f1 >"$P/sum2"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/key"
 head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/iv"
 python3 - "$P" <<'PY' || { echo "t-migrate-run: no Python cryptography" >&2; exit 77; }
-import hashlib, sys
+import hashlib, sys, zlib
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 d = sys.argv[1]
 key = bytes.fromhex(open(f"{d}/key").read())
@@ -46,6 +48,10 @@ iv = bytes.fromhex(open(f"{d}/iv").read())
 blob = open(f"{d}/blob", "rb").read()
 ct = AESGCM(key).encrypt(iv, blob + blob, None)
 open(f"{d}/ctsum", "w").write(hashlib.sha256(ct).hexdigest() + "\n")
+c = zlib.compressobj(6, zlib.DEFLATED, -15)
+z = c.compress(blob + blob) + c.flush()
+open(f"{d}/z1", "wb").write(z[:len(z) // 2])
+open(f"{d}/z2", "wb").write(z[len(z) // 2:])
 PY
 export VM_MEM=${VM_MEM:-384M}
 
@@ -70,17 +76,20 @@ run() { # run NAME SCRIPT [vaccel-vm.sh options]: $T/NAME.out, $T/NAME.rc
 	[ $rc -ne 77 ] || { echo "t-migrate-run: SKIP: no QEMU for path 1" >&2; exit 77; }
 }
 
+echo 1 >"$P/lost"
 run migrate t-migrate-guest.sh
 check "migration: the guest's checks passed (exit $(cat "$T/migrate.rc"))" \
 	[ "$(cat "$T/migrate.rc")" = 0 ]
-check "migration: 6 checks across the migration passed" \
-	grep -q '^6 passed, 0 failed' "$T/migrate.out"
+check "migration: 8 checks across the migration passed" \
+	grep -q '^8 passed, 0 failed' "$T/migrate.out"
+check "migration: the decompression stream was recorded as lost, only it" \
+	grep -Eq '^run-in-vm: backend: .*: 1 open streams cannot travel' "$T/migrate.out"
 check "migration: completed, QEMU's time and downtime printed" \
 	grep -Eq '^vaccel-vm: migration completed in [0-9]+ ms, downtime [0-9]+ ms$' "$T/migrate.out"
 check "migration: the source back-end saved the open sessions" \
-	grep -Eq '^run-in-vm: backend: .*state saved: [0-9]+ bytes, [2-9][0-9]* sessions' "$T/migrate.out"
+	grep -Eq '^run-in-vm: backend: .*state saved: [0-9]+ bytes, 4 sessions' "$T/migrate.out"
 check "migration: the destination back-end loaded them" \
-	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes, [2-9][0-9]* sessions' "$T/migrate.out"
+	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes, 4 sessions' "$T/migrate.out"
 check "migration: the streams' requests after it reached the destination" \
 	grep -Eq '^run-in-vm: backend-b: .*disconnected.* [1-9][0-9]* data requests served' "$T/migrate.out"
 
@@ -98,11 +107,12 @@ check "ping-pong: 0 lost, 0 duplicated, 0 wrong at depth 32" \
 check "ping-pong: the downtime's p50/p99 printed" \
 	grep -Eq "^vaccel-vm: $PINGPONG migrations: downtime p50 [0-9]+ ms, p99 [0-9]+ ms" "$T/pingpong.out"
 
+echo 0 >"$P/lost"
 VM_MIGRATE_MAY_FAIL=1 run refused t-migrate-guest.sh --backend-arg --no-migration
 check "--no-migration: the guest's checks passed (exit $(cat "$T/refused.rc"))" \
 	[ "$(cat "$T/refused.rc")" = 0 ]
-check "--no-migration: 6 checks passed on the source" \
-	grep -q '^6 passed, 0 failed' "$T/refused.out"
+check "--no-migration: 8 checks passed on the source" \
+	grep -q '^8 passed, 0 failed' "$T/refused.out"
 check "--no-migration: QEMU refused at once, naming DEVICE_STATE" \
 	grep -q '^vaccel-vm: migration failed: vhost-user-accel .* does not offer VHOST_USER_PROTOCOL_F_DEVICE_STATE' "$T/refused.out"
 check "--no-migration: no migration completed" \
