@@ -314,6 +314,7 @@ int va_state_load(struct va_dev *d, uint8_t *buf, size_t len, char *why,
 		  size_t whylen);
 size_t va_state_max(const struct va_dev *d);
 int va_state_key_init(const char *path);
+int va_state_sealed(void);
 
 /* every device of the process: va_ndevs of them (vhost.c) */
 extern struct va_dev *va_devs;

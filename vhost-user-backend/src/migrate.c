@@ -40,15 +40,21 @@ struct va_xfer {
 	size_t len;			/* save: bytes to write; load: read */
 	size_t cap;			/* load: most we accept */
 	int err;			/* 0, or a positive errno */
+	uint64_t t0_us;			/* SET_DEVICE_STATE_FD's arrival */
 	char why[160];
 };
 
-static uint64_t va_xfer_now_ms(void)
+static uint64_t va_xfer_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t va_xfer_now_ms(void)
+{
+	return va_xfer_now_us() / 1000;
 }
 
 static void va_xfer_fail(struct va_xfer *x, int err, const char *what)
@@ -203,6 +209,7 @@ int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
 	struct va_xfer *x = NULL;
 	char why[160] = "";
 	int load = direction == 1;
+	uint64_t t0 = va_xfer_now_us();
 
 	if (direction > 1) {
 		snprintf(why, sizeof(why), "direction %u (0 save, 1 load)",
@@ -231,6 +238,7 @@ int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
 	}
 	x->fd = fd;
 	x->load = load;
+	x->t0_us = t0;
 	if (load) {
 		x->cap = va_state_max(d);
 		x->buf = malloc(x->cap + 1);
@@ -251,8 +259,9 @@ int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
 		VA_INFO("%s: loading a state (at most %zu bytes)", d->path,
 			x->cap);
 	else
-		VA_INFO("%s: state saved: %zu bytes, %u sessions", d->path,
-			x->len, va_sessions_live(d));
+		VA_INFO("%s: state saved: %zu bytes%s, %u sessions", d->path,
+			x->len, va_state_sealed() ? " (sealed)" : "",
+			va_sessions_live(d));
 	return 0;
 refuse_x:
 	x->fd = -1;
@@ -271,7 +280,6 @@ int va_mig_check_state(struct va_dev *d)
 {
 	struct va_xfer *x = va_xfer_join(d);
 	char why[160] = "";
-	uint64_t t0 = va_xfer_now_ms();
 	int ret = -1;
 
 	if (!x) {
@@ -282,16 +290,20 @@ int va_mig_check_state(struct va_dev *d)
 		VA_ERR("%s: state %s failed: %s", d->path,
 		       x->load ? "load" : "save", x->why);
 	} else if (!x->load) {
-		VA_INFO("%s: state save complete (%zu bytes)", d->path, x->len);
+		/* the back-end's share of the downtime, save side */
+		VA_INFO("%s: state save complete (%zu bytes, %llu us from SET_DEVICE_STATE_FD to CHECK_DEVICE_STATE)",
+			d->path, x->len,
+			(unsigned long long)(va_xfer_now_us() - x->t0_us));
 		ret = 0;
 	} else if (va_state_load(d, x->buf, x->len, why, sizeof(why)) < 0) {
 		/* [MIG-VALIDATE]: refused whole, the device stays as it was */
 		VA_ERR("%s: state refused (%zu bytes): %s", d->path, x->len,
 		       why);
 	} else {
-		VA_INFO("%s: state loaded: %zu bytes, %u sessions, %llu ms",
-			d->path, x->len, va_sessions_live(d),
-			(unsigned long long)(va_xfer_now_ms() - t0));
+		VA_INFO("%s: state loaded: %zu bytes%s, %u sessions, %llu us from SET_DEVICE_STATE_FD",
+			d->path, x->len, va_state_sealed() ? " (sealed)" : "",
+			va_sessions_live(d),
+			(unsigned long long)(va_xfer_now_us() - x->t0_us));
 		ret = 0;
 	}
 	va_xfer_free(x);

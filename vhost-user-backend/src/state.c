@@ -34,6 +34,11 @@ static const struct virtio_accel_state_key *va_key(void)
 	return va_state_key.loaded ? &va_state_key : NULL;
 }
 
+int va_state_sealed(void)
+{
+	return va_key() != NULL;
+}
+
 static u32 va_state_crc(u32 crc, const void *p, u32 len)
 {
 	return va_crc32c(crc, p, len);

@@ -557,8 +557,11 @@ check_backend() {
 	[ $alive -eq 0 ] || [ $brc -ne 124 ] ||
 		log "the $1 did not exit within 15 s of SIGTERM: killed"
 	lines=$(wc -l <"$2")
-	sed "s/^/run-in-vm: $1: /" "$2" | head -100 >&2
-	[ "$lines" -le 100 ] || log "$1: ... $((lines - 100)) more lines in $2"
+	# a back-end of a migration ping-pong logs ~12 lines per migration
+	_max=100
+	[ -z "$mig_after" ] || _max=$((100 + 15 * mig_count))
+	sed "s/^/run-in-vm: $1: /" "$2" | head -n $_max >&2
+	[ "$lines" -le $_max ] || log "$1: ... $((lines - _max)) more lines in $2"
 	bad=""
 	if [ $alive -eq 0 ]; then
 		bad="the $1 exited during the run (status $brc)"

@@ -15,10 +15,11 @@
 #    ([MIG-STREAM-LOST]).
 # 2. Ping-pong: 10 migrations back and forth (a new QEMU each time) while
 #    tests/vm/progs/restart_load.c keeps 32 requests in flight with one
-#    session (tests/vm/guest/t-migrate-load-guest.sh): nothing lost or
-#    duplicated, the session kept, the kernel crypto API's driver still
-#    there; the downtime's p50/p99 printed (QEMU's figure: from the
-#    source's stop to the destination's start).
+#    session (tests/vm/guest/t-migrate-load-guest.sh), the states sealed
+#    (--state-key-file on both back-ends): nothing lost or duplicated, the
+#    session kept, the kernel crypto API's driver still there; the
+#    downtime's p50/p99 printed (QEMU's figure: from the source's stop to
+#    the destination's start).
 # 3. --no-migration: QEMU refuses the migration at once, naming the missing
 #    feature, and the guest goes on with the device on the source.
 # Output ends "N passed, N failed".
@@ -93,7 +94,11 @@ check "migration: the destination back-end loaded them" \
 check "migration: the streams' requests after it reached the destination" \
 	grep -Eq '^run-in-vm: backend-b: .*disconnected.* [1-9][0-9]* data requests served' "$T/migrate.out"
 
+# the ping-pong's states are sealed (both back-ends have the key)
+head -c 32 /dev/urandom >"$T/state.key"
+chmod 600 "$T/state.key"
 run pingpong t-migrate-load-guest.sh --migrate-after 3 \
+	--backend-arg --state-key-file --backend-arg "$T/state.key" \
 	--migrate-count "$PINGPONG" --migrate-every 2 \
 	--bin "$T/vaccel-restart-load" --bin "$T/vaccel-afalg" --module algif_hash
 check "ping-pong: the guest's checks passed (exit $(cat "$T/pingpong.rc"))" \
@@ -104,8 +109,18 @@ check "ping-pong: $PINGPONG migrations completed" \
 	[ "$(grep -c '^vaccel-vm: migration completed in' "$T/pingpong.out")" = "$PINGPONG" ]
 check "ping-pong: 0 lost, 0 duplicated, 0 wrong at depth 32" \
 	grep -Eq '^# RESTART: result depth=32 kills=0 submitted=[1-9][0-9]* completed=[0-9]+ wrong=0 errors=0 duplicates=0 lost=0 ' "$T/pingpong.out"
+check "ping-pong: the states were sealed (--state-key-file) and loaded" \
+	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes \(sealed\), [1-9][0-9]* sessions' "$T/pingpong.out"
 check "ping-pong: the downtime's p50/p99 printed" \
 	grep -Eq "^vaccel-vm: $PINGPONG migrations: downtime p50 [0-9]+ ms, p99 [0-9]+ ms" "$T/pingpong.out"
+# the back-ends' share of the downtime: SET_DEVICE_STATE_FD to CHECK
+share() { # share WHAT: p50 and max of the us figures of WHAT's log lines
+	sed -n "s/.*$1.* \([0-9][0-9]*\) us from SET_DEVICE_STATE_FD.*/\1/p" "$T/pingpong.out" |
+		sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "p50 %d us, max %d us (%d)", v[int((NR + 1) / 2)], v[NR], NR }'
+}
+echo "# ping-pong: the back-ends' share: save $(share 'state save complete'), load $(share 'state loaded')"
+check "ping-pong: every save and load timed by the back-ends" \
+	[ "$(share 'state save complete' | sed 's/.*(\(.*\))/\1/')" = "$PINGPONG" ]
 
 echo 0 >"$P/lost"
 VM_MIGRATE_MAY_FAIL=1 run refused t-migrate-guest.sh --backend-arg --no-migration
