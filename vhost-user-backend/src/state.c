@@ -126,6 +126,7 @@ int va_state_save(struct va_dev *d, uint8_t **out, size_t *outlen, char *why,
 
 		if (!s->id)
 			continue;
+		st.nsessions = n + 1;	/* va_state_free() covers it from here */
 		o->id = s->id;
 		o->c = s->c;
 		o->st.kind = VIRTIO_ACCEL_ST_NONE;
