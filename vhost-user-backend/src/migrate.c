@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +35,6 @@
 struct va_xfer {
 	pthread_t thr;
 	int fd;
-	int cancel;			/* eventfd: the connection ended */
 	int load;			/* 1: front-end -> us */
 	uint8_t *buf;
 	size_t len;			/* save: bytes to write; load: read */
@@ -72,10 +70,8 @@ static void *va_xfer_main(void *arg)
 	size_t done = 0;
 
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = x->fd, .events = x->load ? POLLIN : POLLOUT },
-			{ .fd = x->cancel, .events = POLLIN },
-		};
+		struct pollfd p = { .fd = x->fd,
+				    .events = x->load ? POLLIN : POLLOUT };
 		uint64_t now = va_xfer_now_ms();
 		size_t n;
 		ssize_t r;
@@ -88,15 +84,11 @@ static void *va_xfer_main(void *arg)
 				     "the front-end did not read the state");
 			break;
 		}
-		r = poll(p, 2, (int)(end - now));
+		r = poll(&p, 1, (int)(end - now));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			va_xfer_fail(x, errno, "poll");
-			break;
-		}
-		if (p[1].revents) {
-			va_xfer_fail(x, ECANCELED, "the connection ended");
 			break;
 		}
 		if (!r)
@@ -144,8 +136,6 @@ static void va_xfer_free(struct va_xfer *x)
 		return;
 	if (x->fd >= 0)
 		close(x->fd);
-	if (x->cancel >= 0)
-		close(x->cancel);
 	if (x->buf) {
 		virtio_accel_wipe(x->buf, x->load ? x->cap + 1 : x->len);
 		free(x->buf);
@@ -165,19 +155,13 @@ static struct va_xfer *va_xfer_join(struct va_dev *d)
 }
 
 /*
- * A connection that ends with a transfer in progress: the front-end may
- * still hold its end of the pipe open, so the thread is told to stop
- * (the vhost events thread serves every device and must not wait for the
- * time limit).
+ * A connection that ends with a transfer in progress: the front-end's end
+ * of the pipe goes with it, so the thread's read sees EOF or its write
+ * EPIPE (SIGPIPE is ignored, main.c) at once, or the time limit ends it.
  */
 void va_mig_reset(struct va_dev *d)
 {
-	struct va_xfer *x = d->xfer;
-	uint64_t one = 1;
-
-	if (x && write(x->cancel, &one, sizeof(one)) != sizeof(one))
-		VA_ERR("%s: cannot stop the state transfer thread", d->path);
-	x = va_xfer_join(d);
+	struct va_xfer *x = va_xfer_join(d);
 
 	if (x)
 		VA_INFO("%s: state transfer abandoned (%s)", d->path,
@@ -255,11 +239,6 @@ int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
 	x->fd = fd;
 	x->load = load;
 	x->t0_us = t0;
-	x->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (x->cancel < 0) {
-		snprintf(why, sizeof(why), "eventfd: %s", strerror(errno));
-		goto refuse_x;
-	}
 	if (load) {
 		x->cap = va_state_max(d);
 		x->buf = malloc(x->cap + 1);

@@ -1,15 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# VM payload of tests/vm/host/t-migrate-run.sh (data path 1, issue 16): a
-# SHA-256 stream and an AES-256-GCM stream read from pipes are open on the
-# device (`vaccel hash ... -`, `vaccel encrypt ... - -`) when the line
-# "migrate-here" tells the host harness (run-in-vm.sh --migrate-on
-# migrate-here) to migrate the guest; their second half arrives MIG_WAIT
-# seconds later, wherever the guest runs by then, and both results must
-# equal the references. In /payload: blob (3 MiB + 7), sum (its SHA-256),
-# sum2 (SHA-256 of blob twice), key and iv (hex), ctsum (SHA-256 of
-# AES-256-GCM(key, iv, blob twice) || tag, from Python's cryptography), z1
+# VM payload of tests/vm/host/t-migrate-run.sh (data path 1, issue 16):
+# streams read from pipes are open on the device (`vaccel hash ... -`,
+# `vaccel encrypt ... - -`, `vaccel decrypt ... - -`, `vaccel compress`,
+# `vaccel decompress`) when the line "migrate-here" tells the host harness
+# (run-in-vm.sh --migrate-on migrate-here) to migrate the guest; their
+# second half arrives W seconds later, wherever the guest runs by then,
+# and every result must equal the references. The big streams come from
+# vaccel-gen (the same bytes as the host's run): SHA-256 of GEN_N bytes of
+# seed 1, AES-256-GCM of GEN_N bytes of seed 2, and seed 3's GEN3_N bytes
+# encrypted and decrypted again, two streams in a row. In /payload: gen_n,
+# gen3_n, gsum1 (SHA-256 of seed 1's bytes), gctsum2 (SHA-256 of
+# AES-256-GCM(key, iv, seed 2's bytes) || tag, from Python's cryptography),
+# gsum3, key and iv (hex), blob (3 MiB + 7) and sum (its SHA-256), z1
 # and z2 (raw DEFLATE of blob twice, from Python's zlib, cut in two), and
 # lost: 1 when the guest will have moved by the time z2 arrives, 0 when
 # not. A DEFLATE compression stream travels; a decompression stream cannot
@@ -26,14 +30,22 @@ ref=$(cat $P/sum)
 same_sum() { [ "$(vaccel hash "$D" --alg sha256 $P/blob | cut -d' ' -f1)" = "$ref" ]; }
 t "SHA-256 over $D before the migration point" same_sum
 
-# two streams whose second half comes after the migration
-{ cat $P/blob; sleep $W; cat $P/blob; } |
+# streams whose second half comes after the migration
+N=$(cat $P/gen_n)
+N3=$(cat $P/gen3_n)
+IV=$(cat $P/iv)
+vaccel-gen 1 "$N" $((N / 2)) $W |
 	vaccel hash "$D" --alg sha256 - >/tmp/h.out 2>/tmp/h.err &
 ph=$!
-{ cat $P/blob; sleep $W; cat $P/blob; } |
-	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$(cat $P/iv)" \
-	- - >/tmp/ct 2>/tmp/ct.err &
+{ vaccel-gen 2 "$N" $((N / 2)) $W |
+	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - ||
+	echo "encrypt failed: $?" >&2; } 2>/tmp/ct.err | sha256sum >/tmp/ct.sum &
 pe=$!
+{ vaccel-gen 3 "$N3" $((N3 / 2)) $W |
+	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - |
+	vaccel decrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - ||
+	echo "encrypt/decrypt failed: $?" >&2; } 2>/tmp/pt.err | sha256sum >/tmp/pt.sum &
+pp=$!
 { cat $P/blob; sleep $W; cat $P/blob; } |
 	vaccel compress "$D" - /tmp/z >/tmp/z.err 2>&1 &
 pz=$!
@@ -45,19 +57,18 @@ echo "migrate-here"
 wait $ph
 rh=$?
 wait $pe
-re=$?
+wait $pp
 wait $pz
 rz=$?
 wait $pd
 rd=$?
-cat /tmp/h.err /tmp/ct.err /tmp/z.err /tmp/dz.err
-t "a SHA-256 stream cut by the migration equals the reference" \
-	sh -c "[ $rh = 0 ] && [ \"\$(cut -d' ' -f1 /tmp/h.out)\" = $(cat $P/sum2) ]"
-t "an AES-256-GCM stream cut by the migration equals the reference" \
-	sh -c "[ $re = 0 ] && [ \"\$(sha256sum </tmp/ct | cut -d' ' -f1)\" = $(cat $P/ctsum) ]"
-t "its ciphertext decrypts after the migration point" \
-	sh -c "vaccel decrypt $D --alg aes-256-gcm --key-file $P/key --iv $(cat $P/iv) /tmp/ct /tmp/pt &&
-		cat $P/blob $P/blob | cmp - /tmp/pt"
+cat /tmp/h.err /tmp/ct.err /tmp/pt.err /tmp/z.err /tmp/dz.err
+t "a SHA-256 stream of $N bytes cut by the migration equals the reference" \
+	sh -c "[ $rh = 0 ] && [ \"\$(cut -d' ' -f1 /tmp/h.out)\" = $(cat $P/gsum1) ]"
+t "an AES-256-GCM stream of $N bytes cut by the migration equals the reference" \
+	sh -c "[ ! -s /tmp/ct.err ] && [ \"\$(cut -d' ' -f1 /tmp/ct.sum)\" = $(cat $P/gctsum2) ]"
+t "AES-256-GCM encryption and decryption streams of $N3 bytes cut by it give the input back" \
+	sh -c "[ ! -s /tmp/pt.err ] && [ \"\$(cut -d' ' -f1 /tmp/pt.sum)\" = $(cat $P/gsum3) ]"
 t "a DEFLATE compression stream cut by the migration inflates to its input" \
 	sh -c "[ $rz = 0 ] && vaccel decompress $D /tmp/z /tmp/zz && cat $P/blob $P/blob | cmp - /tmp/zz"
 if [ "$(cat $P/lost)" = 1 ]; then

@@ -8,11 +8,12 @@
 # moves to a second QEMU and a second back-end.
 #
 # 1. The back-ends transfer their state (VHOST_USER_PROTOCOL_F_DEVICE_STATE):
-#    the migration completes, the source back-end saves the guest's four
-#    sessions and the destination loads them; the SHA-256, AES-256-GCM and
-#    DEFLATE compression streams finish on the destination equal to the
-#    references, the DEFLATE decompression stream is lost and fails
-#    ([MIG-STREAM-LOST]).
+#    the migration completes, the source back-end saves the guest's six
+#    sessions and the destination loads them; the SHA-256 and AES-256-GCM
+#    streams of 256 MiB (MIGRATE_GEN_BYTES), an encryption and a
+#    decryption stream of 64 MiB in a row, and a DEFLATE compression stream
+#    finish on the destination equal to the references, the DEFLATE
+#    decompression stream is lost and fails ([MIG-STREAM-LOST]).
 # 2. Ping-pong: 10 migrations back and forth (a new QEMU each time) while
 #    tests/vm/progs/restart_load.c keeps 32 requests in flight with one
 #    session (tests/vm/guest/t-migrate-load-guest.sh), the states sealed
@@ -37,18 +38,28 @@ P=$T/payload
 mkdir "$P"
 head -c $((3 * 1048576 + 7)) /dev/urandom >"$P/blob"
 sha256sum <"$P/blob" | cut -d' ' -f1 >"$P/sum"
-cat "$P/blob" "$P/blob" | sha256sum | cut -d' ' -f1 >"$P/sum2"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/key"
 head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/iv"
-python3 - "$P" <<'PY' || { echo "t-migrate-run: no Python cryptography" >&2; exit 77; }
-import hashlib, sys, zlib
+# the big streams: made in the guest by vaccel-gen, the references here
+GEN_N=${MIGRATE_GEN_BYTES:-268435456}
+echo "$GEN_N" >"$P/gen_n"
+echo $((GEN_N / 4)) >"$P/gen3_n"
+gcc -O2 -Wall -Wextra -Werror -o "$T/vaccel-gen-host" "$TOP/tests/vm/progs/vaccel_gen.c" ||
+	{ echo "t-migrate-run: cannot build vaccel-gen" >&2; exit 2; }
+guest_prog "$TOP/tests/vm/progs/vaccel_gen.c" "$T/vaccel-gen" ||
+	{ echo "t-migrate-run: cannot build vaccel-gen for the guest" >&2; exit 2; }
+"$T/vaccel-gen-host" 1 "$GEN_N" | sha256sum | cut -d' ' -f1 >"$P/gsum1"
+"$T/vaccel-gen-host" 3 $((GEN_N / 4)) | sha256sum | cut -d' ' -f1 >"$P/gsum3"
+python3 - "$P" "$T/vaccel-gen-host" "$GEN_N" <<'PY' || { echo "t-migrate-run: no Python cryptography" >&2; exit 77; }
+import hashlib, subprocess, sys, zlib
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-d = sys.argv[1]
+d, gen, n = sys.argv[1], sys.argv[2], sys.argv[3]
 key = bytes.fromhex(open(f"{d}/key").read())
 iv = bytes.fromhex(open(f"{d}/iv").read())
 blob = open(f"{d}/blob", "rb").read()
-ct = AESGCM(key).encrypt(iv, blob + blob, None)
-open(f"{d}/ctsum", "w").write(hashlib.sha256(ct).hexdigest() + "\n")
+data = subprocess.run([gen, "2", n], check=True, stdout=subprocess.PIPE).stdout
+ct = AESGCM(key).encrypt(iv, data, None)
+open(f"{d}/gctsum2", "w").write(hashlib.sha256(ct).hexdigest() + "\n")
 c = zlib.compressobj(6, zlib.DEFLATED, -15)
 z = c.compress(blob + blob) + c.flush()
 open(f"{d}/z1", "wb").write(z[:len(z) // 2])
@@ -78,7 +89,7 @@ run() { # run NAME SCRIPT [vaccel-vm.sh options]: $T/NAME.out, $T/NAME.rc
 }
 
 echo 1 >"$P/lost"
-run migrate t-migrate-guest.sh
+run migrate t-migrate-guest.sh --bin "$T/vaccel-gen"
 check "migration: the guest's checks passed (exit $(cat "$T/migrate.rc"))" \
 	[ "$(cat "$T/migrate.rc")" = 0 ]
 check "migration: 8 checks across the migration passed" \
@@ -88,9 +99,9 @@ check "migration: the decompression stream was recorded as lost, only it" \
 check "migration: completed, QEMU's time and downtime printed" \
 	grep -Eq '^vaccel-vm: migration completed in [0-9]+ ms, downtime [0-9]+ ms$' "$T/migrate.out"
 check "migration: the source back-end saved the open sessions" \
-	grep -Eq '^run-in-vm: backend: .*state saved: [0-9]+ bytes, 4 sessions' "$T/migrate.out"
+	grep -Eq '^run-in-vm: backend: .*state saved: [0-9]+ bytes, 6 sessions' "$T/migrate.out"
 check "migration: the destination back-end loaded them" \
-	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes, 4 sessions' "$T/migrate.out"
+	grep -Eq '^run-in-vm: backend-b: .*state loaded: [0-9]+ bytes, 6 sessions' "$T/migrate.out"
 check "migration: the streams' requests after it reached the destination" \
 	grep -Eq '^run-in-vm: backend-b: .*disconnected.* [1-9][0-9]* data requests served' "$T/migrate.out"
 
@@ -123,7 +134,8 @@ check "ping-pong: every save and load timed by the back-ends" \
 	[ "$(share 'state save complete' | sed 's/.*(\(.*\))/\1/')" = "$PINGPONG" ]
 
 echo 0 >"$P/lost"
-VM_MIGRATE_MAY_FAIL=1 run refused t-migrate-guest.sh --backend-arg --no-migration
+VM_MIGRATE_MAY_FAIL=1 run refused t-migrate-guest.sh --bin "$T/vaccel-gen" \
+	--backend-arg --no-migration
 check "--no-migration: the guest's checks passed (exit $(cat "$T/refused.rc"))" \
 	[ "$(cat "$T/refused.rc")" = 0 ]
 check "--no-migration: 8 checks passed on the source" \
