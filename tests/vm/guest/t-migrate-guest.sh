@@ -9,11 +9,12 @@
 # second half arrives W seconds later, wherever the guest runs by then,
 # and every result must equal the references. The big streams come from
 # vaccel-gen (the same bytes as the host's run): SHA-256 of GEN_N bytes of
-# seed 1, AES-256-GCM of GEN_N bytes of seed 2, and seed 3's GEN3_N bytes
-# encrypted and decrypted again, two streams in a row. In /payload: gen_n,
-# gen3_n, gsum1 (SHA-256 of seed 1's bytes), gctsum2 (SHA-256 of
+# seed 1 and AES-256-GCM of GEN_N bytes of seed 2 (the CLI stages its
+# output in /tmp until the tag: the guest needs RAM for it). In /payload:
+# gen_n, gsum1 (SHA-256 of seed 1's bytes), gctsum2 (SHA-256 of
 # AES-256-GCM(key, iv, seed 2's bytes) || tag, from Python's cryptography),
-# gsum3, key and iv (hex), blob (3 MiB + 7) and sum (its SHA-256), z1
+# key and iv (hex), blob (3 MiB + 7) and sum (its SHA-256), ct (AES-256-GCM
+# of blob twice || tag, decrypted by a stream across the migration), z1
 # and z2 (raw DEFLATE of blob twice, from Python's zlib, cut in two), and
 # lost: 1 when the guest will have moved by the time z2 arrives, 0 when
 # not. A DEFLATE compression stream travels; a decompression stream cannot
@@ -32,8 +33,8 @@ t "SHA-256 over $D before the migration point" same_sum
 
 # streams whose second half comes after the migration
 N=$(cat $P/gen_n)
-N3=$(cat $P/gen3_n)
 IV=$(cat $P/iv)
+CTH=$(($(stat -c %s $P/ct) / 2))
 vaccel-gen 1 "$N" $((N / 2)) $W |
 	vaccel hash "$D" --alg sha256 - >/tmp/h.out 2>/tmp/h.err &
 ph=$!
@@ -41,10 +42,9 @@ ph=$!
 	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - ||
 	echo "encrypt failed: $?" >&2; } 2>/tmp/ct.err | sha256sum >/tmp/ct.sum &
 pe=$!
-{ vaccel-gen 3 "$N3" $((N3 / 2)) $W |
-	vaccel encrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - |
-	vaccel decrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - ||
-	echo "encrypt/decrypt failed: $?" >&2; } 2>/tmp/pt.err | sha256sum >/tmp/pt.sum &
+{ head -c $CTH $P/ct; sleep $W; tail -c +$((CTH + 1)) $P/ct; } |
+	vaccel decrypt "$D" --alg aes-256-gcm --key-file $P/key --iv "$IV" - - \
+	>/tmp/pt 2>/tmp/pt.err &
 pp=$!
 { cat $P/blob; sleep $W; cat $P/blob; } |
 	vaccel compress "$D" - /tmp/z >/tmp/z.err 2>&1 &
@@ -58,6 +58,7 @@ wait $ph
 rh=$?
 wait $pe
 wait $pp
+rp=$?
 wait $pz
 rz=$?
 wait $pd
@@ -67,8 +68,8 @@ t "a SHA-256 stream of $N bytes cut by the migration equals the reference" \
 	sh -c "[ $rh = 0 ] && [ \"\$(cut -d' ' -f1 /tmp/h.out)\" = $(cat $P/gsum1) ]"
 t "an AES-256-GCM stream of $N bytes cut by the migration equals the reference" \
 	sh -c "[ ! -s /tmp/ct.err ] && [ \"\$(cut -d' ' -f1 /tmp/ct.sum)\" = $(cat $P/gctsum2) ]"
-t "AES-256-GCM encryption and decryption streams of $N3 bytes cut by it give the input back" \
-	sh -c "[ ! -s /tmp/pt.err ] && [ \"\$(cut -d' ' -f1 /tmp/pt.sum)\" = $(cat $P/gsum3) ]"
+t "an AES-256-GCM decryption stream cut by it gives the plaintext back" \
+	sh -c "[ $rp = 0 ] && cat $P/blob $P/blob | cmp - /tmp/pt"
 t "a DEFLATE compression stream cut by the migration inflates to its input" \
 	sh -c "[ $rz = 0 ] && vaccel decompress $D /tmp/z /tmp/zz && cat $P/blob $P/blob | cmp - /tmp/zz"
 if [ "$(cat $P/lost)" = 1 ]; then
