@@ -10,6 +10,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c) tests/common/cases.c $(SPEC_SRC) \
 	vhost-user-backend/src/pipeline.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vhost.c \
 	vhost-user-backend/src/vumsg.c vhost-user-backend/src/stats.c \
+	vhost-user-backend/src/migrate.c vhost-user-backend/src/state.c \
 	guest-driver/lib/src/virtqueue.c \
 	virtio-accel-spec/lib/virtio_accel_state.c \
 	virtio-accel-spec/lib/virtio_accel_state_seal.c

@@ -26,8 +26,12 @@ VHOST_USER_ACCEL_SRCS := \
 	vhost-user-backend/src/dma.c \
 	vhost-user-backend/src/stats.c \
 	vhost-user-backend/src/telemetry.c \
+	vhost-user-backend/src/migrate.c \
+	vhost-user-backend/src/state.c \
 	$(VHOST_USER_ACCEL_VRING_SRC) \
-	$(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_zlib.c
+	$(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_zlib.c \
+	virtio-accel-spec/lib/virtio_accel_state.c \
+	virtio-accel-spec/lib/virtio_accel_state_seal.c
 VHOST_USER_ACCEL_OBJS := $(patsubst %.c,$(O)/%.o,$(VHOST_USER_ACCEL_SRCS))
 VHOST_USER_ACCEL_BIN := $(O)/vhost-user-accel
 VHOST_USER_ACCEL_LIBS := $(DPDK_LIBS) -lrte_bus_vdev -lcrypto -lz -lpthread

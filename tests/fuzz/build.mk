@@ -35,6 +35,9 @@ FUZZ_SRC_vhost_user := $(FUZZ_LIB_SRC)
 FUZZ_SRC_vdpa := $(FUZZ_LIB_SRC)
 FUZZ_SRC_vhost_msg := vhost-user-backend/src/vhost.c tests/unit/mock_vhost.c \
 	vhost-user-backend/src/vumsg.c \
+	vhost-user-backend/src/migrate.c vhost-user-backend/src/state.c \
+	virtio-accel-spec/lib/virtio_accel_state.c \
+	virtio-accel-spec/lib/virtio_accel_state_seal.c \
 	vhost-user-backend/src/ctrl.c vhost-user-backend/src/vring.c \
 	tests/unit/mock_backend.c $(SPEC_SRC)
 
@@ -44,6 +47,7 @@ FUZZ_SRC_state := $(SPEC_SRC) virtio-accel-spec/lib/virtio_accel_state.c \
 FUZZ_LIBS_state := -lcrypto
 
 FUZZ_LIBS_zlib := -lz
+FUZZ_LIBS_vhost_msg := -lcrypto -pthread
 FUZZ_LIBS_backend := -pthread -Wl,--wrap=va_op_process \
 	-Wl,--wrap=va_ctrl_process
 FUZZ_LIBS_vhost_user := -pthread -Wl,--wrap=connect -Wl,--wrap=poll \

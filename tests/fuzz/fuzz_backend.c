@@ -247,6 +247,16 @@ int rte_vhost_vring_call_nonblock(int vid, uint16_t i)
 	return call_eagain ? -EAGAIN : 0;
 }
 
+/* dirty logging (VHOST_F_LOG_ALL) is never negotiated here */
+void rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
+{
+}
+
+void rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset,
+			      uint64_t len)
+{
+}
+
 
 /* ---- every request, checked around the real processing ---- */
 

@@ -23,6 +23,13 @@ $(O)/tests/robust/hostile-vu: $(O)/tests/robust/hostile_vu.o
 
 all: $(O)/tests/robust/hostile-vu
 
+# The vhost-user side of migration (ring stop without reset, RESET_DEVICE,
+# dirty logging) against the real back-end: tests/robust/mig_vu.c.
+$(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o
+	$(CC) $(BASE_LDFLAGS) -o $@ $^
+
+all: $(O)/tests/robust/mig-vu
+
 # The back-end's request path without DPDK's libraries (its headers only).
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \

@@ -148,6 +148,16 @@ int rte_vhost_vring_call_nonblock(int vid, uint16_t i)
 	return 0;
 }
 
+/* dirty logging (VHOST_F_LOG_ALL) is never negotiated here */
+void rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
+{
+}
+
+void rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset,
+			      uint64_t len)
+{
+}
+
 /* ---- engines: the software ones stand in for cryptodev/compressdev ---- */
 
 uint8_t va_crypto_run(struct va_req *r)

@@ -3,6 +3,7 @@
  * Mock engines, allocator and logger for the back-end's op.c and ctrl.c
  * (see mock_backend.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,4 +161,34 @@ uint64_t va_iova_pa(const void *p)
 
 void va_dma_check_report(void)
 {
+}
+
+/* live migration (state.c, ctrl.c): the mock engines have no stream state */
+int va_stream_export(const struct va_session *s,
+		     struct virtio_accel_state_stream *out, uint8_t *scratch,
+		     size_t scratch_len)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = VIRTIO_ACCEL_ST_NONE;
+	return 0;
+}
+
+int va_stream_import(struct va_session *s,
+		     const struct virtio_accel_state_stream *in)
+{
+	return in->kind == VIRTIO_ACCEL_ST_NONE ? 0 : -EINVAL;
+}
+
+/* CRC-32C, bit by bit (engine_sw.c's is DPDK's rte_hash_crc) */
+uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len)
+{
+	const uint8_t *b = p;
+	int k;
+
+	while (len--) {
+		crc ^= *b++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
+	}
+	return crc;
 }

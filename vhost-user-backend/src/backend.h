@@ -45,6 +45,8 @@ struct va_opts {
 	int poll;
 	int verbose;
 	int no_inflight;		/* --no-inflight */
+	int no_migration;		/* --no-migration */
+	const char *state_key_file;	/* --state-key-file */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */
@@ -96,6 +98,12 @@ void va_sessions_reset(struct va_dev *d);	/* destroy all, keys wiped */
 struct va_session *va_session_get(struct va_dev *d, uint64_t id);
 uint32_t va_sessions_live(const struct va_dev *d);
 uint32_t va_comp_streams_live(const struct va_dev *d);
+/* live migration (state.c) */
+uint64_t va_sessions_next_gen(void);
+void va_sessions_gen_at_least(uint64_t gen);
+int va_session_place(struct va_dev *d,
+		     const struct virtio_accel_state_session *ss);
+void va_sessions_rebuild_free(struct va_dev *d);
 uint8_t va_session_create(struct va_dev *d,
 			  const struct virtio_accel_ctrl *cc,
 			  const uint8_t *key, uint64_t *id);
@@ -222,6 +230,7 @@ struct va_vq {
 	int enabled;			/* vring_state_changed */
 	int ready;			/* rings fetched */
 	int broken;			/* stopped after [RING-BROKEN] */
+	int mig_broken;			/* broken on the migration's source */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
@@ -284,7 +293,37 @@ struct va_dev {
 	uint32_t eng_inflight;		/* now (atomic: telemetry.c) */
 	uint32_t eng_inflight_max;	/* most at once since the start */
 	uint64_t eng_limited;		/* rounds a queue waited for it */
+	/*
+	 * Migration (docs/migration-design.md): VHOST_F_LOG_ALL acked, the
+	 * worker logs every guest write (worker.c); rings stopped with
+	 * RESET_DEVICE negotiated, the sessions kept ([MIG-SUSPEND]).
+	 */
+	int log_all;
+	int suspended;
+	uint64_t mem_end;		/* end of the last memory table's GPAs */
+	struct va_xfer *xfer;		/* a state transfer (migrate.c) */
 };
+
+/*
+ * migrate.c: SET_DEVICE_STATE_FD / CHECK_DEVICE_STATE (0, or -1 logged);
+ * va_mig_reset() when the connection ends. state.c: the device's state
+ * as the spec's byte stream: va_state_save() while its rings are stopped
+ * (a malloc'd buffer, wiped by the caller), va_state_load() validates and
+ * applies it whole or not at all, va_state_max() the most bytes a load
+ * reads.
+ */
+struct va_xfer;
+int va_mig_set_state_fd(struct va_dev *d, uint32_t direction, uint32_t phase,
+			int fd);
+int va_mig_check_state(struct va_dev *d);
+void va_mig_reset(struct va_dev *d);
+int va_state_save(struct va_dev *d, uint8_t **buf, size_t *len, char *why,
+		  size_t whylen);
+int va_state_load(struct va_dev *d, uint8_t *buf, size_t len, char *why,
+		  size_t whylen);
+size_t va_state_max(const struct va_dev *d);
+int va_state_key_init(const char *path);
+int va_state_sealed(void);
 
 /* every device of the process: va_ndevs of them (vhost.c) */
 extern struct va_dev *va_devs;
@@ -293,6 +332,7 @@ extern unsigned int va_ndevs;
 int va_vhost_start(void);
 void va_vhost_stop(void);
 uint64_t va_implemented(void);
+uint64_t va_offered_features(void);
 
 /*
  * vumsg.c: every front-end message is checked before librte_vhost acts on

@@ -184,3 +184,69 @@ uint8_t va_session_destroy_id(struct va_dev *d, uint64_t id)
 	va_session_destroy(&d->sess, s);
 	return VIRTIO_ACCEL_OK;
 }
+
+/*
+ * Live migration (state.c). The generation counter: a destination must not
+ * hand out an id its source could have handed out ([MIG-IDS]).
+ */
+uint64_t va_sessions_next_gen(void)
+{
+	va_gen_seed();
+	return __atomic_load_n(&next_gen, __ATOMIC_RELAXED);
+}
+
+void va_sessions_gen_at_least(uint64_t gen)
+{
+	uint64_t cur = __atomic_load_n(&next_gen, __ATOMIC_RELAXED);
+
+	while (cur < gen &&
+	       !__atomic_compare_exchange_n(&next_gen, &cur, gen, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/*
+ * A migrated session into its own slot, with its own id (the decoder has
+ * checked the slot is below the table's size and unique, the key length
+ * and the stream record against the session). The table must have no live
+ * session in that slot; va_sessions_rebuild_free() afterwards. 0 or -1
+ * (the slot is left empty).
+ */
+int va_session_place(struct va_dev *d, const struct virtio_accel_state_session *ss)
+{
+	struct va_sess_tbl *t = &d->sess;
+	uint64_t slot = ss->id & SLOT_MASK;
+	struct va_session *s;
+
+	if (!ss->id || slot >= t->max || t->tbl[slot].id)
+		return -1;
+	s = &t->tbl[slot];
+	memset(s, 0, sizeof(*s));
+	s->c = ss->c;
+	if (s->c.flags & VIRTIO_ACCEL_SESS_F_STREAM) {
+		if (va_stream_alloc(s) < 0 || va_stream_import(s, &ss->st) < 0) {
+			va_stream_free(s);
+			explicit_bzero(s, sizeof(*s));
+			return -1;
+		}
+	} else if (ss->c.stream_active || ss->st.kind != VIRTIO_ACCEL_ST_NONE) {
+		explicit_bzero(s, sizeof(*s));
+		return -1;
+	}
+	if (virtio_accel_is_comp_stream(s->c.op, s->c.flags))
+		t->ncomp_streams++;
+	s->id = ss->id;
+	return 0;
+}
+
+/* The free list from the table: the lowest free slot is taken first. */
+void va_sessions_rebuild_free(struct va_dev *d)
+{
+	struct va_sess_tbl *t = &d->sess;
+	uint32_t i;
+
+	t->nfree = 0;
+	for (i = t->max; i-- > 0;)
+		if (!t->tbl[i].id)
+			t->free_slots[t->nfree++] = i;
+}

@@ -90,6 +90,11 @@ static void usage(FILE *f)
 "                         spin briefly then sleep on kicks)\n"
 "  --no-inflight          do not offer inflight tracking (INFLIGHT_SHMFD):\n"
 "                         requests in flight are lost if the back-end dies\n"
+"  --no-migration         do not offer the device-state transfer\n"
+"                         (DEVICE_STATE): QEMU then refuses to migrate\n"
+"  --state-key-file PATH  seal the migrated state (sessions' keys) with a\n"
+"                         key derived from PATH (32 bytes, raw or hex,\n"
+"                         mode 0600); only sealed states are loaded\n"
 "  --allow-unsealed-memory  map guest memory and inflight regions from files\n"
 "                         not sealed against shrinking (tmpfs or hugetlbfs\n"
 "                         files of memory-backend-file): only for a trusted\n"
@@ -151,6 +156,7 @@ enum {
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
 	OPT_WORKERS, OPT_ENGLAT, OPT_STMIG, OPT_MAXINFL, OPT_DRAINTO,
+	OPT_NOMIG, OPT_STATEKEY,
 };
 
 static const struct option long_opts[] = {
@@ -175,6 +181,8 @@ static const struct option long_opts[] = {
 	{ "test-gcm-stream-max", required_argument, NULL, OPT_GCMMAX },
 	{ "test-stream-migrate", no_argument, NULL, OPT_STMIG },
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
+	{ "no-migration", no_argument, NULL, OPT_NOMIG },
+	{ "state-key-file", required_argument, NULL, OPT_STATEKEY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -311,6 +319,12 @@ static int parse_args(int argc, char **argv)
 		}
 		case OPT_STMIG:
 			va_opts.test_stream_migrate = 1;
+			break;
+		case OPT_NOMIG:
+			va_opts.no_migration = 1;
+			break;
+		case OPT_STATEKEY:
+			va_opts.state_key_file = optarg;
 			break;
 		case OPT_UNSEALED:
 			va_opts.allow_unsealed = 1;
@@ -573,6 +587,8 @@ int main(int argc, char **argv)
 	ret = 1;
 	va_iova_init();
 	if (va_sw_init() < 0)
+		goto out_eal;
+	if (va_opts.state_key_file && va_state_key_init(va_opts.state_key_file) < 0)
 		goto out_eal;
 	if (va_crypto_init(va_opts.crypto_pmd,
 			   va_opts.max_sessions * va_ndevs, nq * va_ndevs) < 0)

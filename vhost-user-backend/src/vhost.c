@@ -2,9 +2,17 @@
 /*
  * librte_vhost glue: driver registration, feature set, device callbacks,
  * and the messages librte_vhost does not answer for a non-vDPA back-end
- * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM). Inflight tracking
+ * (GET_CONFIG, SET_CONFIG, GET_QUEUE_NUM, RESET_DEVICE). Inflight tracking
  * (INFLIGHT_SHMFD) is offered unless --no-inflight; see worker.c. Every
  * message is checked by vumsg.c before librte_vhost sees it.
+ *
+ * Migration (docs/migration-design.md 2.2, D6 and D7): with RESET_DEVICE
+ * negotiated, the destroy_device librte_vhost calls at the first
+ * GET_VRING_BASE stops the rings and keeps the sessions ([MIG-SUSPEND]);
+ * RESET_DEVICE, RESET_OWNER and the end of the connection destroy them.
+ * Without it a ring stop destroys them, as it always did. VHOST_F_LOG_ALL
+ * and LOG_SHMFD are offered: librte_vhost maps the log (SET_LOG_BASE,
+ * checked in vumsg.c), the worker marks what it writes (worker.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,9 +33,23 @@
 #define VU_GET_CONFIG		24
 #define VU_SET_CONFIG		25
 #define VU_GET_STATUS		40
+#define VU_RESET_OWNER		4
+#define VU_RESET_DEVICE		34
+#define VU_SET_DEVICE_STATE_FD	42
+#define VU_CHECK_DEVICE_STATE	43
 #define VU_NEED_REPLY		(1u << 3)
 #define VU_CONFIG_HDR		12u
 #define VU_MAX_CONFIG		256u
+
+#ifndef VHOST_USER_PROTOCOL_F_RESET_DEVICE
+#define VHOST_USER_PROTOCOL_F_RESET_DEVICE 13
+#endif
+#ifndef VHOST_USER_PROTOCOL_F_DEVICE_STATE
+#define VHOST_USER_PROTOCOL_F_DEVICE_STATE 19
+#endif
+#ifndef VHOST_F_LOG_ALL
+#define VHOST_F_LOG_ALL		26
+#endif
 
 /*
  * The head of librte_vhost's struct vhu_msg_context (the message comes
@@ -45,8 +67,17 @@ struct vu_msg {
 			uint32_t flags;
 			uint8_t region[VU_MAX_CONFIG];
 		} cfg;
+		struct {
+			uint32_t direction;
+			uint32_t phase;
+		} xfer;
+		uint8_t raw[632];
 	} payload;
+	int fds[8];
+	int fd_num;
 } __attribute__((packed));
+
+_Static_assert(sizeof(struct vu_msg) == 680, "struct vhu_msg_context");
 
 struct va_dev *va_devs;
 unsigned int va_ndevs;
@@ -70,6 +101,7 @@ static uint64_t va_features(void)
 	       (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
 	       (1ull << VIRTIO_RING_F_EVENT_IDX) |
 	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES) |
+	       (1ull << VHOST_F_LOG_ALL) |
 	       (1ull << VIRTIO_ACCEL_F_MQ) |
 	       (1ull << VIRTIO_ACCEL_F_STATELESS) |
 	       (1ull << VIRTIO_ACCEL_F_STREAM);
@@ -79,12 +111,25 @@ static uint64_t va_protocol_features(void)
 {
 	uint64_t f = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
 		     (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
-		     (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+		     (1ull << VHOST_USER_PROTOCOL_F_CONFIG) |
+		     /* dirty logging and ring stop without reset: migration */
+		     (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |
+		     (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE);
+
+	/* the state travels: SET_DEVICE_STATE_FD (migrate.c, state.c) */
+	if (!va_opts.no_migration)
+		f |= 1ull << VHOST_USER_PROTOCOL_F_DEVICE_STATE;
 
 	/* restart without losing requests: GET/SET_INFLIGHT_FD */
 	if (!va_opts.no_inflight)
 		f |= 1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD;
 	return f;
+}
+
+/* the bits a destination offers, for the state's device check (state.c) */
+uint64_t va_offered_features(void)
+{
+	return va_features();
 }
 
 uint64_t va_implemented(void)
@@ -171,6 +216,31 @@ refuse:
 	return RTE_VHOST_MSG_RESULT_REPLY;
 }
 
+/*
+ * SET_DEVICE_STATE_FD and CHECK_DEVICE_STATE (migrate.c). QEMU waits for a
+ * reply to both whatever NEED_REPLY says: a u64, bits 0-7 zero on success,
+ * bit 8 (the reply carries no fd) set. The fd moves to migrate.c, so that
+ * librte_vhost's reply does not send it back.
+ */
+static enum rte_vhost_msg_result va_state_msg(struct va_dev *d,
+					      struct vu_msg *m)
+{
+	int ok;
+
+	if (m->request == VU_SET_DEVICE_STATE_FD) {
+		/* vumsg.c checked: 8 bytes, exactly one fd */
+		ok = !va_mig_set_state_fd(d, m->payload.xfer.direction,
+					  m->payload.xfer.phase, m->fds[0]);
+		m->fds[0] = -1;
+		m->fd_num = 0;
+		m->payload.u64 = 0x100 | (ok ? 0 : 1);
+	} else {
+		m->payload.u64 = va_mig_check_state(d) ? 1 : 0;
+	}
+	m->size = sizeof(m->payload.u64);
+	return RTE_VHOST_MSG_RESULT_REPLY;
+}
+
 static int va_msg_readonly(uint32_t req)
 {
 	return req == VU_GET_FEATURES || req == VU_GET_PROTOCOL_FEATURES ||
@@ -209,6 +279,9 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 		VA_DBG("SET_CONFIG ignored (read-only configuration)");
 		return (m->flags & VU_NEED_REPLY) ? RTE_VHOST_MSG_RESULT_ERR :
 						    RTE_VHOST_MSG_RESULT_OK;
+	case VU_SET_DEVICE_STATE_FD:
+	case VU_CHECK_DEVICE_STATE:
+		return va_state_msg(d, m);
 	case VU_GET_QUEUE_NUM:
 		/* spec 5: 1 + max_dataqueues */
 		m->payload.u64 = d->nr_vq;
@@ -224,6 +297,17 @@ static enum rte_vhost_msg_result va_pre_msg(int vid, void *msg)
 	if (!va_msg_readonly(m->request) && d->worker_started) {
 		va_worker_pause(d);
 		d->msg_paused = 1;
+	}
+	if (m->request == VU_RESET_DEVICE || m->request == VU_RESET_OWNER) {
+		/* [SESS-RESET]: a reset destroys them (the worker is parked) */
+		va_sessions_reset(d);
+		d->suspended = 0;
+		if (m->request == VU_RESET_DEVICE) {
+			VA_INFO("RESET_DEVICE (vid %d): sessions destroyed",
+				vid);
+			/* DPDK acks it if NEED_REPLY was set */
+			return RTE_VHOST_MSG_RESULT_OK;
+		}
 	}
 	ret = va_msg_handle(d, msg);
 	return ret < 0 ? RTE_VHOST_MSG_RESULT_NOT_HANDLED :
@@ -246,12 +330,12 @@ static const struct rte_vhost_user_extern_ops va_extern_ops = {
 	.post_msg_handle = va_post_msg,
 };
 
-static void va_dev_reset(struct va_dev *d)
+/* The rings stop: everything but the sessions goes. */
+static void va_dev_stop_rings(struct va_dev *d)
 {
 	unsigned int i;
 
 	va_dma_unmap(d, "device stopped");
-	va_sessions_reset(d);
 	free(d->mem);
 	d->mem = NULL;
 	for (i = 0; i < VA_MAX_VQ; i++) {
@@ -266,6 +350,25 @@ static void va_dev_reset(struct va_dev *d)
 		q->resub_pos = 0;
 	}
 	d->inflight = 0;
+	d->log_all = 0;
+}
+
+static void va_dev_reset(struct va_dev *d)
+{
+	va_dev_stop_rings(d);
+	va_sessions_reset(d);
+	d->suspended = 0;
+}
+
+/* RESET_DEVICE negotiated: a ring stop is not a reset ([MIG-SUSPEND]). */
+static int va_reset_negotiated(const struct va_dev *d)
+{
+	uint64_t pf = 0;
+
+	if (d->vid < 0 ||
+	    rte_vhost_get_negotiated_protocol_features(d->vid, &pf) < 0)
+		return 0;
+	return !!(pf & (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE));
 }
 
 static int va_new_connection(int vid)
@@ -320,6 +423,7 @@ static void va_destroy_connection(int vid)
 	va_worker_stop(d);
 	d->msg_paused = 0;
 	d->running = 0;
+	va_mig_reset(d);
 	va_dev_reset(d);
 	va_msg_reset(d);
 	d->vid = -1;
@@ -347,6 +451,7 @@ static int va_new_device(int vid)
 			 (1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
 	d->lim.stateless = !!(f & (1ull << VIRTIO_ACCEL_F_STATELESS));
 	d->lim.stream = !!(f & (1ull << VIRTIO_ACCEL_F_STREAM));
+	d->log_all = !!(f & (1ull << VHOST_F_LOG_ALL));
 	VA_INFO("features negotiated: 0x%llx (version_1 %d, event_idx %d, indirect %d, mq %d, stateless %d, stream %d)",
 		(unsigned long long)f, !!(f & (1ull << VIRTIO_F_VERSION_1)),
 		!!(f & (1ull << VIRTIO_RING_F_EVENT_IDX)),
@@ -354,13 +459,31 @@ static int va_new_device(int vid)
 		!!(f & (1ull << VIRTIO_ACCEL_F_MQ)), d->lim.stateless,
 		d->lim.stream);
 	for (i = 0; i < VA_MAX_VQ; i++) {
-		d->vq[i].broken = 0;
+		/* [RING-BROKEN] survives a migration (state.c) */
+		d->vq[i].broken = d->vq[i].mig_broken;
+		d->vq[i].mig_broken = 0;
 		/* a new start: look for requests a dead back-end left */
 		d->vq[i].resub_scan = 1;
 		d->vq[i].nresub = 0;
 		d->vq[i].resub_pos = 0;
 	}
 	va_dev_refresh(d);
+	/*
+	 * Kept across a ring stop, but the control queue starts again at
+	 * index 0, where it was not when the rings stopped (sessions were
+	 * made on it): the driver was reset and the front-end did not say
+	 * so (QEMU sends RESET_DEVICE only for a device with get_vhost, which
+	 * vhost-user-base lacks). [SESS-RESET]. Wrong only after exactly
+	 * k * 65536 control requests, and then on the side of losing them.
+	 */
+	if (d->suspended && va_sessions_live(d) &&
+	    d->vq[VIRTIO_ACCEL_CTRLQ].ready &&
+	    !d->vq[VIRTIO_ACCEL_CTRLQ].last_avail &&
+	    !d->vq[VIRTIO_ACCEL_CTRLQ].last_used) {
+		VA_INFO("device restarted at control queue index 0 (vid %d): the driver was reset without RESET_DEVICE, sessions destroyed",
+			vid);
+		va_sessions_reset(d);
+	}
 	for (i = 0; i < d->nr_vq; i++) {
 		n += d->vq[i].ready;
 		ni += d->vq[i].infl != NULL;
@@ -370,16 +493,23 @@ static int va_new_device(int vid)
 		return -1;
 	}
 	d->running = 1;
-	VA_INFO("device started (vid %d): %u of %u queues ready, inflight tracking %s",
+	VA_INFO("device started (vid %d): %u of %u queues ready, inflight tracking %s%s",
 		vid, n, d->nr_vq,
 		!d->inflight ? "not negotiated" :
-		ni ? "on" : "negotiated but no region");
+		ni ? "on" : "negotiated but no region",
+		d->log_all ? ", dirty logging on" : "");
+	if (d->suspended)
+		VA_INFO("device resumed (vid %d) with %u session%s kept across the ring stop",
+			vid, va_sessions_live(d),
+			va_sessions_live(d) == 1 ? "" : "s");
+	d->suspended = 0;
 	return 0;
 }
 
 static void va_destroy_device(int vid)
 {
 	struct va_dev *d = va_dev_of(vid);
+	uint32_t n;
 
 	if (!d)
 		return;
@@ -391,7 +521,21 @@ static void va_destroy_device(int vid)
 	 */
 	d->msg_paused = 0;
 	d->running = 0;
-	/* [SESS-RESET]: a stopped device loses its sessions */
+	/*
+	 * The worker completed and published every request it took
+	 * ([MIG-DRAIN]): what it did not take stays in the avail ring past
+	 * the index GET_VRING_BASE reports.
+	 */
+	if (va_reset_negotiated(d)) {
+		/* [MIG-SUSPEND]: stopping the rings is not a reset */
+		va_dev_stop_rings(d);
+		d->suspended = 1;
+		n = va_sessions_live(d);
+		VA_INFO("device stopped (vid %d), %u session%s kept until RESET_DEVICE",
+			vid, n, n == 1 ? "" : "s");
+		return;
+	}
+	/* [SESS-RESET]: without RESET_DEVICE a stopped device loses them */
 	va_dev_reset(d);
 	VA_INFO("device stopped (vid %d), sessions destroyed", vid);
 }
@@ -417,11 +561,21 @@ static int va_vring_state_changed(int vid, uint16_t qid, int enable)
 	return 0;
 }
 
+/*
+ * librte_vhost lets only VHOST_F_LOG_ALL change on a running device; the
+ * worker is parked (SET_FEATURES is not read-only, va_pre_msg()).
+ */
 static int va_features_changed(int vid, uint64_t features)
 {
-	if (va_dev_of(vid))
-		VA_DBG("features changed to 0x%llx",
-		       (unsigned long long)features);
+	struct va_dev *d = va_dev_of(vid);
+	int on = !!(features & (1ull << VHOST_F_LOG_ALL));
+
+	if (!d)
+		return 0;
+	VA_DBG("features changed to 0x%llx", (unsigned long long)features);
+	if (on != d->log_all)
+		VA_INFO("dirty logging %s (vid %d)", on ? "on" : "off", vid);
+	d->log_all = on;
 	return 0;
 }
 

@@ -11,13 +11,21 @@
  * Checked (docs/security.md "vhost-user front-end"):
  *  - queue indexes below the queues offered; SET_VRING_NUM a power of 2 up
  *    to 32768 and not above the inflight region's entries; SET_VRING_BASE
- *    a 16-bit index; SET_VRING_ADDR aligned, without logging;
+ *    a 16-bit index; SET_VRING_ADDR aligned;
  *    SET_VRING_KICK/CALL an eventfd (or none);
+ *  - SET_LOG_BASE (dirty logging, migration): LOG_SHMFD negotiated, a
+ *    16-byte payload, one fd, a sealed memfd at least that long (as the
+ *    memory table's), offset 0 (librte_vhost 22.11 maps the file at the
+ *    offset and adds the offset to the mapping again: any other offset
+ *    would make it write past the mapping), a size no larger than the
+ *    log of the memory table's highest address needs (8 bytes per
+ *    256 KiB) plus QEMU's 4 KiB of headroom and as much again;
+ *  - RESET_DEVICE only when its protocol feature was negotiated;
  *  - SET_MEM_TABLE: at most 8 regions, one fd each, sizes that do not
  *    wrap, each backed by a regular file at least offset + size long and
  *    sealed against shrinking (F_SEAL_SHRINK: QEMU's memory-backend-memfd,
  *    libvirtaccel), unless --allow-unsealed-memory;
- *  - messages of features never offered (logging, IOTLB, back-end
+ *  - messages of features never offered (SET_LOG_FD, IOTLB, back-end
  *    requests, crypto sessions, postcopy) refused.
  *
  * GET_INFLIGHT_FD and SET_INFLIGHT_FD are answered here, not by
@@ -68,6 +76,12 @@
 #define VU_POSTCOPY_END		30
 #define VU_GET_INFLIGHT_FD	31
 #define VU_SET_INFLIGHT_FD	32
+#define VU_RESET_DEVICE		34
+#define VU_PF_LOG_SHMFD		1
+#define VU_PF_RESET_DEVICE	13
+/* QEMU's log: one bit per 4 KiB page, 8 bytes per 256 KiB, + 4 KiB */
+#define VU_LOG_SLACK		8192u
+#define VU_SET_DEVICE_STATE_FD	42
 
 #define VU_MAX_REGIONS		8
 #define VU_VRING_IDX_MASK	0xffu
@@ -117,6 +131,10 @@ struct vu_ctx {
 			uint16_t num_queues;
 			uint16_t queue_size;
 		} infl;
+		struct {
+			uint64_t mmap_size;
+			uint64_t mmap_offset;
+		} log;
 		uint8_t raw[632];
 	} payload;
 	int fds[VU_MAX_REGIONS];
@@ -142,6 +160,8 @@ static const char *va_msg_name(uint32_t req)
 		[25] = "SET_CONFIG",
 		[39] = "SET_STATUS",
 		[40] = "GET_STATUS",
+		[VU_SET_DEVICE_STATE_FD] = "SET_DEVICE_STATE_FD",
+		[43] = "CHECK_DEVICE_STATE",
 		[VU_RESET_OWNER] = "RESET_OWNER",
 		[VU_SET_MEM_TABLE] = "SET_MEM_TABLE",
 		[VU_SET_LOG_BASE] = "SET_LOG_BASE",
@@ -164,6 +184,7 @@ static const char *va_msg_name(uint32_t req)
 		[VU_POSTCOPY_END] = "POSTCOPY_END",
 		[VU_GET_INFLIGHT_FD] = "GET_INFLIGHT_FD",
 		[VU_SET_INFLIGHT_FD] = "SET_INFLIGHT_FD",
+		[VU_RESET_DEVICE] = "RESET_DEVICE",
 	};
 
 	if (req < sizeof(names) / sizeof(names[0]) && names[req])
@@ -276,6 +297,53 @@ static const char *va_check_mem(struct vu_ctx *m, char *buf, size_t n)
 	return NULL;
 }
 
+static int va_pf_negotiated(const struct va_dev *d, unsigned int bit)
+{
+	uint64_t pf = 0;
+
+	if (d->vid < 0 ||
+	    rte_vhost_get_negotiated_protocol_features(d->vid, &pf) < 0)
+		return 0;
+	return !!(pf & (1ull << bit));
+}
+
+/* SET_LOG_BASE: librte_vhost maps it and bounds its writes by its size. */
+static const char *va_check_log(struct va_dev *d, struct vu_ctx *m,
+				char *buf, size_t n)
+{
+	uint64_t len = m->payload.log.mmap_size;
+	uint64_t max = (d->mem_end >> 15) + 8 + VU_LOG_SLACK;
+	const char *why;
+
+	if (!va_pf_negotiated(d, VU_PF_LOG_SHMFD))
+		return "LOG_SHMFD not negotiated";
+	if (m->size != 16)
+		return "payload size is not 16";
+	if (m->fd_num != 1)
+		return "not one file descriptor";
+	if (m->payload.log.mmap_offset) {
+		snprintf(buf, n, "offset %llu (only 0 is mapped right by librte_vhost 22.11)",
+			 (unsigned long long)m->payload.log.mmap_offset);
+		return buf;
+	}
+	if (!d->mem_end)
+		return "no memory table yet";
+	if (!len || len > max) {
+		snprintf(buf, n, "log of %llu bytes: the memory table (up to guest address 0x%llx) needs at most %llu",
+			 (unsigned long long)len,
+			 (unsigned long long)d->mem_end,
+			 (unsigned long long)max);
+		return buf;
+	}
+	why = va_fd_check(m->fds[0], 0, len, buf + n / 2, n / 2);
+	if (why) {
+		snprintf(buf, n / 2, "log of %llu bytes: %s",
+			 (unsigned long long)len, why);
+		return buf;
+	}
+	return NULL;
+}
+
 static const char *va_check_inflight(struct va_dev *d, struct vu_ctx *m,
 				     int set, char *buf, size_t n)
 {
@@ -378,8 +446,7 @@ static const char *va_check_vring(struct va_dev *d, struct vu_ctx *m,
 			return "enable is neither 0 nor 1";
 		break;
 	case VU_SET_VRING_ADDR:
-		if (m->payload.addr.flags & VU_VRING_F_LOG)
-			return "logging asked for (not offered)";
+		/* VHOST_VRING_F_LOG: librte_vhost logs used-ring writes */
 		if ((m->payload.addr.desc & 15) || (m->payload.addr.avail & 1) ||
 		    (m->payload.addr.used & 3)) {
 			snprintf(buf, n, "queue %u: misaligned rings (virtio 1.x 2.7)",
@@ -428,6 +495,7 @@ int va_msg_check(struct va_dev *d, void *msg)
 	case VU_SET_VRING_ERR:
 	case VU_SET_SLAVE_REQ_FD:
 	case VU_SET_INFLIGHT_FD:
+	case VU_SET_DEVICE_STATE_FD:
 		break;
 	default:
 		/*
@@ -445,6 +513,13 @@ int va_msg_check(struct va_dev *d, void *msg)
 	case VU_SET_PROTOCOL_FEATURES:
 		if (m->size < 8)
 			why = "payload shorter than 8 bytes";
+		break;
+	case VU_SET_DEVICE_STATE_FD:
+		/* u32 direction, u32 phase; the pipe (migrate.c) */
+		if (m->size != 8)
+			why = "payload is not 8 bytes";
+		else if (m->fd_num != 1)
+			why = "not exactly one file descriptor";
 		break;
 	case VU_SET_MEM_TABLE:
 		why = va_check_mem(m, buf, sizeof(buf));
@@ -466,6 +541,13 @@ int va_msg_check(struct va_dev *d, void *msg)
 		why = va_check_inflight(d, m, 1, buf, sizeof(buf));
 		break;
 	case VU_SET_LOG_BASE:
+		why = va_check_log(d, m, buf, sizeof(buf));
+		break;
+	case VU_RESET_DEVICE:
+		/* not negotiated: unhandled, as before it was offered */
+		if (!va_pf_negotiated(d, VU_PF_RESET_DEVICE))
+			why = "RESET_DEVICE not negotiated";
+		break;
 	case VU_SET_LOG_FD:
 	case VU_SET_SLAVE_REQ_FD:
 	case VU_IOTLB_MSG:
@@ -489,6 +571,17 @@ refuse:
 	switch (m->request) {
 	case VU_SET_VRING_NUM:
 		d->vq[m->payload.state.index].msg_num = m->payload.state.num;
+		break;
+	case VU_SET_MEM_TABLE:
+		d->mem_end = 0;
+		for (unsigned int i = 0; i < m->payload.mem.nregions; i++) {
+			struct vu_region r;
+
+			memcpy(&r, (const uint8_t *)m->payload.mem.r +
+				    i * sizeof(r), sizeof(r));
+			if (r.gpa + r.size > d->mem_end)
+				d->mem_end = r.gpa + r.size;
+		}
 		break;
 	case VU_RESET_OWNER:
 		for (unsigned int i = 0; i < VA_MAX_VQ; i++)
@@ -617,4 +710,5 @@ void va_msg_reset(struct va_dev *d)
 		d->vq[i].msg_num = 0;
 		d->vq[i].bad = NULL;
 	}
+	d->mem_end = 0;
 }

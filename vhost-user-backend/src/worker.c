@@ -32,6 +32,73 @@
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
+/*
+ * A pause (a vhost message, GET_VRING_BASE) waits for the round: take no
+ * more requests of the device, so that it waits for one request at most
+ * (docs/migration-design.md 2.3). A hint: va_worker_sync() synchronises.
+ */
+static inline int va_stop_asked(struct va_dev *d)
+{
+	return __atomic_load_n(&d->pause_req, __ATOMIC_RELAXED);
+}
+
+/*
+ * Dirty logging (VHOST_F_LOG_ALL, d->log_all): every guest byte the worker
+ * writes is marked in the front-end's log after the write. Requests write
+ * only into the writable part of their chain (responses, dst, in place or
+ * through va_iov_write()): all of it is marked when the request completes,
+ * written or not (a page too many is harmless, one too few is silent
+ * corruption after a migration). The rings: each used element, the used
+ * index, flags and avail_event, through the log address of the queue.
+ */
+static void va_log_range(struct va_dev *d, const void *p, uint64_t len)
+{
+	const struct rte_vhost_memory *mem = d->mem;
+	uint64_t a = (uint64_t)(uintptr_t)p;
+	uint32_t i;
+
+	if (!mem || !len)
+		return;
+	for (i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+		uint64_t off = a - r->host_user_addr;
+
+		if (a < r->host_user_addr || off >= r->size)
+			continue;
+		if (len > r->size - off)
+			len = r->size - off;
+		rte_vhost_log_write(d->vid, r->guest_phys_addr + off, len);
+		return;
+	}
+}
+
+static void va_log_chain(struct va_dev *d, const struct va_chain *c)
+{
+	uint32_t i;
+
+	for (i = c->n_rd; i < c->n_rd + c->n_wr; i++)
+		va_log_range(d, c->iov[i].base, c->iov[i].len);
+}
+
+static inline void va_log_used(struct va_dev *d, const struct va_vq *q,
+			       uint64_t off, uint64_t len)
+{
+	if (unlikely(d->log_all))
+		rte_vhost_log_used_vring(d->vid, (uint16_t)q->idx, off, len);
+}
+
+#define VA_USED_ELEM(q, i)	(offsetof(struct vring_used, ring) + \
+				 sizeof(struct vring_used_elem) * \
+				 ((uint16_t)(i) % (q)->size))
+#define VA_USED_IDX		offsetof(struct vring_used, idx)
+
+/* used->idx := last_used, logged */
+static inline void va_publish(struct va_dev *d, struct va_vq *q)
+{
+	STORE(&q->used->idx, q->last_used);
+	va_log_used(d, q, VA_USED_IDX, 2);
+}
+
 /* this thread's worker, NULL outside the workers; its fd-call flag */
 static __thread int *va_in_fd;
 
@@ -292,32 +359,48 @@ static int64_t va_run(struct va_dev *d, struct va_vq *q,
 	}
 	if (unlikely(va_opts.test_delay_us))
 		usleep(va_opts.test_delay_us);
-	if (q->idx == VIRTIO_ACCEL_CTRLQ)
-		return va_ctrl_process(d, q, c);
-	s = async ? va_pipe_slot(q) : NULL;
-	if (!s)
-		return va_op_process(d, q, c);
-	len = va_op_submit(d, q, c, s);
-	if (len == VA_RUN_PENDING) {
-		uint32_t n = d->eng_inflight + 1;
+	s = async && q->idx != VIRTIO_ACCEL_CTRLQ ? va_pipe_slot(q) : NULL;
+	if (q->idx == VIRTIO_ACCEL_CTRLQ) {
+		len = va_ctrl_process(d, q, c);
+	} else if (!s) {
+		len = va_op_process(d, q, c);
+	} else {
+		len = va_op_submit(d, q, c, s);
+		if (len == VA_RUN_PENDING) {
+			uint32_t n = d->eng_inflight + 1;
 
-		s->head = head;
-		va_pipe_push(q, s);
-		__atomic_store_n(&d->eng_inflight, n, __ATOMIC_RELAXED);
-		if (n > d->eng_inflight_max)
-			__atomic_store_n(&d->eng_inflight_max, n,
-					 __ATOMIC_RELAXED);
+			/* logged when it completes (va_vq_poll()) */
+			s->head = head;
+			va_pipe_push(q, s);
+			__atomic_store_n(&d->eng_inflight, n, __ATOMIC_RELAXED);
+			if (n > d->eng_inflight_max)
+				__atomic_store_n(&d->eng_inflight_max, n,
+						 __ATOMIC_RELAXED);
+			return len;
+		}
 	}
+	if (unlikely(d->log_all))
+		va_log_chain(d, c);
 	return len;
 }
 
-static inline void va_used_elem(struct va_vq *q, uint16_t head, uint32_t len)
+static inline void va_used_elem(struct va_dev *d, struct va_vq *q,
+				uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *ue = &q->used->ring[q->last_used % q->size];
 
 	ue->id = htole32(head);
 	ue->len = htole32(len);
+	va_log_used(d, q, VA_USED_ELEM(q, q->last_used), sizeof(*ue));
 	q->last_used++;
+}
+
+/* va_infl_complete() wrote one element and the index: log them */
+static inline void va_infl_logged(struct va_dev *d, struct va_vq *q)
+{
+	va_log_used(d, q, VA_USED_ELEM(q, q->last_used - 1),
+		    sizeof(struct vring_used_elem));
+	va_log_used(d, q, VA_USED_IDX, 2);
 }
 
 /* Requests recovered from the inflight region, oldest first. */
@@ -327,7 +410,8 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 {
 	unsigned int done = 0;
 
-	while (q->resub_pos < q->nresub && done < VA_BUDGET) {
+	while (q->resub_pos < q->nresub && done < VA_BUDGET &&
+	       !va_stop_asked(d)) {
 		uint16_t head = q->resub[q->resub_pos].head;
 		int64_t len = va_run(d, q, rc, c, head, 0);
 
@@ -336,6 +420,7 @@ static unsigned int va_resubmit(struct va_dev *d, struct va_vq *q,
 		q->resub_pos++;
 		va_infl_complete(q->infl, q->used, q->size, &q->last_used, head,
 				 (uint32_t)len);
+		va_infl_logged(d, q);
 		done++;
 	}
 	if (q->resub_pos == q->nresub && q->nresub) {
@@ -415,14 +500,16 @@ static void va_prefetch_batch(const struct va_vq *q,
 }
 
 /* Write completion @len of @head to the used ring (inflight tracked). */
-static void va_complete(struct va_vq *q, uint16_t head, uint32_t len)
+static void va_complete(struct va_dev *d, struct va_vq *q, uint16_t head,
+			uint32_t len)
 {
 	if (q->infl) {
 		va_infl_complete(q->infl, q->used, q->size, &q->last_used, head,
 				 len);
+		va_infl_logged(d, q);
 	} else {
-		va_used_elem(q, head, len);
-		STORE(&q->used->idx, q->last_used);
+		va_used_elem(d, q, head, len);
+		va_publish(d, q);
 	}
 }
 
@@ -438,7 +525,11 @@ unsigned int va_vq_poll(struct va_dev *d, struct va_vq *q)
 	do {
 		n = va_pipe_due(q, s, VA_BUDGET);
 		for (i = 0; i < n; i++) {
-			va_complete(q, s[i]->head, va_op_finish(d, q, s[i]));
+			uint32_t len = va_op_finish(d, q, s[i]);
+
+			if (unlikely(d->log_all))
+				va_log_chain(d, &s[i]->c);
+			va_complete(d, q, s[i]->head, len);
 			va_pipe_release(q, s[i]);
 		}
 		if (n)
@@ -497,6 +588,21 @@ void va_vq_drain(struct va_dev *d, struct va_vq *q)
 		va_notify(d, q);
 }
 
+/*
+ * Give back heads[@from .. @n) of a batch taken in flight and not run (a
+ * pause is waiting): latest first, so that the heads still flagged in the
+ * inflight region are always the ones taken before them.
+ */
+static void va_untake(struct va_vq *q, const uint16_t *heads,
+		      unsigned int from, unsigned int n)
+{
+	while (n-- > from) {
+		if (q->infl)
+			STORE(&q->infl->desc[heads[n]].inflight, 0);
+		q->last_avail--;
+	}
+}
+
 /* Process up to VA_BUDGET chains of one queue; returns chains completed. */
 static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 {
@@ -517,6 +623,8 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 
 	if (va_pipe_busy(q) || unlikely(q->pipe && q->pipe->ndead))
 		done = va_vq_poll(d, q);
+	if (unlikely(va_stop_asked(d)))
+		goto out;
 	if (unlikely(q->nresub)) {
 		done += va_resubmit(d, q, &rc, &c);
 		if (q->nresub || q->broken)
@@ -581,8 +689,13 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 			 * with the pipeline its engine reorders completions
 			 * and requests start in order (a stream's stay so)
 			 */
-			uint16_t h = unlikely(va_opts.test_reorder) && !async ?
-				     heads[n - 1 - i] : heads[i];
+			int rev = unlikely(va_opts.test_reorder) && !async;
+			uint16_t h = rev ? heads[n - 1 - i] : heads[i];
+
+			if (i && !rev && unlikely(va_stop_asked(d))) {
+				va_untake(q, heads, i, n);
+				break;
+			}
 
 			len = va_run(d, q, &rc, &c, h, async);
 			if (len == VA_RUN_PENDING) {
@@ -593,7 +706,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 			}
 			if (len < 0)
 				break;
-			va_complete(q, h, (uint32_t)len);
+			va_complete(d, q, h, (uint32_t)len);
 			done++;
 		}
 		goto out;
@@ -603,6 +716,8 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		uint16_t head = __atomic_load_n(&q->avail->ring[slot],
 						__ATOMIC_RELAXED);
 
+		if (i && unlikely(va_stop_asked(d)))
+			break;
 		len = va_run(d, q, &rc, &c, head, async);
 		if (len == VA_RUN_PENDING) {
 			q->last_avail++;
@@ -617,7 +732,7 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		}
 		if (len < 0)
 			break;
-		va_used_elem(q, head, (uint32_t)len);
+		va_used_elem(d, q, head, (uint32_t)len);
 		q->last_avail++;
 		done++;
 		/*
@@ -626,10 +741,10 @@ static unsigned int va_process_vq(struct va_dev *d, struct va_vq *q)
 		 * sides waiting for each other batch by batch.
 		 */
 		if (!(done % VA_PUBLISH_STEP))
-			STORE(&q->used->idx, q->last_used);
+			va_publish(d, q);
 	}
 	if (done % VA_PUBLISH_STEP || taken)
-		STORE(&q->used->idx, q->last_used);
+		va_publish(d, q);
 out:
 	/* the batch's own completions, if the engine has them already */
 	if (taken)
@@ -651,12 +766,15 @@ static void va_kicks(struct va_dev *d, struct va_vq *q, int enable)
 		/* a stale avail_event (behind last_avail) suppresses kicks */
 		STORE(ev, enable ? q->last_avail :
 				   (uint16_t)(q->last_avail - 1));
+		va_log_used(d, q, VA_USED_ELEM(q, 0) +
+			    sizeof(struct vring_used_elem) * q->size, 2);
 	} else {
 		uint16_t fl = LOAD(&q->used->flags);
 
 		fl = enable ? (fl & ~VRING_USED_F_NO_NOTIFY) :
 			      (fl | VRING_USED_F_NO_NOTIFY);
 		STORE(&q->used->flags, fl);
+		va_log_used(d, q, offsetof(struct vring_used, flags), 2);
 	}
 }
 

@@ -43,6 +43,10 @@
 #                        script's status into 1 unless VM_MIGRATE_MAY_FAIL=1
 #   --migrate-on LINE    migrate once the guest's console has a line starting
 #                        with LINE (then waits --migrate-after S, default 0)
+#   --migrate-count K    K migrations, back and forth between the two
+#                        back-ends (a new QEMU each time), --migrate-every S
+#                        seconds apart (default 2); prints the downtime's and
+#                        total time's p50/p99 over the K at the end
 #
 # Exit status: the script's (0 pass, 77 skip by convention), 1 when the
 # script passed but the kernel log has a WARN/BUG/Oops/... splat (printed on
@@ -68,7 +72,7 @@ TOP=$(cd "$VM_DIR/../../.." && pwd)
 . "$TOP/tests/lib/lib.sh"
 
 usage() {
-	sed -n '5,61s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,66s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 log() { echo "run-in-vm: $*" >&2; }
@@ -91,6 +95,8 @@ vu_log=""
 vu_start=1
 mig_after=""
 mig_on=""
+mig_count=1
+mig_every=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--path) [ $# -ge 2 ] || usage; path=$2; shift 2 ;;
@@ -107,6 +113,8 @@ while [ $# -gt 0 ]; do
 	--no-backend) vu_start=0; vu_opts="$vu_opts $1"; shift ;;
 	--migrate-after) [ $# -ge 2 ] || usage; mig_after=$2; vu_opts="$vu_opts $1"; shift 2 ;;
 	--migrate-on) [ $# -ge 2 ] || usage; mig_on=$2; vu_opts="$vu_opts $1"; shift 2 ;;
+	--migrate-count) [ $# -ge 2 ] || usage; mig_count=$2; vu_opts="$vu_opts $1"; shift 2 ;;
+	--migrate-every) [ $# -ge 2 ] || usage; mig_every=$2; vu_opts="$vu_opts $1"; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--accel) [ $# -ge 2 ] || usage; accel=$2; shift 2 ;;
 	--keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
@@ -135,6 +143,8 @@ vhost-user)
 	case $vu_qsize in ''|*[!0-9]*|0) vm_die "--queue-size wants a number" ;; esac
 	[ $vu_start -eq 1 ] || [ -n "$vu_socket" ] || vm_die "--no-backend needs --socket"
 	case $mig_after in *[!0-9]*) vm_die "--migrate-after wants whole seconds" ;; esac
+	case $mig_every in ''|*[!0-9]*) vm_die "--migrate-every wants whole seconds" ;; esac
+	case $mig_count in ''|*[!0-9]*|0) vm_die "--migrate-count wants a number >= 1" ;; esac
 	if [ -n "$mig_after$mig_on" ]; then
 		[ $vu_start -eq 1 ] || vm_die "--migrate-after needs the back-ends started here (no --no-backend)"
 		mig_after=${mig_after:-0}
@@ -269,9 +279,12 @@ attempt() {
 	pvh) kernel=${VM_PVH:?no PVH vmlinux: run tests/vm/harness/setup-vm.sh} ;;
 	auto) [ "$a" = kvm ] || kernel=${VM_PVH:-$VM_VMLINUZ} ;;
 	esac
-	rm -f "$work/console-b.log" "$work/kmsg-b.log" "$work/qemu-b.err"
+	rm -f "$work"/console-m*.log "$work"/kmsg-m*.log "$work"/qemu-m*.err
 	mig_state=""
 	mig_t0=""
+	mig_n=0
+	mig_downs=""
+	mig_totals=""
 	mig_qmp=""
 	[ -z "$mig_after" ] || mig_qmp="-qmp unix:$work/qmp-a.sock,server=on,wait=off"
 	# shellcheck disable=SC2086
@@ -342,11 +355,17 @@ attempt() {
 	return 0
 }
 
-# mig_maybe T: start the migration when its moment has come (T: ms since
-# QEMU started). Blocks while it runs (QEMU's own figures say how long);
-# sets mig_state to done or failed, and on success makes the destination
-# QEMU the one the loop above watches.
+# mig_maybe T: start the next migration when its moment has come (T: ms
+# since QEMU started). Blocks while it runs (QEMU's own figures say how
+# long); on success the destination QEMU becomes the one the loop above
+# watches, and after --migrate-count migrations (or a failure) mig_state is
+# done (or failed). Migration N goes to a QEMU with console-mN.log,
+# kmsg-mN.log, qemu-mN.err and qmp-mN.sock, on back-end B when N is odd and
+# back on A when it is even.
 mig_t0=""
+mig_n=0
+mig_downs=""
+mig_totals=""
 mig_maybe() {
 	if [ -n "$mig_on" ] && [ -z "$mig_t0" ]; then
 		tr -d '\r' <"$work/console.log" |
@@ -355,26 +374,46 @@ mig_maybe() {
 		mig_t0=$1
 	fi
 	[ -n "$mig_t0" ] || mig_t0=$boot_ms
-	[ $(($1 - mig_t0)) -ge $((mig_after * 1000)) ] || return 0
-	log "migrating the guest to a second QEMU (back-end pid $mig_pid_b)"
+	if [ $mig_n -eq 0 ]; then
+		[ $(($1 - mig_t0)) -ge $((mig_after * 1000)) ] || return 0
+	else
+		[ $(($1 - mig_t0)) -ge $((mig_every * 1000)) ] || return 0
+	fi
+	mi=$((mig_n + 1))
+	if [ $mig_n -eq 0 ]; then
+		msrc=$work/qmp-a.sock
+	else
+		msrc=$work/qmp-m$mig_n.sock
+	fi
+	if [ $((mi % 2)) -eq 1 ]; then
+		margs=$VM_QEMU_ARGS_B
+		mto="back-end B (pid $mig_pid_b)"
+	else
+		margs=$VM_QEMU_ARGS
+		mto="back-end A (pid $mig_pid_a)"
+	fi
+	log "migration $mi of $mig_count: to a new QEMU on $mto"
 	# shellcheck disable=SC2086
 	"$QEMU" -machine q35 -accel "$a" -m "${VM_MEM:-1G}" -smp "${VM_SMP:-2}" \
 		-nic none -no-reboot -display none -monitor none \
-		-serial stdio -serial "file:$work/kmsg-b.log" \
+		-serial stdio -serial "file:$work/kmsg-m$mi.log" \
 		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 		-append "console=ttyS0 quiet panic=-1 $append" \
-		$VM_QEMU_ARGS_B -qmp "unix:$work/qmp-b.sock,server=on,wait=off" \
-		-incoming defer </dev/null >"$work/console-b.log" 2>"$work/qemu-b.err" &
+		$margs -qmp "unix:$work/qmp-m$mi.sock,server=on,wait=off" \
+		-incoming defer </dev/null >"$work/console-m$mi.log" 2>"$work/qemu-m$mi.err" &
 	mig_qpid_b=$!
 	rm -f "$work/mig.sock"
-	res=$(python3 "$VM_DIR/migrate.py" --src "$work/qmp-a.sock" \
-		--dst "$work/qmp-b.sock" --uri "unix:$work/mig.sock" \
+	res=$(python3 "$VM_DIR/migrate.py" --src "$msrc" \
+		--dst "$work/qmp-m$mi.sock" --uri "unix:$work/mig.sock" \
 		--timeout "$timeout") || true
 	# shellcheck disable=SC2086 # the words of migrate.py's line
 	set -- $res
 	if [ "${1:-}" = completed ]; then
 		echo "vaccel-vm: migration completed in $2 ms, downtime $3 ms"
-		mig_state="done"
+		mig_totals="$mig_totals $2"
+		mig_downs="$mig_downs $3"
+		mig_n=$mi
+		[ $mig_n -lt "$mig_count" ] || mig_state="done"
 		# the source quits; the destination's console continues
 		wait_until 30 eval "! kill -0 $qpid 2>/dev/null" || kill "$qpid" 2>/dev/null || true
 		wait "$qpid" 2>/dev/null || true
@@ -382,17 +421,34 @@ mig_maybe() {
 		wait "$tpid" 2>/dev/null || true
 		qpid=$mig_qpid_b
 		mig_qpid_b=""
-		tail -s 0.1 -n +1 -f --pid=$qpid "$work/console-b.log" | tr -d '\r' &
+		tail -s 0.1 -n +1 -f --pid=$qpid "$work/console-m$mi.log" | tr -d '\r' &
 		tpid=$!
+		mig_t0=$(($(now_ms) - start))
 	else
-		shift || true
 		echo "vaccel-vm: migration failed: ${res#* }"
 		mig_state=failed
 		kill "$mig_qpid_b" 2>/dev/null || true
 		wait "$mig_qpid_b" 2>/dev/null || true
 		mig_qpid_b=""
-		[ ! -s "$work/qemu-b.err" ] || sed 's/^/run-in-vm: qemu-b: /' "$work/qemu-b.err" | head -20 >&2
+		[ ! -s "$work/qemu-m$mi.err" ] ||
+			sed "s/^/run-in-vm: qemu-m$mi: /" "$work/qemu-m$mi.err" | head -20 >&2
 	fi
+}
+
+# mig_files NAME: the guest's NAME.log of every QEMU of the run, in order
+mig_files() {
+	echo "$work/$1.log"
+	_i=1
+	while [ $_i -le $mig_n ]; do
+		echo "$work/$1-m$_i.log"
+		_i=$((_i + 1))
+	done
+}
+
+# p50/p99 (nearest rank) of the numbers in $1
+mig_pct() {
+	echo "$1" | tr ' ' '\n' | grep . | sort -n | awk -v p="$2" '
+		{ v[NR] = $1 } END { r = int((p * NR + 99) / 100); if (r < 1) r = 1; print v[r] }'
 }
 
 # A KVM failure is remembered for this host boot, QEMU and guest kernel, so
@@ -456,7 +512,7 @@ if [ "$result" = timeout ] || [ "$result" = boothang ]; then
 	[ "$result" = boothang ] || log "timeout after $timeout s under $used"
 	status=124
 else
-	st=$(cat "$work/console.log" "$work/console-b.log" 2>/dev/null | tr -d '\r' |
+	st=$(mig_files console | xargs cat 2>/dev/null | tr -d '\r' |
 		sed -n 's/.*VACCEL_VM_EXIT=\([0-9]*\)$/\1/p' | tail -1)
 	if [ -z "$st" ]; then
 		log "no exit sentinel from the guest under $used (crash, panic or QEMU error)"
@@ -473,12 +529,15 @@ fi
 # (the patterns are the guest library's, which the guests use too)
 SPLAT=$(sed -n "s/^VT_SPLAT='\(.*\)'\$/\1/p" "$VM_DIR/../guest/guest-lib.sh")
 [ -n "$SPLAT" ] || vm_die "no VT_SPLAT= line in tests/vm/guest/guest-lib.sh"
-cat "$work/console.log" "$work/console-b.log" 2>/dev/null | tr -d '\r' |
+mig_files console | xargs cat 2>/dev/null | tr -d '\r' |
 	grep -E '^\[ *[0-9]+\.[0-9]+\]' >"$work/console-kernel.log" || true
-cat "$work/kmsg.log" "$work/kmsg-b.log" "$work/console-kernel.log" >"$work/kernel.log" 2>/dev/null || true
+{ mig_files kmsg; echo "$work/console-kernel.log"; } | xargs cat >"$work/kernel.log" 2>/dev/null || true
 if [ -n "$mig_after" ]; then
-	if [ "$mig_state" != done ]; then
-		[ -n "$mig_state" ] || echo "vaccel-vm: migration failed: the script ended before its moment"
+	if [ $mig_n -gt 1 ]; then
+		echo "vaccel-vm: $mig_n migrations: downtime p50 $(mig_pct "$mig_downs" 50) ms, p99 $(mig_pct "$mig_downs" 99) ms, max $(mig_pct "$mig_downs" 100) ms; total time p50 $(mig_pct "$mig_totals" 50) ms, p99 $(mig_pct "$mig_totals" 99) ms"
+	fi
+	if [ "$mig_state" != "done" ]; then
+		[ -n "$mig_state" ] || echo "vaccel-vm: migration failed: the script ended before migration $((mig_n + 1)) of $mig_count"
 		if [ "${VM_MIGRATE_MAY_FAIL:-0}" != 1 ] && [ "$status" -eq 0 ]; then
 			status=1
 		fi
@@ -498,8 +557,11 @@ check_backend() {
 	[ $alive -eq 0 ] || [ $brc -ne 124 ] ||
 		log "the $1 did not exit within 15 s of SIGTERM: killed"
 	lines=$(wc -l <"$2")
-	sed "s/^/run-in-vm: $1: /" "$2" | head -100 >&2
-	[ "$lines" -le 100 ] || log "$1: ... $((lines - 100)) more lines in $2"
+	# a back-end of a migration ping-pong logs ~12 lines per migration
+	_max=100
+	[ -z "$mig_after" ] || _max=$((100 + 15 * mig_count))
+	sed "s/^/run-in-vm: $1: /" "$2" | head -n $_max >&2
+	[ "$lines" -le $_max ] || log "$1: ... $((lines - _max)) more lines in $2"
 	bad=""
 	if [ $alive -eq 0 ]; then
 		bad="the $1 exited during the run (status $brc)"

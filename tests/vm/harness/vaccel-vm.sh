@@ -7,7 +7,8 @@
 #                         [--bin PROGRAM]... [--module NAME]...
 #                         [--parent-param P=V]... [--driver-param P=V]...
 #                         [--backend-arg ARG]...
-#                         [--migrate-after S] [--migrate-on LINE] SCRIPT [FILES...]
+#                         [--migrate-after S] [--migrate-on LINE]
+#                         [--migrate-count K] [--migrate-every S] SCRIPT [FILES...]
 #
 # --path vdpa (default): builds the user-space programs and both kernel
 # modules if needed, boots the guest (tests/vm/harness/run-in-vm.sh) with
@@ -35,7 +36,9 @@
 # or after the guest printed a line starting with --migrate-on's LINE, to a
 # second QEMU with a second back-end; the script's output continues, and
 # "vaccel-vm: migration completed in N ms, downtime M ms" or "vaccel-vm:
-# migration failed: WHY" is printed (run-in-vm.sh).
+# migration failed: WHY" is printed (run-in-vm.sh). --migrate-count K
+# migrates K times back and forth, --migrate-every S seconds apart, and
+# prints the downtime's p50/p99.
 # Prints the script's output and exits with its status (125: the guest or the device set-up failed; 1 also when the
 # guest kernel logged a splat or, on path 1, the back-end failed; 77: no
 # QEMU for path 1 could be built).
@@ -56,7 +59,7 @@ mods=""
 bargs=""
 migargs=""
 usage() {
-	sed -n '4,48s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,51s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -70,6 +73,11 @@ while [ $# -gt 0 ]; do
 	--module) [ $# -ge 2 ] || usage; mods="$mods --module $2"; shift 2 ;;
 	--backend-arg) [ $# -ge 2 ] || usage; bargs="$bargs --backend-arg $2"; shift 2 ;;
 	--migrate-after) [ $# -ge 2 ] || usage; migargs="$migargs --migrate-after $2"; shift 2 ;;
+	--migrate-count|--migrate-every)
+		[ $# -ge 2 ] || usage
+		case $2 in ''|*[!0-9]*) echo "vaccel-vm: $1 wants a number" >&2; exit 2 ;; esac
+		migargs="$migargs $1 $2"
+		shift 2 ;;
 	--migrate-on)
 		[ $# -ge 2 ] || usage
 		case $2 in *[!A-Za-z0-9_:.-]*|'') echo "vaccel-vm: --migrate-on wants a word ([A-Za-z0-9_:.-])" >&2; exit 2 ;; esac

@@ -5,8 +5,11 @@
  * static) while the host SIGKILLs and restarts the vhost-user back-end, and
  * checks that every request completes exactly once with the right result.
  *
- *   vaccel-restart-load DEV DEPTH KILLS
+ *   vaccel-restart-load DEV DEPTH KILLS [SECONDS]
  *
+ * SECONDS: keep the load up at least that long (a live migration's test,
+ * tests/vm/guest/t-migrate-load-guest.sh, with KILLS 0: any stall must
+ * keep the session, i.e. be a pause, not a restart).
  * Requests alternate between NULL ops (64 bytes unique to the request, the
  * output must equal them) and SHA-256 of a buffer unique to the request
  * (64..4096 bytes, digest computed here), spread over the data queues.
@@ -203,7 +206,7 @@ int main(int argc, char **argv)
 	unsigned int depth, kills, nq, i;
 	uint64_t submitted = 0, completed = 0, wrong = 0, errors = 0, dup = 0;
 	uint64_t seq = 0, since = 0, last_ms, start_ms, infl_at_kills = 0;
-	uint64_t max_gap = 0, stall_start = 0;
+	uint64_t max_gap = 0, stall_start = 0, min_ms = 0;
 	unsigned int stalls = 0, outstanding = 0, stalled_out = 0;
 	int ready_said = 0, draining = 0, fd, rc = 0;
 	struct vaccel_info info;
@@ -212,12 +215,14 @@ int main(int argc, char **argv)
 	uint8_t key[32];
 	const char *dev;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		goto usage;
 	dev = argv[1];
 	depth = (unsigned int)strtoul(argv[2], NULL, 0);
 	kills = (unsigned int)strtoul(argv[3], NULL, 0);
-	if (!depth || depth > MAX_DEPTH)
+	if (argc == 5)
+		min_ms = strtoull(argv[4], NULL, 0) * 1000;
+	if (!depth || depth > MAX_DEPTH || min_ms >= LIMIT_S * 1000ull)
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = open(dev, O_RDWR | O_NONBLOCK);
@@ -398,7 +403,8 @@ int main(int argc, char **argv)
 			       stalls + 1);
 			ready_said = 1;
 		}
-		if (stalls >= kills && since >= TAIL_OPS)
+		if (stalls >= kills && since >= TAIL_OPS &&
+		    t - start_ms >= min_ms)
 			draining = 1;
 	}
 
@@ -419,7 +425,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	return rc;
 usage:
-	fprintf(stderr, "usage: vaccel-restart-load DEV DEPTH(1..%d) KILLS\n",
-		MAX_DEPTH);
+	fprintf(stderr, "usage: vaccel-restart-load DEV DEPTH(1..%d) KILLS [SECONDS(<%d)]\n",
+		MAX_DEPTH, LIMIT_S);
 	return 2;
 }
