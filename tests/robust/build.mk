@@ -25,7 +25,7 @@ all: $(O)/tests/robust/hostile-vu
 
 # The vhost-user side of migration (ring stop without reset, RESET_DEVICE,
 # dirty logging) against the real back-end: tests/robust/mig_vu.c.
-$(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o
+$(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o $(O)/tests/robust/vu_fe.o
 	$(CC) $(BASE_LDFLAGS) -o $@ $^
 
 all: $(O)/tests/robust/mig-vu
