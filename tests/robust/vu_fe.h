@@ -131,7 +131,7 @@ int tellf(struct fe *f, uint32_t req, const void *pl, uint32_t size,
 int tell_u64(struct fe *f, uint32_t req, uint64_t v);
 int tell_state(struct fe *f, uint32_t req, uint32_t idx, uint32_t num);
 int ask(struct fe *f, uint32_t req, const void *pl, uint32_t size,
-	       struct msg *m, int *fd);
+	struct msg *m, int *fd);
 int memfd_new(uint64_t size, int seal);
 void fe_close(struct fe *f);
 uint64_t ring_off(unsigned int q, int part);
