@@ -30,6 +30,13 @@ $(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o $(O)/tests/robust/vu_fe.o
 
 all: $(O)/tests/robust/mig-vu
 
+# The device-state transfer (SET_DEVICE_STATE_FD, CHECK_DEVICE_STATE) fed
+# hostile states and hostile messages: tests/robust/state_vu.c.
+$(O)/tests/robust/state-vu: $(O)/tests/robust/state_vu.o $(O)/tests/robust/vu_fe.o
+	$(CC) $(BASE_LDFLAGS) -o $@ $^
+
+all: $(O)/tests/robust/state-vu
+
 # The back-end's request path without DPDK's libraries (its headers only).
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/worker.c vhost-user-backend/src/op.c \
