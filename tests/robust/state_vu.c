@@ -550,6 +550,22 @@ static int make_valid(const char *tag, uint8_t **out, size_t *outlen)
 /* ---- cases ---- */
 
 static uint8_t *cbuf;	/* a case's bytes */
+/* the rule the next case must be refused by, as the back-end logs it */
+static const char *want;
+
+static int last_refusal_has(const char *what)
+{
+	char line[512], last[512] = "";
+	FILE *fp = fopen(log_path, "r");
+
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp))
+		if (strstr(line, "state refused"))
+			memcpy(last, line, sizeof(last));
+	fclose(fp);
+	return strstr(last, what) != NULL;
+}
 
 static int log_has_txt(const char *what)
 {
@@ -578,15 +594,20 @@ static void run_case(const char *name, const uint8_t *b, size_t len,
 	}
 	r = load(&f, b, len, NULL);
 	if (!expect_ok) {
+		int rule = !want || last_refusal_has(want);
+
 		feat = get_features(&f);
 		v = load(&f, valid, valid_len, NULL);
-		check(r > 0 && alive() && feat && v == 0,
-		      "%s: refused (CHECK %lld), alive, GET_FEATURES, valid state then accepted (%lld)",
-		      name, (long long)r, (long long)v);
+		check(r > 0 && rule && alive() && feat && v == 0,
+		      "%s: refused (CHECK %lld%s%s%s), alive, GET_FEATURES, valid state then accepted (%lld)",
+		      name, (long long)r, want ? ", \"" : "",
+		      want ? want : "", want ? (rule ? "\"" : "\" NOT logged") : "",
+		      (long long)v);
 	} else {
 		check(r == 0 && alive(), "%s: accepted (CHECK %lld)", name,
 		      (long long)r);
 	}
+	want = NULL;
 	fe_close(&f);
 }
 
@@ -644,30 +665,45 @@ static void t_format(void)
 		fix_crc(cbuf, end_off);					\
 		run_case(nm, cbuf, len, 0);				\
 	} while (0)
+	want = "(magic)";
 	HDR_LIE("bad magic", cbuf[0] ^= 0x20);
+	want = "major version is not 1";
 	HDR_LIE("major 2", wr16(cbuf + 8, 2));
+	want = "major version is not 1";
 	HDR_LIE("major 0", wr16(cbuf + 8, 0));
+	want = "unknown flag bits";
 	HDR_LIE("unknown flag bit 5", wr32(cbuf + 12, 1u << 5));
+	want = "hdr_len does not match SEALED";
 	HDR_LIE("hdr_len 48 without SEALED", wr32(cbuf + 16, 48));
+	want = "reserved is not zero";
 	HDR_LIE("reserved != 0", wr32(cbuf + 28, 1));
+	want = "length differs from the header's";
 	HDR_LIE("body_len short by 8", wr32(cbuf + 20, rd32(cbuf + 20) - 8));
+	want = "length differs from the header's";
 	HDR_LIE("body_len long by 8", wr32(cbuf + 20, rd32(cbuf + 20) + 8));
 	HDR_LIE("body_len 0", wr32(cbuf + 20, 0));
+	want = "longer than this destination accepts";
 	HDR_LIE("body_len huge (0xfffffff0)", wr32(cbuf + 20, 0xfffffff0u));
+	want = "record count differs from nrecords";
 	HDR_LIE("nrecords + 1", wr32(cbuf + 24, rd32(cbuf + 24) + 1));
+	want = "nrecords out of bounds";
 	HDR_LIE("nrecords huge", wr32(cbuf + 24, 0x7fffffffu));
+	want = "record count differs from nrecords";
 	HDR_LIE("END counts one record less", wr32(cbuf + end_off + 8, parsed.n - 1));
 	/* a record's len beyond the body: the last session's */
 	len = st_write(&parsed, cbuf, &end_off);
 	off = 32 + 8 + ((parsed.r[0].len + 7) & ~7u);
 	wr32(cbuf + 32 + 4, 0x10000);
 	fix_crc(cbuf, end_off);
+	want = "record len beyond the body";
 	run_case("DEVICE record len beyond the body", cbuf, len, 0);
 	len = st_write(&parsed, cbuf, &end_off);
 	wr32(cbuf + end_off + 4, 16);
+	want = "record len beyond the body";
 	run_case("END record len 16 (beyond the body)", cbuf, len, 0);
 	len = st_write(&parsed, cbuf, &end_off);
 	cbuf[end_off + 12] ^= 1;
+	want = "CRC-32C mismatch";
 	run_case("bad CRC-32C in END", cbuf, len, 0);
 	len = st_write(&parsed, cbuf, &end_off);
 	cbuf[end_off - 1] ^= 1;		/* the last record's padding or payload */
@@ -693,14 +729,17 @@ static void t_format(void)
 	w = parsed;
 	w.r[d].len += 8;
 	memset(w.r[d].p + w.r[d].len - 8, 0, 8);
+	want = "record len is not its type's size";
 	run_st("DEVICE record 8 bytes longer", &w, 0);
 	w = parsed;
 	w.r[s].len -= 8;
+	want = "record len is not its type's size";
 	run_st("SESSION record 8 bytes shorter", &w, 0);
 	x = st_find(&parsed, VIRTIO_ACCEL_STREC_QUEUE, 0);
 	w = parsed;
 	if (x >= 0) {
 		w.r[x].len = 4;
+		want = "record len is not its type's size";
 		run_st("QUEUE record of 4 bytes", &w, 0);
 	}
 	w = parsed;
@@ -709,6 +748,7 @@ static void t_format(void)
 				 .fl = VIRTIO_ACCEL_STREC_F_CRITICAL, .len = 8 };
 
 		st_insert(&w, w.n, &r);
+		want = "unknown critical record type";
 		run_st("unknown critical record type 0x4000", &w, 0);
 		w = parsed;
 		r.fl = 0;
@@ -717,23 +757,28 @@ static void t_format(void)
 	}
 	w = parsed;
 	w.r[s].fl = 0;
+	want = "without CRITICAL";
 	run_st("SESSION record without CRITICAL (a known type must have it)", &w, 0);
 	w = parsed;
 	st_insert(&w, d + 1, &parsed.r[d]);
+	want = "a second DEVICE record";
 	run_st("duplicate DEVICE record", &w, 0);
 	w = parsed;
 	memmove(&w.r[0], &w.r[1], (size_t)(w.n - 1) * sizeof(w.r[0]));
 	w.n--;
+	want = "first record is not DEVICE";
 	run_st("no DEVICE record", &w, 0);
 	/* a duplicate session, the DEVICE's count raised with it */
 	w = parsed;
 	wr32(w.r[d].p + 76, rd32(w.r[d].p + 76) + 1);
 	st_insert(&w, s + 1, &parsed.r[s]);
+	want = "(duplicate or order)";
 	run_st("duplicate SESSION (same id)", &w, 0);
 	w = parsed;
 	wr32(w.r[d].p + 76, rd32(w.r[d].p + 76) + 1);
 	st_insert(&w, s + 1, &parsed.r[s]);
 	wr64(w.r[s + 1].p, sid[S_SHA] + (1ull << 20));
+	want = "(duplicate or order)";
 	run_st("duplicate slot (another generation)", &w, 0);
 	/* sessions come in ascending slot: a new last one */
 	w = parsed;
@@ -745,76 +790,99 @@ static void t_format(void)
 	wr32(w.r[d].p + 76, rd32(w.r[d].p + 76) + 1);
 	st_insert(&w, w.n, &parsed.r[s]);
 	wr64(w.r[w.n - 1].p, (sid[S_SHA] & ~0xfffffull) | MAX_SESS);
+	want = "slot not below max_sessions";
 	run_st("slot = max_sessions", &w, 0);
 	w = parsed;
 	wr32(w.r[d].p + 76, rd32(w.r[d].p + 76) + 1);
 	st_insert(&w, w.n, &parsed.r[s]);
+	want = "(duplicate or order)";
 	run_st("duplicate SESSION (same id, last)", &w, 0);
 	w = parsed;
 	wr64(w.r[s].p, sid[S_SHA] | 0xfffff);
+	want = "slot not below max_sessions";
 	run_st("slot 0xfffff", &w, 0);
 	w = parsed;
 	wr64(w.r[s].p, 0);
+	want = "id 0";
 	run_st("session id 0", &w, 0);
 	w = parsed;
 	wr64(w.r[s].p, (rd64(w.r[d].p + 80) << 20) | (sid[S_SHA] & 0xfffff));
+	want = "generation not below next_gen";
 	run_st("session generation = next_gen", &w, 0);
 	w = parsed;
 	wr32(w.r[d].p + 76, rd32(w.r[d].p + 76) + 1);
+	want = "fewer SESSION records than DEVICE.nsessions";
 	run_st("DEVICE nsessions + 1", &w, 0);
 	/* more sessions than A's max_sessions (A says 4) */
 	w = parsed;
 	wr32(w.r[d].p + 56, 4);
+	wr32(w.r[d].p + 16 + 12, 4);	/* its config says the same */
+	want = "rule 7";
 	run_st("more sessions than the source's max_sessions", &w, 0);
 	w = parsed;
 	wr32(w.r[d].p + 56, MAX_SESS * 2);
+	want = "max_sessions above the destination's";
 	run_st("source's max_sessions above the destination's", &w, 0);
 	w = parsed;
 	wr16(w.r[d].p + 8, 5);
+	want = "nr_vq differs";
 	run_st("DEVICE nr_vq 5", &w, 0);
 	w = parsed;
 	wr32(w.r[d].p + 12, 16);
+	want = "config_len is not 32";
 	run_st("DEVICE config_len 16", &w, 0);
 	w = parsed;
 	wr64(w.r[d].p + 48, rd64(w.r[d].p + 48) | (1ull << 63));
+	want = "does not implement";
 	run_st("DEVICE implemented with a pair the destination lacks", &w, 0);
 	w = parsed;
 	wr64(w.r[d].p, rd64(w.r[d].p) | (1ull << 40));
+	want = "does not offer";
 	run_st("DEVICE features beyond the destination's offer", &w, 0);
 	w = parsed;
 	wr64(w.r[d].p + 80, 1ull << 45);
+	want = "next_gen is 0 or above 2^44";
 	run_st("DEVICE next_gen beyond 2^44", &w, 0);
 
 	/* key_len lies */
 	x = st_sess(&parsed, sid[S_HMAC]);
 	w = parsed;
 	wr32(w.r[x].p + 20, 65);
+	want = "key_len outside the algorithm's range";
 	run_st("HMAC key_len 65", &w, 0);
 	w = parsed;
 	wr32(w.r[x].p + 20, 0);
+	want = "key_len outside the algorithm's range";
 	run_st("HMAC key_len 0", &w, 0);
 	w = parsed;
 	wr32(w.r[x].p + 20, 10);
+	want = "key bytes past key_len not zero";
 	run_st("HMAC key_len 10, key bytes past it not zero", &w, 0);
 	x = st_sess(&parsed, sid[S_GCM_ST]);
 	w = parsed;
 	wr32(w.r[x].p + 20, 31);
+	want = "key_len outside the algorithm's range";
 	run_st("AES-256-GCM key_len 31", &w, 0);
 	w = parsed;
 	wr32(w.r[s].p + 20, 1);
 	w.r[s].p[40] = 1;
+	want = "key_len outside the algorithm's range";
 	run_st("SHA-256 session with a key", &w, 0);
 	w = parsed;
 	wr32(w.r[s].p + 16, 0x80);
+	want = "unknown flags";
 	run_st("SESSION unknown flag", &w, 0);
 	w = parsed;
 	wr32(w.r[s].p + 12, 99);
+	want = "not implemented";
 	run_st("SESSION unknown algo", &w, 0);
 	w = parsed;
 	wr32(w.r[s].p + 24, 2);
+	want = "stream_active not 0/1";
 	run_st("SESSION stream_active 2", &w, 0);
 	w = parsed;
 	wr64(w.r[s].p + 32, 5);
+	want = "stream_len without an open stream";
 	run_st("SESSION stream_len without an open stream", &w, 0);
 
 	/* stream records */
@@ -825,27 +893,34 @@ static void t_format(void)
 	} else {
 		w = parsed;
 		st_insert(&w, x + 2, &parsed.r[x + 1]);
+		want = "or a second stream record";
 		run_st("duplicate SHA-256 stream record", &w, 0);
 		w = parsed;
 		wr64(w.r[x + 1].p, sid[S_SHA]);
+		want = "rule 8 (stream)";
 		run_st("stream record for a non-stream session", &w, 0);
 		w = parsed;
 		memmove(&w.r[x + 1], &w.r[x + 2],
 			(size_t)(w.n - x - 2) * sizeof(w.r[0]));
 		w.n--;
+		want = "an open stream without its stream record";
 		run_st("open stream without its stream record", &w, 0);
 		w = parsed;
 		wr32(w.r[x + 1].p + 48, rd32(w.r[x + 1].p + 48) + 1);
+		want = "buf_len is not total % 64";
 		run_st("SHA-256 buf_len != total % 64", &w, 0);
 		w = parsed;
 		wr64(w.r[x + 1].p + 40, rd64(w.r[x + 1].p + 40) + 64);
+		want = "total differs from the session's stream_len";
 		run_st("SHA-256 total != stream_len", &w, 0);
 		w = parsed;
 		w.r[x + 1].type = VIRTIO_ACCEL_STREC_CRC32C;
 		w.r[x + 1].len = 16;
+		want = "record type does not match";
 		run_st("CRC-32C record for a SHA-256 stream", &w, 0);
 		w = parsed;
 		wr64(w.r[x + 1].p, 0x777);
+		want = "rule 8 (stream)";
 		run_st("stream record for an unknown session", &w, 0);
 	}
 	x = st_sess(&parsed, sid[S_GCM_ST]);
@@ -853,12 +928,15 @@ static void t_format(void)
 	    parsed.r[x + 1].type == VIRTIO_ACCEL_STREC_AES256GCM) {
 		w = parsed;
 		wr32(w.r[x + 1].p + 20, rd32(w.r[x + 1].p + 20) + 1);
+		want = "part_len is not ct_len % 16";
 		run_st("GCM part_len != ct_len % 16", &w, 0);
 		w = parsed;
 		w.r[x + 1].p[56 + 15] = 1;
+		want = "part bytes past part_len not zero";
 		run_st("GCM part bytes past part_len not zero", &w, 0);
 		w = parsed;
 		wr64(w.r[x + 1].p + 24, 1ull << 40);
+		want = "aad_len above max_aad_len";
 		run_st("GCM aad_len above max_aad_len", &w, 0);
 	} else {
 		check(0, "format: the GCM stream's record follows its session");
@@ -878,15 +956,19 @@ static void t_format(void)
 		memset(r->p + 32 + dl, 0x41, 32769 - dl);
 		wr32(r->p + 20, 32769);
 		r->len = 32 + 32769 + pl;
+		want = "dict_len above 32768";
 		run_st("DEFLATE dict_len 32769", &w, 0);
 		w = parsed;
 		wr32(w.r[x + 1].p + 20, dl + 1);
+		want = "len is not 32 + dict_len + pending_len";
 		run_st("DEFLATE dict_len one past the record", &w, 0);
 		w = parsed;
 		wr32(w.r[x + 1].p + 8, 10);
+		want = "level not -1..9";
 		run_st("DEFLATE level 10", &w, 0);
 		w = parsed;
 		wr32(w.r[x + 1].p + 16, 0);
+		want = "mem_level not 1..9";
 		run_st("DEFLATE mem_level 0", &w, 0);
 	} else {
 		check(0, "format: the DEFLATE stream's record follows its session");
@@ -1217,25 +1299,31 @@ static void t_sealed(void)
 	valid_len = sealed_len;
 	run_case("sealed: the sealed state into a back-end with the same key", sealed,
 		 sealed_len, 1);
+	want = "plaintext state refused";
 	run_case("sealed: a plaintext state into a back-end with a key (no downgrade)",
 		 plain, plain_len, 0);
 	hl = 48;
 	memcpy(cbuf, sealed, sealed_len);
 	cbuf[hl + 5] ^= 0x10;
+	want = "does not verify (GCM tag)";
 	run_case("sealed: one bit flipped in the ciphertext", cbuf, sealed_len, 0);
 	memcpy(cbuf, sealed, sealed_len);
 	cbuf[32] ^= 1;
+	want = "does not verify (GCM tag)";
 	run_case("sealed: one bit flipped in the nonce", cbuf, sealed_len, 0);
 	memcpy(cbuf, sealed, sealed_len);
 	cbuf[44] ^= 1;
+	want = "wrong state key";
 	run_case("sealed: one bit flipped in the key id", cbuf, sealed_len, 0);
 	memcpy(cbuf, sealed, sealed_len);
 	cbuf[sealed_len - 1] ^= 0x80;
+	want = "does not verify (GCM tag)";
 	run_case("sealed: one bit flipped in the tag", cbuf, sealed_len, 0);
 	memcpy(cbuf, sealed, sealed_len);
-	cbuf[20] ^= 1;
-	run_case("sealed: body_len changed (the header is the AAD)", cbuf,
-		 sealed_len, 0);
+	cbuf[10] ^= 1;
+	want = "does not verify (GCM tag)";
+	run_case("sealed: minor version changed (the header is the AAD)",
+		 cbuf, sealed_len, 0);
 	memcpy(cbuf, sealed, sealed_len);
 	wr32(cbuf + 12, 0);
 	wr32(cbuf + 16, 32);
@@ -1256,6 +1344,7 @@ static void t_sealed(void)
 			goto out;
 		valid = s2;
 		valid_len = s2_len;
+		want = "wrong state key";
 		run_case("sealed: a state sealed with another key", sealed,
 			 sealed_len, 0);
 		valid = plain;
@@ -1267,6 +1356,7 @@ static void t_sealed(void)
 		check(0, "sealed: back-end without a key started");
 		goto out;
 	}
+	want = "no --state-key-file";
 	run_case("sealed: a sealed state into a back-end without a key", sealed,
 		 sealed_len, 0);
 	backend_stop();
