@@ -9,7 +9,8 @@
  *
  * A valid state is made by the back-end itself: sessions created over the
  * control queue (plain SHA-256, HMAC, and open SHA-256, HMAC, CRC-32C,
- * AES-256-GCM and DEFLATE streams), the rings stopped (GET_VRING_BASE),
+ * AES-256-GCM, DEFLATE compress streams and a DEFLATE decompress stream,
+ * which travels as LOST), the rings stopped (GET_VRING_BASE),
  * SET_DEVICE_STATE_FD(save) with a pipe, CHECK_DEVICE_STATE. The test
  * parses it into records and re-serialises it with one lie at a time
  * (lengths, the header and the END record's count and CRC-32C recomputed,
@@ -23,7 +24,10 @@
  * its pipe open (the next front-end served at once)), sealed states
  * (--state-key-file), and the positive path: a loaded state's sessions
  * serve with their old IDs, an open stream finishes with the source's
- * digest, new sessions get IDs that do not collide.
+ * digest, the LOST stream's next request fails with ERR and its session
+ * then starts a new one, new sessions get IDs that do not collide. Each
+ * refused state must be refused by the rule it breaks: the back-end's
+ * last "state refused" line names it.
  *
  * Output: "ok N - ..." / "not ok N - ..." lines, then "N passed, N failed".
  */
@@ -38,7 +42,7 @@
 
 #define MAX_SESS	16
 #define MAX_COMP	2
-#define NSESS		7
+#define NSESS		8
 #define MAXREC		64
 
 static const char *const be_args[] = {
@@ -433,7 +437,11 @@ static uint8_t src_buf[4096];
 static const uint8_t key32[32] = "0123456789abcdef0123456789abcdef";
 static const uint8_t iv12[12] = "nonce-twelve";
 
-enum { S_SHA, S_SHA_ST, S_HMAC_ST, S_CRC_ST, S_GCM_ST, S_DEFL_ST, S_HMAC };
+enum { S_SHA, S_SHA_ST, S_HMAC_ST, S_CRC_ST, S_GCM_ST, S_DEFL_ST, S_HMAC,
+       S_INFL_ST };
+/* raw DEFLATE: a stored block, not the last ("hello"), and a last one ("abc") */
+static const uint8_t infl_more[10] = { 0x00, 5, 0, 0xfa, 0xff, 'h', 'e', 'l', 'l', 'o' };
+static const uint8_t infl_last[8] = { 0x01, 3, 0, 0xfc, 0xff, 'a', 'b', 'c' };
 static uint64_t sid[NSESS];
 static uint8_t src_digest[32];		/* the SHA stream finished on the source */
 static int src_base[NVQ];		/* the source's ring indexes at the save */
@@ -465,6 +473,9 @@ static int make_sessions(struct fe *f)
 				    VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
 	sid[S_HMAC] = mk_session(f, VIRTIO_ACCEL_OP_MAC,
 				 VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, key32, 32);
+	sid[S_INFL_ST] = mk_session(f, VIRTIO_ACCEL_OP_DECOMPRESS,
+				    VIRTIO_ACCEL_ALG_DEFLATE,
+				    VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
 	for (i = 0; i < NSESS; i++)
 		bad += !sid[i];
 	check(!bad, "source: %d sessions created (%d refused)", NSESS, bad);
@@ -484,7 +495,10 @@ static int make_sessions(struct fe *f)
 	bad += op_req(f, sid[S_DEFL_ST], VIRTIO_ACCEL_OP_COMPRESS,
 		      VIRTIO_ACCEL_ALG_DEFLATE, 0, NULL, 0, 0, src_buf, 3000,
 		      4096, &used) != 0;
-	check(!bad, "source: SHA-256, HMAC, CRC-32C, AES-256-GCM and DEFLATE streams opened (%d failed)",
+	bad += op_req(f, sid[S_INFL_ST], VIRTIO_ACCEL_OP_DECOMPRESS,
+		      VIRTIO_ACCEL_ALG_DEFLATE, 0, NULL, 0, 0, infl_more,
+		      sizeof(infl_more), 64, &used) != 0 || used != 5;
+	check(!bad, "source: SHA-256, HMAC, CRC-32C, AES-256-GCM, DEFLATE compress and decompress streams opened (%d failed)",
 	      bad);
 	return bad || !sid[S_SHA] ? -1 : 0;
 }
@@ -923,6 +937,23 @@ static void t_format(void)
 		want = "rule 8 (stream)";
 		run_st("stream record for an unknown session", &w, 0);
 	}
+	x = st_sess(&parsed, sid[S_INFL_ST]);
+	if (x >= 0 && x + 1 < parsed.n &&
+	    parsed.r[x + 1].type == VIRTIO_ACCEL_STREC_LOST) {
+		w = parsed;
+		wr32(w.r[x + 1].p + 8, 2);
+		want = "rule 8 (LOST): unknown reason";
+		run_st("LOST record with an unknown reason", &w, 0);
+		w = parsed;
+		w.r[x + 1].type = VIRTIO_ACCEL_STREC_DEFLATE_COMP;
+		w.r[x + 1].len = 32;
+		memset(w.r[x + 1].p + 8, 0, 24);
+		w.r[x + 1].p[16] = 8;	/* mem_level */
+		want = "rule 8";
+		run_st("DEFLATE compress record for a decompress stream", &w, 0);
+	} else {
+		check(0, "format: the decompress stream's LOST record follows its session");
+	}
 	x = st_sess(&parsed, sid[S_GCM_ST]);
 	if (x >= 0 && x + 1 < parsed.n &&
 	    parsed.r[x + 1].type == VIRTIO_ACCEL_STREC_AES256GCM) {
@@ -1117,6 +1148,25 @@ static void t_messages(void)
 		t_msg_one("phase 1", 1, 1, p[0]);
 		close(p[0]);
 		close(p[1]);
+	}
+
+	/* a device never started, no sessions: its state saves and loads */
+	if (!fe_light(&f, PF_MIG)) {
+		uint8_t *e = NULL;
+		size_t elen = 0;
+		struct st *es = calloc(1, sizeof(*es));
+		int ok = !save(&f, &e, &elen);
+
+		check(ok && es && !st_parse(e, elen, es) &&
+		      es->n >= 1 && st_find(es, VIRTIO_ACCEL_STREC_SESSION, 0) < 0,
+		      "a never-started device without sessions saves (%zu bytes, no SESSION record)",
+		      elen);
+		fe_close(&f);
+		if (ok)
+			run_case("the empty state into a fresh connection", e,
+				 elen, 1);
+		free(e);
+		free(es);
 	}
 
 	/* CHECK_DEVICE_STATE without a transfer */
@@ -1421,6 +1471,24 @@ static void t_positive(void)
 		     32, NULL) == VIRTIO_ACCEL_OK,
 	      "positive: the HMAC session 0x%llx serves with its key",
 	      (unsigned long long)sid[S_HMAC]);
+	/* [MIG-STREAM-LOST]: the decompress stream could not travel */
+	i = op_req(&f, sid[S_INFL_ST], VIRTIO_ACCEL_OP_DECOMPRESS,
+		   VIRTIO_ACCEL_ALG_DEFLATE, VIRTIO_ACCEL_OP_F_FINAL, NULL, 0, 0,
+		   infl_last, sizeof(infl_last), 64, NULL);
+	check(i == VIRTIO_ACCEL_ERR,
+	      "positive: the DEFLATE decompress stream (LOST) fails its next request with ERR (status %d)",
+	      i);
+	{
+		uint32_t used = 0;
+
+		i = op_req(&f, sid[S_INFL_ST], VIRTIO_ACCEL_OP_DECOMPRESS,
+			   VIRTIO_ACCEL_ALG_DEFLATE, VIRTIO_ACCEL_OP_F_FINAL,
+			   NULL, 0, 0, infl_last, sizeof(infl_last), 64, &used);
+		check(i == VIRTIO_ACCEL_OK && used == 3 &&
+		      !memcmp(f.mem + PG_DST * PAGE, "abc", 3),
+		      "positive: ... and its session starts a new stream after it (status %d, %u bytes)",
+		      i, used);
+	}
 	n1 = fe_session(&f);
 	n2 = fe_session(&f);
 	for (i = 0; i < NSESS; i++)
