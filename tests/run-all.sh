@@ -175,6 +175,16 @@ part "migration, vhost-user side: ring stop, RESET_DEVICE, drain, dirty log" \
 	build/tests/robust/mig-vu --backend build/vhost-user-accel
 part "migration, vhost-user side (ASan+UBSan back-end)" \
 	build/tests/robust/mig-vu --backend build-san/vhost-user-accel
+# Migration, the device-state transfer (issue 16, design 5.3): states the
+# back-end saved, re-serialised with one lie each (truncations, header,
+# sizes, duplicates, slots, keys, streams, CRC, bit flips, too big, sealed
+# with another key or tampered), hostile SET_DEVICE_STATE_FD/CHECK
+# messages; each refused, the back-end alive and taking a valid state
+# after it; a loaded state's sessions serve with their IDs (~60 s each).
+part "migration, device state: hostile states and messages, sessions kept" \
+	build/tests/robust/state-vu --backend build/vhost-user-accel
+part "migration, device state (ASan+UBSan back-end)" \
+	build/tests/robust/state-vu --quick --backend build-san/vhost-user-accel
 # Hardware readiness without the hardware (issue 14): EAL arguments after
 # "--" (log level, -a, -m, --vdev picked by --crypto-pmd/--compress-pmd, bad
 # ones: exit 2), guest memory registered under --test-dma-register: 50

@@ -25,10 +25,17 @@ all: $(O)/tests/robust/hostile-vu
 
 # The vhost-user side of migration (ring stop without reset, RESET_DEVICE,
 # dirty logging) against the real back-end: tests/robust/mig_vu.c.
-$(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o
+$(O)/tests/robust/mig-vu: $(O)/tests/robust/mig_vu.o $(O)/tests/robust/vu_fe.o
 	$(CC) $(BASE_LDFLAGS) -o $@ $^
 
 all: $(O)/tests/robust/mig-vu
+
+# The device-state transfer (SET_DEVICE_STATE_FD, CHECK_DEVICE_STATE) fed
+# hostile states and hostile messages: tests/robust/state_vu.c.
+$(O)/tests/robust/state-vu: $(O)/tests/robust/state_vu.o $(O)/tests/robust/vu_fe.o
+	$(CC) $(BASE_LDFLAGS) -o $@ $^
+
+all: $(O)/tests/robust/state-vu
 
 # The back-end's request path without DPDK's libraries (its headers only).
 TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \

@@ -30,6 +30,15 @@
 #include "backend.h"
 
 #define VA_XFER_TIMEOUT_MS	30000	/* the whole transfer */
+/*
+ * CHECK_DEVICE_STATE comes after the front-end closed (load) or read to
+ * EOF (save) its end of the pipe: the transfer is then done or a few
+ * buffered bytes from done. CHECK waits this long for it, no longer: the
+ * hook runs on librte_vhost's one message thread, which serves every
+ * socket of the back-end.
+ */
+#define VA_XFER_CHECK_GRACE_MS	2000
+#define VA_XFER_SLICE_MS	100	/* the thread looks at ->abort */
 #define VA_XFER_CHUNK		(64u << 10)
 
 struct va_xfer {
@@ -42,6 +51,8 @@ struct va_xfer {
 	int err;			/* 0, or a positive errno */
 	uint64_t t0_us;			/* SET_DEVICE_STATE_FD's arrival */
 	char why[160];
+	int abort;			/* CHECK gave up on it (atomic) */
+	int done;			/* the thread is finished (atomic) */
 };
 
 static uint64_t va_xfer_now_us(void)
@@ -78,13 +89,20 @@ static void *va_xfer_main(void *arg)
 
 		if (!x->load && done == x->len)
 			break;
+		if (__atomic_load_n(&x->abort, __ATOMIC_ACQUIRE)) {
+			va_xfer_fail(x, ETIMEDOUT, x->load ?
+				     "ended before the front-end finished sending the state" :
+				     "ended before the front-end read the state");
+			break;
+		}
 		if (now >= end) {
 			va_xfer_fail(x, ETIMEDOUT, x->load ?
 				     "the front-end did not finish sending the state" :
 				     "the front-end did not read the state");
 			break;
 		}
-		r = poll(&p, 1, (int)(end - now));
+		r = poll(&p, 1, end - now < VA_XFER_SLICE_MS ?
+				(int)(end - now) : VA_XFER_SLICE_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -127,6 +145,7 @@ static void *va_xfer_main(void *arg)
 		x->len = done;
 	close(x->fd);
 	x->fd = -1;
+	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -143,25 +162,38 @@ static void va_xfer_free(struct va_xfer *x)
 	free(x);
 }
 
-/* The transfer thread is done or never ran: collect it. */
-static struct va_xfer *va_xfer_join(struct va_dev *d)
+/*
+ * Collect the transfer thread: after @grace_ms at most it is told to stop
+ * (and then stops within VA_XFER_SLICE_MS); 0: at once.
+ */
+static struct va_xfer *va_xfer_join(struct va_dev *d, unsigned int grace_ms)
 {
 	struct va_xfer *x = d->xfer;
+	uint64_t end = va_xfer_now_ms() + grace_ms;
 
-	if (x)
+	if (x) {
+		while (!__atomic_load_n(&x->done, __ATOMIC_ACQUIRE) &&
+		       va_xfer_now_ms() < end) {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		__atomic_store_n(&x->abort, 1, __ATOMIC_RELEASE);
 		pthread_join(x->thr, NULL);
+	}
 	d->xfer = NULL;
 	return x;
 }
 
 /*
- * A connection that ends with a transfer in progress: the front-end's end
- * of the pipe goes with it, so the thread's read sees EOF or its write
- * EPIPE (SIGPIPE is ignored, main.c) at once, or the time limit ends it.
+ * A connection that ends with a transfer in progress: the transfer is
+ * stopped at once. The other end of the pipe need not go with the
+ * connection (the front-end, or a process it passed it to, may keep it
+ * open), and this runs on librte_vhost's one message thread.
  */
 void va_mig_reset(struct va_dev *d)
 {
-	struct va_xfer *x = va_xfer_join(d);
+	struct va_xfer *x = va_xfer_join(d, 0);
 
 	if (x)
 		VA_INFO("%s: state transfer abandoned (%s)", d->path,
@@ -278,7 +310,7 @@ refuse:
  */
 int va_mig_check_state(struct va_dev *d)
 {
-	struct va_xfer *x = va_xfer_join(d);
+	struct va_xfer *x = va_xfer_join(d, VA_XFER_CHECK_GRACE_MS);
 	char why[160] = "";
 	int ret = -1;
 
