@@ -358,7 +358,7 @@ part "back-end SIGKILL and restart with the asynchronous pipeline full, path 1 (
 # SHA-256, AES-256-GCM and DEFLATE streams open migrates to a second QEMU
 # and back-end; 10 migrations back and forth under a depth-32 load with
 # sealed states (0 lost, 0 duplicated, downtime p50/p99); --no-migration
-# refused at once (~5 min under TCG).
+# refused at once (~8 min under TCG: a 768 MiB guest with 256 MiB streams).
 part "path 1: live migration with open streams, ping-pong under load, refusal (guest)" \
 	tests/vm/host/t-migrate-run.sh
 # Path 1 with a slowed back-end: kills asleep in each ioctl, rmmod with a
