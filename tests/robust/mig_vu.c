@@ -345,15 +345,15 @@ static void t_log(const char *tag, const char *const *args)
 	for (pg = 0; pg < MEM_SIZE / PAGE; pg++) {
 		int ring = 0;
 
+		/* the used rings' pages; descriptors and avail rings not */
 		for (q = 0; q < NVQ; q++)
-			ring |= pg * PAGE >= ring_off(q, 0) &&
-				pg * PAGE < ring_off(q, 0) + 32768;
+			ring |= pg == ring_off(q, 2) / PAGE;
 		if (ring || pg == PG_CTRL || (pg >= PG_DST && pg < PG_DST + 16) ||
 		    (pg >= PG_RESP && pg < PG_RESP + 8))
 			continue;
 		bad += pg_logged(&f, pg);
 	}
-	check(!bad, "%s: no other page marked: requests (read only), gaps between dsts, untouched memory (%u marked)",
+	check(!bad, "%s: no other page marked: descriptor tables, avail rings, requests (read only), gaps between dsts, untouched memory (%u marked)",
 	      tag, bad);
 	check(!pg_logged(&f, PG_REQ), "%s: the page the requests were read from is not marked", tag);
 	/* switch off: nothing more is marked */

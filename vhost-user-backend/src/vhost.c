@@ -498,7 +498,7 @@ static int va_new_device(int vid)
 		!d->inflight ? "not negotiated" :
 		ni ? "on" : "negotiated but no region",
 		d->log_all ? ", dirty logging on" : "");
-	if (d->suspended)
+	if (d->suspended && va_sessions_live(d))
 		VA_INFO("device resumed (vid %d) with %u session%s kept across the ring stop",
 			vid, va_sessions_live(d),
 			va_sessions_live(d) == 1 ? "" : "s");
