@@ -47,6 +47,7 @@ struct va_opts {
 	int no_inflight;		/* --no-inflight */
 	int no_migration;		/* --no-migration */
 	const char *state_key_file;	/* --state-key-file */
+	int migrate_lost_abort;		/* --migrate-lost-streams abort */
 	uint32_t test_delay_us;		/* --test-delay-us */
 	int test_reorder;		/* --test-reorder */
 	uint32_t test_engine_latency_us;	/* --test-engine-latency-us */

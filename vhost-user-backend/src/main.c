@@ -95,6 +95,10 @@ static void usage(FILE *f)
 "  --state-key-file PATH  seal the migrated state (sessions' keys) with a\n"
 "                         key derived from PATH (32 bytes, raw or hex,\n"
 "                         mode 0600); only sealed states are loaded\n"
+"  --migrate-lost-streams refuse|abort  a stream that cannot travel (DEFLATE\n"
+"                         decompression) open at a migration: refuse the\n"
+"                         migration (default; the source goes on) or let\n"
+"                         the stream fail on the destination\n"
 "  --allow-unsealed-memory  map guest memory and inflight regions from files\n"
 "                         not sealed against shrinking (tmpfs or hugetlbfs\n"
 "                         files of memory-backend-file): only for a trusted\n"
@@ -156,7 +160,7 @@ enum {
 	OPT_MAXSESS, OPT_CPMD, OPT_ZPMD, OPT_POLL, OPT_NOINFL, OPT_DELAY,
 	OPT_REORDER, OPT_MAXZS, OPT_UNSEALED, OPT_GCMMAX, OPT_TESTDMA,
 	OPT_WORKERS, OPT_ENGLAT, OPT_STMIG, OPT_MAXINFL, OPT_DRAINTO,
-	OPT_NOMIG, OPT_STATEKEY,
+	OPT_NOMIG, OPT_STATEKEY, OPT_LOSTSTREAMS,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +187,7 @@ static const struct option long_opts[] = {
 	{ "allow-unsealed-memory", no_argument, NULL, OPT_UNSEALED },
 	{ "no-migration", no_argument, NULL, OPT_NOMIG },
 	{ "state-key-file", required_argument, NULL, OPT_STATEKEY },
+	{ "migrate-lost-streams", required_argument, NULL, OPT_LOSTSTREAMS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -325,6 +330,15 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_STATEKEY:
 			va_opts.state_key_file = optarg;
+			break;
+		case OPT_LOSTSTREAMS:
+			if (!strcmp(optarg, "refuse"))
+				va_opts.migrate_lost_abort = 0;
+			else if (!strcmp(optarg, "abort"))
+				va_opts.migrate_lost_abort = 1;
+			else
+				return bad_arg("--migrate-lost-streams: '%s' (refuse or abort)",
+					       optarg);
 			break;
 		case OPT_UNSEALED:
 			va_opts.allow_unsealed = 1;

@@ -146,6 +146,15 @@ int va_state_save(struct va_dev *d, uint8_t **out, size_t *outlen, char *why,
 					 (unsigned long long)s->id, strerror(-e));
 				goto fail;
 			}
+			if (o->st.kind == VIRTIO_ACCEL_ST_LOST &&
+			    !va_opts.migrate_lost_abort) {
+				/* [MIG-STREAM-LOST]: refuse, the source goes on */
+				snprintf(why, whylen,
+					 "session 0x%llx: its open %s stream cannot travel, so the migration is refused (--migrate-lost-streams abort would let the stream fail instead)",
+					 (unsigned long long)s->id,
+					 virtio_accel_op_name(s->c.op));
+				goto fail;
+			}
 			lost += o->st.kind == VIRTIO_ACCEL_ST_LOST;
 		}
 		n++;
@@ -168,7 +177,7 @@ int va_state_save(struct va_dev *d, uint8_t **out, size_t *outlen, char *why,
 		goto fail;
 	}
 	if (lost)
-		VA_INFO("%s: %u open streams cannot travel: their sessions' next requests on the destination fail ([MIG-STREAM-LOST])",
+		VA_INFO("%s: %u open streams cannot travel: their sessions' next requests on the destination fail ([MIG-STREAM-LOST], --migrate-lost-streams abort)",
 			d->path, lost);
 	va_state_free(&st, scratch);
 	*out = buf;

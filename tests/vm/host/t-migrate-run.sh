@@ -12,8 +12,9 @@
 #    sessions and the destination loads them; the SHA-256 and AES-256-GCM
 #    encryption streams of 256 MiB (MIGRATE_GEN_BYTES), an AES-256-GCM
 #    decryption stream of 6 MiB, and a DEFLATE compression stream
-#    finish on the destination equal to the references, the DEFLATE
-#    decompression stream is lost and fails ([MIG-STREAM-LOST]).
+#    finish on the destination equal to the references; with
+#    --migrate-lost-streams abort the DEFLATE decompression stream is
+#    lost and fails ([MIG-STREAM-LOST]).
 # 2. Ping-pong: 10 migrations back and forth (a new QEMU each time) while
 #    tests/vm/progs/restart_load.c keeps 32 requests in flight with one
 #    session (tests/vm/guest/t-migrate-load-guest.sh), the states sealed
@@ -21,7 +22,10 @@
 #    session kept, the kernel crypto API's driver still there; the
 #    downtime's p50/p99 printed (QEMU's figure: from the source's stop to
 #    the destination's start).
-# 3. --no-migration: QEMU refuses the migration at once, naming the missing
+# 3. The default policy: the open decompression stream makes the source
+#    back-end refuse the save, the migration fails and the guest goes on
+#    on the source, every stream correct.
+# 4. --no-migration: QEMU refuses the migration at once, naming the missing
 #    feature, and the guest goes on with the device on the source.
 # Output ends "N passed, N failed".
 #
@@ -95,7 +99,8 @@ run() {
 
 echo 1 >"$P/lost"
 # 768 MiB: the CLI stages the 256 MiB ciphertext in the guest's /tmp
-run migrate 768M t-migrate-guest.sh --bin "$T/vaccel-gen"
+run migrate 768M t-migrate-guest.sh --bin "$T/vaccel-gen" \
+	--backend-arg --migrate-lost-streams --backend-arg abort
 check "migration: the guest's checks passed (exit $(cat "$T/migrate.rc"))" \
 	[ "$(cat "$T/migrate.rc")" = 0 ]
 check "migration: 8 checks across the migration passed" \
@@ -139,7 +144,18 @@ echo "# ping-pong: the back-ends' share: save $(share 'state save complete'), lo
 check "ping-pong: every save and load timed by the back-ends" \
 	[ "$(share 'state save complete' | sed 's/.*(\(.*\))/\1/')" = "$PINGPONG" ]
 
+# the default: a stream that cannot travel makes the back-end refuse the save
 echo 0 >"$P/lost"
+VM_MIGRATE_MAY_FAIL=1 run lostrefused 768M t-migrate-guest.sh --bin "$T/vaccel-gen"
+check "lost stream, default policy: the guest's checks passed (exit $(cat "$T/lostrefused.rc"))" \
+	[ "$(cat "$T/lostrefused.rc")" = 0 ]
+check "lost stream, default policy: 8 checks passed on the source" \
+	grep -q '^8 passed, 0 failed' "$T/lostrefused.out"
+check "lost stream, default policy: the source back-end refused the save, naming the stream" \
+	grep -Eq '^run-in-vm: backend: .*SET_DEVICE_STATE_FD refused: session 0x[0-9a-f]+: its open decompress stream cannot travel' "$T/lostrefused.out"
+check "lost stream, default policy: the migration failed, none completed" \
+	sh -c "grep -q '^vaccel-vm: migration failed:' '$T/lostrefused.out' && ! grep -q '^vaccel-vm: migration completed' '$T/lostrefused.out'"
+
 VM_MIGRATE_MAY_FAIL=1 run refused 768M t-migrate-guest.sh --bin "$T/vaccel-gen" \
 	--backend-arg --no-migration
 check "--no-migration: the guest's checks passed (exit $(cat "$T/refused.rc"))" \
