@@ -549,13 +549,17 @@ if grep -qE "$SPLAT" "$work/kernel.log"; then
 	[ "$status" -ne 0 ] || status=1
 fi
 # path 1: stop the back-end (SIGTERM), report its status and sanitizer lines
-# check_backend NAME LOG: stops the back-end BACKEND_PID names; raises status
+# check_backend NAME LOG: stops the back-end BACKEND_PID names; raises status.
+# NAME prefixes its log lines (backend, backend-b); the messages say
+# "back-end" (the words tests look for) or "back-end B"
 check_backend() {
+	_be=back-end
+	[ "$1" = backend ] || _be="back-end B"
 	alive=1
 	kill -0 "$BACKEND_PID" 2>/dev/null || alive=0
 	stop_backend 15 && brc=0 || brc=$?
 	[ $alive -eq 0 ] || [ $brc -ne 124 ] ||
-		log "the $1 did not exit within 15 s of SIGTERM: killed"
+		log "the $_be did not exit within 15 s of SIGTERM: killed"
 	lines=$(wc -l <"$2")
 	# a back-end of a migration ping-pong logs ~12 lines per migration
 	_max=100
@@ -564,20 +568,20 @@ check_backend() {
 	[ "$lines" -le $_max ] || log "$1: ... $((lines - _max)) more lines in $2"
 	bad=""
 	if [ $alive -eq 0 ]; then
-		bad="the $1 exited during the run (status $brc)"
+		bad="the $_be exited during the run (status $brc)"
 	elif [ $brc -ne 0 ]; then
-		bad="the $1 exited with status $brc on SIGTERM"
+		bad="the $_be exited with status $brc on SIGTERM"
 	else
-		log "$1 exited 0 on SIGTERM"
+		log "$_be exited 0 on SIGTERM"
 	fi
 	SAN='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error:'
 	if grep -qE "$SAN" "$2"; then
-		log "sanitizer report in the $1's log:"
+		log "sanitizer report in the $_be's log:"
 		grep -E -A 12 "$SAN" "$2" | head -80 | sed "s/^/run-in-vm: $1| /" >&2
-		bad="${bad:+$bad; }sanitizer report in the $1's log"
+		bad="${bad:+$bad; }sanitizer report in the $_be's log"
 	fi
 	grep -q 'front-end connected' "$2" ||
-		bad="${bad:+$bad; }the $1 saw no front-end connection"
+		bad="${bad:+$bad; }the $_be saw no front-end connection"
 	if [ -n "$bad" ]; then
 		log "$bad"
 		[ "$status" -ne 0 ] || status=1
