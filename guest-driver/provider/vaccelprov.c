@@ -16,17 +16,20 @@
  * How data reaches the device:
  *  - digests and MACs are buffered (up to one request, max_data_len or
  *    1 MiB) and sent as one request at final; longer input goes as a
- *    stream session (spec section 9), one request per full buffer;
+ *    stream session (spec section 9), one request per full buffer; an
+ *    update from 512 KiB goes as stream requests of up to 64 KiB whose
+ *    copies overlap the device's work (hash_pipe);
  *  - AES-256-GCM output must be returned by each update (OpenSSL gives the
  *    final call no room for data). A message's first update goes whole,
  *    tag and all (one request; from 4 KiB through the context's buffers in
  *    the shared memory), and is replayed as a stream only if another
- *    update follows; an update from 128 KiB goes as two stream requests
+ *    update follows; an update from 128 KiB goes as eight stream requests
  *    whose copies overlap the device's work (gcm_pipe); otherwise every
  *    update is stream requests of the context's stream session (split at
  *    max_data_len) and final one request that carries (encrypt) or checks
- *    (decrypt) the tag. Stream sessions outlive their contexts (a cache by
- *    key and direction).
+ *    (decrypt) the tag.
+ *  Stream sessions outlive their contexts whose streams ended (a cache by
+ *  operation and key: scache).
  *
  * Once loaded, the provider sets its library context's default properties
  * to "?provider=vaccelprov" (parameter "prefer = no" to leave them), so
@@ -263,6 +266,39 @@ static int dev_run(const char *what, struct virtaccel_op *op)
 	return ret;
 }
 
+/* With g_lock held: queue @op on queue 0 (the completion: op_wait()). */
+static int op_submit(const char *what, struct virtaccel_op *op)
+{
+	struct virtaccel_op *ops[1] = { op };
+	int ret = virtaccel_submit(g_dev, 0, ops, 1);
+
+	if (ret != 1)
+		return dev_fail(what, ret < 0 ? ret : -EAGAIN);
+	return 0;
+}
+
+/*
+ * With g_lock held: the completion of @op, the only request in flight. 0,
+ * -EBADMSG (the device's verdict, the caller's to report) or -errno.
+ */
+static int op_wait(const char *what, struct virtaccel_op *op)
+{
+	struct virtaccel_op *done = NULL;
+	int n, ret;
+
+	do
+		n = virtaccel_poll(g_dev, 0, &done, 1, -1);
+	while (n == 0);
+	if (n < 0)
+		return dev_fail(what, n);
+	if (done != op)
+		return dev_fail(what, -EPROTO); /* a completion not ours */
+	ret = virtaccel_status_to_errno(op->status);
+	if (ret && ret != -EBADMSG)
+		return dev_fail(what, ret);
+	return ret;
+}
+
 /* A session of this context, valid for the current handle. */
 struct vp_sess {
 	uint64_t id;
@@ -292,15 +328,78 @@ static int sess_get(struct vp_sess *s, uint32_t op, uint32_t algo,
 	return 0;
 }
 
-static void sess_put(struct vp_sess *s)
+/*
+ * Stream sessions outlive their contexts: a context freed (or given another
+ * key or direction), its stream ended, leaves its session here, and a
+ * context of the same operation and key takes it instead of two
+ * control-queue round trips (create, destroy). Sessions of an older handle
+ * are forgotten (they went with it); one pushed out is destroyed. Under
+ * g_lock.
+ */
+#define VP_SCACHE	8
+#define VP_SCACHE_KEY	64
+
+struct vp_scache {
+	uint64_t id;
+	unsigned long gen;
+	uint32_t op;
+	uint32_t key_len;
+	uint8_t key[VP_SCACHE_KEY];
+};
+
+static struct vp_scache g_scache[VP_SCACHE];
+static unsigned int g_scache_next;
+
+/* With g_lock held: keep @s, whose stream has ended, for another context. */
+static void scache_put(struct vp_sess *s, const void *key, uint32_t key_len)
 {
-	if (!s->id)
-		return;
-	pthread_mutex_lock(&g_lock);
-	if (g_dev && s->gen == g_gen && g_pid == getpid())
-		virtaccel_session_destroy(g_dev, s->id);
-	pthread_mutex_unlock(&g_lock);
+	struct vp_scache *c = NULL;
+	unsigned int i;
+
+	if (!s->id || key_len > VP_SCACHE_KEY)
+		goto out;
+	if (!g_dev || s->gen != g_gen || g_pid != getpid())
+		goto out; /* the handle's gone, and the session with it */
+	for (i = 0; i < VP_SCACHE && !c; i++)
+		if (!g_scache[i].id || g_scache[i].gen != g_gen)
+			c = &g_scache[i];
+	if (!c) {
+		c = &g_scache[g_scache_next++ % VP_SCACHE];
+		virtaccel_session_destroy(g_dev, c->id);
+	}
+	c->id = s->id;
+	c->gen = s->gen;
+	c->op = s->op;
+	c->key_len = key_len;
+	if (key_len)
+		memcpy(c->key, key, key_len);
+out:
 	s->id = 0;
+}
+
+/* With g_lock held and g_dev open: a kept session of @op and key into @s. */
+static bool scache_take(struct vp_sess *s, uint32_t op, const void *key,
+			uint32_t key_len)
+{
+	unsigned int i;
+
+	for (i = 0; i < VP_SCACHE; i++) {
+		struct vp_scache *c = &g_scache[i];
+
+		if (!c->id || c->gen != g_gen || c->op != op ||
+		    c->key_len != key_len ||
+		    (key_len && CRYPTO_memcmp(c->key, key, key_len)))
+			continue;
+		if (s->id && s->gen == g_gen)
+			virtaccel_session_destroy(g_dev, s->id);
+		s->id = c->id;
+		s->gen = c->gen;
+		s->op = c->op;
+		c->id = 0;
+		OPENSSL_cleanse(c->key, sizeof(c->key));
+		return true;
+	}
+	return false;
 }
 
 /* ---- SHA-256 and HMAC-SHA-256 -------------------------------------------- */
@@ -324,7 +423,18 @@ struct vp_hash {
 	bool buf_shm;
 	unsigned long buf_gen;
 	struct vp_sess sess;	/* stream session, once input outgrew buf */
+	bool sess_clean;	/* its last stream ended: it can start one */
 	bool streaming;
+	/*
+	 * A long update streams through two pieces of pbuf (shared memory of
+	 * the handle of generation pbuf_gen; hash_pipe()), and its last piece
+	 * stays there, pending: then pend points to it, else the pending
+	 * input is buf's.
+	 */
+	uint8_t *pbuf;
+	size_t pcap;
+	unsigned long pbuf_gen;
+	uint8_t *pend;
 	unsigned long stream_gen;
 	bool failed;
 	/*
@@ -337,18 +447,28 @@ struct vp_hash {
 
 static bool hash_buf_stale(const struct vp_hash *h);
 
+static bool hash_pbuf_stale(const struct vp_hash *h)
+{
+	return h->pbuf && (!g_dev || h->pbuf_gen != g_gen || g_pid != getpid());
+}
+
 static void hash_reset(struct vp_hash *h)
 {
 	h->len = 0;
+	h->pend = NULL;
 	h->streaming = false;
 	h->failed = false;
-	if (h->buf_shm) {
+	if (h->buf_shm || h->pbuf) {
 		/* a buffer of a handle gone went with it: forget it */
 		pthread_mutex_lock(&g_lock);
 		if (hash_buf_stale(h)) {
 			h->buf = NULL;
 			h->cap = 0;
 			h->buf_shm = false;
+		}
+		if (hash_pbuf_stale(h)) {
+			h->pbuf = NULL;
+			h->pcap = 0;
 		}
 		pthread_mutex_unlock(&g_lock);
 	}
@@ -384,8 +504,24 @@ static bool hash_buf_stale(const struct vp_hash *h)
 	       (!g_dev || h->buf_gen != g_gen || g_pid != getpid());
 }
 
+/* Give back h->pbuf (data, not wiped, as below). */
+static void hash_pbuf_free(struct vp_hash *h)
+{
+	h->pend = NULL;
+	if (!h->pbuf)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (!hash_pbuf_stale(h)) {
+		virtaccel_buf_free(g_dev, h->pbuf);
+		g_shm_held -= h->pcap;
+	}
+	pthread_mutex_unlock(&g_lock);
+	h->pbuf = NULL;
+	h->pcap = 0;
+}
+
 /*
- * Give back h->buf. Shared memory: to the handle it came from, if that is
+ * Give back h->buf and h->pbuf. Shared memory: to the handle it came from, if that is
  * still ours; data, not keys, so not wiped (as gcm_shm_put()). The heap
  * buffer of an HMAC may hold the message: wiped, as before.
  */
@@ -405,6 +541,7 @@ static void hash_buf_free(struct vp_hash *h)
 	h->cap = 0;
 	h->len = 0;
 	h->buf_shm = false;
+	hash_pbuf_free(h);
 }
 
 static int hash_stale_err(const struct vp_hash *h)
@@ -460,13 +597,32 @@ out:
 	return ret;
 }
 
+/*
+ * The context's stream session: kept for another context (scache) when its
+ * last stream ended, else destroyed.
+ */
+static void hash_sess_put(struct vp_hash *h)
+{
+	if (!h->sess.id)
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (h->sess_clean && !h->streaming)
+		scache_put(&h->sess, h->mac ? h->k0 : NULL,
+			   h->mac ? h->k0_len : 0);
+	else if (g_dev && h->sess.gen == g_gen && g_pid == getpid())
+		virtaccel_session_destroy(g_dev, h->sess.id);
+	pthread_mutex_unlock(&g_lock);
+	h->sess.id = 0;
+	h->sess_clean = false;
+}
+
 static void hash_free(void *vctx)
 {
 	struct vp_hash *h = vctx;
 
 	if (!h)
 		return;
-	sess_put(&h->sess);
+	hash_sess_put(h);
 	EVP_MAC_CTX_free(h->other);
 	OPENSSL_clear_free(h->key, h->key_len);
 	hash_buf_free(h);
@@ -501,6 +657,9 @@ static void *hash_dup(void *vctx)
 	h->cap = 0;
 	h->len = 0;
 	h->buf_shm = false;
+	h->pbuf = NULL;
+	h->pcap = 0;
+	h->pend = NULL;
 	h->key = src->key_len ? OPENSSL_memdup(src->key, src->key_len) : NULL;
 	if (src->key_len && !h->key) {
 		h->key_len = 0;
@@ -531,6 +690,7 @@ fail:
 static int hash_set_key(struct vp_hash *h, const unsigned char *key,
 			size_t len)
 {
+	hash_sess_put(h);	/* a session of the old key */
 	OPENSSL_clear_free(h->key, h->key_len);
 	h->key = NULL;
 	h->key_len = 0;
@@ -559,6 +719,41 @@ static int hash_k0(struct vp_hash *h)
 }
 
 /*
+ * With g_lock held, g_dev open and the key's device form made (HMAC): a
+ * stream starts on the context's session if its last stream ended, else on
+ * a kept one (scache) or a new one.
+ */
+static int hash_stream_start(struct vp_hash *h)
+{
+	uint32_t opc = h->mac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH;
+	uint32_t algo = h->mac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
+				 VIRTIO_ACCEL_ALG_SHA256;
+	const void *key = h->mac ? h->k0 : NULL;
+	uint32_t key_len = h->mac ? h->k0_len : 0;
+	int ret;
+
+	if (h->streaming)
+		return 0;
+	if (!(h->sess.id && h->sess.gen == g_gen && h->sess_clean)) {
+		/* a session whose stream did not end (or of a handle gone) */
+		if (h->sess.id && h->sess.gen == g_gen)
+			virtaccel_session_destroy(g_dev, h->sess.id);
+		h->sess.id = 0;
+		if (!scache_take(&h->sess, opc, key, key_len)) {
+			ret = sess_get(&h->sess, opc, algo,
+				       VIRTIO_ACCEL_SESS_F_STREAM, key,
+				       key_len);
+			if (ret)
+				return ret;
+		}
+	}
+	h->sess_clean = false;
+	h->streaming = true;
+	h->stream_gen = g_gen;
+	return 0;
+}
+
+/*
  * With g_lock held: send what is buffered. Not final: all of it, as stream
  * requests. Final: the digest into @md, one request when the input fits one
  * and no stream has begun.
@@ -569,6 +764,7 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 	uint32_t opc = h->mac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH;
 	uint32_t algo = h->mac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
 				 VIRTIO_ACCEL_ALG_SHA256;
+	const uint8_t *src = h->pend ? h->pend : h->buf;
 	struct virtaccel_op op;
 	struct vp_sess once = { 0 };
 	size_t off = 0, n;
@@ -584,20 +780,9 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 			return ret;
 	}
 	while (h->len - off > g_chunk || (!final && off < h->len)) {
-		if (!h->streaming) {
-			/* a stream starts from a fresh session */
-			if (h->sess.id && h->sess.gen == g_gen)
-				virtaccel_session_destroy(g_dev, h->sess.id);
-			h->sess.id = 0;
-			ret = sess_get(&h->sess, opc, algo,
-				       VIRTIO_ACCEL_SESS_F_STREAM,
-				       h->mac ? h->k0 : NULL,
-				       h->mac ? h->k0_len : 0);
-			if (ret)
-				return ret;
-			h->streaming = true;
-			h->stream_gen = g_gen;
-		}
+		ret = hash_stream_start(h);
+		if (ret)
+			return ret;
 		n = h->len - off;
 		if (n > g_chunk)
 			n = g_chunk;
@@ -605,7 +790,7 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 		op.opcode = opc;
 		op.algo = algo;
 		op.session_id = h->sess.id;
-		op.src = h->buf + off;
+		op.src = src + off;
 		op.src_len = (uint32_t)n;
 		ret = dev_run(what, &op);
 		if (ret)
@@ -614,12 +799,13 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 	}
 	if (!final) {
 		h->len = 0;
+		h->pend = NULL;
 		return 0;
 	}
 	memset(&op, 0, sizeof(op));
 	op.opcode = opc;
 	op.algo = algo;
-	op.src = h->buf + off;
+	op.src = src + off;
 	op.src_len = (uint32_t)(h->len - off);
 	op.dst = md;
 	op.dst_len = SHA256_LEN;
@@ -638,9 +824,153 @@ static int hash_send(struct vp_hash *h, bool final, unsigned char *md)
 	ret = dev_run(what, &op);
 	if (once.id && once.gen == g_gen)
 		virtaccel_session_destroy(g_dev, once.id);
+	if (!ret && h->streaming)
+		h->sess_clean = true; /* [STREAM-END]: it can start another */
 	h->len = 0;
+	h->pend = NULL;
 	h->streaming = false;
 	return ret;
+}
+
+/* With g_lock held and g_dev open: h->pbuf of @len bytes (0), or 1. */
+static int hash_pbuf_get(struct vp_hash *h, size_t len)
+{
+	if (hash_pbuf_stale(h)) {
+		/* it went with its handle */
+		h->pbuf = NULL;
+		h->pcap = 0;
+	}
+	if (h->pbuf && h->pcap >= len)
+		return 0;
+	if (h->pbuf) {
+		virtaccel_buf_free(g_dev, h->pbuf);
+		g_shm_held -= h->pcap;
+		h->pbuf = NULL;
+		h->pcap = 0;
+	}
+	if (g_shm_held + len > VP_SHM_BUDGET)
+		return 1;
+	h->pbuf = virtaccel_buf_alloc(g_dev, len);
+	if (!h->pbuf)
+		return 1;
+	h->pcap = len;
+	h->pbuf_gen = g_gen;
+	g_shm_held += len;
+	return 0;
+}
+
+/* With g_lock held and the stream started: @n bytes at @src, not FINAL. */
+static int hash_submit(struct vp_hash *h, struct virtaccel_op *op,
+		       const uint8_t *src, size_t n)
+{
+	memset(op, 0, sizeof(*op));
+	op->opcode = h->mac ? VIRTIO_ACCEL_OP_MAC : VIRTIO_ACCEL_OP_HASH;
+	op->algo = h->mac ? VIRTIO_ACCEL_ALG_HMAC_SHA256 :
+			    VIRTIO_ACCEL_ALG_SHA256;
+	op->session_id = h->sess.id;
+	op->src = src;
+	op->src_len = (uint32_t)n;
+	return op_submit(h->mac ? "HMAC-SHA-256" : "SHA-256", op);
+}
+
+/*
+ * With g_lock held: a long update (from VP_HPIPE_MIN) as stream requests of
+ * a sixteenth of it each, 16 to 64 KiB, through the two halves of h->pbuf,
+ * the copy of one piece overlapping the device's work on the one before
+ * (one request in flight, [STREAM-ORDER]). Buffering it all and sending it
+ * at final costs the whole copy and then the whole hash; this, the first
+ * piece's copy and the hash. A piece of 64 KiB is hashed within the
+ * library's spin (VIRTACCEL_SPIN_US on a core of today), so that waiting
+ * for it costs no wake-up. The last piece stays pending in h->pbuf
+ * (h->pend) for the next update or final. 1 when the shared memory cannot
+ * be had (the caller buffers as before), else 0/-errno.
+ *
+ * A context that has streamed cannot be copied (hash_dup()): below
+ * VP_HPIPE_MIN an update is buffered, and copies work up to 1 MiB of input.
+ */
+#define VP_HPIPE_MIN		(512u << 10)
+#define VP_HPIPE_PIECES		16
+#define VP_HPIPE_PIECE_MIN	(16u << 10)
+#define VP_HPIPE_PIECE_MAX	(64u << 10)
+static int hash_pipe(struct vp_hash *h, const unsigned char *in, size_t inl)
+{
+	const char *what = h->mac ? "HMAC-SHA-256" : "SHA-256";
+	struct virtaccel_op op[3];	/* of pbuf's halves, and of h->buf */
+	size_t piece, off = 0, n;
+	uint8_t *half[2];
+	int busy = -1, r, ret;
+	if (!dev_get())
+		return -ENODEV;
+	if ((h->streaming && h->stream_gen != g_gen) || hash_buf_stale(h))
+		return hash_stale_err(h);
+	piece = (inl / VP_HPIPE_PIECES + 4095) & ~(size_t)4095;
+	if (piece < VP_HPIPE_PIECE_MIN)
+		piece = VP_HPIPE_PIECE_MIN;
+	if (piece > VP_HPIPE_PIECE_MAX)
+		piece = VP_HPIPE_PIECE_MAX;
+	if (piece > g_chunk)
+		piece = g_chunk & ~(size_t)4095;
+	if (!piece)
+		return 1;
+	/*
+	 * Pending input goes first, from where it is; but not from the
+	 * halves of an earlier pbuf of other pieces: it goes now.
+	 */
+	if (h->len && (h->len > g_chunk ||
+		       (h->pend && (h->pcap < 2 * piece ||
+				    (h->pend != h->pbuf &&
+				     h->pend != h->pbuf + piece))))) {
+		ret = hash_send(h, false, NULL);
+		if (ret)
+			return ret;
+	}
+	if (hash_pbuf_get(h, 2 * piece))
+		return h->pend ? -ENOMEM : 1; /* (pend: pbuf kept, not lost) */
+	if (h->mac) {
+		ret = hash_k0(h);
+		if (ret)
+			return ret;
+	}
+	ret = hash_stream_start(h);
+	if (ret)
+		return ret;
+	half[0] = h->pbuf;
+	half[1] = h->pbuf + piece;
+	if (h->len) {
+		busy = !h->pend ? 2 : h->pend == half[0] ? 0 : 1;
+		ret = hash_submit(h, &op[busy], h->pend ? h->pend : h->buf,
+				  h->len);
+		if (ret)
+			return ret;
+		h->len = 0;
+		h->pend = NULL;
+	}
+	r = busy == 0 ? 1 : 0;
+	while (off < inl) {
+		n = inl - off < piece ? inl - off : piece;
+		/* while the device works on the piece before */
+		memcpy(half[r], in + off, n);
+		off += n;
+		if (busy >= 0) {
+			ret = op_wait(what, &op[busy]);
+			busy = -1;
+			if (ret == -EBADMSG)
+				ret = dev_fail(what, ret);
+			if (ret)
+				return ret;
+		}
+		if (off == inl) {
+			h->pend = half[r];
+			h->len = n;
+			break;
+		}
+		ret = hash_submit(h, &op[r], half[r], n);
+		if (ret)
+			return ret;
+		busy = r;
+		r = 1 - r;
+	}
+	return 0;
 }
 
 static int hash_update(void *vctx, const unsigned char *in, size_t inl)
@@ -651,6 +981,27 @@ static int hash_update(void *vctx, const unsigned char *in, size_t inl)
 
 	if (h->failed)
 		return 0;
+	if (inl >= VP_HPIPE_MIN) {
+		pthread_mutex_lock(&g_lock);
+		ret = hash_pipe(h, in, inl);
+		pthread_mutex_unlock(&g_lock);
+		if (ret < 0) {
+			h->failed = true;
+			return 0;
+		}
+		if (!ret)
+			return 1;
+	}
+	if (h->pend) {
+		/* what a long update left in h->pbuf goes first */
+		pthread_mutex_lock(&g_lock);
+		ret = hash_send(h, false, NULL);
+		pthread_mutex_unlock(&g_lock);
+		if (ret) {
+			h->failed = true;
+			return 0;
+		}
+	}
 	while (inl) {
 		if (h->len == h->cap && h->cap >= VP_CHUNK_MAX) {
 			pthread_mutex_lock(&g_lock);
@@ -739,21 +1090,25 @@ static int sha256_digest(void *provctx, const unsigned char *in, size_t inl,
 			 unsigned char *out, size_t *outl, size_t outsz)
 {
 	struct vp_hash h = { 0 };
-	int ok;
+	int ok, ret;
 
 	if (outsz < SHA256_LEN)
 		return 0;
 	/*
-	 * The input goes to the device from where it is: no buffer of ours
-	 * (one copy, the library's into shared memory, instead of three and
-	 * a fresh allocation per call).
+	 * Long input is pipelined (hash_pipe()); the rest goes to the device
+	 * from where it is: no buffer of ours (one copy, the library's into
+	 * shared memory, instead of three and a fresh allocation per call).
 	 */
-	h.buf = (uint8_t *)in;
-	h.len = inl;
 	pthread_mutex_lock(&g_lock);
-	ok = !hash_send(&h, true, out);
+	ret = inl >= VP_HPIPE_MIN ? hash_pipe(&h, in, inl) : 1;
+	if (ret == 1) {
+		h.buf = (uint8_t *)in;
+		h.len = inl;
+	}
+	ok = ret >= 0 && !hash_send(&h, true, out);
 	pthread_mutex_unlock(&g_lock);
-	sess_put(&h.sess);
+	hash_pbuf_free(&h);
+	hash_sess_put(&h);
 	if (ok)
 		*outl = SHA256_LEN;
 	return ok;
@@ -1039,52 +1394,15 @@ struct vp_gcm {
 	size_t tls_fixed_len;	/* fixed part of the IV (4), 0 if unset */
 };
 
-/*
- * AES-GCM stream sessions outlive their contexts: a context freed (or
- * given another key or direction) leaves its session here, its stream
- * ended, and a context with the same key and direction takes it instead of
- * two control-queue round trips (create, destroy). Sessions of an older
- * handle are forgotten (they went with it); one pushed out is destroyed.
- * Under g_lock.
- */
-#define VP_SCACHE 8
-
-struct vp_scache {
-	uint64_t id;
-	unsigned long gen;
-	uint32_t op;
-	uint8_t key[GCM_KEY_LEN];
-};
-
-static struct vp_scache g_scache[VP_SCACHE];
-static unsigned int g_scache_next;
-
 static void gcm_sess_put(struct vp_gcm *g)
 {
-	struct vp_scache *c = NULL;
-	unsigned int i;
-
 	if (!g->sess.id)
 		return;
 	pthread_mutex_lock(&g_lock);
-	if (!g_dev || g->sess.gen != g_gen || g_pid != getpid())
-		goto out; /* the handle's gone, and the session with it */
-	if (g->started) {
+	if (g->started && g_dev && g->sess.gen == g_gen && g_pid == getpid())
 		virtaccel_session_destroy(g_dev, g->sess.id);
-		goto out;
-	}
-	for (i = 0; i < VP_SCACHE && !c; i++)
-		if (!g_scache[i].id || g_scache[i].gen != g_gen)
-			c = &g_scache[i];
-	if (!c) {
-		c = &g_scache[g_scache_next++ % VP_SCACHE];
-		virtaccel_session_destroy(g_dev, c->id);
-	}
-	c->id = g->sess.id;
-	c->gen = g->sess.gen;
-	c->op = g->sess.op;
-	memcpy(c->key, g->key, GCM_KEY_LEN);
-out:
+	else
+		scache_put(&g->sess, g->key, GCM_KEY_LEN);
 	pthread_mutex_unlock(&g_lock);
 	g->sess.id = 0;
 }
@@ -1312,25 +1630,10 @@ static int gcm_sess(struct vp_gcm *g)
 {
 	uint32_t op = g->enc ? VIRTIO_ACCEL_OP_AEAD_ENCRYPT :
 			       VIRTIO_ACCEL_OP_AEAD_DECRYPT;
-	unsigned int i;
 
-	if (!(g->sess.id && g->sess.gen == g_gen && g->sess.op == op)) {
-		for (i = 0; i < VP_SCACHE; i++) {
-			struct vp_scache *c = &g_scache[i];
-
-			if (!c->id || c->gen != g_gen || c->op != op ||
-			    CRYPTO_memcmp(c->key, g->key, GCM_KEY_LEN))
-				continue;
-			if (g->sess.id && g->sess.gen == g_gen)
-				virtaccel_session_destroy(g_dev, g->sess.id);
-			g->sess.id = c->id;
-			g->sess.gen = c->gen;
-			g->sess.op = c->op;
-			c->id = 0;
-			OPENSSL_cleanse(c->key, GCM_KEY_LEN);
-			return 0;
-		}
-	}
+	if (!(g->sess.id && g->sess.gen == g_gen && g->sess.op == op) &&
+	    scache_take(&g->sess, op, g->key, GCM_KEY_LEN))
+		return 0;
 	return sess_get(&g->sess, op, VIRTIO_ACCEL_ALG_AES256_GCM,
 			VIRTIO_ACCEL_SESS_F_STREAM, g->key, GCM_KEY_LEN);
 }
@@ -1590,7 +1893,6 @@ static int gcm_tls_cipher(struct vp_gcm *g, unsigned char *out, size_t *outl,
 static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
 		      const uint8_t *src, uint8_t *dst, size_t len, bool final)
 {
-	struct virtaccel_op *ops[1] = { op };
 	int ret;
 
 	ret = gcm_sess(g);
@@ -1612,31 +1914,12 @@ static int gcm_submit(struct vp_gcm *g, struct virtaccel_op *op,
 	op->dst = dst;
 	op->dst_len = (uint32_t)(len + (final ? GCM_TAG_LEN : 0));
 	op->flags = final ? VIRTIO_ACCEL_OP_F_FINAL : 0;
-	ret = virtaccel_submit(g_dev, 0, ops, 1);
-	if (ret != 1)
-		return dev_fail("AES-256-GCM", ret < 0 ? ret : -EAGAIN);
+	ret = op_submit("AES-256-GCM", op);
+	if (ret)
+		return ret;
 	g->started = true;
 	g->stream_gen = g_gen;
 	return 0;
-}
-
-/* With g_lock held: the completion of @op, the only request in flight. */
-static int gcm_wait(struct virtaccel_op *op)
-{
-	struct virtaccel_op *done = NULL;
-	int n, ret;
-
-	do
-		n = virtaccel_poll(g_dev, 0, &done, 1, -1);
-	while (n == 0);
-	if (n < 0)
-		return dev_fail("AES-256-GCM", n);
-	if (done != op)
-		return dev_fail("AES-256-GCM (a completion not ours)", -EPROTO);
-	ret = virtaccel_status_to_errno(op->status);
-	if (ret && ret != -EBADMSG)
-		return dev_fail("AES-256-GCM", ret);
-	return ret;
 }
 
 /*
@@ -1695,7 +1978,7 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 			sbuf[1 - cur] = g->sb + off_in;
 		if (nn)	/* while the device works on the current piece */
 			memcpy(sbuf[1 - cur], in + off_in, nn);
-		ret = gcm_wait(&op[cur]);
+		ret = op_wait("AES-256-GCM", &op[cur]);
 		if (!ret && nn)
 			ret = gcm_submit(g, &op[1 - cur], sbuf[1 - cur],
 					 dbuf[1 - cur], nn,
@@ -1709,7 +1992,7 @@ static int gcm_pipe(struct vp_gcm *g, unsigned char *out,
 			break;
 		if (spec && off_in + nn == inl) {
 			/* the FINAL one: wait for it here, keep its tag */
-			ret = gcm_wait(&op[1 - cur]);
+			ret = op_wait("AES-256-GCM", &op[1 - cur]);
 			g->started = false;
 			if (ret)
 				break;

@@ -361,6 +361,83 @@ static void copies(void)
 	free(d);
 }
 
+/*
+ * Digests and HMACs in updates of every kind of size, against the default
+ * provider: short ones (buffered), from 512 KiB (pipelined through the
+ * provider's shared pieces, the last one left pending), mixed, with one
+ * context reused across messages (its stream session and pieces kept) and
+ * HMAC keys of 1 to 100 bytes. Seeded: a failure names its message.
+ */
+static void splits(void)
+{
+	static const size_t fixed[] = { 10, 600000, 3, 600000, 600000, 700000,
+					65536, 0, 1048576, 1 };
+	size_t big = 6 << 20, sz[10], off, tot, i, ml;
+	unsigned char *d = malloc(big), a[32], r[32], key[100];
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", VP);
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", VP);
+	EVP_MAC_CTX *mx = m ? EVP_MAC_CTX_new(m) : NULL;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_END
+	};
+	unsigned int l, seed = 0x5eed, bad_sha = 0, bad_mac = 0, msg, k, n;
+	bool ok;
+
+	if (!d || !md || !x || !mx) {
+		tap(false, "split updates: set-up");
+		goto out;
+	}
+	for (i = 0; i < big; i++)
+		d[i] = (unsigned char)(i * 131 + (i >> 12));
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i ^ 0x5c);
+	for (msg = 0; msg < 26; msg++) {
+		/* message 0: the fixed pattern; then random ones */
+		n = msg ? 1 + rand_r(&seed) % 6 : 10;
+		for (k = 0, tot = 0; k < n; k++) {
+			unsigned int c = rand_r(&seed) % 3;
+
+			sz[k] = !msg ? fixed[k] :
+				c == 0 ? (size_t)rand_r(&seed) % 100 :
+				c == 1 ? 1000 + (size_t)rand_r(&seed) % 70000 :
+					 500000 + (size_t)rand_r(&seed) % 700000;
+			if (tot + sz[k] > big)
+				sz[k] = big - tot;
+			tot += sz[k];
+		}
+		/* SHA-256: the context reused */
+		ok = EVP_DigestInit_ex(x, md, NULL);
+		for (k = 0, off = 0; ok && k < n; off += sz[k++])
+			ok = EVP_DigestUpdate(x, d + off, sz[k]);
+		ok = ok && EVP_DigestFinal_ex(x, a, &l) &&
+		     digest(SW, d, tot, r) && !memcmp(a, r, 32);
+		if (!ok && !bad_sha++)
+			printf("# SHA-256 message %u (%zu bytes in %u updates) wrong\n",
+			       msg, tot, n);
+		/* HMAC: a key of 1..100 bytes */
+		l = 1 + msg * 37 % 100;
+		ok = EVP_MAC_init(mx, key, l, p);
+		for (k = 0, off = 0; ok && k < n; off += sz[k++])
+			ok = EVP_MAC_update(mx, d + off, sz[k]);
+		ok = ok && EVP_MAC_final(mx, a, &ml, 32) &&
+		     hmac(SW, key, l, d, tot, r) && !memcmp(a, r, 32);
+		if (!ok && !bad_mac++)
+			printf("# HMAC message %u (%zu bytes, key %u bytes) wrong\n",
+			       msg, tot, l);
+	}
+	tap(!bad_sha, "SHA-256 in split updates (26 messages, 0 B to 1.2 MB each, one context): all equal the default provider's");
+	tap(!bad_mac, "HMAC-SHA-256 in split updates (26 messages, keys of 1 to 100 B): all equal the default provider's");
+	ERR_print_errors_fp(stdout);
+out:
+	EVP_MAC_CTX_free(mx);
+	EVP_MAC_free(m);
+	EVP_MD_CTX_free(x);
+	EVP_MD_free(md);
+	free(d);
+}
+
 static int refuse(void)
 {
 	static const unsigned char key[32], iv[16];
@@ -403,6 +480,7 @@ static int refuse(void)
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(c);
 	copies();
+	splits();
 	return tap_finish("refuse");
 }
 
