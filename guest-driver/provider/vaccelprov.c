@@ -521,9 +521,10 @@ static void hash_pbuf_free(struct vp_hash *h)
 }
 
 /*
- * Give back h->buf and h->pbuf. Shared memory: to the handle it came from, if that is
- * still ours; data, not keys, so not wiped (as gcm_shm_put()). The heap
- * buffer of an HMAC may hold the message: wiped, as before.
+ * Give back h->buf and h->pbuf. Shared memory: to the handle it came
+ * from, if that is still ours; data, not keys, so not wiped (as
+ * gcm_shm_put()). The heap buffer of an HMAC may hold the message: wiped,
+ * as before.
  */
 static void hash_buf_free(struct vp_hash *h)
 {
