@@ -104,12 +104,12 @@ export OPENSSL_MODULES=$B VACCEL_DEVICE=$DEV
 # the provider only, and every fetch asks for it: nothing can come from
 # OpenSSL's default provider (which openssl(1) may load on its own)
 VP="-provider-path $B -provider vaccelprov -provider default -propquery provider=vaccelprov"
-_all_closed() {
-	[ "$(grep -c 'front-end connected' "$BACKEND_LOG")" -eq \
-	  "$(grep -c 'data requests served$' "$BACKEND_LOG")" ]
+_all_closed() { # [LOG]: default the back-end's
+	[ "$(grep -c 'front-end connected' "${1:-$BACKEND_LOG}")" -eq \
+	  "$(grep -c 'data requests served$' "${1:-$BACKEND_LOG}")" ]
 }
 served() { # the back-end's data requests so far, once every connection closed
-	wait_until 10 _all_closed
+	wait_until 30 _all_closed
 	sed -n 's/.*, \([0-9]*\) data requests served$/\1/p' "$BACKEND_LOG" |
 		awk '{ s += $1 } END { print s + 0 }'
 }
@@ -268,7 +268,8 @@ check "the back-end served the threads and the child ($((r4 - r3)) data requests
 # --- TLS: unmodified s_server and s_client, the provider from OPENSSL_CONF --------
 # A vhost-user back-end serves one front-end, so the server and the client
 # have one back-end each; each side's openssl.cnf names its device.
-cli_served() {
+cli_served() { # the same for the TLS client's back-end
+	wait_until 30 _all_closed "$CLI_LOG"
 	sed -n 's/.*, \([0-9]*\) data requests served$/\1/p' "$CLI_LOG" |
 		awk '{ s += $1 } END { print s + 0 }'
 }
@@ -318,7 +319,6 @@ if start_backend "$T/cli"; then
 	check "TLS 1.3 TLS_AES_256_GCM_SHA384: $TSIZE B intact through s_server -WWW / s_client" \
 		tls_run 13 -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384
 	s1=$(served)
-	sleep 1
 	c1=$(cli_served)
 	check "... the server's back-end served >= 1 request per record ($((s1 - s0)) for $rec records)" \
 		[ $((s1 - s0)) -ge $rec ]
@@ -327,7 +327,6 @@ if start_backend "$T/cli"; then
 	check "TLS 1.2 ECDHE-RSA-AES256-GCM-SHA384: $TSIZE B intact through s_server -WWW / s_client" \
 		tls_run 12 -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384
 	s2=$(served)
-	sleep 1
 	c2=$(cli_served)
 	check "... the server's back-end served >= 1 request per record ($((s2 - s1)))" \
 		[ $((s2 - s1)) -ge $rec ]

@@ -1291,8 +1291,15 @@ static void t_messages(void)
 			 * CHECK blocks it while it waits for the transfer */
 			int e = WIFEXITED(ws) ? WEXITSTATUS(ws) : 255;
 
-			check(e < 15,
-			      "the second device is answered while the first's CHECK waits (%s%d ms, under 3000)",
+			/*
+			 * it waits for the grace (about 1.7 s of its 2 s
+			 * after the 300 ms above), not the transfer's 30 s:
+			 * the same 5 s bound as the CHECK's own answer above,
+			 * so that a loaded machine's slower grace is judged
+			 * by one bound, not failed here with 1.2 s to spare
+			 */
+			check(e < 25,
+			      "the second device is answered while the first's CHECK waits (%s%d ms, under 5000)",
 			      e == 255 ? "failed, " : "", e * 200);
 		}
 		close(p[1]);

@@ -59,7 +59,7 @@ check "socket owned by the back-end's user ($(id -un))" \
 "$C" hold "$DEV" 1 4 000102030405060708090a0b0c0d0e0f >"$T/hold.out" 2>&1 &
 HP=$!
 PIDS="$PIDS $HP"
-check "first front-end connected and running" wait_line 5 "$T/hold.out" ready
+check "first front-end connected and running" wait_line 30 "$T/hold.out" ready
 "$C" second "$DEV" >"$T/second.out" 2>&1
 check "a second front-end is refused while the first is connected" [ $? -eq 0 ]
 sed 's/^/# /' "$T/second.out"
@@ -152,7 +152,7 @@ VP=$!
 PIDS="$PIDS $VP"
 exec 9>"$T/fifo"
 shows_x() { tr '\0' ' ' <"/proc/$VP/cmdline" 2>/dev/null | grep -q 'hmac .*--key x'; }
-wait_until 2 shows_x
+wait_until 20 shows_x
 tr '\0' ' ' <"/proc/$VP/cmdline" >"$T/cmdline" 2>/dev/null
 check "CLI: a running vaccel's command line shows x's, not the key ($(cut -c1-60 "$T/cmdline")...)" \
 	sh -c "grep -q -- '--key xxxx' '$T/cmdline' && ! grep -qi '$KEY' '$T/cmdline'"
@@ -210,11 +210,11 @@ K1=$(python3 -c 'import os; print(os.urandom(32).hex())')
 "$C" keyhold "$DEV" "$K1" >"$T/kh1.out" 2>&1 &
 KP=$!
 PIDS="$PIDS $KP"
-if wait_line 10 "$T/kh1.out" live; then
+if wait_line 30 "$T/kh1.out" live; then
 	check "memscan finds the key while its sessions live (the scan works)" \
 		python3 "$MS" "$BACKEND_PID" "$K1" 1
 	kill -USR1 "$KP"
-	wait_line 10 "$T/kh1.out" destroyed
+	wait_line 30 "$T/kh1.out" destroyed
 	check "sessions destroyed (HMAC, GCM; crypto PMD and in-process paths, inline keys, a stream): no copy of the key left in the back-end" \
 		python3 "$MS" "$BACKEND_PID" "$K1"
 else
@@ -226,10 +226,10 @@ K2=$(python3 -c 'import os; print(os.urandom(32).hex())')
 "$C" keyhold "$DEV" "$K2" >"$T/kh2.out" 2>&1 &
 KP=$!
 PIDS="$PIDS $KP"
-if wait_line 10 "$T/kh2.out" live; then
+if wait_line 30 "$T/kh2.out" live; then
 	n=$(grep -c 'front-end disconnected' "$BACKEND_LOG")
 	{ kill -KILL "$KP"; wait "$KP"; } 2>/dev/null
-	wait_count 5 "$BACKEND_LOG" 'front-end disconnected' $((n + 1))
+	wait_count 30 "$BACKEND_LOG" 'front-end disconnected' $((n + 1))
 	check "client SIGKILLed with live sessions: no copy of its key left in the back-end" \
 		python3 "$MS" "$BACKEND_PID" "$K2"
 else

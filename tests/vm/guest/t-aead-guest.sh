@@ -143,10 +143,11 @@ while read -r line; do
 	t "gcm-aes-virtio-accel: $(describe "$line")" one "$line"
 done <"$P/cases"
 
-# flood N: N AF_ALG encryptions at once (CRYPTO_TFM_REQ_MAY_BACKLOG) of the
-# largest one-request device case up to 64 KiB (65520 B at max_data_len
-# 64 KiB); on path 1 (rings of 16, 20 ms a request) they fill the rings: requests wait on the backlog (-EBUSY), all come back right
-flood() {
+# flood_once: FLOOD_N AF_ALG encryptions at once (CRYPTO_TFM_REQ_MAY_BACKLOG)
+# of the largest one-request device case up to 64 KiB (65520 B at
+# max_data_len 64 KiB), all right, all on the device, no fallback; sets
+# FLOOD_BL, how many went through the backlog
+flood_once() {
 	# shellcheck disable=SC2046,SC2086 # a case line: its fields
 	set -- $(awk '$2 == "afalg" && $3 == "enc" && $9 <= 65536 &&
 		$8 == 0 && $6 == 13 && $7 == 16 && $11 == "offloaded" &&
@@ -158,8 +159,8 @@ flood() {
 	i=0
 	pids=
 	rm -f /tmp/fl-gate*
-	# all set up before any submits (VACCEL_AEAD_GATE): on path 1 the
-	# ring of 16 then overflows however slowly the programs started
+	# all set up, data sent, before any submits (VACCEL_AEAD_GATE): the
+	# submissions come together however slowly the programs started
 	while [ "$i" -lt "$FLOOD_N" ]; do
 		VACCEL_AEAD_GATE=/tmp/fl-gate vaccel-aead -k "$k" -i "$5" \
 			-a "$P/a.$6" "gcm-aes-virtio-accel" "$P/p.$9" \
@@ -178,11 +179,28 @@ flood() {
 		[ "$(sha256sum "$f" | cut -d' ' -f1)" = "${10}" ] || wrong=$((wrong + 1))
 	done
 	rm -f /tmp/fl.* /tmp/fl-gate*
-	echo "$FLOOD_N at once: on the device $(($(cnt offloaded) - o0)), backlogged $(($(cnt backlogged) - b0)), failed $bad, wrong $wrong"
+	FLOOD_BL=$(($(cnt backlogged) - b0))
+	echo "$FLOOD_N at once: on the device $(($(cnt offloaded) - o0)), backlogged $FLOOD_BL, failed $bad, wrong $wrong"
 	[ "$bad" -eq 0 ] && [ "$wrong" -eq 0 ] &&
 		[ "$(cnt offloaded)" -ge $((o0 + FLOOD_N)) ] &&
-		[ "$(cat "$C"/crypto_fallback_gcm_*)" = "$f0" ] &&
-		{ [ "$MODE" != pci ] || [ "$(cnt backlogged)" -gt "$b0" ]; }
+		[ "$(cat "$C"/crypto_fallback_gcm_*)" = "$f0" ]
+}
+# flood: flood_once; on path 1 (rings of 16, 20 ms a request) the rings
+# fill and requests wait on the backlog (-EBUSY). Whether 16 of one CPU's
+# queue are on its ring at once depends on how fast the guest submits
+# against the back-end's 20 ms each (a busy TCG host can spread the 48
+# readvs out), so up to FLOOD_TRIES floods, each of them all right, until
+# one went through the backlog; none of them backlogged fails
+FLOOD_TRIES=3
+flood() {
+	n=0
+	while :; do
+		n=$((n + 1))
+		flood_once || return 1
+		{ [ "$MODE" != pci ] || [ "$FLOOD_BL" -gt 0 ]; } && return 0
+		[ "$n" -lt "$FLOOD_TRIES" ] ||
+			{ echo "no backlog in $n floods"; return 1; }
+	done
 }
 flood_nready() { find /tmp -name 'fl-gate.*' | wc -l; }
 flood_ready() { [ "$(flood_nready)" -ge "$FLOOD_N" ]; }

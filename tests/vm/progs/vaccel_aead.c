@@ -15,9 +15,10 @@
  * destination scatterlists). -P: on a tag that does not verify (or any
  * other error of the decryption), check that the receive buffer holds no
  * plaintext of PTFILE.
- * With VACCEL_AEAD_GATE=PATH in the environment the request waits, set up,
- * until PATH exists, after creating PATH.PID to say it is ready: a flood
- * of these programs then submits at once, however slowly they started.
+ * With VACCEL_AEAD_GATE=PATH in the environment the request waits, set up
+ * and its data sent, until PATH exists, after creating PATH.PID to say it
+ * is ready: a flood of these programs then submits at once (a readv
+ * each), however slowly they started.
  * Exit status: 0 done, 3 the tag did not verify (EBADMSG) and no
  * plaintext was released, 4 an error with plaintext in the buffer, 5
  * (with -P) another error and no plaintext in the buffer, 1 any other
@@ -174,23 +175,6 @@ int main(int argc, char **argv)
 	    setsockopt(op, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
 		die_errno("SO_SNDBUFFORCE");
 
-	gate = getenv("VACCEL_AEAD_GATE");
-	if (gate) {
-		char ready[4096];
-		int fd, waited;
-
-		snprintf(ready, sizeof(ready), "%s.%d", gate, (int)getpid());
-		fd = open(ready, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-		if (fd < 0)
-			die_errno(ready);
-		close(fd);
-		for (waited = 0; access(gate, F_OK); waited++) {
-			if (waited > 120000)
-				die("the gate %s never opened", gate);
-			usleep(1000);
-		}
-	}
-
 	msg.msg_control = cbuf;
 	/* exactly the three messages: no zeroed header after them */
 	msg.msg_controllen = CMSG_SPACE(4) +
@@ -237,6 +221,29 @@ int main(int argc, char **argv)
 	/* nothing to receive: one byte of room, or recvmsg does nothing */
 	if (!(aadlen + outlen))
 		iov[0].iov_len = 1;
+	/*
+	 * The gate after sendmsg: AF_ALG only queues the data there, the
+	 * request goes to the driver in the readv below, so a flood through
+	 * the gate submits within the few microseconds of a readv each, not
+	 * after a 64 KiB copy each
+	 */
+	gate = getenv("VACCEL_AEAD_GATE");
+	if (gate) {
+		char ready[4096];
+		int fd, waited;
+
+		snprintf(ready, sizeof(ready), "%s.%d", gate, (int)getpid());
+		fd = open(ready, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0)
+			die_errno(ready);
+		close(fd);
+		for (waited = 0; access(gate, F_OK); waited++) {
+			if (waited > 120000)
+				die("the gate %s never opened", gate);
+			usleep(1000);
+		}
+	}
+
 	n = readv(op, iov, niov);
 	if (n < 0 && (errno == EBADMSG || ptfile)) {
 		int bad = errno == EBADMSG ? 3 : 5;
