@@ -146,6 +146,18 @@ wait_line() { # wait_line TIMEOUT FILE TEXT
 	return 1
 }
 
+# spin_count FILE BASE N: read the counter FILE until it is BASE + N or more
+# (at most 1000000 reads), without forking: for acting while a device is
+# early in a run that a fork or a sleep could outlast. The last value read
+# is left in SPIN_COUNT.
+spin_count() {
+	_vt_i=0
+	while read -r SPIN_COUNT <"$1" && [ $((SPIN_COUNT - $2)) -lt "$3" ] &&
+		[ $_vt_i -lt 1000000 ]; do
+		_vt_i=$((_vt_i + 1))
+	done
+}
+
 # ---- vDPA devices --------------------------------------------------------------------
 vdpa_autoprobe() { echo "$1" >/sys/bus/vdpa/drivers_autoprobe; }
 

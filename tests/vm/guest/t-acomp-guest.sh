@@ -354,11 +354,8 @@ removed_once() {
 	# poll and time without forking (a fixed sleep, or the forks of
 	# completed and ms between the poll and the removal, let it end
 	# first)
-	i=0
-	while read -r c1 <"$C/vaccel0/completed" && [ $((c1 - c0)) -lt 4 ] &&
-		[ $i -lt 1000000 ]; do
-		i=$((i + 1))
-	done
+	spin_count "$C/vaccel0/completed" "$c0" 4
+	c1=$SPIN_COUNT
 	read -r t0 _ </proc/uptime
 	t0=$((${t0%.*} * 1000 + 1${t0#*.} * 10 - 1000))
 	vdpa dev del accel0 || { wait "$bg"; return 1; }

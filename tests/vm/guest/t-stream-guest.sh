@@ -153,13 +153,7 @@ limit() {
 # was a third of the 48 MiB stream of 64 KiB requests on path 3 under
 # TCG: a machine 3 times faster, or KVM, ends the stream before the
 # removal and the digest is right
-early() {
-	_i=0
-	while read -r _c <"$C/vaccel0/completed" && [ $((_c - $1)) -lt 2 ] &&
-		[ $_i -lt 1000000 ]; do
-		_i=$((_i + 1))
-	done
-}
+early() { spin_count "$C/vaccel0/completed" "$1" 2; }
 removed() {
 	[ -e /tmp/big ] || dd if=/dev/urandom of=/tmp/big bs=1M count=48 2>/dev/null
 	s0=$(cnt streams)
