@@ -373,32 +373,6 @@ static int fe_light(struct fe *f, uint64_t pf)
 
 /* ---- requests: sessions and streams over the rings ---- */
 
-/* CREATE_SESSION: the id, 0 if refused */
-static uint64_t mk_session(struct fe *f, uint32_t op, uint32_t algo,
-			   uint32_t flags, const uint8_t *key, uint32_t klen)
-{
-	struct virtio_accel_ctrl_req *r = (void *)(f->mem + PG_REQ * PAGE);
-	struct virtio_accel_ctrl_resp *rs;
-	uint64_t wr = PG_CTRL * PAGE;
-	uint32_t wl = sizeof(*rs);
-
-	memset(r, 0, sizeof(*r));
-	r->opcode = VIRTIO_ACCEL_CTRL_CREATE_SESSION;
-	r->algo = algo;
-	r->op = op;
-	r->flags = flags;
-	r->key_len = klen;
-	if (klen)
-		memcpy(r + 1, key, klen);
-	rs = (void *)(f->mem + wr);
-	memset(rs, 0xff, sizeof(*rs));
-	fe_post(f, 0, PG_REQ * PAGE, sizeof(*r) + klen, &wr, &wl, 1, 1);
-	if (fe_wait_used(f, 0, f->avail_idx[0], 5000) < 0 ||
-	    rs->status != VIRTIO_ACCEL_OK)
-		return 0;
-	return rs->session_id;
-}
-
 /* One data request; its status (-1 no completion); dst at page PG_DST. */
 static int op_req(struct fe *f, uint64_t sid, uint32_t op, uint32_t algo,
 		  uint32_t flags, const uint8_t *iv, uint32_t ivlen,
@@ -459,28 +433,29 @@ static int make_sessions(struct fe *f)
 
 	for (i = 0; i < (int)sizeof(src_buf); i++)
 		src_buf[i] = (uint8_t)(i * 7 + i / 13);
-	sid[S_SHA] = mk_session(f, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
-				0, NULL, 0);
-	sid[S_SHA_ST] = mk_session(f, VIRTIO_ACCEL_OP_HASH,
-				   VIRTIO_ACCEL_ALG_SHA256,
-				   VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
-	sid[S_HMAC_ST] = mk_session(f, VIRTIO_ACCEL_OP_MAC,
-				    VIRTIO_ACCEL_ALG_HMAC_SHA256,
-				    VIRTIO_ACCEL_SESS_F_STREAM, key32, 20);
-	sid[S_CRC_ST] = mk_session(f, VIRTIO_ACCEL_OP_HASH,
-				   VIRTIO_ACCEL_ALG_CRC32C,
-				   VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
-	sid[S_GCM_ST] = mk_session(f, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
-				   VIRTIO_ACCEL_ALG_AES256_GCM,
-				   VIRTIO_ACCEL_SESS_F_STREAM, key32, 32);
-	sid[S_DEFL_ST] = mk_session(f, VIRTIO_ACCEL_OP_COMPRESS,
-				    VIRTIO_ACCEL_ALG_DEFLATE,
-				    VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
-	sid[S_HMAC] = mk_session(f, VIRTIO_ACCEL_OP_MAC,
-				 VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, key32, 32);
-	sid[S_INFL_ST] = mk_session(f, VIRTIO_ACCEL_OP_DECOMPRESS,
-				    VIRTIO_ACCEL_ALG_DEFLATE,
-				    VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
+	sid[S_SHA] = fe_session_new(f, VIRTIO_ACCEL_OP_HASH,
+				    VIRTIO_ACCEL_ALG_SHA256,
+				    0, NULL, 0);
+	sid[S_SHA_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_HASH,
+				       VIRTIO_ACCEL_ALG_SHA256,
+				       VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
+	sid[S_HMAC_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_MAC,
+					VIRTIO_ACCEL_ALG_HMAC_SHA256,
+					VIRTIO_ACCEL_SESS_F_STREAM, key32, 20);
+	sid[S_CRC_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_HASH,
+				       VIRTIO_ACCEL_ALG_CRC32C,
+				       VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
+	sid[S_GCM_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_AEAD_ENCRYPT,
+				       VIRTIO_ACCEL_ALG_AES256_GCM,
+				       VIRTIO_ACCEL_SESS_F_STREAM, key32, 32);
+	sid[S_DEFL_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_COMPRESS,
+					VIRTIO_ACCEL_ALG_DEFLATE,
+					VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
+	sid[S_HMAC] = fe_session_new(f, VIRTIO_ACCEL_OP_MAC,
+				     VIRTIO_ACCEL_ALG_HMAC_SHA256, 0, key32, 32);
+	sid[S_INFL_ST] = fe_session_new(f, VIRTIO_ACCEL_OP_DECOMPRESS,
+					VIRTIO_ACCEL_ALG_DEFLATE,
+					VIRTIO_ACCEL_SESS_F_STREAM, NULL, 0);
 	for (i = 0; i < NSESS; i++)
 		bad += !sid[i];
 	check(!bad, "source: %d sessions created (%d refused)", NSESS, bad);
@@ -1567,15 +1542,7 @@ int main(int argc, char **argv)
 	t_positive();
 	t_sealed();
 	backend_stop();
-	{
-		char cmd[300];
-
-		/* ASan/UBSan/LSan builds: their reports land in the log */
-		snprintf(cmd, sizeof(cmd),
-			 "grep -Eq 'Sanitizer|runtime error:' %s", log_path);
-		check(system(cmd) != 0,
-		      "the back-end's log has no sanitizer report");
-	}
+	fe_check_log_clean();
 out:
 	backend_stop();
 	if (nfail || getenv("STATE_VU_KEEP_LOG")) {

@@ -493,8 +493,9 @@ int fe_wait_used(struct fe *f, unsigned int q, uint16_t want,
 	return -1;
 }
 
-/* CREATE_SESSION HASH/SHA-256 on the control queue: the id, 0 if refused */
-uint64_t fe_session(struct fe *f)
+/* CREATE_SESSION on the control queue: the id, 0 if refused */
+uint64_t fe_session_new(struct fe *f, uint32_t op, uint32_t algo,
+			uint32_t flags, const uint8_t *key, uint32_t klen)
 {
 	struct virtio_accel_ctrl_req *r = (void *)(f->mem + PG_REQ * PAGE);
 	struct virtio_accel_ctrl_resp *rs;
@@ -503,15 +504,36 @@ uint64_t fe_session(struct fe *f)
 
 	memset(r, 0, sizeof(*r));
 	r->opcode = VIRTIO_ACCEL_CTRL_CREATE_SESSION;
-	r->algo = VIRTIO_ACCEL_ALG_SHA256;
-	r->op = VIRTIO_ACCEL_OP_HASH;
+	r->algo = algo;
+	r->op = op;
+	r->flags = flags;
+	r->key_len = klen;
+	if (klen)
+		memcpy(r + 1, key, klen);
 	rs = (void *)(f->mem + wr);
 	memset(rs, 0xff, sizeof(*rs));
-	fe_post(f, 0, PG_REQ * PAGE, sizeof(*r), &wr, &wl, 1, 1);
+	fe_post(f, 0, PG_REQ * PAGE, sizeof(*r) + klen, &wr, &wl, 1, 1);
 	if (fe_wait_used(f, 0, f->avail_idx[0], 5000) < 0 ||
 	    rs->status != VIRTIO_ACCEL_OK)
 		return 0;
 	return rs->session_id;
+}
+
+/* CREATE_SESSION HASH/SHA-256: the id, 0 if refused */
+uint64_t fe_session(struct fe *f)
+{
+	return fe_session_new(f, VIRTIO_ACCEL_OP_HASH, VIRTIO_ACCEL_ALG_SHA256,
+			      0, NULL, 0);
+}
+
+/* ASan/UBSan/LSan builds: their reports land in the back-end's log */
+void fe_check_log_clean(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "grep -Eq 'Sanitizer|runtime error:' %s",
+		 log_path);
+	check(system(cmd) != 0, "the back-end's log has no sanitizer report");
 }
 
 /*

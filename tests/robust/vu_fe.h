@@ -148,7 +148,10 @@ uint16_t fe_post(struct fe *f, unsigned int q, uint64_t rd,
 	const uint32_t *wrlen, unsigned int nwr, int kick);
 int fe_wait_used(struct fe *f, unsigned int q, uint16_t want,
 	long tmo_ms);
+uint64_t fe_session_new(struct fe *f, uint32_t op, uint32_t algo,
+	uint32_t flags, const uint8_t *key, uint32_t klen);
 uint64_t fe_session(struct fe *f);
+void fe_check_log_clean(void);
 uint16_t fe_hash_post(struct fe *f, uint64_t sid, unsigned int k,
 	     unsigned int dpg, uint64_t roff, int kick);
 const struct virtio_accel_op_resp *resp_at(struct fe *f, uint64_t off);
