@@ -17,6 +17,15 @@ TOTAL_P=0
 TOTAL_F=0
 SKIPPED=
 LEFT_OUT=
+FAILED_PARTS=
+
+# failed_part NAME: remember a part that failed, with its first failure
+# lines ("not ok", CUnit's FAILED), for the list just above the total line
+failed_part() {
+	FAILED_PARTS="$FAILED_PARTS
+  $1$(grep -E '^[[:space:]]*not ok|FAILED|^FAIL' "$LOG/part.out" |
+		head -4 | cut -c1-160 | sed 's/^/    /; 1s/^/\n/')"
+}
 
 # part NAME CMD...: run one part, add up its "N passed, N failed" line
 part() {
@@ -44,6 +53,7 @@ part() {
 	if [ -z "$line" ]; then
 		echo "=== $name: no result line (exit $rc): counted as 1 failure"
 		TOTAL_F=$((TOTAL_F + 1))
+		failed_part "$name"
 		return
 	fi
 	p=${line%% passed*}
@@ -54,6 +64,7 @@ part() {
 	fi
 	TOTAL_P=$((TOTAL_P + p))
 	TOTAL_F=$((TOTAL_F + f))
+	[ "$f" -eq 0 ] || failed_part "$name"
 	echo "=== $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
 }
 
@@ -389,6 +400,11 @@ fi
 if [ -n "$SKIPPED" ]; then
 	echo
 	echo "*** SKIPPED parts (not counted):$SKIPPED"
+fi
+# last before the total, so that a log's tail names what failed
+if [ -n "$FAILED_PARTS" ]; then
+	echo
+	echo "*** FAILED parts, with their first failures:$FAILED_PARTS"
 fi
 echo
 echo "$TOTAL_P passed, $TOTAL_F failed"
