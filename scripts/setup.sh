@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="make gcc pkg-config python3 python3-cryptography python3-matplotlib
-libdpdk-dev dpdk dpdk-dev libcunit1-dev libssl-dev zlib1g-dev libisal-dev
+libdpdk-dev dpdk dpdk-dev libipsec-mb-dev libcunit1-dev libssl-dev zlib1g-dev libisal-dev
 clang libclang-rt-14-dev kcapi-tools iperf3
 crun jq dpkg-dev debhelper dh-dkms dkms fakeroot lintian help2man groff
 man-db python3-jsonschema strace"

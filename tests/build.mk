@@ -36,7 +36,8 @@ $(O)/tests/conformance_suite: $(CONF_OBJ) $(O)/libvirtaccel.a
 all: $(O)/tests/conformance_suite
 
 # The software stream engine's state for live migration (issue 16):
-# engine_sw.c itself (DPDK's headers, no DPDK library), OpenSSL and zlib.
+# engine_sw.c itself (DPDK's headers, no DPDK library), intel-ipsec-mb,
+# OpenSSL and zlib.
 ENGINE_STATE_SRC := tests/engine/test_stream_state.c \
 	vhost-user-backend/src/engine_sw.c $(SPEC_SRC) \
 	virtio-accel-spec/lib/virtio_accel_zlib.c
@@ -45,6 +46,6 @@ $(O)/tests/engine/test_stream_state.o: \
 	-Ivhost-user-backend/src
 
 $(O)/tests/engine_state_tests: $(ENGINE_STATE_SRC:%.c=$(O)/%.o)
-	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) -lcrypto -lz
+	$(CC) $(BASE_LDFLAGS) -o $@ $^ $(CUNIT_LIBS) -lIPSec_MB -lcrypto -lz
 
 all: $(O)/tests/engine_state_tests

@@ -34,7 +34,8 @@ VHOST_USER_ACCEL_SRCS := \
 	virtio-accel-spec/lib/virtio_accel_state_seal.c
 VHOST_USER_ACCEL_OBJS := $(patsubst %.c,$(O)/%.o,$(VHOST_USER_ACCEL_SRCS))
 VHOST_USER_ACCEL_BIN := $(O)/vhost-user-accel
-VHOST_USER_ACCEL_LIBS := $(DPDK_LIBS) -lrte_bus_vdev -lcrypto -lz -lpthread
+VHOST_USER_ACCEL_LIBS := $(DPDK_LIBS) -lrte_bus_vdev -lIPSec_MB -lcrypto -lz \
+	-lpthread
 
 # Picked up by the top-level `$(O)/%.o: %.c` rule for files in src/.
 EXTRA_CFLAGS_vhost-user-backend_src_ := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API \

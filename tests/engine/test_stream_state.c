@@ -488,6 +488,87 @@ static void test_gcm_portable_own(void)
 	va_sw_test_set(1, 1, 1);
 }
 
+/*
+ * AES-256-GCM one-shots (va_sw_oneshot(): requests too long for the PMD)
+ * against OpenSSL's reference, on the engine in use and on OpenSSL's:
+ * sizes around the block and the PMD's limit, AAD 0 and 37, a tampered
+ * tag refused.
+ */
+static void oneshot_gcm(void)
+{
+	static const uint32_t sizes[] = { 0, 1, 15, 16, 17, 61441, 65536,
+					  1000003, 1u << 20 };
+	struct va_qctx qc = { 0 };
+	struct va_req r;
+	unsigned int i, a;
+
+	CU_ASSERT_FATAL(va_sw_qinit(&qc) == 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (a = 0; a < 2; a++) {
+			uint32_t n = sizes[i], al = a ? 37 : 0;
+
+			gcm_ref(data, n, al, ref);
+			memset(&r, 0, sizeof(r));
+			r.qc = &qc;
+			r.key = gcm_key;
+			r.iv = gcm_iv;
+			r.aad = aad;
+			r.op.aad_len = al;
+			r.op.opcode = VIRTIO_ACCEL_OP_AEAD_ENCRYPT;
+			r.op.src_len = n;
+			r.src = data;
+			r.dst = out_a;
+			CU_ASSERT(va_sw_oneshot(&r) == VIRTIO_ACCEL_OK);
+			CU_ASSERT(r.dst_used == n + 16 && r.src_used == n);
+			CU_ASSERT(!memcmp(out_a, ref, n + 16));
+			r.op.opcode = VIRTIO_ACCEL_OP_AEAD_DECRYPT;
+			r.op.src_len = n + 16;
+			r.src = ref;
+			r.dst = out_b;
+			CU_ASSERT(va_sw_oneshot(&r) == VIRTIO_ACCEL_OK);
+			CU_ASSERT(r.dst_used == n && !memcmp(out_b, data, n));
+			ref[n + 5] ^= 0x20;
+			r.src_used = 0;
+			CU_ASSERT(va_sw_oneshot(&r) ==
+				  VIRTIO_ACCEL_AUTH_FAILED);
+			CU_ASSERT(r.src_used == 0);
+		}
+	}
+	va_sw_qfini(&qc);
+}
+
+static void test_gcm_oneshot(void)
+{
+	int on = va_sw_test_imb(1);
+
+	oneshot_gcm();
+	if (on) {
+		va_sw_test_imb(0);
+		oneshot_gcm();
+		va_sw_test_imb(1);
+	}
+}
+
+/*
+ * With intel-ipsec-mb in use (the other tests' engine where the CPU has
+ * AES-NI), the GCM stream tests again on OpenSSL's GCM, the engine of a
+ * CPU without: each stream cut, exported, imported and finished.
+ */
+static void test_gcm_openssl(void)
+{
+	if (!va_sw_test_imb(1)) {
+		printf("(intel-ipsec-mb not in use: the tests above ran on "
+		       "OpenSSL) ");
+		return;
+	}
+	va_sw_test_imb(0);
+	test_gcm_encrypt();
+	test_gcm_decrypt();
+	test_gcm_aad_only();
+	test_gcm_portable_own();
+	va_sw_test_imb(1);
+}
+
 /* a tampered tag still fails after the migration */
 static void test_gcm_tampered(void)
 {
@@ -926,6 +1007,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "gcm_portable_and_own_from_start",
 		    test_gcm_portable_own);
 	CU_add_test(s, "gcm_tampered_tag", test_gcm_tampered);
+	CU_add_test(s, "gcm_oneshot_both_engines", test_gcm_oneshot);
+	CU_add_test(s, "gcm_streams_on_openssl", test_gcm_openssl);
 	CU_add_test(s, "deflate", test_deflate);
 	CU_add_test(s, "deflate_pending_output", test_deflate_pending);
 	CU_add_test(s, "deflate_final_short_dst", test_deflate_final_short_dst);

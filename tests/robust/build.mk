@@ -45,7 +45,7 @@ TOCTOU_SRC := tests/robust/toctou_inproc.c tests/robust/toctou.c \
 	vhost-user-backend/src/engine_sw.c vhost-user-backend/src/stats.c \
 	$(SPEC_SRC) \
 	virtio-accel-spec/lib/virtio_accel_zlib.c
-TOCTOU_LIBS := -lcrypto -lz -lpthread
+TOCTOU_LIBS := -lIPSec_MB -lcrypto -lz -lpthread
 TOCTOU_INPROC_CFLAGS := $(DPDK_CFLAGS) -DALLOW_EXPERIMENTAL_API \
 	-Ivhost-user-backend/src -pthread
 

@@ -209,6 +209,8 @@ int va_stream_import(struct va_session *s,
 		     const struct virtio_accel_state_stream *in);
 /* tests: GHASH on PCLMULQDQ (if the CPU has it); the tag trick per direction */
 void va_sw_test_set(int pclmul, int trick_enc, int trick_dec);
+/* AES-256-GCM on intel-ipsec-mb (1, where it runs) or OpenSSL (0) */
+int va_sw_test_imb(int on);
 uint8_t va_sw_deflate(struct va_req *r);
 uint8_t va_sw_deflate_stored(struct va_req *r);
 uint8_t va_sw_inflate(struct va_req *r);

@@ -864,10 +864,11 @@ static int va_crypto_setup(const char *name, uint32_t max_sessions,
 	snprintf(cdev_engine, sizeof(cdev_engine), "%s",
 		 strncmp(name, "crypto_", 7) ? name : name + 7);
 	va_async_engines[VA_ASYNC_CRYPTO] = &va_crypto_async;
+	/* "sw": engine_sw.c (OpenSSL; AES-GCM on intel-ipsec-mb if it runs) */
 	VA_INFO("crypto engine: %s (sha256 %s, hmac-sha256 %s, aes-256-gcm %s; over %u bytes: hash/mac %s, aead %s; streams: software, engine_sw.c)",
-		name, cap_sha ? "pmd" : "evp", cap_hmac ? "pmd" : "evp",
-		cap_gcm ? "pmd" : "evp", VA_MBUF_SEG_LEN,
-		auth_sgl_ok ? "pmd" : "evp", aead_sgl_ok ? "pmd" : "evp");
+		name, cap_sha ? "pmd" : "sw", cap_hmac ? "pmd" : "sw",
+		cap_gcm ? "pmd" : "sw", VA_MBUF_SEG_LEN,
+		auth_sgl_ok ? "pmd" : "sw", aead_sgl_ok ? "pmd" : "sw");
 	return 0;
 
 out_fail:

@@ -4,14 +4,18 @@
  * the crypto operations (OpenSSL EVP), raw DEFLATE helpers (zlib), and the
  * stream continuation (spec section 9).
  *
+ * AES-256-GCM here (one-shots too long for the PMD, and streams) runs on
+ * intel-ipsec-mb's GCM where the CPU has AES-NI (its VAES/AVX-512 code is
+ * ~2.4x OpenSSL 3.0's on this project's machines), else on OpenSSL's.
+ *
  * Streams run here because rte_cryptodev has no incremental hash/MAC/GCM
  * interface and the zlib/ISA-L compressdev PMDs offer no stateful
  * compression; each stream session owns a SHA256_CTX, an EVP or a zlib
  * context instead. A stream's state can be exported and imported for live
  * migration (docs/migration-design.md, section 3): SHA-256 and HMAC from
- * the SHA256_CTX, AES-256-GCM from OpenSSL's GCM by its tag and resumed on
- * an own CTR + GHASH path, DEFLATE compression by a flushed copy and its
- * window; DEFLATE decompression cannot travel (lost).
+ * the SHA256_CTX, AES-256-GCM from OpenSSL's or intel-ipsec-mb's GCM by
+ * its tag and resumed on an own CTR + GHASH path, DEFLATE compression by a
+ * flushed copy and its window; DEFLATE decompression cannot travel (lost).
  */
 /* SHA256_CTX: deprecated in OpenSSL 3.0, and the only exportable state */
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -29,6 +33,7 @@
 #include <openssl/sha.h>
 #include <zlib.h>
 
+#include <intel-ipsec-mb.h>
 #include <rte_hash_crc.h>
 
 #include "backend.h"
@@ -38,6 +43,7 @@ struct va_sw_q {
 	EVP_MD_CTX *md;
 	EVP_MAC_CTX *mac;
 	EVP_CIPHER_CTX *cipher;
+	struct va_imb_gcm *imb;	/* with intel-ipsec-mb, for one-shots */
 	z_stream inf;
 	z_stream stored;
 	z_stream def;
@@ -45,6 +51,38 @@ struct va_sw_q {
 };
 
 static EVP_MAC *hmac_alg;
+
+/*
+ * intel-ipsec-mb's manager, set up once by va_sw_init() and only read
+ * after: its GCM functions keep their state in the caller's key data and
+ * context, so every worker may call them at once. NULL: OpenSSL's GCM.
+ * imb_gcm: tests switch it off (va_sw_test_imb()).
+ */
+static IMB_MGR *imb;
+static int imb_gcm;
+
+/* a key's AES round keys and GHASH powers, and one message's GCM state */
+struct va_imb_gcm {
+	struct gcm_key_data kd;
+	struct gcm_context_data ctx;
+};
+
+static struct va_imb_gcm *imb_gcm_new(void)
+{
+	struct va_imb_gcm *g = aligned_alloc(64, (sizeof(*g) + 63) & ~63ul);
+
+	if (g)
+		memset(g, 0, sizeof(*g));
+	return g;
+}
+
+static void imb_gcm_free(struct va_imb_gcm *g)
+{
+	if (!g)
+		return;
+	explicit_bzero(g, sizeof(*g));
+	free(g);
+}
 
 static void stream_init(void);
 
@@ -56,6 +94,41 @@ uint32_t va_crc32c(uint32_t crc, const void *p, uint32_t len)
 	for (; len && ((uintptr_t)b & 7); len--)
 		crc = rte_hash_crc_1byte(*b++, crc);
 	return rte_hash_crc(b, len, crc);
+}
+
+static const char *const imb_arch_name[] = {
+	[IMB_ARCH_SSE] = "SSE", [IMB_ARCH_AVX] = "AVX",
+	[IMB_ARCH_AVX2] = "AVX2", [IMB_ARCH_AVX512] = "AVX-512",
+};
+
+/* intel-ipsec-mb for AES-256-GCM, where the CPU has AES-NI */
+static void imb_init(void)
+{
+	IMB_ARCH arch = IMB_ARCH_NONE;
+
+	if (imb)
+		return;
+	imb = alloc_mb_mgr(0);
+	if (imb)
+		init_mb_mgr_auto(imb, &arch);
+	if (imb && (imb_get_errno(imb) || arch < IMB_ARCH_SSE ||
+		    arch > IMB_ARCH_AVX512)) {
+		free_mb_mgr(imb);
+		imb = NULL;
+	}
+	imb_gcm = !!imb;
+	if (imb)
+		VA_INFO("AES-256-GCM in software: intel-ipsec-mb %s (%s)",
+			imb_get_version_str(), imb_arch_name[arch]);
+	else
+		VA_INFO("AES-256-GCM in software: OpenSSL (intel-ipsec-mb "
+			"has no AES-NI code for this CPU)");
+}
+
+int va_sw_test_imb(int on)
+{
+	imb_gcm = on && imb;
+	return imb_gcm;
 }
 
 int va_sw_init(void)
@@ -74,6 +147,7 @@ int va_sw_init(void)
 		VA_ERR("OpenSSL HMAC not available");
 		return -1;
 	}
+	imb_init();
 	stream_init();
 	return 0;
 }
@@ -99,6 +173,8 @@ int va_sw_qinit(struct va_qctx *qc)
 	sq->mac = EVP_MAC_CTX_new(hmac_alg);
 	sq->cipher = EVP_CIPHER_CTX_new();
 	if (!sq->md || !sq->mac || !sq->cipher)
+		goto out_free;
+	if (imb && !(sq->imb = imb_gcm_new()))
 		goto out_free;
 	if (inflateInit2(&sq->inf, -15) != Z_OK)
 		goto out_free;
@@ -126,6 +202,7 @@ void va_sw_qfini(struct va_qctx *qc)
 	EVP_MD_CTX_free(sq->md);
 	EVP_MAC_CTX_free(sq->mac);
 	EVP_CIPHER_CTX_free(sq->cipher);
+	imb_gcm_free(sq->imb);
 	if (sq->inf_init)
 		inflateEnd(&sq->inf);
 	if (sq->stored_init)
@@ -145,6 +222,36 @@ uint8_t va_crc32c_run(struct va_req *r)
 	r->dst_used = VIRTIO_ACCEL_CRC32C_LEN;
 	r->src_used = r->op.src_len;
 	return VIRTIO_ACCEL_OK;
+}
+
+/* gcm_oneshot() on intel-ipsec-mb; its key data wiped after */
+static uint8_t gcm_oneshot_imb(struct va_imb_gcm *g, struct va_req *r,
+			       int dec)
+{
+	uint32_t len = r->op.src_len - (dec ? VIRTIO_ACCEL_GCM_TAG_LEN : 0);
+	uint8_t tag[VIRTIO_ACCEL_GCM_TAG_LEN], want[VIRTIO_ACCEL_GCM_TAG_LEN];
+	uint8_t st = VIRTIO_ACCEL_OK;
+
+	IMB_AES256_GCM_PRE(imb, r->key, &g->kd);
+	if (dec) {
+		memcpy(want, r->src + len, sizeof(want)); /* read once */
+		IMB_AES256_GCM_DEC(imb, &g->kd, &g->ctx, r->dst, r->src, len,
+				   r->iv, r->aad, r->op.aad_len, tag,
+				   sizeof(tag));
+		if (CRYPTO_memcmp(tag, want, sizeof(tag)))
+			st = VIRTIO_ACCEL_AUTH_FAILED;
+		r->dst_used = len;
+	} else {
+		IMB_AES256_GCM_ENC(imb, &g->kd, &g->ctx, r->dst, r->src, len,
+				   r->iv, r->aad, r->op.aad_len, r->dst + len,
+				   VIRTIO_ACCEL_GCM_TAG_LEN);
+		r->dst_used = len + VIRTIO_ACCEL_GCM_TAG_LEN;
+	}
+	explicit_bzero(g, sizeof(*g));
+	explicit_bzero(tag, sizeof(tag));
+	if (st == VIRTIO_ACCEL_OK)
+		r->src_used = r->op.src_len;
+	return st;
 }
 
 /* AES-256-GCM in one go; @dec: src is ciphertext || tag. */
@@ -217,6 +324,9 @@ uint8_t va_sw_oneshot(struct va_req *r)
 		break;
 	case VIRTIO_ACCEL_OP_AEAD_ENCRYPT:
 	case VIRTIO_ACCEL_OP_AEAD_DECRYPT:
+		if (imb_gcm && sq->imb)
+			return gcm_oneshot_imb(sq->imb, r, r->op.opcode ==
+					       VIRTIO_ACCEL_OP_AEAD_DECRYPT);
 		st = gcm_oneshot(sq->cipher, r,
 				 r->op.opcode == VIRTIO_ACCEL_OP_AEAD_DECRYPT);
 		/* and the key schedule: cleansed, set up again next time */
@@ -712,7 +822,9 @@ static void gcm_own_tag(const struct va_gcm *g, uint8_t *tag)
 struct va_stream {
 	SHA256_CTX sha;		/* SHA-256; HMAC-SHA-256: the inner hash */
 	SHA256_CTX sha_out;	/* HMAC-SHA-256: the outer hash, opad done */
-	EVP_CIPHER_CTX *cipher;	/* AES-256-GCM on OpenSSL's GCM */
+	EVP_CIPHER_CTX *cipher;	/* AES-256-GCM on OpenSSL's GCM, */
+	struct va_imb_gcm *imb;	/* or on intel-ipsec-mb's (on_imb) */
+	int on_imb;
 	struct va_gcm *own;	/* AES-256-GCM on the own path, or NULL */
 	/* AES-256-GCM, for the export: IV, lengths, the ct_len % 16 tail */
 	uint8_t iv[VIRTIO_ACCEL_GCM_IV_LEN];
@@ -829,6 +941,7 @@ void va_stream_free(struct va_session *s)
 	if (!st)
 		return;
 	EVP_CIPHER_CTX_free(st->cipher);	/* cleanses the key schedule */
+	imb_gcm_free(st->imb);
 	gcm_own_free(st->own);
 	if (st->z_init == 1)
 		deflateEnd(&st->z);
@@ -903,27 +1016,43 @@ static void gcm_tail(struct va_stream *st, const uint8_t *ct, uint32_t n)
 }
 
 /*
- * OpenSSL's GCM: the ciphertext's last (< 16) bytes go through a buffer of
- * ours, so that the tail kept for the export is exactly what GHASH saw.
+ * OpenSSL's or intel-ipsec-mb's GCM: the ciphertext's last (< 16) bytes go
+ * through a buffer of ours, so that the tail kept for the export is exactly
+ * what GHASH saw.
  */
+static int gcm_step(struct va_stream *st, const uint8_t *in, uint8_t *out,
+		    uint32_t len, int dec)
+{
+	int outl = 0;
+
+	if (!st->on_imb)
+		return EVP_CipherUpdate(st->cipher, out, &outl, in,
+					(int)len) == 1 ? 0 : -EIO;
+	if (dec)
+		IMB_AES256_GCM_DEC_UPDATE(imb, &st->imb->kd, &st->imb->ctx,
+					  out, in, len);
+	else
+		IMB_AES256_GCM_ENC_UPDATE(imb, &st->imb->kd, &st->imb->ctx,
+					  out, in, len);
+	return 0;
+}
+
 static int gcm_evp_update(struct va_stream *st, const uint8_t *in,
 			  uint8_t *out, uint32_t len, int dec)
 {
-	EVP_CIPHER_CTX *c = st->cipher;
 	uint32_t r2 = (uint32_t)((st->ct_len + len) % 16), k, head;
 	uint8_t b_in[16], b_out[16];
-	int outl = 0;
 
 	k = r2 < len ? r2 : len;
 	head = len - k;
-	if (head && EVP_CipherUpdate(c, out, &outl, in, (int)head) != 1)
+	if (head && gcm_step(st, in, out, head, dec) < 0)
 		return -EIO;
 	if (head)
 		gcm_tail(st, dec ? in : out, head);
 	if (!k)
 		return 0;
 	memcpy(b_in, in + head, k);
-	if (EVP_CipherUpdate(c, b_out, &outl, b_in, (int)k) != 1)
+	if (gcm_step(st, b_in, b_out, k, dec) < 0)
 		return -EIO;
 	memcpy(out + head, b_out, k);
 	gcm_tail(st, dec ? b_in : b_out, k);
@@ -947,7 +1076,14 @@ static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,
 		memcpy(st->iv, r->iv, sizeof(st->iv));
 		st->aad_len = r->op.aad_len;
 		st->ct_len = 0;
-		if (!gcm_trick_ok[dec]) {
+		st->on_imb = 0;
+		if (gcm_trick_ok[dec] && imb_gcm &&
+		    (st->imb || (st->imb = imb_gcm_new()))) {
+			IMB_AES256_GCM_PRE(imb, r->key, &st->imb->kd);
+			IMB_AES256_GCM_INIT(imb, &st->imb->kd, &st->imb->ctx,
+					    r->iv, r->aad, r->op.aad_len);
+			st->on_imb = 1;
+		} else if (!gcm_trick_ok[dec]) {
 			/* the self-test failed: OpenSSL's state cannot travel */
 			st->own = gcm_own_start(r->key, r->iv, r->aad,
 						r->op.aad_len);
@@ -976,10 +1112,22 @@ static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,
 	r->src_used = r->op.src_len;
 	if (!final)
 		return VIRTIO_ACCEL_OK;
-	if (st->own) {
-		gcm_own_tag(st->own, tag);
-		gcm_own_free(st->own);
-		st->own = NULL;
+	if (st->own || st->on_imb) {
+		if (st->own) {
+			gcm_own_tag(st->own, tag);
+			gcm_own_free(st->own);
+			st->own = NULL;
+		} else {
+			if (dec)
+				IMB_AES256_GCM_DEC_FINALIZE(imb, &st->imb->kd,
+							    &st->imb->ctx, tag,
+							    sizeof(tag));
+			else
+				IMB_AES256_GCM_ENC_FINALIZE(imb, &st->imb->kd,
+							    &st->imb->ctx, tag,
+							    sizeof(tag));
+			explicit_bzero(&st->imb->ctx, sizeof(st->imb->ctx));
+		}
 		if (dec) {
 			fl = CRYPTO_memcmp(tag, r->src + len, sizeof(tag));
 			explicit_bzero(tag, sizeof(tag));
@@ -1124,29 +1272,59 @@ static int sha_import(SHA256_CTX *c, uint64_t skip,
 }
 
 /*
- * OpenSSL's GCM state, by its tag: a copy of the context (for decryption
- * switched to encryption, GHASH untouched) is finished, and
- * T ^ E0 = (X_n ^ L) · H solved for X_n, then for the partial block.
+ * The tag the stream would have if it ended now: of a copy of OpenSSL's
+ * context (for decryption switched to encryption, GHASH untouched), or of
+ * a copy of intel-ipsec-mb's, finished.
  */
-static int gcm_evp_export(struct va_stream *st, const uint8_t *key, int dec,
-			  struct virtio_accel_st_gcm *o)
+static int gcm_tag_now(struct va_stream *st, int dec, uint8_t *tag)
 {
-	EVP_CIPHER_CTX *t = EVP_CIPHER_CTX_new();
-	uint8_t tag[16], h[16], e0[16], x[16], p[16] = { 0 }, fin[16];
-	struct gf128 hv, hinv, xv, lv;
-	uint32_t r = (uint32_t)(st->ct_len % 16);
-	int outl = 0, ok, i, ret = -EIO;
+	struct gcm_context_data c;
+	EVP_CIPHER_CTX *t;
+	uint8_t fin[16];
+	int outl = 0, ok;
 
+	if (st->on_imb) {
+		c = st->imb->ctx;
+		if (dec)
+			IMB_AES256_GCM_DEC_FINALIZE(imb, &st->imb->kd, &c, tag,
+						    16);
+		else
+			IMB_AES256_GCM_ENC_FINALIZE(imb, &st->imb->kd, &c, tag,
+						    16);
+		explicit_bzero(&c, sizeof(c));
+		return 0;
+	}
+	t = EVP_CIPHER_CTX_new();
 	if (!t)
 		return -ENOMEM;
 	ok = EVP_CIPHER_CTX_copy(t, st->cipher) == 1 &&
 	     (!dec || EVP_CipherInit_ex(t, NULL, NULL, NULL, NULL, 1) == 1) &&
 	     EVP_EncryptFinal_ex(t, fin, &outl) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(t, EVP_CTRL_GCM_GET_TAG, sizeof(tag),
-				 tag) == 1;
+	     EVP_CIPHER_CTX_ctrl(t, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
 	EVP_CIPHER_CTX_free(t);
-	if (!ok || gcm_keys(key, st->iv, h, e0) < 0)
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * OpenSSL's or intel-ipsec-mb's GCM state, by its tag (gcm_tag_now()):
+ * T ^ E0 = (X_n ^ L) · H solved for X_n, then for the partial block.
+ */
+static int gcm_tag_export(struct va_stream *st, const uint8_t *key, int dec,
+			  struct virtio_accel_st_gcm *o)
+{
+	uint8_t tag[16], h[16], e0[16], x[16], p[16] = { 0 };
+	struct gf128 hv, hinv, xv, lv;
+	uint32_t r = (uint32_t)(st->ct_len % 16);
+	int i, ret;
+
+	ret = gcm_tag_now(st, dec, tag);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0 || gcm_keys(key, st->iv, h, e0) < 0) {
+		ret = -EIO;
 		goto out_wipe;
+	}
+	ret = -EIO;
 	hv = gf_load(h);
 	if (!hv.hi && !hv.lo)
 		goto out_wipe;	/* H = 0: probability 2^-128 */
@@ -1188,7 +1366,7 @@ static int gcm_export(struct va_stream *st, const struct va_session *s,
 	const struct va_gcm *g = st->own;
 
 	if (!g)
-		return gcm_evp_export(st, s->c.key,
+		return gcm_tag_export(st, s->c.key,
 				      s->c.op == VIRTIO_ACCEL_OP_AEAD_DECRYPT,
 				      o);
 	memcpy(o->iv, g->iv, sizeof(o->iv));
@@ -1408,6 +1586,7 @@ int va_stream_import(struct va_session *s,
 		    g->part_len != g->ct_len % 16 ||
 		    g->aad_len > UINT32_MAX || s->c.key_len != 32)
 			return -EINVAL;
+		st->on_imb = 0;
 		st->own = gcm_own_new(s->c.key, g);
 		if (!st->own)
 			return -ENOMEM;
@@ -1477,8 +1656,8 @@ out:
 
 /*
  * The tag trick on a known stream, both directions (design 3.3, risk a):
- * a stream cut after 0, 7, 16 and 50 bytes, exported from OpenSSL's GCM and
- * finished on the own path, must give OpenSSL's one-shot ciphertext and
+ * a stream cut after 0, 7, 16 and 50 bytes, exported from the engine's GCM
+ * (intel-ipsec-mb's or OpenSSL's) and finished on the own path, must give OpenSSL's one-shot ciphertext and
  * tag; decryption must verify. Also checks the own path on its own.
  */
 static int gcm_selftest_run(int dec, uint32_t cut, int own_only)
@@ -1609,11 +1788,12 @@ static void stream_init(void)
 	va_opts.test_stream_migrate = 0;	/* the self-test moves its own */
 	gcm_selftest();
 	va_opts.test_stream_migrate = test_migrate;
-	VA_INFO("stream state export: AES-256-GCM %s, GHASH %s",
+	VA_INFO("stream state export: AES-256-GCM %s%s, GHASH %s",
 		!gcm_own_ok ? "cannot travel (lost)" :
 		gcm_trick_ok[0] && gcm_trick_ok[1] ?
-		"on OpenSSL's GCM (tag trick self-test passed)" :
+		"on the engine's GCM (tag trick self-test passed)" :
 		"partly on the own path (tag trick self-test failed)",
+		imb ? " (intel-ipsec-mb)" : " (OpenSSL)",
 		gf_fast ? "PCLMULQDQ" : "portable");
 }
 
