@@ -9,6 +9,10 @@
 # at the end as left out, never counted as passed: `make check-fast` sets
 # it to the guest parts ("(guest" or "guest)") for a host-only run.
 set -u
+# Debian's programs first: python3 is then the one with the python3-*
+# packages setup.sh installs, whatever the caller's PATH puts before it
+# (pyenv, /usr/local)
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 2
 . tests/lib/lib.sh
