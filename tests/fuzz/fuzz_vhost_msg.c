@@ -61,6 +61,7 @@ static struct fz *in;
 
 static const uint32_t requests[] = {
 	24, 24, 24, 25, 17, 1, 2, 3, 5, 8, 9, 10, 11, 12, 13, 15, 16, 18, 40,
+	34, 42, 43,
 };
 
 /* fds of the context: after the header and the 632-byte payload union */
@@ -194,6 +195,30 @@ static void message(int vid)
 			 "GET_QUEUE_NUM %llu", (unsigned long long)v);
 		break;
 	}
+	case 42:
+	case 43: {
+		/*
+		 * SET_DEVICE_STATE_FD / CHECK_DEVICE_STATE (migration): refused
+		 * by vumsg.c, or answered with a u64 status. The fds here are
+		 * memfds and eventfds, never the pipe a transfer needs, so no
+		 * transfer runs: SET says error (0x100 | 1) and takes its fd,
+		 * CHECK says failure (1). Neither parks the worker; a state
+		 * never moves while it runs ([MIG-SUSPEND]).
+		 */
+		uint64_t v, want = req == 42 ? 0x101 : 1;
+
+		memcpy(&v, m + 12, 8);
+		memcpy(&fdn, m + CTX_FD_NUM, 4);
+		if (ret != RTE_VHOST_MSG_RESULT_ERR)
+			FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_REPLY &&
+				 nsize == 8 && v == want &&
+				 (req == 43 || fdn == 0),
+				 "request %u: %d, size %u, status %#llx, %d fds left",
+				 req, ret, nsize, (unsigned long long)v, fdn);
+		FZ_CHECK(!va_dev.msg_paused, "request %u parked the worker",
+			 req);
+		break;
+	}
 	default:
 		/* a refused message's fds are closed by the back-end */
 		memcpy(&fdn, m + CTX_FD_NUM, 4);
@@ -206,11 +231,15 @@ static void message(int vid)
 					 "request %u refused with fd %d open",
 					 req, fds[i]);
 		}
-		/* refused by vumsg.c, or the inflight messages it answers */
+		/*
+		 * refused by vumsg.c, or the inflight messages it answers, or
+		 * RESET_DEVICE, whose sessions go here ([SESS-RESET])
+		 */
 		FZ_CHECK(ret == RTE_VHOST_MSG_RESULT_NOT_HANDLED ||
 			 ret == RTE_VHOST_MSG_RESULT_ERR ||
 			 (req == 31 && ret == RTE_VHOST_MSG_RESULT_REPLY) ||
-			 (req == 32 && ret == RTE_VHOST_MSG_RESULT_OK),
+			 (req == 32 && ret == RTE_VHOST_MSG_RESULT_OK) ||
+			 (req == 34 && ret == RTE_VHOST_MSG_RESULT_OK),
 			 "request %u handled (%d)", req, ret);
 		if (ret != RTE_VHOST_MSG_RESULT_ERR)
 			FZ_CHECK(readonly || !va_dev.worker_started ||
