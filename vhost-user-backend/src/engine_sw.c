@@ -76,6 +76,16 @@ static struct va_imb_gcm *imb_gcm_new(void)
 	return g;
 }
 
+/* the tag of the message in @c (the stream's context or a copy of it) */
+static void imb_gcm_tag(struct va_imb_gcm *g, struct gcm_context_data *c,
+			int dec, uint8_t *tag)
+{
+	if (dec)
+		IMB_AES256_GCM_DEC_FINALIZE(imb, &g->kd, c, tag, 16);
+	else
+		IMB_AES256_GCM_ENC_FINALIZE(imb, &g->kd, c, tag, 16);
+}
+
 static void imb_gcm_free(struct va_imb_gcm *g)
 {
 	if (!g)
@@ -1118,14 +1128,7 @@ static uint8_t stream_gcm(struct va_stream *st, struct va_req *r, int start,
 			gcm_own_free(st->own);
 			st->own = NULL;
 		} else {
-			if (dec)
-				IMB_AES256_GCM_DEC_FINALIZE(imb, &st->imb->kd,
-							    &st->imb->ctx, tag,
-							    sizeof(tag));
-			else
-				IMB_AES256_GCM_ENC_FINALIZE(imb, &st->imb->kd,
-							    &st->imb->ctx, tag,
-							    sizeof(tag));
+			imb_gcm_tag(st->imb, &st->imb->ctx, dec, tag);
 			explicit_bzero(&st->imb->ctx, sizeof(st->imb->ctx));
 		}
 		if (dec) {
@@ -1285,12 +1288,7 @@ static int gcm_tag_now(struct va_stream *st, int dec, uint8_t *tag)
 
 	if (st->on_imb) {
 		c = st->imb->ctx;
-		if (dec)
-			IMB_AES256_GCM_DEC_FINALIZE(imb, &st->imb->kd, &c, tag,
-						    16);
-		else
-			IMB_AES256_GCM_ENC_FINALIZE(imb, &st->imb->kd, &c, tag,
-						    16);
+		imb_gcm_tag(st->imb, &c, dec, tag);
 		explicit_bzero(&c, sizeof(c));
 		return 0;
 	}
